@@ -1,0 +1,169 @@
+"""badgebot's settings, read from the environment (and a ``.env`` file) by pydantic-settings.
+
+Nothing is read at import time: call :func:`load_settings`. Each process mode checks what
+it needs with :meth:`Settings.problems_for` and stops with one clear line per problem.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from api.client import DEFAULT_BASE_URL
+
+Mode = Literal["serve", "socket", "clock", "digest", "playground"]
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Every setting, with its environment variable name in upper case."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    port: int = Field(default=3000, ge=0, le=65535)
+
+    # Quantive
+    quantive_api_url: str = DEFAULT_BASE_URL
+    quantive_api_token: SecretStr | None = None
+    quantive_account_id: str | None = None
+    quantive_teams_path: str = "teams"
+    quantive_timeout: float = Field(default=10.0, gt=0)
+    quantive_max_retries: int = Field(default=3, ge=0, le=10)
+    quantive_backoff_base: float = Field(default=0.25, ge=0)
+    quantive_backoff_cap: float = Field(default=4.0, ge=0)
+    quantive_notification_strategy: str | None = None
+
+    # The bot's own state
+    database_url: str = "sqlite:///badgebot.db"
+    identity_cache_ttl: int = Field(default=24 * 3600, ge=0)
+    catalogue_cache_ttl: int = Field(default=60, ge=0)
+
+    # Who may do what, and where messages go
+    badge_approvers: CommaList = Field(default_factory=list)
+    badge_admins: CommaList = Field(default_factory=list)
+    badge_approval_channel: str | None = None
+    badge_announce_channel: str | None = None
+
+    # The daily digest
+    digest_time: str = "09:00"
+    digest_timezone: str = "UTC"
+    digest_days: str = "mon-fri"
+    digest_channels: CommaList = Field(default_factory=list)
+    digest_when_empty: bool = False
+
+    @field_validator("badge_approvers", "badge_admins", "digest_channels", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("badge_approval_channel", "badge_announce_channel", "quantive_account_id")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @property
+    def database_path(self) -> str:
+        """The SQLite file named by ``DATABASE_URL`` (``:memory:`` allowed)."""
+        return self.database_url.removeprefix("sqlite:///").removeprefix("sqlite://")
+
+    @property
+    def digest_hour_minute(self) -> tuple[int, int]:
+        """``DIGEST_TIME`` as (hour, minute); call :meth:`problems_for` first."""
+        hour, minute = self.digest_time.split(":")
+        return int(hour), int(minute)
+
+    @property
+    def admins(self) -> list[str]:
+        """Who may create, edit, delete and revoke: ``BADGE_ADMINS``, else the approvers."""
+        return self.badge_admins or self.badge_approvers
+
+    def problems_for(self, mode: Mode) -> list[str]:
+        """One human sentence per setting that stops ``mode`` from working."""
+        problems: list[str] = []
+        needs_slack = mode in ("serve", "socket", "clock", "digest")
+        if needs_slack and not _secret(self.slack_bot_token):
+            problems.append("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...).")
+        elif needs_slack and not _secret(self.slack_bot_token).startswith("xoxb-"):
+            problems.append("SLACK_BOT_TOKEN should be a bot token starting with 'xoxb-'.")
+        if mode == "serve" and not _secret(self.slack_signing_secret):
+            problems.append("SLACK_SIGNING_SECRET is not set: copy it from Basic Information.")
+        if mode == "socket" and not _secret(self.slack_app_token).startswith("xapp-"):
+            problems.append(
+                "SLACK_APP_TOKEN must be an app-level token (xapp-...) with connections:write."
+            )
+        if mode != "playground":
+            if not _secret(self.quantive_api_token):
+                problems.append("QUANTIVE_API_TOKEN is not set: an admin issues one in Quantive.")
+            if not self.quantive_account_id:
+                problems.append("QUANTIVE_ACCOUNT_ID is not set: it is your Quantive account id.")
+        if not re.match(r"^https?://", self.quantive_api_url):
+            problems.append("QUANTIVE_API_URL must start with http:// or https://.")
+        if not re.match(r"^https?://", self.slack_api_url):
+            problems.append("SLACK_API_URL must start with http:// or https://.")
+        if not self.database_url.startswith("sqlite:"):
+            problems.append("DATABASE_URL must be a sqlite URL, e.g. sqlite:///badgebot.db.")
+        if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", self.digest_time):
+            problems.append(f"DIGEST_TIME must be HH:MM, e.g. 09:00 (got {self.digest_time!r}).")
+        try:
+            ZoneInfo(self.digest_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(
+                f"DIGEST_TIMEZONE must be an IANA name such as Europe/Berlin "
+                f"(got {self.digest_timezone!r})."
+            )
+        if not re.fullmatch(r"[a-z0-9,\-*]+", self.digest_days.lower()):
+            problems.append("DIGEST_DAYS must be a cron day-of-week such as mon-fri.")
+        for name in ("badge_approvers", "badge_admins"):
+            bad = [v for v in getattr(self, name) if not re.fullmatch(r"[UW][A-Z0-9]+", v)]
+            if bad:
+                problems.append(
+                    f"{name.upper()} must hold Slack user ids like U0123ABCD (not {bad[0]!r})."
+                )
+        if mode in ("serve", "socket") and not self.badge_approvers:
+            problems.append(
+                "BADGE_APPROVERS is empty: nobody could approve awards. "
+                "List Slack user ids, comma-separated."
+            )
+        return problems
+
+
+class SettingsError(Exception):
+    """The settings cannot start this mode; the message lists every problem, one a line."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings from the environment, ``.env`` and ``overrides``.
+
+    Raises SettingsError with readable lines instead of pydantic's trace; values are never
+    echoed, so a secret in the wrong variable does not end up in a log.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            lines.append(f"{name}: {error['msg']}")
+        raise SettingsError("\n".join(lines)) from None
+
+
+def check_settings(settings: Settings, mode: Mode) -> None:
+    """Raise SettingsError listing every problem that stops ``mode``."""
+    problems = settings.problems_for(mode)
+    if problems:
+        raise SettingsError("\n".join(problems))
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""

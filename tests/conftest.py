@@ -1,0 +1,51 @@
+"""Shared fixtures: the Quantive emulator over real HTTP, and a clean environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from api import QuantiveClient, RetryPolicy, build_http_client
+from api.emulator import DEFAULT_TOKEN, Emulator
+from bot.background_server import BackgroundServer
+
+ACCOUNT_ID = "5be26318e5274a0007f17f61"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """A developer's shell must not change a test: drop SLACK_*, QUANTIVE_* and the like."""
+    prefixes = ("SLACK_", "QUANTIVE_", "BADGE_", "DIGEST_", "DATABASE_URL", "PORT")
+    for name in list(os.environ):
+        if name.startswith(prefixes):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env or database file is picked up
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """A fresh emulated Quantive account, served on a loopback port as ``emulator.url``."""
+    emu = Emulator()
+    with BackgroundServer(emu.app) as server:
+        emu.url = f"{server.url}/api/v1"  # type: ignore[attr-defined]
+        yield emu
+
+
+def quantive_client(
+    emulator: Emulator, *, timeout: float = 5.0, retry: RetryPolicy | None = None
+) -> QuantiveClient:
+    """A client of ``emulator`` with fast retries."""
+    http = build_http_client(emulator.url, DEFAULT_TOKEN, ACCOUNT_ID, timeout=timeout)  # type: ignore[attr-defined]
+    return QuantiveClient(
+        http, retry=retry or RetryPolicy(max_retries=2, backoff_base=0.01, backoff_cap=0.05)
+    )
+
+
+@pytest.fixture
+async def quantive(emulator: Emulator) -> AsyncIterator[QuantiveClient]:
+    """A QuantiveClient pointed at the emulator."""
+    client = quantive_client(emulator)
+    yield client
+    await client.aclose()
