@@ -10,6 +10,7 @@ import uvicorn
 
 from api.emulator import DEFAULT_TOKEN, Emulator
 from api.emulator.state import load_demo_data
+from bot.settings import Mode, Settings, SettingsError, check_settings, load_settings
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -31,11 +32,73 @@ def run_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: dict[str, Command] = {"emulator": run_emulator}
+def checked_settings(mode: Mode) -> Settings | None:
+    """The settings for ``mode``, or None after printing every problem, one a line."""
+    try:
+        settings = load_settings()
+        check_settings(settings, mode)
+    except SettingsError as exc:
+        print(f"badgebot {mode}: cannot start; fix these settings:", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"  - {line}", file=sys.stderr)
+        return None
+    return settings
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve Slack's HTTP requests (the Procfile's web process)."""
+    from bot.web import create_web_app
+
+    settings = checked_settings("serve")
+    if settings is None:
+        return 2
+    port = args.port if args.port is not None else settings.port
+    uvicorn.run(
+        create_web_app(settings), host=args.host, port=port, log_level="info", proxy_headers=True
+    )
+    return 0
+
+
+def run_socket(args: argparse.Namespace) -> int:
+    """Connect to Slack in Socket Mode, for deployments without a public URL."""
+    import asyncio
+
+    settings = checked_settings("socket")
+    if settings is None:
+        return 2
+    asyncio.run(_socket_mode(settings))
+    return 0
+
+
+async def _socket_mode(settings: Settings) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from bot.services import Services
+    from bot.slack_app import build_bolt_app, build_context, build_slack_client
+
+    services = Services.create(settings)
+    client = build_slack_client(settings)
+    app = build_bolt_app(settings, build_context(settings, services, client), client)
+    token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+    try:
+        await AsyncSocketModeHandler(app, token).start_async()
+    finally:
+        await services.aclose()
+
+
+COMMANDS: dict[str, Command] = {
+    "emulator": run_emulator,
+    "serve": run_serve,
+    "socket": run_socket,
+}
 
 
 def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Declare every command and its options."""
+    serve = sub.add_parser("serve", help="serve Slack's HTTP requests (Procfile: web)")
+    serve.add_argument("--host", default="0.0.0.0")  # a hosted web process listens on all
+    serve.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
+    sub.add_parser("socket", help="connect to Slack in Socket Mode (SLACK_APP_TOKEN)")
     emu = sub.add_parser("emulator", help="serve the Quantive emulator")
     emu.add_argument("--host", default="127.0.0.1")
     emu.add_argument("--port", type=int, default=8081)

@@ -49,3 +49,24 @@ async def quantive(emulator: Emulator) -> AsyncIterator[QuantiveClient]:
     client = quantive_client(emulator)
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+def slack():
+    """The recording fake of Slack's Web API, on a loopback port."""
+    from tests.fake_slack import FakeSlack
+
+    fake = FakeSlack()
+    with BackgroundServer(fake.app) as server:
+        fake.url = server.url
+        yield fake
+
+
+@pytest.fixture
+def bot(emulator, slack, tmp_path):
+    """The real app, started on a loopback port against the emulator and fake Slack."""
+    from tests.harness import BotHarness
+
+    harness = BotHarness(emulator, slack, str(tmp_path / "bot.db")).start()
+    yield harness
+    harness.stop()

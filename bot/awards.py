@@ -1,0 +1,255 @@
+"""The rules for giving and deciding awards, independent of the chat platform.
+
+A front end (Slack today, Teams later) turns its input into :class:`ChatProfile` records
+and calls :meth:`AwardService.give` or :meth:`AwardService.decide`; it then shows the
+returned :class:`AwardView` however its platform shows things.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from api import QuantiveClient, errors
+from api.models import Assignment, AssignRequest, Badge, Team
+from bot.identity import ChatProfile, IdentityResolver, Unresolved
+from bot.store import DecisionClaim, Store
+
+log = logging.getLogger(__name__)
+
+Decision = Literal["approve", "reject"]
+#: Quantive's comment limit is undocumented; this keeps messages and requests reasonable.
+MAX_COMMENT = 1000
+
+
+class Party(BaseModel):
+    """A giver or recipient as shown in chat: a chat user when known, else a name."""
+
+    name: str
+    chat_user_id: str | None = None
+    quantive_id: str | None = None
+    is_team: bool = False
+
+
+class AwardView(BaseModel):
+    """Everything a message about an award shows; saved so messages can be redrawn."""
+
+    assignment_id: str
+    badge_id: str
+    badge_name: str
+    badge_icon: str = ""
+    giver: Party
+    recipients: list[Party] = Field(default_factory=list)
+    comment: str = ""
+    assigned_on: str | None = None
+    status: Literal["pending", "approved", "rejected", "handled"] = "pending"
+    decided_by: str | None = None
+    reason: str = ""
+    #: Where the award was given, for the celebration when no announce channel is set.
+    origin_channel: str | None = None
+
+
+class GiveRefused(Exception):
+    """The award was not made; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class GiveRequest:
+    """A give as the chat front end understood it."""
+
+    giver: ChatProfile
+    recipients: list[ChatProfile]
+    teams: list[Team]
+    badge: Badge
+    comment: str
+    origin_channel: str | None = None
+
+
+class DecisionOutcome(Enum):
+    """What came of a click on Approve or Reject."""
+
+    DONE = "done"
+    ALREADY_CLAIMED = "already_claimed"
+    HANDLED_ELSEWHERE = "handled_elsewhere"
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    """The outcome, the view to redraw, and the earlier claim when there was one."""
+
+    outcome: DecisionOutcome
+    view: AwardView | None
+    earlier: DecisionClaim | None = None
+
+
+def truncate(text: str, limit: int, marker: str = "…") -> str:
+    """``text`` cut to ``limit`` characters, with a marker when it was cut."""
+    return text if len(text) <= limit else text[: limit - len(marker)].rstrip() + marker
+
+
+class AwardService:
+    """Gives awards and records approvals and rejections exactly once."""
+
+    def __init__(
+        self,
+        quantive: QuantiveClient,
+        store: Store,
+        identities: IdentityResolver,
+        *,
+        notification_strategy: str | None = None,
+    ) -> None:
+        self._quantive = quantive
+        self._store = store
+        self._identities = identities
+        self._notification_strategy = notification_strategy
+
+    async def give(self, request: GiveRequest) -> AwardView:
+        """Check the rules, resolve everyone in Quantive, and make the award.
+
+        Raises GiveRefused when a rule is broken or someone is unknown to Quantive (then
+        nothing is awarded), and api.errors.QuantiveError when Quantive fails.
+        """
+        _check_recipients(request)
+        identities, missing = await self._identities.resolve([request.giver, *request.recipients])
+        if missing:
+            raise GiveRefused(_unresolved_message(missing, request.giver.user_id))
+        giver = identities[request.giver.user_id]
+        recipients = [
+            Party(
+                name=identities[p.user_id].name or p.name,
+                chat_user_id=p.user_id,
+                quantive_id=identities[p.user_id].quantive_user_id,
+            )
+            for p in request.recipients
+        ]
+        recipients += [Party(name=t.name, quantive_id=t.id, is_team=True) for t in request.teams]
+        comment = truncate(request.comment.strip(), MAX_COMMENT)
+        assignment = await self._quantive.assign_badge(
+            AssignRequest(
+                badge_id=request.badge.id,
+                assignee_ids=[r.quantive_id for r in recipients if r.quantive_id],
+                assigned_by_id=giver.quantive_user_id,
+                comment=comment or None,
+                notification_strategy=self._notification_strategy,
+            )
+        )
+        view = AwardView(
+            assignment_id=assignment.id,
+            badge_id=request.badge.id,
+            badge_name=request.badge.name,
+            badge_icon=request.badge.icon,
+            giver=Party(
+                name=giver.name,
+                chat_user_id=request.giver.user_id,
+                quantive_id=giver.quantive_user_id,
+            ),
+            recipients=recipients,
+            comment=comment,
+            assigned_on=assignment.assigned_on,
+            status="approved" if assignment.state == "approved" else "pending",
+            origin_channel=request.origin_channel,
+        )
+        self._store.save_award_view(view.assignment_id, view.model_dump())
+        log.info(
+            "award %s: %s to %d recipient(s), %s",
+            view.assignment_id,
+            view.badge_name,
+            len(recipients),
+            view.status,
+        )
+        return view
+
+    def view(self, assignment_id: str) -> AwardView | None:
+        """The saved view of an award, if a message ever showed it."""
+        data = self._store.award_view(assignment_id)
+        return AwardView.model_validate(data) if data else None
+
+    def save_view(self, view: AwardView) -> None:
+        """Save a view built elsewhere (for example by the digest)."""
+        self._store.save_award_view(view.assignment_id, view.model_dump())
+
+    async def decide(
+        self, assignment_id: str, decision: Decision, decided_by: str, reason: str = ""
+    ) -> DecisionResult:
+        """Approve or reject an award exactly once, however often and by whom it is clicked.
+
+        The decision is claimed in the database before Quantive is called, so a double
+        click or two approvers at once make one call. A failed call releases the claim and
+        raises api.errors.QuantiveError, so the approver can simply try again.
+        """
+        reason = truncate(reason.strip(), 500)
+        if not self._store.claim_decision(assignment_id, decision, decided_by, reason):
+            return DecisionResult(
+                DecisionOutcome.ALREADY_CLAIMED,
+                self.view(assignment_id),
+                self._store.decision(assignment_id),
+            )
+        try:
+            if decision == "approve":
+                await self._quantive.approve(assignment_id)
+            else:
+                await self._quantive.reject(assignment_id)
+        except (errors.BadRequest, errors.NotFound):
+            # Quantive says it was already decided, most likely in its web app.
+            self._store.finish_decision(assignment_id)
+            return DecisionResult(
+                DecisionOutcome.HANDLED_ELSEWHERE,
+                self._update_view(assignment_id, "handled", decided_by, ""),
+            )
+        except errors.QuantiveError:
+            self._store.release_decision(assignment_id)
+            raise
+        self._store.finish_decision(assignment_id)
+        status: Literal["approved", "rejected"] = (
+            "approved" if decision == "approve" else "rejected"
+        )
+        log.info("award %s %s by %s", assignment_id, status, decided_by)
+        return DecisionResult(
+            DecisionOutcome.DONE, self._update_view(assignment_id, status, decided_by, reason)
+        )
+
+    def _update_view(
+        self,
+        assignment_id: str,
+        status: Literal["approved", "rejected", "handled"],
+        decided_by: str,
+        reason: str,
+    ) -> AwardView | None:
+        view = self.view(assignment_id)
+        if view is None:
+            return None
+        view = view.model_copy(
+            update={"status": status, "decided_by": decided_by, "reason": reason}
+        )
+        self.save_view(view)
+        return view
+
+    async def pending(self) -> list[Assignment]:
+        """Every award waiting for approval, oldest first."""
+        items = await self._quantive.list_pending_approvals()
+        return sorted(items, key=lambda a: a.assigned_on or "")
+
+
+def _check_recipients(request: GiveRequest) -> None:
+    if not request.recipients and not request.teams:
+        raise GiveRefused("Name at least one person or team to give the badge to.")
+    for profile in request.recipients:
+        if profile.user_id == request.giver.user_id:
+            raise GiveRefused("You can't give a badge to yourself. Pick someone you want to thank.")
+        if profile.is_bot:
+            raise GiveRefused(f"{profile.name} is a bot. Badges go to people and teams.")
+        if profile.deleted:
+            raise GiveRefused(f"{profile.name} is no longer in this workspace.")
+
+
+def _unresolved_message(missing: list[Unresolved], giver_id: str) -> str:
+    lines = ["Nothing was awarded: I couldn't find everyone in Quantive."]
+    for item in missing:
+        who = "You" if item.profile.user_id == giver_id else item.profile.name
+        lines.append(f"• {who}: {item.reason}.")
+    lines.append("Ask a Quantive admin to invite them with the same email they use here.")
+    return "\n".join(lines)

@@ -1,0 +1,92 @@
+"""Who is who: chat users to Quantive users by email, cached in the database with a TTL.
+
+Nothing here knows about Slack; the chat front end supplies :class:`ChatProfile` records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from api import QuantiveClient
+from bot.store import Identity, Store
+
+
+@dataclass(frozen=True)
+class ChatProfile:
+    """What the chat platform tells about a user."""
+
+    user_id: str
+    name: str
+    email: str | None = None
+    is_bot: bool = False
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A chat user who has no Quantive identity, and why, in words for a person."""
+
+    profile: ChatProfile
+    reason: str
+
+
+class IdentityResolver:
+    """Maps chat users to Quantive users, and Quantive emails back to chat users."""
+
+    def __init__(self, store: Store, quantive: QuantiveClient, ttl: float) -> None:
+        self._store = store
+        self._quantive = quantive
+        self._ttl = ttl
+
+    async def resolve(
+        self, profiles: Iterable[ChatProfile]
+    ) -> tuple[dict[str, Identity], list[Unresolved]]:
+        """Quantive identities by chat user id, and the users who could not be found.
+
+        Cached identities cost nothing; the rest are looked up with one batched call.
+        """
+        found: dict[str, Identity] = {}
+        missing: list[Unresolved] = []
+        to_fetch: list[ChatProfile] = []
+        for profile in dict.fromkeys(profiles):
+            cached = self._store.cached_identity(profile.user_id, self._ttl)
+            if cached is not None:
+                found[profile.user_id] = cached
+            elif not profile.email:
+                missing.append(
+                    Unresolved(
+                        profile,
+                        "the bot cannot see their email address (it needs the "
+                        "users:read.email scope, and the profile must have an email)",
+                    )
+                )
+            else:
+                to_fetch.append(profile)
+        if to_fetch:
+            users = await self._quantive.find_users_by_email(p.email or "" for p in to_fetch)
+            by_email = {u.email.lower(): u for u in users}
+            for profile in to_fetch:
+                user = by_email.get((profile.email or "").lower())
+                if user is None:
+                    missing.append(
+                        Unresolved(profile, f"no Quantive user has the email {profile.email}")
+                    )
+                    continue
+                identity = Identity(profile.user_id, user.id, user.email, user.display_name)
+                self._store.remember_identity(identity)
+                found[profile.user_id] = identity
+        return found, missing
+
+    async def chat_user_for_email(
+        self, email: str, lookup: Callable[[str], Awaitable[str | None]]
+    ) -> str | None:
+        """The chat user id for a Quantive email, via the cache or ``lookup``."""
+        if not email:
+            return None
+        known, chat_user_id = self._store.cached_chat_user_by_email(email, self._ttl)
+        if known:
+            return chat_user_id
+        chat_user_id = await lookup(email)
+        self._store.remember_chat_user_by_email(email, chat_user_id)
+        return chat_user_id

@@ -1,0 +1,69 @@
+"""The platform-independent services of one process, built from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from api import QuantiveClient, RetryPolicy, build_http_client
+from bot.awards import AwardService
+from bot.catalogue import Catalogue
+from bot.identity import IdentityResolver
+from bot.permissions import Permissions
+from bot.settings import Settings
+from bot.store import Store
+
+
+@dataclass
+class Services:
+    """Everything a front end needs; build with :meth:`create`, close with :meth:`aclose`."""
+
+    settings: Settings
+    store: Store
+    quantive: QuantiveClient
+    catalogue: Catalogue
+    identities: IdentityResolver
+    awards: AwardService
+    permissions: Permissions
+
+    @classmethod
+    def create(cls, settings: Settings, *, http: httpx.AsyncClient | None = None) -> Services:
+        """Build the services; must run inside the event loop that will use them."""
+        token = settings.quantive_api_token
+        http = http or build_http_client(
+            settings.quantive_api_url,
+            token.get_secret_value() if token else "",
+            settings.quantive_account_id or "",
+            timeout=settings.quantive_timeout,
+        )
+        quantive = QuantiveClient(
+            http,
+            retry=RetryPolicy(
+                max_retries=settings.quantive_max_retries,
+                backoff_base=settings.quantive_backoff_base,
+                backoff_cap=settings.quantive_backoff_cap,
+            ),
+            teams_path=settings.quantive_teams_path,
+        )
+        store = Store(settings.database_path)
+        identities = IdentityResolver(store, quantive, settings.identity_cache_ttl)
+        return cls(
+            settings=settings,
+            store=store,
+            quantive=quantive,
+            catalogue=Catalogue(quantive, settings.catalogue_cache_ttl),
+            identities=identities,
+            awards=AwardService(
+                quantive,
+                store,
+                identities,
+                notification_strategy=settings.quantive_notification_strategy,
+            ),
+            permissions=Permissions(tuple(settings.badge_approvers), tuple(settings.badge_admins)),
+        )
+
+    async def aclose(self) -> None:
+        """Close the HTTP client and the database."""
+        await self.quantive.aclose()
+        self.store.close()

@@ -1,0 +1,71 @@
+"""Wiring: the Slack Web API client, the Bolt app and the listeners, from the settings."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+import handlers
+from bot.services import Services
+from bot.settings import Settings
+from handlers.context import SlackContext
+from handlers.notifications import Notifier
+from handlers.slack_directory import SlackDirectory
+
+log = logging.getLogger(__name__)
+
+
+def build_slack_client(settings: Settings) -> AsyncWebClient:
+    """The one Web API client of the process; it retries 429s, 5xx and connection errors."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(
+        token=token,
+        base_url=settings.slack_api_url.rstrip("/") + "/",
+        timeout=10,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_context(settings: Settings, services: Services, client: AsyncWebClient) -> SlackContext:
+    """The Slack-side helpers around the domain services."""
+    notifier = Notifier(
+        client,
+        services.store,
+        approvers=settings.badge_approvers,
+        approval_channel=settings.badge_approval_channel,
+        announce_channel=settings.badge_announce_channel,
+    )
+    return SlackContext(services=services, directory=SlackDirectory(client), notifier=notifier)
+
+
+def build_bolt_app(settings: Settings, ctx: SlackContext, client: AsyncWebClient) -> AsyncApp:
+    """The Bolt app with every listener registered."""
+    secret = settings.slack_signing_secret
+    app = AsyncApp(
+        client=client,
+        signing_secret=secret.get_secret_value() if secret else None,
+        # Listeners ack first and keep working afterwards; Slack gets its answer at once.
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+    )
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        # One line, no payload: payloads can hold user text, and tracebacks are noise here.
+        kind = body.get("type") or ("command" if "command" in body else "request")
+        log.error("listener failed on %s: %s: %s", kind, type(error).__name__, error)
+
+    handlers.register(app, ctx)
+    return app

@@ -1,0 +1,303 @@
+"""The bot's own state in SQLite: identity cache, awards it showed, message references,
+decision and digest claims, and digest subscriptions.
+
+SQLite calls here are short local writes, so they run on the event loop directly. Claims
+use ``INSERT OR IGNORE`` on a primary key, which is atomic across processes sharing the file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS identities (
+    chat_user_id TEXT PRIMARY KEY,
+    quantive_user_id TEXT NOT NULL,
+    email TEXT NOT NULL,
+    name TEXT NOT NULL,
+    fetched_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chat_users_by_email (
+    email TEXT PRIMARY KEY,
+    chat_user_id TEXT,
+    fetched_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS awards (
+    assignment_id TEXT PRIMARY KEY,
+    view TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS award_messages (
+    channel TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    assignment_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (channel, ts, assignment_id)
+);
+CREATE INDEX IF NOT EXISTS award_messages_by_assignment ON award_messages (assignment_id);
+CREATE TABLE IF NOT EXISTS decision_claims (
+    assignment_id TEXT PRIMARY KEY,
+    decision TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    claimed_at REAL NOT NULL,
+    done_at REAL
+);
+CREATE TABLE IF NOT EXISTS digest_subscriptions (
+    channel TEXT PRIMARY KEY,
+    subscribed_by TEXT NOT NULL,
+    subscribed_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS digest_claims (
+    channel TEXT NOT NULL,
+    day TEXT NOT NULL,
+    claimed_at REAL NOT NULL,
+    ts TEXT,
+    assignment_ids TEXT NOT NULL DEFAULT '[]',
+    hidden_count INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (channel, day)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A chat user's Quantive identity, as cached."""
+
+    chat_user_id: str
+    quantive_user_id: str
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DecisionClaim:
+    """Who claimed the decision on an award, and whether Quantive confirmed it."""
+
+    assignment_id: str
+    decision: str
+    decided_by: str
+    reason: str
+    done: bool
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """A Slack message that shows an award: a single request or a digest."""
+
+    channel: str
+    ts: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class DigestPost:
+    """A digest message as claimed and posted for one channel and day."""
+
+    channel: str
+    day: str
+    ts: str | None
+    assignment_ids: list[str]
+    hidden_count: int
+
+
+class Store:
+    """All of the bot's persistent state. One instance per process."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._path = str(path)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(
+            self._path, check_same_thread=False, isolation_level=None, timeout=10
+        )
+        self._db.row_factory = sqlite3.Row
+        if self._path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._db.execute(sql, params)
+
+    # --- identities -----------------------------------------------------------------
+
+    def cached_identity(self, chat_user_id: str, max_age: float) -> Identity | None:
+        """The cached identity if younger than ``max_age`` seconds."""
+        row = self._exec(
+            "SELECT * FROM identities WHERE chat_user_id = ? AND fetched_at >= ?",
+            (chat_user_id, time.time() - max_age),
+        ).fetchone()
+        if row is None:
+            return None
+        return Identity(row["chat_user_id"], row["quantive_user_id"], row["email"], row["name"])
+
+    def remember_identity(self, identity: Identity) -> None:
+        """Cache an identity."""
+        self._exec(
+            "INSERT OR REPLACE INTO identities VALUES (?, ?, ?, ?, ?)",
+            (
+                identity.chat_user_id,
+                identity.quantive_user_id,
+                identity.email,
+                identity.name,
+                time.time(),
+            ),
+        )
+
+    def cached_chat_user_by_email(self, email: str, max_age: float) -> tuple[bool, str | None]:
+        """(known, chat user id) for an email; a known None means "nobody in the chat"."""
+        row = self._exec(
+            "SELECT chat_user_id FROM chat_users_by_email WHERE email = ? AND fetched_at >= ?",
+            (email.lower(), time.time() - max_age),
+        ).fetchone()
+        return (False, None) if row is None else (True, row["chat_user_id"])
+
+    def remember_chat_user_by_email(self, email: str, chat_user_id: str | None) -> None:
+        """Cache the chat user (or the absence of one) for an email."""
+        self._exec(
+            "INSERT OR REPLACE INTO chat_users_by_email VALUES (?, ?, ?)",
+            (email.lower(), chat_user_id, time.time()),
+        )
+
+    # --- awards and their messages --------------------------------------------------
+
+    def save_award_view(self, assignment_id: str, view: dict[str, Any]) -> None:
+        """Keep what a message about the award shows, to redraw it after a decision."""
+        self._exec(
+            "INSERT OR REPLACE INTO awards VALUES (?, ?, ?)",
+            (assignment_id, json.dumps(view), time.time()),
+        )
+
+    def award_view(self, assignment_id: str) -> dict[str, Any] | None:
+        """The saved view of an award, if any."""
+        row = self._exec(
+            "SELECT view FROM awards WHERE assignment_id = ?", (assignment_id,)
+        ).fetchone()
+        return json.loads(row["view"]) if row else None
+
+    def add_message(self, assignment_id: str, channel: str, ts: str, kind: str) -> None:
+        """Remember that message (channel, ts) shows the award."""
+        self._exec(
+            "INSERT OR IGNORE INTO award_messages VALUES (?, ?, ?, ?)",
+            (channel, ts, assignment_id, kind),
+        )
+
+    def messages_for(self, assignment_id: str) -> list[MessageRef]:
+        """Every message that shows the award."""
+        rows = self._exec(
+            "SELECT channel, ts, kind FROM award_messages WHERE assignment_id = ?",
+            (assignment_id,),
+        ).fetchall()
+        return [MessageRef(r["channel"], r["ts"], r["kind"]) for r in rows]
+
+    # --- decisions ------------------------------------------------------------------
+
+    def claim_decision(
+        self, assignment_id: str, decision: str, decided_by: str, reason: str = ""
+    ) -> bool:
+        """Claim the right to decide an award. Only the first claim wins."""
+        cursor = self._exec(
+            "INSERT OR IGNORE INTO decision_claims (assignment_id, decision, decided_by, reason,"
+            " claimed_at) VALUES (?, ?, ?, ?, ?)",
+            (assignment_id, decision, decided_by, reason, time.time()),
+        )
+        return cursor.rowcount == 1
+
+    def finish_decision(self, assignment_id: str) -> None:
+        """Mark a claimed decision as confirmed by Quantive."""
+        self._exec(
+            "UPDATE decision_claims SET done_at = ? WHERE assignment_id = ?",
+            (time.time(), assignment_id),
+        )
+
+    def release_decision(self, assignment_id: str) -> None:
+        """Drop a claim whose call failed, so that someone can try again."""
+        self._exec("DELETE FROM decision_claims WHERE assignment_id = ?", (assignment_id,))
+
+    def decision(self, assignment_id: str) -> DecisionClaim | None:
+        """The claim on an award, if any."""
+        row = self._exec(
+            "SELECT * FROM decision_claims WHERE assignment_id = ?", (assignment_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return DecisionClaim(
+            row["assignment_id"],
+            row["decision"],
+            row["decided_by"],
+            row["reason"],
+            row["done_at"] is not None,
+        )
+
+    # --- digest ---------------------------------------------------------------------
+
+    def subscribe_digest(self, channel: str, user: str) -> bool:
+        """Subscribe a channel; False when it already was."""
+        cursor = self._exec(
+            "INSERT OR IGNORE INTO digest_subscriptions VALUES (?, ?, ?)",
+            (channel, user, time.time()),
+        )
+        return cursor.rowcount == 1
+
+    def unsubscribe_digest(self, channel: str) -> bool:
+        """Unsubscribe a channel; False when it was not subscribed."""
+        cursor = self._exec("DELETE FROM digest_subscriptions WHERE channel = ?", (channel,))
+        return cursor.rowcount == 1
+
+    def digest_subscriptions(self) -> list[str]:
+        """Channels subscribed at run time."""
+        rows = self._exec("SELECT channel FROM digest_subscriptions ORDER BY channel").fetchall()
+        return [r["channel"] for r in rows]
+
+    def claim_digest(self, channel: str, day: str, *, force: bool = False) -> bool:
+        """Claim (channel, day) before posting; only the first claim wins unless forced."""
+        if force:
+            self._exec(
+                "INSERT OR REPLACE INTO digest_claims (channel, day, claimed_at) VALUES (?, ?, ?)",
+                (channel, day, time.time()),
+            )
+            return True
+        cursor = self._exec(
+            "INSERT OR IGNORE INTO digest_claims (channel, day, claimed_at) VALUES (?, ?, ?)",
+            (channel, day, time.time()),
+        )
+        return cursor.rowcount == 1
+
+    def record_digest(
+        self, channel: str, day: str, ts: str, assignment_ids: list[str], hidden_count: int
+    ) -> None:
+        """Record what a posted digest shows, and link it to each award."""
+        with self._lock:
+            self._exec(
+                "UPDATE digest_claims SET ts = ?, assignment_ids = ?, hidden_count = ?"
+                " WHERE channel = ? AND day = ?",
+                (ts, json.dumps(assignment_ids), hidden_count, channel, day),
+            )
+            for assignment_id in assignment_ids:
+                self.add_message(assignment_id, channel, ts, "digest")
+
+    def digest_post(self, channel: str, ts: str) -> DigestPost | None:
+        """The digest posted as message (channel, ts), if it is one."""
+        row = self._exec(
+            "SELECT * FROM digest_claims WHERE channel = ? AND ts = ?", (channel, ts)
+        ).fetchone()
+        if row is None:
+            return None
+        return DigestPost(
+            row["channel"],
+            row["day"],
+            row["ts"],
+            json.loads(row["assignment_ids"]),
+            row["hidden_count"],
+        )

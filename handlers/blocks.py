@@ -1,0 +1,257 @@
+"""Pure functions that build Block Kit JSON for messages and modals about awards."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.awards import AwardView, Party, truncate
+from handlers.mrkdwn import escape, mention, quote
+
+Block = dict[str, Any]
+
+APPROVE_ACTION = "approve_award"
+REJECT_ACTION = "reject_award"
+GIVE_MODAL = "give_badge"
+REJECT_MODAL = "reject_award_reason"
+BADGE_OPTIONS = "badge_choice"
+OPEN_GIVE_MODAL = "open_give_modal"
+
+#: Quantive's icon names mapped to emoji; anything else is a medal.
+ICON_EMOJI = {
+    "handshake": ":handshake:",
+    "telescope": ":telescope:",
+    "puzzle": ":jigsaw:",
+    "lightbulb": ":bulb:",
+    "graduation-cap": ":mortar_board:",
+    "rocket": ":rocket:",
+    "heart": ":heart:",
+    "star": ":star2:",
+    "target": ":dart:",
+    "trophy": ":trophy:",
+    "crown": ":crown:",
+    "fire": ":fire:",
+    "medal": ":medal:",
+    "thumbs-up": ":+1:",
+    "sparkles": ":sparkles:",
+}
+DEFAULT_EMOJI = ":sports_medal:"
+
+
+def badge_emoji(icon: str) -> str:
+    """The emoji shown for a Quantive icon name."""
+    return ICON_EMOJI.get((icon or "").lower(), DEFAULT_EMOJI)
+
+
+def party_text(party: Party) -> str:
+    """A giver or recipient in mrkdwn: a mention when known in Slack, else the escaped name."""
+    if party.chat_user_id:
+        return mention(party.chat_user_id)
+    return f"*{escape(party.name)}*"
+
+
+def recipients_text(view: AwardView) -> str:
+    """The recipients, joined for a sentence."""
+    names = [party_text(p) for p in view.recipients] or ["nobody"]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def badge_text(view: AwardView) -> str:
+    """The badge with its emoji, bold, escaped."""
+    return f"{badge_emoji(view.badge_icon)} *{escape(view.badge_name)}*"
+
+
+def award_sentence(view: AwardView, verb: str = "wants to give") -> str:
+    """ "@giver wants to give :star: *Rockstar* to @x and *Team*"."""
+    return f"{party_text(view.giver)} {verb} {badge_text(view)} to {recipients_text(view)}"
+
+
+def decision_text(view: AwardView) -> str:
+    """The status line of an award's message."""
+    who = mention(view.decided_by) if view.decided_by else "someone"
+    if view.status == "approved":
+        return f":white_check_mark: Approved by {who}"
+    if view.status == "rejected":
+        reason = f": {escape(view.reason)}" if view.reason else ""
+        return f":x: Rejected by {who}{reason}"
+    if view.status == "handled":
+        return ":information_source: Already handled in Quantive"
+    return ":hourglass_flowing_sand: Waiting for approval"
+
+
+def decision_buttons(assignment_id: str, block_id: str | None = None) -> Block:
+    """The Approve and Reject buttons of one award."""
+    block: Block = {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": APPROVE_ACTION,
+                "text": {"type": "plain_text", "text": "Approve"},
+                "style": "primary",
+                "value": assignment_id,
+            },
+            {
+                "type": "button",
+                "action_id": REJECT_ACTION,
+                "text": {"type": "plain_text", "text": "Reject"},
+                "style": "danger",
+                "value": assignment_id,
+            },
+        ],
+    }
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def approval_request_blocks(view: AwardView) -> list[Block]:
+    """The approval request: who gave what to whom, the comment, and the buttons while
+    the award waits; after a decision, who decided and no buttons."""
+    text = award_sentence(view, "wants to give" if view.status == "pending" else "gave")
+    if view.comment:
+        text += "\n" + quote(truncate(view.comment, 2500))
+    blocks: list[Block] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": decision_text(view)}]},
+    ]
+    if view.status == "pending":
+        blocks.append(decision_buttons(view.assignment_id))
+    return blocks
+
+
+def approval_request_fallback(view: AwardView) -> str:
+    """The notification text of an approval request (plain, no mentions)."""
+    state = "waiting for approval" if view.status == "pending" else view.status
+    return f"Badge award {state}: {view.badge_name} from {view.giver.name}"
+
+
+def celebration_blocks(view: AwardView) -> list[Block]:
+    """The public celebration of an approved award."""
+    text = (
+        f":tada: {recipients_text(view)} received {badge_text(view)} from {party_text(view.giver)}!"
+    )
+    if view.comment:
+        text += "\n" + quote(truncate(view.comment, 2500))
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def recipient_dm_blocks(view: AwardView) -> list[Block]:
+    """The DM a recipient gets when an award reaches them."""
+    text = f":tada: You received {badge_text(view)} from {party_text(view.giver)}!"
+    if view.comment:
+        text += "\n" + quote(truncate(view.comment, 2500))
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def giver_decision_text(view: AwardView) -> str:
+    """The DM the giver gets after an approver decided."""
+    base = f"{badge_text(view)} for {recipients_text(view)}"
+    if view.status == "approved":
+        return f":white_check_mark: Your award of {base} was approved."
+    if view.status == "rejected":
+        reason = f" Reason: {escape(view.reason)}" if view.reason else ""
+        return f":x: Your award of {base} was not approved.{reason}"
+    return f":information_source: Your award of {base} was already handled in Quantive."
+
+
+def give_modal(
+    *,
+    channel_id: str | None,
+    user_ids: list[str] | None = None,
+    badge: tuple[str, str] | None = None,
+    comment: str = "",
+    notice: str | None = None,
+) -> dict[str, Any]:
+    """The give modal, prefilled with what was understood; ``badge`` is (id, name)."""
+    users_element: Block = {
+        "type": "multi_users_select",
+        "action_id": "users",
+        "placeholder": {"type": "plain_text", "text": "Who deserves it?"},
+    }
+    if user_ids:
+        users_element["initial_users"] = user_ids
+    badge_element: Block = {
+        "type": "external_select",
+        "action_id": BADGE_OPTIONS,
+        "min_query_length": 0,
+        "placeholder": {"type": "plain_text", "text": "Pick a badge"},
+    }
+    if badge:
+        badge_element["initial_option"] = option(badge[1], badge[0])
+    comment_element: Block = {
+        "type": "plain_text_input",
+        "action_id": "comment",
+        "multiline": True,
+        "max_length": 1000,
+    }
+    if comment:
+        comment_element["initial_value"] = comment[:1000]
+    blocks: list[Block] = []
+    if notice:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(notice)[:2000]}]}
+        )
+    blocks += [
+        {
+            "type": "input",
+            "block_id": "recipients",
+            "element": users_element,
+            "label": {"type": "plain_text", "text": "Recipients"},
+        },
+        {
+            "type": "input",
+            "block_id": "badge",
+            "element": badge_element,
+            "label": {"type": "plain_text", "text": "Badge"},
+        },
+        {
+            "type": "input",
+            "block_id": "comment",
+            "element": comment_element,
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Why? (optional)"},
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": GIVE_MODAL,
+        "title": {"type": "plain_text", "text": "Give a badge"},
+        "submit": {"type": "plain_text", "text": "Give"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"channel": channel_id}),
+        "blocks": blocks,
+    }
+
+
+def reject_modal(assignment_id: str, view: AwardView | None) -> dict[str, Any]:
+    """The modal asking for an optional reason before a rejection."""
+    summary = award_sentence(view) if view else "Reject this badge award?"
+    return {
+        "type": "modal",
+        "callback_id": REJECT_MODAL,
+        "title": {"type": "plain_text", "text": "Reject award"},
+        "submit": {"type": "plain_text", "text": "Reject"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"assignment_id": assignment_id}),
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": summary}},
+            {
+                "type": "input",
+                "block_id": "reason",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Reason (shared with the giver)"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "reason",
+                    "multiline": True,
+                    "max_length": 500,
+                },
+            },
+        ],
+    }
+
+
+def option(text: str, value: str) -> Block:
+    """A select option, within Slack's lengths."""
+    return {"text": {"type": "plain_text", "text": truncate(text, 75)}, "value": value[:150]}

@@ -1,0 +1,65 @@
+"""The ``/badge`` command: ack at once, then hand the parsed text to its subcommand."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from api import errors
+from handlers.command_parser import ParsedCommand, parse_command
+from handlers.commands.give import give_command
+from handlers.commands.help import help_text, unknown_subcommand_text
+from handlers.context import SlackContext
+
+Subcommand = Callable[
+    [SlackContext, ParsedCommand, dict[str, Any], AsyncWebClient, AsyncRespond],
+    Awaitable[None],
+]
+
+
+async def help_command(
+    ctx: SlackContext,
+    parsed: ParsedCommand,
+    command: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+) -> None:
+    """Answer with every subcommand."""
+    await respond(text=help_text(), response_type="ephemeral")
+
+
+def badge_command(ctx: SlackContext, subcommands: dict[str, Subcommand]) -> Callable[..., Any]:
+    """The ``/badge`` listener, dispatching on the first word."""
+
+    async def handle(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        parsed = parse_command(command.get("text", ""))
+        subcommand = subcommands.get(parsed.verb)
+        if subcommand is None and await _starts_with_badge_name(ctx, command.get("text", "")):
+            # "/badge Visionary for the plan": a give without recipients, so the modal opens.
+            parsed = parse_command("give " + command.get("text", ""))
+            subcommand = subcommands["give"]
+        if subcommand is None:
+            await respond(text=unknown_subcommand_text(parsed.verb), response_type="ephemeral")
+            return
+        await subcommand(ctx, parsed, command, client, respond)
+
+    return handle
+
+
+async def _starts_with_badge_name(ctx: SlackContext, text: str) -> bool:
+    try:
+        return (await ctx.services.catalogue.match(text)).badge is not None
+    except errors.QuantiveError:
+        return False
+
+
+def default_subcommands() -> dict[str, Subcommand]:
+    """Every subcommand by its verb; the empty verb is a plain ``/badge``."""
+    return {"": give_command, "give": give_command, "help": help_command}

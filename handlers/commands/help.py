@@ -1,0 +1,34 @@
+"""``/badge help`` and the answer to an unknown subcommand."""
+
+from __future__ import annotations
+
+import difflib
+
+from handlers.mrkdwn import escape
+
+#: Every subcommand with an example; the help text and "did you mean" read this.
+USAGE: dict[str, tuple[str, str]] = {
+    "give": (
+        "`/badge give @maria Visionary thanks for the launch`",
+        "give a badge (or just `/badge @maria ...`); `/badge` alone opens a form",
+    ),
+    "digest": (
+        "`/badge digest here` · `/badge digest off` · `/badge digest`",
+        "subscribe this channel to the morning digest of pending awards (approvers)",
+    ),
+    "help": ("`/badge help`", "this list"),
+}
+
+
+def help_text() -> str:
+    """Every subcommand with an example."""
+    lines = ["*What `/badge` can do*"]
+    lines += [f"• {example} — {what}" for example, what in USAGE.values()]
+    return "\n".join(lines)
+
+
+def unknown_subcommand_text(verb: str) -> str:
+    """Help for a subcommand that does not exist, with the closest ones."""
+    close = difflib.get_close_matches(verb, list(USAGE), n=2, cutoff=0.5)
+    hint = f" Did you mean `{close[0]}`?" if close else ""
+    return f"I don't know `/badge {escape(verb)}`.{hint}\n\n{help_text()}"

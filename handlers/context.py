@@ -1,0 +1,18 @@
+"""What every listener needs, built once per process and handed to ``register``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.services import Services
+from handlers.notifications import Notifier
+from handlers.slack_directory import SlackDirectory
+
+
+@dataclass
+class SlackContext:
+    """The domain services plus the Slack-side helpers that share one Web API client."""
+
+    services: Services
+    directory: SlackDirectory
+    notifier: Notifier

@@ -1,0 +1,45 @@
+"""Turning an approver's decision into exactly one Quantive call and the right messages."""
+
+from __future__ import annotations
+
+from api import errors
+from bot.awards import Decision, DecisionOutcome
+from handlers.context import SlackContext
+from handlers.mrkdwn import escape, mention
+from handlers.replies import Reply
+
+
+def not_an_approver_text(ctx: SlackContext, verb: str) -> str:
+    """The refusal shown to someone who is not an approver."""
+    approvers = ", ".join(mention(a) for a in ctx.services.permissions.approvers[:5])
+    ask = f" Ask {approvers}." if approvers else ""
+    return f"Only approvers can {verb} badge awards.{ask}"
+
+
+async def decide(
+    ctx: SlackContext,
+    assignment_id: str,
+    decision: Decision,
+    user_id: str,
+    reason: str,
+    reply: Reply,
+) -> None:
+    """Decide once, then redraw messages and notify; a repeat click stays quiet."""
+    try:
+        result = await ctx.services.awards.decide(assignment_id, decision, user_id, reason)
+    except errors.QuantiveError as exc:
+        await reply(f"Nothing changed: {escape(exc.user_message)}")
+        return
+    if result.outcome is DecisionOutcome.ALREADY_CLAIMED:
+        earlier = result.earlier
+        if earlier is not None and earlier.decided_by != user_id:
+            verb = "approved" if earlier.decision == "approve" else "rejected"
+            await reply(f"No need: {mention(earlier.decided_by)} already {verb} this award.")
+        return
+    if result.outcome is DecisionOutcome.HANDLED_ELSEWHERE:
+        await reply(
+            "This award was already approved or rejected in Quantive, so there was nothing "
+            "to do. I've updated the message."
+        )
+    if result.view is not None:
+        await ctx.notifier.after_decision(result.view)

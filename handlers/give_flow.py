@@ -1,0 +1,94 @@
+"""The give pipeline shared by ``/badge give`` and the give modal, after Slack was acked."""
+
+from __future__ import annotations
+
+import logging
+
+from api import errors
+from api.models import Badge, Team
+from bot.awards import GiveRefused, GiveRequest
+from handlers.blocks import badge_text, recipients_text
+from handlers.command_parser import UserGroupRef
+from handlers.context import SlackContext
+from handlers.mrkdwn import escape, mentioned_user_ids, plain_mentions
+from handlers.replies import Reply
+
+log = logging.getLogger(__name__)
+
+
+async def expand_groups(
+    ctx: SlackContext, groups: list[UserGroupRef], giver_id: str
+) -> tuple[list[Team], list[str]]:
+    """Teams named like the groups, and the members of the groups that match no team."""
+    teams: list[Team] = []
+    members: list[str] = []
+    for group in groups:
+        found = await ctx.services.quantive.find_teams_by_name(group.handle)
+        if found:
+            teams.append(found[0])
+            continue
+        for user_id in await ctx.directory.usergroup_members(group.id):
+            if user_id != giver_id and user_id not in members:
+                members.append(user_id)
+    return teams, members
+
+
+async def flatten_comment(ctx: SlackContext, comment: str) -> str:
+    """The comment with Slack references turned into plain names, for Quantive."""
+    names = {}
+    for user_id in mentioned_user_ids(comment):
+        names[user_id] = (await ctx.directory.profile(user_id)).name
+    return plain_mentions(comment, names)
+
+
+async def give(
+    ctx: SlackContext,
+    *,
+    giver_id: str,
+    user_ids: list[str],
+    groups: list[UserGroupRef],
+    badge: Badge,
+    comment: str,
+    origin_channel: str | None,
+    reply: Reply,
+) -> None:
+    """Resolve everyone, make the award, and tell people what happened."""
+    try:
+        teams, members = await expand_groups(ctx, groups, giver_id)
+        recipients = list(dict.fromkeys([*user_ids, *members]))
+        giver, *people = await ctx.directory.profiles([giver_id, *recipients])
+        if giver_id in recipients:
+            people.insert(recipients.index(giver_id), giver)  # so the rules can refuse it
+        view = await ctx.services.awards.give(
+            GiveRequest(
+                giver=giver,
+                recipients=people,
+                teams=teams,
+                badge=badge,
+                comment=await flatten_comment(ctx, comment),
+                origin_channel=origin_channel,
+            )
+        )
+    except GiveRefused as exc:
+        await reply(escape(str(exc)))
+        return
+    except errors.OutcomeUnknown:
+        await reply(
+            "Quantive did not confirm the award, so it may or may not have gone through. "
+            "Please check `/badge pending` before trying again, so it is not given twice."
+        )
+        return
+    except errors.QuantiveError as exc:
+        await reply(f"Nothing was awarded. {escape(exc.user_message)}")
+        return
+
+    sentence = f"{badge_text(view)} for {recipients_text(view)}"
+    if view.status == "pending":
+        await reply(
+            f":hourglass_flowing_sand: Sent for approval: {sentence}. "
+            "You'll get a DM when an approver decides."
+        )
+        await ctx.notifier.request_approval(view)
+    else:
+        await reply(f":tada: Done! {sentence}.")
+        await ctx.notifier.announce(view)

@@ -1,0 +1,1 @@
+"""Options request listeners (external selects)."""

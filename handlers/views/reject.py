@@ -1,0 +1,42 @@
+"""The reject modal's submission: the reason, then exactly one reject call."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers.context import SlackContext
+from handlers.decisions import decide, not_an_approver_text
+from handlers.replies import ephemeral_or_dm
+
+
+def reject_submitted(ctx: SlackContext) -> Callable[..., Any]:
+    """Close the modal, then reject once and tell everyone involved."""
+
+    async def handle(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        user_id = body["user"]["id"]
+        try:
+            metadata = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            metadata = {}
+        reply = ephemeral_or_dm(client, ctx.notifier, metadata.get("channel"), user_id)
+        if not ctx.services.permissions.can_approve(user_id):
+            await reply(not_an_approver_text(ctx, "reject"))
+            return
+        assignment_id = str(metadata.get("assignment_id") or "")
+        if not assignment_id:
+            return
+        reason = (
+            view.get("state", {}).get("values", {}).get("reason", {}).get("reason", {}).get("value")
+            or ""
+        )
+        await decide(ctx, assignment_id, "reject", user_id, reason, reply)
+
+    return handle

@@ -1,0 +1,207 @@
+"""A recording fake of Slack's Web API, reached through ``AsyncWebClient(base_url=...)``.
+
+Every call is recorded so a test can say "chat.postMessage was called once", and wait for
+a call with :meth:`FakeSlack.wait_for` instead of sleeping. It also receives response_url
+posts at ``/response/<key>`` and can answer 429 to the next N calls of a method.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.emulator.state import load_demo_data
+
+
+@dataclass
+class SlackUser:
+    id: str
+    name: str
+    email: str | None = None
+    is_bot: bool = False
+    deleted: bool = False
+
+
+@dataclass
+class Recorded:
+    method: str
+    args: dict[str, Any]
+
+
+def demo_slack_users() -> list[SlackUser]:
+    """The emulator's demo people as Slack users (UMARIA, ULIAM, ...), plus odd cases."""
+    users = [
+        SlackUser(f"U{u['firstName'].upper()}", u["firstName"].lower(), u["email"].lower())
+        for u in load_demo_data()["users"]
+    ]
+    return [
+        *users,
+        SlackUser("UROBOT", "deploybot", None, is_bot=True),
+        SlackUser("UGHOST", "ghost", "ghost@elsewhere.example"),
+        SlackUser("UNOMAIL", "nomail", None),
+    ]
+
+
+@dataclass
+class FakeSlack:
+    users: dict[str, SlackUser] = field(
+        default_factory=lambda: {u.id: u for u in demo_slack_users()}
+    )
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.calls: list[Recorded] = []
+        self._cond = threading.Condition()
+        self._ts = itertools.count(1)
+        self._failures: dict[str, list[tuple[int, int]]] = {}
+        self.app = Starlette(
+            routes=[
+                Route("/api/{method}", self._api, methods=["GET", "POST"]),
+                Route("/response/{key}", self._response_url, methods=["POST"]),
+            ]
+        )
+        self.url = ""
+
+    # --- test helpers ---------------------------------------------------------------
+
+    def fail_next(self, method: str, times: int, status: int = 429, retry_after: int = 1) -> None:
+        """Answer ``status`` to the next ``times`` calls of ``method``."""
+        with self._cond:
+            self._failures[method] = [(status, retry_after)] * times
+
+    def calls_of(self, method: str) -> list[dict[str, Any]]:
+        with self._cond:
+            return [c.args for c in self.calls if c.method == method]
+
+    def wait_for(self, predicate: Callable[[FakeSlack], bool], timeout: float = 10.0) -> None:
+        """Block until ``predicate(self)`` holds after some call; fail after ``timeout``."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: predicate(self), timeout=timeout):
+                names = [c.method for c in self.calls]
+                raise AssertionError(f"timed out waiting; calls so far: {names}")
+
+    def wait_calls(
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = 10.0,
+        where: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Wait for ``count`` calls of ``method`` (matching ``where``) and return them."""
+
+        def matching(fake: FakeSlack) -> list[dict[str, Any]]:
+            return [a for a in fake._calls_unlocked(method) if where is None or where(a)]
+
+        self.wait_for(lambda f: len(matching(f)) >= count, timeout)
+        with self._cond:
+            return matching(self)
+
+    def _calls_unlocked(self, method: str) -> list[dict[str, Any]]:
+        return [c.args for c in self.calls if c.method == method]
+
+    def response_url(self, key: str = "r1") -> str:
+        return f"{self.url}/response/{key}"
+
+    # --- the fake API ---------------------------------------------------------------
+
+    def _record(self, method: str, args: dict[str, Any]) -> None:
+        with self._cond:
+            self.calls.append(Recorded(method, args))
+            self._cond.notify_all()
+
+    async def _response_url(self, request: Request) -> Response:
+        body = json.loads(await request.body() or b"{}")
+        body["_key"] = request.path_params["key"]
+        self._record("response_url", body)
+        return Response("ok")
+
+    async def _api(self, request: Request) -> Response:
+        method = request.path_params["method"]
+        args: dict[str, Any] = dict(request.query_params)
+        raw = await request.body()
+        if raw:
+            if request.headers.get("content-type", "").startswith("application/json"):
+                args.update(json.loads(raw))
+            else:
+                form = await request.form()
+                args.update({k: v for k, v in form.items()})
+        for key in ("blocks", "view", "users"):
+            if isinstance(args.get(key), str) and args[key][:1] in "[{":
+                args[key] = json.loads(args[key])
+        with self._cond:
+            pending = self._failures.get(method)
+            failure = pending.pop(0) if pending else None
+        if failure:
+            status, retry_after = failure
+            self._record(method + ":failed", args)
+            return JSONResponse(
+                {"ok": False, "error": "ratelimited"},
+                status,
+                headers={"Retry-After": str(retry_after)},
+            )
+        answer = self._answer(method, args)
+        self._record(method, args)
+        return JSONResponse(answer)
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "user_id": "UBADGEBOT",
+                "bot_id": "BBADGEBOT",
+                "team_id": "T1",
+                "user": "badgebot",
+                "team": "Acme",
+                "url": "https://acme.slack.com/",
+            }
+        if method in ("chat.postMessage", "chat.update"):
+            channel = str(args.get("channel", ""))
+            ts = args.get("ts") or f"1700000000.{next(self._ts):06d}"
+            return {
+                "ok": True,
+                "channel": channel,
+                "ts": ts,
+                "message": {"text": args.get("text"), "blocks": args.get("blocks")},
+            }
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "conversations.open":
+            users = str(args.get("users", ""))
+            return {"ok": True, "channel": {"id": "D" + users.split(",")[0]}}
+        if method == "users.info":
+            user = self.users.get(str(args.get("user")))
+            if user is None:
+                return {"ok": False, "error": "user_not_found"}
+            profile: dict[str, Any] = {"display_name": user.name, "real_name": user.name}
+            if user.email:
+                profile["email"] = user.email
+            return {
+                "ok": True,
+                "user": {
+                    "id": user.id,
+                    "name": user.name,
+                    "is_bot": user.is_bot,
+                    "deleted": user.deleted,
+                    "profile": profile,
+                },
+            }
+        if method == "users.lookupByEmail":
+            email = str(args.get("email", "")).lower()
+            for user in self.users.values():
+                if user.email == email:
+                    return {"ok": True, "user": {"id": user.id, "name": user.name}}
+            return {"ok": False, "error": "users_not_found"}
+        if method in ("views.open", "views.update", "views.publish", "views.push"):
+            return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}
+        if method == "usergroups.users.list":
+            return {"ok": True, "users": self.usergroups.get(str(args.get("usergroup")), [])}
+        return {"ok": True}

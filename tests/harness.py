@@ -1,0 +1,160 @@
+"""The end-to-end harness: the real app on a loopback port, receiving signed requests,
+talking to the fake Slack Web API and to the Quantive emulator over HTTP."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+from typing import Any
+
+import httpx
+from slack_sdk.signature import SignatureVerifier
+
+from api.emulator import DEFAULT_TOKEN, Emulator
+from bot.background_server import BackgroundServer
+from bot.settings import Settings
+from bot.web import create_web_app
+from tests.fake_slack import FakeSlack
+
+SIGNING_SECRET = "test-signing-secret-0123456789"
+BOT_TOKEN = "xoxb-test-bot-token-abcdef"
+APPROVERS = ["UMARIA", "UOLIVER"]
+
+
+def signed_headers(
+    body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+) -> dict[str, str]:
+    ts = str(timestamp if timestamp is not None else int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+class BotHarness:
+    """Starts the app and sends it signed Slack requests."""
+
+    def __init__(
+        self, emulator: Emulator, slack: FakeSlack, database: str, **overrides: Any
+    ) -> None:
+        self.emulator = emulator
+        self.slack = slack
+        values: dict[str, Any] = {
+            "slack_bot_token": BOT_TOKEN,
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_api_url": f"{slack.url}/api/",
+            "quantive_api_url": emulator.url,  # type: ignore[attr-defined]
+            "quantive_api_token": DEFAULT_TOKEN,
+            "quantive_account_id": emulator.account_id,
+            "quantive_backoff_base": 0.01,
+            "quantive_backoff_cap": 0.05,
+            "database_url": f"sqlite:///{database}",
+            "badge_approvers": APPROVERS,
+        }
+        values.update(overrides)
+        self.settings = Settings(**values)
+        self.server = BackgroundServer(create_web_app(self.settings))
+        self.http = httpx.Client(timeout=10)
+
+    def start(self) -> BotHarness:
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        self.http.close()
+        self.server.stop()
+
+    @property
+    def url(self) -> str:
+        return f"{self.server.url}/slack/events"
+
+    def post(self, body: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        return self.http.post(self.url, content=body, headers=headers or signed_headers(body))
+
+    def command(
+        self, text: str, user: str = "UAMARA", channel: str = "CGENERAL", response_key: str = "cmd"
+    ) -> httpx.Response:
+        body = urllib.parse.urlencode(
+            {
+                "token": "unused",
+                "team_id": "T1",
+                "team_domain": "acme",
+                "channel_id": channel,
+                "channel_name": "general",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/badge",
+                "text": text,
+                "response_url": self.slack.response_url(response_key),
+                "trigger_id": "1337.42.trigger",
+                "api_app_id": "A1",
+            }
+        )
+        return self.post(body)
+
+    def interactive(self, payload: dict[str, Any]) -> httpx.Response:
+        return self.post(urllib.parse.urlencode({"payload": json.dumps(payload)}))
+
+    def click(
+        self,
+        action_id: str,
+        value: str,
+        user: str,
+        *,
+        channel: str = "CAPPROVALS",
+        ts: str = "1700000000.000001",
+        response_key: str = "click",
+    ) -> httpx.Response:
+        return self.interactive(
+            {
+                "type": "block_actions",
+                "team": {"id": "T1", "domain": "acme"},
+                "user": {"id": user, "username": user.lower(), "team_id": "T1"},
+                "api_app_id": "A1",
+                "token": "unused",
+                "container": {"type": "message", "message_ts": ts, "channel_id": channel},
+                "trigger_id": "1337.43.trigger",
+                "channel": {"id": channel, "name": "approvals"},
+                "message": {"ts": ts, "text": "request"},
+                "response_url": self.slack.response_url(response_key),
+                "actions": [
+                    {
+                        "action_id": action_id,
+                        "block_id": "b1",
+                        "value": value,
+                        "type": "button",
+                        "action_ts": str(time.time()),
+                    }
+                ],
+            }
+        )
+
+    def submit(self, view: dict[str, Any], values: dict[str, Any], user: str) -> httpx.Response:
+        return self.interactive(
+            {
+                "type": "view_submission",
+                "team": {"id": "T1", "domain": "acme"},
+                "user": {"id": user, "username": user.lower(), "team_id": "T1"},
+                "api_app_id": "A1",
+                "token": "unused",
+                "trigger_id": "1337.44.trigger",
+                "view": {**view, "id": "V1", "team_id": "T1", "state": {"values": values}},
+            }
+        )
+
+
+def give_modal_values(users: list[str], badge_id: str | None, comment: str = "") -> dict:
+    """The state of a filled-in give modal."""
+    badge = (
+        {"selected_option": {"value": badge_id, "text": {"type": "plain_text", "text": "b"}}}
+        if badge_id
+        else {"selected_option": None}
+    )
+    return {
+        "recipients": {"users": {"type": "multi_users_select", "selected_users": users}},
+        "badge": {"badge_choice": {"type": "external_select", **badge}},
+        "comment": {"comment": {"type": "plain_text_input", "value": comment}},
+    }
