@@ -1,0 +1,58 @@
+"""Settings are checked at start-up with one clear line per problem, and never echo secrets."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import SettingsError, check_settings, load_settings
+
+
+def test_serve_lists_every_missing_setting() -> None:
+    settings = load_settings()
+    with pytest.raises(SettingsError) as caught:
+        check_settings(settings, "serve")
+    text = str(caught.value)
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "QUANTIVE_API_TOKEN",
+        "QUANTIVE_ACCOUNT_ID",
+        "BADGE_APPROVERS",
+    ):
+        assert name in text
+
+
+def test_complete_settings_pass(monkeypatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("QUANTIVE_API_TOKEN", "q")
+    monkeypatch.setenv("QUANTIVE_ACCOUNT_ID", "a")
+    monkeypatch.setenv("BADGE_APPROVERS", "U1, U2")
+    settings = load_settings()
+    check_settings(settings, "serve")
+    assert settings.badge_approvers == ["U1", "U2"]
+
+
+def test_bad_values_are_explained_without_echoing_secrets(monkeypatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "not-a-token-SECRET123")
+    monkeypatch.setenv("DIGEST_TIME", "25:00")
+    monkeypatch.setenv("DIGEST_TIMEZONE", "Mars/Olympus")
+    monkeypatch.setenv("BADGE_APPROVERS", "maria")
+    with pytest.raises(SettingsError) as caught:
+        check_settings(load_settings(), "digest")
+    text = str(caught.value)
+    assert "xoxb-" in text and "SECRET123" not in text
+    assert "DIGEST_TIME" in text and "DIGEST_TIMEZONE" in text and "BADGE_APPROVERS" in text
+
+
+def test_invalid_types_become_readable_lines(monkeypatch) -> None:
+    monkeypatch.setenv("PORT", "http")
+    with pytest.raises(SettingsError, match="PORT"):
+        load_settings()
+
+
+def test_serve_command_exits_2_with_reasons(capsys) -> None:
+    from bot.__main__ import main
+
+    assert main(["serve"]) == 2
+    assert "SLACK_SIGNING_SECRET" in capsys.readouterr().err
