@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from api import QuantiveClient, errors
 from api.models import Assignment, AssignRequest, Badge, Team
 from bot.identity import ChatProfile, IdentityResolver, Unresolved
+from bot.people import Person
 from bot.store import DecisionClaim, Store
 
 log = logging.getLogger(__name__)
@@ -232,6 +233,41 @@ class AwardService:
         """Every award waiting for approval, oldest first."""
         items = await self._quantive.list_pending_approvals()
         return sorted(items, key=lambda a: a.assigned_on or "")
+
+
+def view_from_assignment(
+    assignment: Assignment,
+    badge: Badge | None,
+    people: dict[str, Person],
+    chat_ids: dict[str, str],
+) -> AwardView:
+    """An award as Quantive lists it, shown with names and chat users where known."""
+
+    def party(quantive_id: str | None) -> Party:
+        person = people.get(quantive_id or "")
+        if person is None:
+            return Party(
+                name="someone" if not quantive_id else "a former user", quantive_id=quantive_id
+            )
+        return Party(
+            name=person.name,
+            quantive_id=person.id,
+            is_team=person.is_team,
+            chat_user_id=None if person.is_team else chat_ids.get(person.id),
+        )
+
+    state = assignment.state
+    return AwardView(
+        assignment_id=assignment.id,
+        badge_id=assignment.badge_id,
+        badge_name=badge.name if badge else "a badge that no longer exists",
+        badge_icon=badge.icon if badge else "",
+        giver=party(assignment.assigned_by_id),
+        recipients=[party(i) for i in assignment.assignee_ids],
+        comment=assignment.comment or "",
+        assigned_on=assignment.assigned_on,
+        status=state,
+    )
 
 
 def _check_recipients(request: GiveRequest) -> None:

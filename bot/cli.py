@@ -86,7 +86,62 @@ async def _socket_mode(settings: Settings) -> None:
         await services.aclose()
 
 
+def run_digest(args: argparse.Namespace) -> int:
+    """Post the digest once, now; exit 0 on success, 1 with a one-line reason."""
+    import asyncio
+
+    settings = checked_settings("digest")
+    if settings is None:
+        return 2
+    return asyncio.run(_digest_once(settings, force=args.force, channel=args.channel))
+
+
+async def _digest_once(settings: Settings, *, force: bool, channel: str | None) -> int:
+    from bot.digest import DigestError
+    from bot.slack_app import slack_runtime
+
+    async with slack_runtime(settings) as ctx:
+        if not channel and not ctx.digest.channels():
+            print("digest: no channel is subscribed; set DIGEST_CHANNELS or use /badge digest here")
+            return 0
+        try:
+            report = await ctx.digest.run(force=force, channels=[channel] if channel else None)
+        except DigestError as exc:
+            print(f"digest failed: {exc}", file=sys.stderr)
+            return 1
+    if report.failed:
+        reasons = ", ".join(f"{c}: {e}" for c, e in report.failed.items())
+        print(f"digest failed on Slack for {reasons}", file=sys.stderr)
+        return 1
+    print(
+        f"digest: {report.pending} pending; posted to {len(report.posted)} channel(s), "
+        f"{len(report.already_posted)} already had today's"
+    )
+    return 0
+
+
+def run_clock_process(args: argparse.Namespace) -> int:
+    """Run the scheduler that posts the digest (the Procfile's clock process)."""
+    import asyncio
+
+    settings = checked_settings("clock")
+    if settings is None:
+        return 2
+
+    async def clock() -> None:
+        from bot.clock import run_clock
+        from bot.slack_app import slack_runtime
+
+        async with slack_runtime(settings) as ctx:
+            await run_clock(settings, ctx.digest)
+
+    asyncio.run(clock())
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
+    "digest": run_digest,
+    "clock": run_clock_process,
     "emulator": run_emulator,
     "serve": run_serve,
     "socket": run_socket,
@@ -99,6 +154,10 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve.add_argument("--host", default="0.0.0.0")  # a hosted web process listens on all
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
     sub.add_parser("socket", help="connect to Slack in Socket Mode (SLACK_APP_TOKEN)")
+    sub.add_parser("clock", help="post the digest on schedule (Procfile: clock)")
+    digest = sub.add_parser("digest", help="post the digest once, now")
+    digest.add_argument("--force", action="store_true", help="post even if already posted today")
+    digest.add_argument("--channel", default=None, help="only this channel id")
     emu = sub.add_parser("emulator", help="serve the Quantive emulator")
     emu.add_argument("--host", default="127.0.0.1")
     emu.add_argument("--port", type=int, default=8081)

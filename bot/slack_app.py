@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -14,6 +16,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
+from bot.digest import DigestJob
 from bot.services import Services
 from bot.settings import Settings
 from handlers.context import SlackContext
@@ -47,7 +50,10 @@ def build_context(settings: Settings, services: Services, client: AsyncWebClient
         approval_channel=settings.badge_approval_channel,
         announce_channel=settings.badge_announce_channel,
     )
-    return SlackContext(services=services, directory=SlackDirectory(client), notifier=notifier)
+    directory = SlackDirectory(client)
+    digest = DigestJob(services, client, directory)
+    notifier.redraw_digest = digest.redraw
+    return SlackContext(services=services, directory=directory, notifier=notifier, digest=digest)
 
 
 def build_bolt_app(settings: Settings, ctx: SlackContext, client: AsyncWebClient) -> AsyncApp:
@@ -69,3 +75,13 @@ def build_bolt_app(settings: Settings, ctx: SlackContext, client: AsyncWebClient
 
     handlers.register(app, ctx)
     return app
+
+
+@asynccontextmanager
+async def slack_runtime(settings: Settings) -> AsyncIterator[SlackContext]:
+    """Services and Slack helpers for a process without a web server (clock, digest)."""
+    services = Services.create(settings)
+    try:
+        yield build_context(settings, services, build_slack_client(settings))
+    finally:
+        await services.aclose()

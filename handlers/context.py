@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.services import Services
 from handlers.notifications import Notifier
 from handlers.slack_directory import SlackDirectory
+
+if TYPE_CHECKING:  # bot.digest builds on handlers' block builders
+    from bot.digest import DigestJob
 
 
 @dataclass
@@ -16,3 +20,4 @@ class SlackContext:
     services: Services
     directory: SlackDirectory
     notifier: Notifier
+    digest: DigestJob

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from api import errors
 from handlers.command_parser import ParsedCommand, parse_command
+from handlers.commands.digest import digest_command
 from handlers.commands.give import give_command
 from handlers.commands.help import help_text, unknown_subcommand_text
 from handlers.context import SlackContext
@@ -62,4 +63,9 @@ async def _starts_with_badge_name(ctx: SlackContext, text: str) -> bool:
 
 def default_subcommands() -> dict[str, Subcommand]:
     """Every subcommand by its verb; the empty verb is a plain ``/badge``."""
-    return {"": give_command, "give": give_command, "help": help_command}
+    return {
+        "": give_command,
+        "give": give_command,
+        "help": help_command,
+        "digest": digest_command,
+    }

@@ -1,0 +1,49 @@
+"""The clock process: one APScheduler job that posts the digest on the configured days."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.digest import DigestError, DigestJob
+from bot.schedule import digest_trigger
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DIGEST_JOB_ID = "daily-digest"
+
+
+def schedule_digest(scheduler: AsyncIOScheduler, settings: Settings, job: DigestJob) -> None:
+    """Add the digest job with an explicit id, so a restart replaces rather than adds it."""
+
+    async def run_digest() -> None:
+        try:
+            await job.run()
+        except DigestError as exc:
+            log.error("digest failed: %s", exc)
+
+    scheduler.add_job(
+        run_digest,
+        digest_trigger(settings),
+        id=DIGEST_JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=3600,
+    )
+
+
+async def run_clock(settings: Settings, job: DigestJob, stop: asyncio.Event | None = None) -> None:
+    """Run the scheduler inside this event loop until ``stop`` is set (or forever)."""
+    scheduler = AsyncIOScheduler(timezone=ZoneInfo(settings.digest_timezone))
+    schedule_digest(scheduler, settings, job)
+    scheduler.start()
+    log.info("clock started; next digest at %s", scheduler.get_job(DIGEST_JOB_ID).next_run_time)
+    try:
+        await (stop or asyncio.Event()).wait()
+    finally:
+        scheduler.shutdown(wait=False)

@@ -1,0 +1,254 @@
+"""The daily digest: schedule, content, exactly-once posting, and the end-to-end click."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from api.emulator import Emulator, Fault
+from bot.awards import AwardView, Party
+from bot.clock import DIGEST_JOB_ID, schedule_digest
+from bot.schedule import next_digest_time
+from bot.settings import Settings
+from bot.slack_app import slack_runtime
+from handlers.digest_blocks import MAX_MESSAGE_BLOCKS, digest_blocks
+from tests.harness import BotHarness
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def settings_for(bot: BotHarness, **changes) -> Settings:
+    return bot.settings.model_copy(update=changes)
+
+
+def seed_pending(emulator: Emulator, count: int, comment: str = "thanks") -> list[str]:
+    """Replace the pending awards with ``count`` new ones, the oldest first in id order."""
+    state = emulator.state
+    for key in [k for k, a in state.assignments.items() if a["status"] == "pending"]:
+        del state.assignments[key]
+    givers = ["64a000000000000000000003", "64a000000000000000000005"]
+    ids = []
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    for i in range(count):
+        liam_and_design = ["64a000000000000000000004", "64b000000000000000000002"]
+        award = state.assign(
+            {
+                "badgeId": "64c000000000000000000002",
+                "assigneeIds": liam_and_design,
+                "assignedById": givers[i % 2],
+                "comment": f"{comment} #{i}",
+            }
+        )
+        state.assignments[award["id"]]["assignedOn"] = (
+            (start + timedelta(hours=i)).isoformat().replace("+00:00", "Z")
+        )
+        ids.append(award["id"])
+    return ids
+
+
+# --- schedule -------------------------------------------------------------------------
+
+
+def test_next_runs_cross_daylight_saving_in_berlin() -> None:
+    settings = Settings(digest_time="09:00", digest_timezone="Europe/Berlin", digest_days="mon-fri")
+    with time_machine.travel(datetime(2026, 10, 22, 12, 0, tzinfo=UTC), tick=False):
+        first = next_digest_time(settings)
+    assert first == datetime(2026, 10, 23, 9, 0, tzinfo=BERLIN)
+    assert first.astimezone(UTC).hour == 7  # summer time, UTC+2
+    second = next_digest_time(settings, first + timedelta(minutes=1))
+    assert second == datetime(2026, 10, 26, 9, 0, tzinfo=BERLIN)  # skips the weekend
+    assert second.astimezone(UTC).hour == 8  # winter time, UTC+1
+
+
+async def test_scheduler_job_has_explicit_id_and_next_run() -> None:
+    settings = Settings(
+        digest_time="07:30", digest_timezone="America/New_York", digest_days="mon-fri"
+    )
+    with time_machine.travel(datetime(2026, 3, 6, 15, 0, tzinfo=UTC), tick=False):
+        scheduler = AsyncIOScheduler(timezone=ZoneInfo("America/New_York"))
+        schedule_digest(scheduler, settings, job=None)  # type: ignore[arg-type]
+        scheduler.start(paused=True)
+        job = scheduler.get_job(DIGEST_JOB_ID)
+        # Friday 6 March is past 07:30 in New York; the next is Monday 9 March, after the
+        # switch to daylight saving time on Sunday 8 March: 11:30 UTC instead of 12:30.
+        assert job.next_run_time.astimezone(UTC) == datetime(2026, 3, 9, 11, 30, tzinfo=UTC)
+        scheduler.shutdown(wait=False)
+
+
+# --- content --------------------------------------------------------------------------
+
+
+def view(i: int, comment: str = "nice") -> AwardView:
+    return AwardView(
+        assignment_id=f"a{i}",
+        badge_id="b",
+        badge_name="Visionary",
+        badge_icon="telescope",
+        giver=Party(name="Amara", chat_user_id="UAMARA"),
+        recipients=[Party(name="Liam", chat_user_id="ULIAM"), Party(name="Design", is_team=True)],
+        comment=comment,
+        assigned_on="2026-11-20T09:00:00Z",
+    )
+
+
+def test_content_for_one() -> None:
+    blocks = digest_blocks(
+        [view(1, "<!channel> x" + "y" * 5000)], 1, datetime(2026, 11, 23, 10, tzinfo=UTC)
+    )
+    assert blocks[0]["text"]["text"] == "1 badge award is waiting for approval"
+    text = blocks[1]["text"]["text"]
+    assert "&lt;!channel&gt;" in text and "<!channel>" not in text
+    assert "waiting 3 days" in text and "*Design*" in text and "<@ULIAM>" in text
+    assert len(text) <= 3000
+    assert blocks[2]["type"] == "actions"
+
+
+def test_content_for_many_respects_block_limit() -> None:
+    views = [view(i) for i in range(120)]
+    blocks = digest_blocks(views, 120)
+    assert len(blocks) <= MAX_MESSAGE_BLOCKS
+    assert blocks[0]["text"]["text"] == "120 badge awards are waiting for approval"
+    assert "96 more" in str(blocks[-1]) and "/badge pending" in str(blocks[-1])
+    values = [b["elements"][0]["value"] for b in blocks if b["type"] == "actions"]
+    assert values == [f"a{i}" for i in range(24)]
+    assert len({b.get("block_id") for b in blocks if b["type"] == "actions"}) == 24
+
+
+# --- against the emulator and fake Slack ----------------------------------------------
+
+
+async def test_nothing_pending_posts_nothing_unless_asked(bot: BotHarness) -> None:
+    seed_pending(bot.emulator, 0)
+    async with slack_runtime(settings_for(bot, digest_channels=["CHR"])) as ctx:
+        report = await ctx.digest.run()
+    assert report.posted == [] and bot.slack.calls_of("chat.postMessage") == []
+    async with slack_runtime(
+        settings_for(bot, digest_channels=["CHR"], digest_when_empty=True)
+    ) as ctx:
+        report = await ctx.digest.run()
+    [posted] = bot.slack.calls_of("chat.postMessage")
+    assert "0 badge awards" in posted["text"]
+
+
+async def test_120_pending_oldest_first_with_batched_lookups(bot: BotHarness) -> None:
+    ids = seed_pending(bot.emulator, 120, comment="<!channel> look")
+    bot.emulator.calls.clear()
+    async with slack_runtime(settings_for(bot, digest_channels=["CHR", "CMGMT"])) as ctx:
+        report = await ctx.digest.run()
+    assert sorted(report.posted) == ["CHR", "CMGMT"] and report.pending == 120
+    posts = bot.slack.calls_of("chat.postMessage")
+    assert len(posts) == 2
+    blocks = posts[0]["blocks"]
+    assert len(blocks) <= 50
+    shown = [b["elements"][0]["value"] for b in blocks if b["type"] == "actions"]
+    assert shown == ids[:24]
+    assert "<!channel>" not in str(blocks)
+    routes = [c.route for c in bot.emulator.calls.all()]
+    assert routes.count("GET /badges/approve") == 1
+    assert routes.count("GET /users") == 1  # three people, one page
+    assert routes.count("GET /teams") == 1
+    lookups = bot.slack.calls_of("users.lookupByEmail")
+    assert len(lookups) == 3  # one per distinct person, not per award
+
+
+async def test_two_runs_and_two_concurrent_runs_post_once(bot: BotHarness) -> None:
+    seed_pending(bot.emulator, 3)
+    settings = settings_for(bot, digest_channels=["CHR", "CMGMT"])
+    async with slack_runtime(settings) as first, slack_runtime(settings) as second:
+        reports = await asyncio.gather(first.digest.run(), second.digest.run())
+        again = await first.digest.run()
+    posted = sorted(c for r in reports for c in r.posted)
+    assert posted == ["CHR", "CMGMT"]
+    assert again.posted == [] and sorted(again.already_posted) == ["CHR", "CMGMT"]
+    assert len(bot.slack.calls_of("chat.postMessage")) == 2
+    async with slack_runtime(settings) as ctx:
+        forced = await ctx.digest.run(force=True, channels=["CHR"])
+    assert forced.posted == ["CHR"] and len(bot.slack.calls_of("chat.postMessage")) == 3
+
+
+async def test_crash_after_claim_does_not_post_twice(bot: BotHarness) -> None:
+    seed_pending(bot.emulator, 1)
+    settings = settings_for(bot, digest_channels=["CHR"])
+    async with slack_runtime(settings) as ctx:
+        day = datetime.now(ctx.digest.timezone).date().isoformat()
+        assert ctx.services.store.claim_digest("CHR", day)  # claimed, then "crashed"
+        report = await ctx.digest.run()
+    assert report.already_posted == ["CHR"] and bot.slack.calls_of("chat.postMessage") == []
+
+
+async def test_subscribed_channels_and_rate_limit_retry(bot: BotHarness) -> None:
+    seed_pending(bot.emulator, 2)
+    bot.command("digest here", user="UMARIA", channel="CSUBSCRIBED", response_key="sub")
+    [reply] = bot.slack.wait_calls("response_url")
+    assert "will get the digest" in reply["text"]
+    bot.slack.fail_next("chat.postMessage", 1, status=429, retry_after=1)
+    async with slack_runtime(settings_for(bot, digest_channels=["CHR"])) as ctx:
+        report = await ctx.digest.run()
+    assert sorted(report.posted) == ["CHR", "CSUBSCRIBED"]
+    assert len(bot.slack.calls_of("chat.postMessage:failed")) == 1
+
+
+def test_only_approvers_subscribe_and_status_lists_channels(bot: BotHarness) -> None:
+    bot.command("digest here", user="USOFIA", channel="CX", response_key="a")
+    bot.command("digest here", user="UOLIVER", channel="CX", response_key="b")
+    bot.slack.wait_calls("response_url", count=2)
+    bot.command("digest", user="USOFIA", channel="CX", response_key="c")
+    replies = {r["_key"]: r["text"] for r in bot.slack.wait_calls("response_url", count=3)}
+    assert "Only approvers" in replies["a"]
+    assert "<#CX>" in replies["c"] and "next:" in replies["c"]
+    bot.command("digest off", user="UOLIVER", channel="CX", response_key="d")
+    replies = {r["_key"]: r["text"] for r in bot.slack.wait_calls("response_url", count=4)}
+    assert "no longer" in replies["d"]
+
+
+async def test_approve_from_digest_updates_the_digest(bot: BotHarness) -> None:
+    ids = seed_pending(bot.emulator, 2)
+    async with slack_runtime(settings_for(bot, digest_channels=["CHR"])) as ctx:
+        await ctx.digest.run()
+    [digest] = bot.slack.calls_of("chat.postMessage")
+    bot.click("approve_award", ids[0], "UMARIA", channel="CHR", ts="1700000000.000001")
+    [update] = await asyncio.to_thread(bot.slack.wait_calls, "chat.update")
+    assert update["channel"] == "CHR" and update["ts"] == "1700000000.000001"
+    assert "Approved by <@UMARIA>" in str(update["blocks"])
+    remaining = [b["elements"][0]["value"] for b in update["blocks"] if b["type"] == "actions"]
+    assert remaining == [ids[1]]
+    assert bot.emulator.state.assignments[ids[0]]["status"] == "approved"
+    assert digest["channel"] == "CHR"  # the fake answered that post with ts ...000001
+
+
+def test_digest_command_exit_codes(bot: BotHarness, monkeypatch, capsys) -> None:
+    from bot.__main__ import main
+
+    seed_pending(bot.emulator, 1)
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": f"{bot.slack.url}/api/",
+        "QUANTIVE_API_URL": bot.emulator.url,
+        "QUANTIVE_API_TOKEN": "emulator-token",
+        "QUANTIVE_ACCOUNT_ID": bot.emulator.account_id,
+        "DATABASE_URL": bot.settings.database_url,
+        "QUANTIVE_MAX_RETRIES": "0",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert main(["digest", "--channel", "CONE"]) == 0
+    assert "posted to 1" in capsys.readouterr().out
+    assert main(["digest", "--channel", "CONE"]) == 0  # already posted today: nothing more
+    assert len(bot.slack.calls_of("chat.postMessage")) == 1
+    bot.emulator.faults.set("GET /badges/approve", Fault(status=503))
+    assert main(["digest", "--force", "--channel", "CONE"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("digest failed: Quantive") and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("age,expected", [(0, "today"), (1, "1 day"), (5, "5 days")])
+def test_age_text(age: int, expected: str) -> None:
+    from handlers.digest_blocks import age_text
+
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    assert age_text((now - timedelta(days=age)).isoformat(), now) == expected
