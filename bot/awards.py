@@ -229,6 +229,28 @@ class AwardService:
         self.save_view(view)
         return view
 
+    def find_held_award(self, badge_id: str, quantive_user_id: str) -> AwardView | None:
+        """The newest approved award of ``badge_id`` to this user that the bot knows of.
+
+        Quantive lists holders without their assignment ids, so only awards given or shown
+        through the bot can be found here.
+        """
+        for data in self._store.award_views():
+            view = AwardView.model_validate(data)
+            if (
+                view.badge_id == badge_id
+                and view.status == "approved"
+                and any(r.quantive_id == quantive_user_id for r in view.recipients)
+            ):
+                return view
+        return None
+
+    async def revoke(self, view: AwardView, quantive_user_id: str) -> None:
+        """Take the badge of ``view`` back from one recipient."""
+        await self._quantive.unassign(quantive_user_id, view.assignment_id)
+        remaining = [r for r in view.recipients if r.quantive_id != quantive_user_id]
+        self.save_view(view.model_copy(update={"recipients": remaining}))
+
     async def pending(self) -> list[Assignment]:
         """Every award waiting for approval, oldest first."""
         items = await self._quantive.list_pending_approvals()

@@ -9,7 +9,9 @@ import httpx
 from api import QuantiveClient, RetryPolicy, build_http_client
 from bot.awards import AwardService
 from bot.catalogue import Catalogue
+from bot.holdings import HoldingsIndex
 from bot.identity import IdentityResolver
+from bot.people import PeopleDirectory
 from bot.permissions import Permissions
 from bot.settings import Settings
 from bot.store import Store
@@ -26,6 +28,8 @@ class Services:
     identities: IdentityResolver
     awards: AwardService
     permissions: Permissions
+    holdings: HoldingsIndex
+    people: PeopleDirectory
 
     @classmethod
     def create(cls, settings: Settings, *, http: httpx.AsyncClient | None = None) -> Services:
@@ -48,11 +52,12 @@ class Services:
         )
         store = Store(settings.database_path)
         identities = IdentityResolver(store, quantive, settings.identity_cache_ttl)
+        catalogue = Catalogue(quantive, settings.catalogue_cache_ttl)
         return cls(
             settings=settings,
             store=store,
             quantive=quantive,
-            catalogue=Catalogue(quantive, settings.catalogue_cache_ttl),
+            catalogue=catalogue,
             identities=identities,
             awards=AwardService(
                 quantive,
@@ -61,6 +66,8 @@ class Services:
                 notification_strategy=settings.quantive_notification_strategy,
             ),
             permissions=Permissions(tuple(settings.badge_approvers), tuple(settings.badge_admins)),
+            holdings=HoldingsIndex(quantive, catalogue, settings.catalogue_cache_ttl),
+            people=PeopleDirectory(quantive),
         )
 
     async def aclose(self) -> None:

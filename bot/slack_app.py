@@ -51,7 +51,7 @@ def build_context(settings: Settings, services: Services, client: AsyncWebClient
         announce_channel=settings.badge_announce_channel,
     )
     directory = SlackDirectory(client)
-    digest = DigestJob(services, client, directory)
+    digest = DigestJob(services, client, directory, services.people)
     notifier.redraw_digest = digest.redraw
     return SlackContext(services=services, directory=directory, notifier=notifier, digest=digest)
 

@@ -189,6 +189,11 @@ class Store:
         ).fetchone()
         return json.loads(row["view"]) if row else None
 
+    def award_views(self) -> list[dict[str, Any]]:
+        """Every saved view, newest first."""
+        rows = self._exec("SELECT view FROM awards ORDER BY updated_at DESC").fetchall()
+        return [json.loads(r["view"]) for r in rows]
+
     def add_message(self, assignment_id: str, channel: str, ts: str, kind: str) -> None:
         """Remember that message (channel, ts) shows the award."""
         self._exec(

@@ -31,6 +31,8 @@ class ParsedCommand:
     channels: list[str] = field(default_factory=list)
     broadcasts: list[str] = field(default_factory=list)
     rest: str = ""
+    #: True for ``/badge @user ...``, written without the word "give".
+    shorthand: bool = False
 
 
 def parse_command(text: str) -> ParsedCommand:
@@ -48,7 +50,7 @@ def parse_command(text: str) -> ParsedCommand:
     else:
         first, _, args = text.partition(" ")
         verb = first.lower()
-    parsed = ParsedCommand(verb=verb, rest=args.strip())
+    parsed = ParsedCommand(verb=verb, rest=args.strip(), shorthand=text.startswith("<"))
     if verb != "give":
         return parsed
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.services import Services
@@ -21,3 +21,5 @@ class SlackContext:
     directory: SlackDirectory
     notifier: Notifier
     digest: DigestJob
+    #: Who opened their Home tab since start, so decisions refresh just those tabs.
+    home_viewers: set[str] = field(default_factory=set)

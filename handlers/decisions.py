@@ -5,6 +5,7 @@ from __future__ import annotations
 from api import errors
 from bot.awards import Decision, DecisionOutcome
 from handlers.context import SlackContext
+from handlers.home import refresh_homes
 from handlers.mrkdwn import escape, mention
 from handlers.replies import Reply
 
@@ -43,3 +44,4 @@ async def decide(
         )
     if result.view is not None:
         await ctx.notifier.after_decision(result.view)
+        await refresh_homes(ctx, result.view)

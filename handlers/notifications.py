@@ -33,7 +33,7 @@ class Notifier:
         approval_channel: str | None,
         announce_channel: str | None,
     ) -> None:
-        self._client = client
+        self.client = client
         self._store = store
         self._approvers = approvers
         self._approval_channel = approval_channel
@@ -42,9 +42,9 @@ class Notifier:
 
     async def dm(self, user_id: str, text: str, message_blocks: list[Any] | None = None) -> str:
         """Send a direct message; returns the DM channel id."""
-        opened = await self._client.conversations_open(users=user_id)
+        opened = await self.client.conversations_open(users=user_id)
         channel = opened["channel"]["id"]
-        await self._client.chat_postMessage(channel=channel, text=text, blocks=message_blocks)
+        await self.client.chat_postMessage(channel=channel, text=text, blocks=message_blocks)
         return channel
 
     async def request_approval(self, view: AwardView) -> None:
@@ -58,11 +58,11 @@ class Notifier:
             targets = [self._approval_channel]
         else:
             opened = await asyncio.gather(
-                *(self._client.conversations_open(users=a) for a in self._approvers)
+                *(self.client.conversations_open(users=a) for a in self._approvers)
             )
             targets = [o["channel"]["id"] for o in opened]
         for channel in targets:
-            posted = await self._client.chat_postMessage(channel=channel, **payload)
+            posted = await self.client.chat_postMessage(channel=channel, **payload)
             self._store.add_message(view.assignment_id, posted["channel"], posted["ts"], "request")
 
     async def announce(self, view: AwardView) -> None:
@@ -74,7 +74,7 @@ class Notifier:
         channel = self._announce_channel or view.origin_channel
         if channel:
             try:
-                await self._client.chat_postMessage(
+                await self.client.chat_postMessage(
                     channel=channel,
                     text=f"{view.badge_name} badge awarded",
                     blocks=blocks.celebration_blocks(view),
@@ -91,7 +91,7 @@ class Notifier:
                     if self.redraw_digest is not None:
                         await self.redraw_digest(ref.channel, ref.ts)
                     continue
-                await self._client.chat_update(
+                await self.client.chat_update(
                     channel=ref.channel,
                     ts=ref.ts,
                     text=blocks.approval_request_fallback(view),

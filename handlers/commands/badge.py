@@ -11,6 +11,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from api import errors
 from handlers.command_parser import ParsedCommand, parse_command
+from handlers.commands.admin import (
+    create_command,
+    delete_command,
+    edit_command,
+    revoke_command,
+)
+from handlers.commands.browse import (
+    list_command,
+    mine_command,
+    pending_command,
+    top_command,
+    who_command,
+)
 from handlers.commands.digest import digest_command
 from handlers.commands.give import give_command
 from handlers.commands.help import help_text, unknown_subcommand_text
@@ -67,5 +80,14 @@ def default_subcommands() -> dict[str, Subcommand]:
         "": give_command,
         "give": give_command,
         "help": help_command,
+        "list": list_command,
+        "who": who_command,
+        "mine": mine_command,
+        "pending": pending_command,
+        "top": top_command,
+        "create": create_command,
+        "edit": edit_command,
+        "delete": delete_command,
+        "revoke": revoke_command,
         "digest": digest_command,
     }

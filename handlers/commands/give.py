@@ -33,6 +33,12 @@ async def give_command(
         )
         return
     has_recipients = bool(parsed.users or parsed.groups)
+    if parsed.shorthand and len(parsed.users) == 1 and not parsed.groups and not parsed.rest:
+        # "/badge @maria" asks what Maria holds.
+        from handlers.commands.browse import mine_command
+
+        await mine_command(ctx, parsed, command, client, respond)
+        return
     if not parsed.rest and not has_recipients:
         await client.views_open(
             trigger_id=command["trigger_id"], view=blocks.give_modal(channel_id=channel)

@@ -12,6 +12,18 @@ USAGE: dict[str, tuple[str, str]] = {
         "`/badge give @maria Visionary thanks for the launch`",
         "give a badge (or just `/badge @maria ...`); `/badge` alone opens a form",
     ),
+    "list": ("`/badge list`", "every badge in the catalogue"),
+    "who": ("`/badge who Visionary`", "who holds a badge"),
+    "mine": ("`/badge mine` · `/badge @maria`", "the badges you (or someone) hold"),
+    "pending": (
+        "`/badge pending`",
+        "awards waiting for approval (approvers see all, with buttons)",
+    ),
+    "top": ("`/badge top`", "the most recognised people and teams"),
+    "create": ("`/badge create`", "add a badge (admins)"),
+    "edit": ("`/badge edit Visionary`", "change a badge (admins)"),
+    "delete": ("`/badge delete Visionary`", "delete a badge, after confirming (admins)"),
+    "revoke": ("`/badge revoke @maria Visionary`", "take an award back (admins)"),
     "digest": (
         "`/badge digest here` · `/badge digest off` · `/badge digest`",
         "subscribe this channel to the morning digest of pending awards (approvers)",

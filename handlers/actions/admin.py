@@ -1,0 +1,98 @@
+"""The confirmed Delete and Revoke buttons, and Cancel."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from api import errors
+from bot.awards import AwardView
+from handlers.context import SlackContext
+from handlers.mrkdwn import escape
+
+
+def delete_button(ctx: SlackContext) -> Callable[..., Any]:
+    """Delete the badge after the confirm dialog."""
+
+    async def handle(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        if not ctx.services.permissions.can_administer(body["user"]["id"]):
+            await respond(
+                text="Only badge admins can delete badges.",
+                replace_original=False,
+                response_type="ephemeral",
+            )
+            return
+        badge_id = str(action.get("value", ""))
+        try:
+            badge = await ctx.services.catalogue.by_id(badge_id)
+            await ctx.services.quantive.delete_badge(badge_id)
+        except errors.NotFound:
+            await respond(text="That badge was already deleted.", replace_original=True)
+            return
+        except errors.QuantiveError as exc:
+            await respond(
+                text=f"Nothing was deleted. {escape(exc.user_message)}", replace_original=True
+            )
+            return
+        ctx.services.catalogue.invalidate()
+        ctx.services.holdings.invalidate()
+        name = escape(badge.name) if badge else "The badge"
+        await respond(text=f":wastebasket: *{name}* was deleted.", replace_original=True)
+
+    return handle
+
+
+def revoke_button(ctx: SlackContext) -> Callable[..., Any]:
+    """Take the badge back after the confirm dialog; the former holder is not pinged."""
+
+    async def handle(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        if not ctx.services.permissions.can_administer(body["user"]["id"]):
+            await respond(
+                text="Only badge admins can revoke badges.",
+                replace_original=False,
+                response_type="ephemeral",
+            )
+            return
+        try:
+            value = json.loads(action.get("value") or "{}")
+            view = ctx.services.awards.view(str(value["assignment_id"]))
+        except (ValueError, KeyError, TypeError):
+            return
+        if not isinstance(view, AwardView):
+            await respond(text="I no longer know that award.", replace_original=True)
+            return
+        try:
+            await ctx.services.awards.revoke(view, str(value["assignee_id"]))
+        except errors.NotFound:
+            await respond(text="That badge was already taken back.", replace_original=True)
+            return
+        except errors.QuantiveError as exc:
+            await respond(
+                text=f"Nothing changed. {escape(exc.user_message)}", replace_original=True
+            )
+            return
+        ctx.services.holdings.invalidate()
+        badge, name = escape(str(value.get("badge"))), escape(str(value.get("name")))
+        await respond(text=f"Revoked *{badge}* from {name}.", replace_original=True)
+
+    return handle
+
+
+def cancel_button(ctx: SlackContext) -> Callable[..., Any]:
+    """Withdraw the question."""
+
+    async def handle(ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+        await respond(delete_original=True)
+
+    return handle
