@@ -95,6 +95,21 @@ class BotHarness:
         )
         return self.post(body)
 
+    def post_event(self, event: dict[str, Any]) -> httpx.Response:
+        body = json.dumps(
+            {
+                "token": "unused",
+                "team_id": "T1",
+                "api_app_id": "A1",
+                "type": "event_callback",
+                "event_id": f"Ev{time.time_ns()}",
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
+        headers = {**signed_headers(body), "Content-Type": "application/json"}
+        return self.http.post(self.url, content=body, headers=headers)
+
     def interactive(self, payload: dict[str, Any]) -> httpx.Response:
         return self.post(urllib.parse.urlencode({"payload": json.dumps(payload)}))
 
