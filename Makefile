@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -14,9 +14,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m bot run
 
-## test: the whole suite
-test: $(STAMP)
+## test: the whole suite (installs Debian's Chromium for the browser tests if missing)
+test: $(STAMP) browser
 	$(PY) -m pytest -q
+
+browser:
+	./scripts/ensure-browser
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -139,7 +139,32 @@ def run_clock_process(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_playground(args: argparse.Namespace) -> int:
+    """The playground: emulator, bot and a page that plays Slack, with no accounts."""
+    from bot.playground.run import serve_playground
+
+    serve_playground(args.port)
+    return 0
+
+
+def run_default(args: argparse.Namespace) -> int:
+    """``make run``: the real bot when Slack and Quantive are configured, else the playground."""
+    settings = load_settings()
+    if settings.slack_bot_token and settings.quantive_api_token:
+        print(
+            "Slack and Quantive settings found: starting the bot (python -m bot serve).",
+            file=sys.stderr,
+        )
+        args.host, args.port = "0.0.0.0", None
+        return run_serve(args)
+    print("No Slack or Quantive settings: starting the offline playground.", file=sys.stderr)
+    args.port = settings.port
+    return run_playground(args)
+
+
 COMMANDS: dict[str, Command] = {
+    "run": run_default,
+    "playground": run_playground,
     "digest": run_digest,
     "clock": run_clock_process,
     "emulator": run_emulator,
@@ -154,6 +179,9 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve.add_argument("--host", default="0.0.0.0")  # a hosted web process listens on all
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
     sub.add_parser("socket", help="connect to Slack in Socket Mode (SLACK_APP_TOKEN)")
+    sub.add_parser("run", help="the bot if configured, else the offline playground (make run)")
+    playground = sub.add_parser("playground", help="the offline playground page")
+    playground.add_argument("--port", type=int, default=3000)
     sub.add_parser("clock", help="post the digest on schedule (Procfile: clock)")
     digest = sub.add_parser("digest", help="post the digest once, now")
     digest.add_argument("--force", action="store_true", help="post even if already posted today")

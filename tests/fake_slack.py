@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,8 +133,7 @@ class FakeSlack:
             if request.headers.get("content-type", "").startswith("application/json"):
                 args.update(json.loads(raw))
             else:
-                form = await request.form()
-                args.update({k: v for k, v in form.items()})
+                args.update(urllib.parse.parse_qsl(raw.decode()))
         for key in ("blocks", "view", "users"):
             if isinstance(args.get(key), str) and args[key][:1] in "[{":
                 args[key] = json.loads(args[key])

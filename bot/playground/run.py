@@ -1,0 +1,105 @@
+"""Start the emulator, the bot and the playground together on loopback."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import threading
+from dataclasses import asdict
+from pathlib import Path
+
+from api.emulator import DEFAULT_TOKEN, Emulator
+from bot.background_server import BackgroundServer
+from bot.playground.app import Playground
+from bot.playground.workspace import Workspace, demo_people
+from bot.settings import Settings
+from bot.web import create_web_app
+
+APPROVERS = ["UMARIA", "UOLIVER"]
+
+
+class PlaygroundStack:
+    """The three servers of offline mode; ``start()`` returns once all of them answer."""
+
+    def __init__(self, port: int = 3000, data_dir: str | None = None) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="badgebot-playground-")
+        folder = Path(data_dir or self._tmp.name)
+        self.emulator = Emulator()
+        self._emulator_server = BackgroundServer(self.emulator.app)
+        signing_secret = secrets.token_hex(16)
+        self.workspace = Workspace(demo_people(APPROVERS))
+        self.playground = Playground(
+            self.workspace, signing_secret, self._run_digest, self._recent_calls
+        )
+        self._playground_server = BackgroundServer(self.playground.app, port=port)
+        self._signing_secret = signing_secret
+        self._database = folder / "playground.db"
+        self._bot_server: BackgroundServer | None = None
+        self.settings: Settings | None = None
+
+    def start(self) -> PlaygroundStack:
+        """Start the emulator, the playground (the bot's Slack) and then the bot."""
+        self._emulator_server.start()
+        self._playground_server.start()
+        self.playground.api.base_url = self._playground_server.url
+        self.settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            slack_bot_token="xoxb-playground",
+            slack_signing_secret=self._signing_secret,
+            slack_api_url=f"{self._playground_server.url}/api/",
+            quantive_api_url=f"{self._emulator_server.url}/api/v1",
+            quantive_api_token=DEFAULT_TOKEN,
+            quantive_account_id=self.emulator.account_id,
+            database_url=f"sqlite:///{self._database}",
+            badge_approvers=APPROVERS,
+            badge_approval_channel="CAPPROVALS",
+            badge_announce_channel="CKUDOS",
+            digest_channels=["CAPPROVALS"],
+        )
+        self._bot_server = BackgroundServer(create_web_app(self.settings)).start()
+        self.playground.bot_url = self._bot_server.url
+        return self
+
+    @property
+    def url(self) -> str:
+        """The page's address."""
+        return self._playground_server.url.replace("127.0.0.1", "localhost") + "/"
+
+    def stop(self) -> None:
+        """Stop every server."""
+        for server in (self._bot_server, self._playground_server, self._emulator_server):
+            if server is not None:
+                server.stop()
+        self._tmp.cleanup()
+
+    async def _run_digest(self) -> str:
+        # The clock process's job, run in the playground's loop against the same database.
+        from bot.digest import DigestError
+        from bot.slack_app import slack_runtime
+
+        assert self.settings is not None
+        async with slack_runtime(self.settings) as ctx:
+            try:
+                report = await ctx.digest.run(force=True)
+            except DigestError as exc:
+                return str(exc)
+        return f"digest: {report.pending} pending, posted to {len(report.posted)} channel(s)"
+
+    def _recent_calls(self) -> list[dict[str, object]]:
+        return [asdict(c) for c in self.emulator.calls.all()[-25:]]
+
+
+def serve_playground(port: int) -> None:
+    """Run the playground until interrupted."""
+    stack = PlaygroundStack(port=port).start()
+    print(
+        f"\n  badgebot playground: {stack.url}\n  (no Slack or Quantive account needed; "
+        "Ctrl-C to stop)\n",
+        flush=True,
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()

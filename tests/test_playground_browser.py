@@ -1,0 +1,102 @@
+"""The playground in real headless Chromium: the whole story clicked through as a person."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from bot.playground.run import PlaygroundStack
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[PlaygroundStack]:
+    playground = PlaygroundStack(port=0).start()
+    yield playground
+    playground.stop()
+
+
+@pytest.fixture
+def page(stack: PlaygroundStack) -> Iterator[Page]:
+    # No skip: `make test` installs Chromium; a missing browser is a failure to see.
+    assert os.path.exists(CHROMIUM), "Chromium is missing: run `make test` (it installs it)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()
+
+
+def switch_to(page: Page, person: str, conversation: str) -> None:
+    page.select_option("#person", person)
+    page.click(f'[data-conv="{conversation}"]')
+
+
+def test_give_approve_and_see_the_dm(page: Page, stack: PlaygroundStack) -> None:
+    page.goto(stack.url + "?user=UAMARA&channel=CGENERAL")
+    expect(page.locator("#person")).to_have_value("UAMARA")
+    page.fill("#text", "/badge give @liam Team Player thanks for pairing <script>x</script>")
+    page.press("#text", "Enter")
+    expect(page.locator("#messages")).to_contain_text("Sent for approval")
+    expect(page.locator("#messages")).to_contain_text("Only visible to you")
+
+    switch_to(page, "UMARIA", "CAPPROVALS")
+    request = page.locator(".msg", has_text="thanks for pairing").last
+    expect(request).to_contain_text("<script>x</script>")  # shown as text, not run
+    request.get_by_role("button", name="Approve").click()
+    expect(request).to_contain_text("Approved by @maria")
+    expect(request.get_by_role("button", name="Approve")).to_have_count(0)
+
+    switch_to(page, "ULIAM", "DULIAM")
+    expect(page.locator("#messages")).to_contain_text("You received")
+    expect(page.locator("#messages")).to_contain_text("Team Player")
+    expect(page.locator("#calls")).to_contain_text("POST /badges/approve/{id}")
+    DOCS.mkdir(exist_ok=True)
+    switch_to(page, "UMARIA", "CAPPROVALS")
+    expect(page.locator("#messages")).to_contain_text("Approved by @maria")
+    page.screenshot(path=str(DOCS / "playground.png"))
+
+
+def test_give_through_the_modal_then_digest_and_home(page: Page, stack: PlaygroundStack) -> None:
+    page.goto(stack.url + "?user=USOFIA&channel=CGENERAL")
+    page.fill("#text", "/badge")
+    page.press("#text", "Enter")
+    expect(page.locator("#overlay")).to_be_visible()
+    expect(page.locator("#modal-title")).to_have_text("Give a badge")
+    page.click("#modal-submit")  # empty: the bot's field errors show on the modal
+    expect(page.locator("#modal-body .error").first).to_be_visible()
+    page.select_option('#modal-body [data-kind="multi_users_select"]', ["UKENJI"])
+    badge = page.locator('#modal-body [data-kind="external_select"]')
+    badge.focus()
+    expect(badge.locator("option", has_text="Visionary")).to_have_count(1)
+    badge.select_option(label="Visionary")
+    page.fill('#modal-body [data-kind="plain_text_input"]', "for the roadmap")
+    page.click("#modal-submit")
+    expect(page.locator("#overlay")).to_be_hidden()
+    expect(page.locator("#messages")).to_contain_text("Sent for approval")
+
+    switch_to(page, "UOLIVER", "CAPPROVALS")
+    page.click("#digest")
+    expect(page.locator("#messages")).to_contain_text("waiting for approval")
+    page.click('[data-conv="HOME"]')
+    expect(page.locator("#messages")).to_contain_text("Your badges")
+    expect(page.locator("#messages").get_by_role("button", name="Give a badge")).to_be_visible()
