@@ -18,7 +18,7 @@ from api import QuantiveClient, errors
 from api.models import Assignment, AssignRequest, Badge, Team
 from bot.identity import ChatProfile, IdentityResolver, Unresolved
 from bot.people import Person
-from bot.store import DecisionClaim, Store
+from bot.store import DecisionClaim, OutboxAward, Store
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,19 @@ class AwardView(BaseModel):
 
 class GiveRefused(Exception):
     """The award was not made; the message says why and what to do."""
+
+
+class AwardQueued(Exception):
+    """Quantive could not take the award now; it is kept and will be delivered once.
+
+    ``certain`` is False when Quantive may already have it (no answer came back): the
+    outbox checks before trying again.
+    """
+
+    def __init__(self, view: AwardView, *, certain: bool) -> None:
+        super().__init__(view.badge_name)
+        self.view = view
+        self.certain = certain
 
 
 @dataclass(frozen=True)
@@ -102,17 +115,22 @@ class AwardService:
         identities: IdentityResolver,
         *,
         notification_strategy: str | None = None,
+        retry_base: float = 2.0,
+        retry_cap: float = 300.0,
     ) -> None:
         self._quantive = quantive
         self._store = store
         self._identities = identities
         self._notification_strategy = notification_strategy
+        self._retry_base = retry_base
+        self._retry_cap = retry_cap
 
     async def give(self, request: GiveRequest) -> AwardView:
         """Check the rules, resolve everyone in Quantive, and make the award.
 
         Raises GiveRefused when a rule is broken or someone is unknown to Quantive (then
-        nothing is awarded), and api.errors.QuantiveError when Quantive fails.
+        nothing is awarded); AwardQueued when Quantive cannot take it now (it is kept and
+        delivered later); api.errors.QuantiveError when Quantive refuses it.
         """
         _check_recipients(request)
         identities, missing = await self._identities.resolve([request.giver, *request.recipients])
@@ -129,17 +147,15 @@ class AwardService:
         ]
         recipients += [Party(name=t.name, quantive_id=t.id, is_team=True) for t in request.teams]
         comment = truncate(request.comment.strip(), MAX_COMMENT)
-        assignment = await self._quantive.assign_badge(
-            AssignRequest(
-                badge_id=request.badge.id,
-                assignee_ids=[r.quantive_id for r in recipients if r.quantive_id],
-                assigned_by_id=giver.quantive_user_id,
-                comment=comment or None,
-                notification_strategy=self._notification_strategy,
-            )
+        assign = AssignRequest(
+            badge_id=request.badge.id,
+            assignee_ids=[r.quantive_id for r in recipients if r.quantive_id],
+            assigned_by_id=giver.quantive_user_id,
+            comment=comment or None,
+            notification_strategy=self._notification_strategy,
         )
         view = AwardView(
-            assignment_id=assignment.id,
+            assignment_id="",
             badge_id=request.badge.id,
             badge_name=request.badge.name,
             badge_icon=request.badge.icon,
@@ -150,19 +166,142 @@ class AwardService:
             ),
             recipients=recipients,
             comment=comment,
-            assigned_on=assignment.assigned_on,
-            status="approved" if assignment.state == "approved" else "pending",
             origin_channel=request.origin_channel,
         )
+        # Written down before Quantive is called: from here on the award cannot be lost.
+        outbox_id = self._store.enqueue_award(assign.to_wire(), view.model_dump())
+        return await self._attempt(outbox_id, assign, view, raise_queued=True)
+
+    async def _attempt(
+        self, outbox_id: int, assign: AssignRequest, view: AwardView, *, raise_queued: bool
+    ) -> AwardView:
+        """One assign call for an outbox row, recording the outcome."""
+        try:
+            assignment = await self._quantive.assign_badge(assign)
+        except (errors.RateLimited, errors.Unreachable, errors.ServerError) as exc:
+            self._store.retry_award_later(outbox_id, "queued", self._delay(outbox_id), str(exc))
+            if raise_queued:
+                raise AwardQueued(view, certain=True) from None
+            raise
+        except errors.OutcomeUnknown as exc:
+            self._store.retry_award_later(outbox_id, "uncertain", self._delay(outbox_id), str(exc))
+            if raise_queued:
+                raise AwardQueued(view, certain=False) from None
+            raise
+        except errors.QuantiveError as exc:
+            self._store.finish_award(outbox_id, "refused", error=str(exc))
+            raise
+        return self._delivered(outbox_id, view, assignment)
+
+    def _delivered(self, outbox_id: int, view: AwardView, assignment: Assignment) -> AwardView:
+        view = view.model_copy(
+            update={
+                "assignment_id": assignment.id,
+                "assigned_on": assignment.assigned_on,
+                "status": "approved" if assignment.state == "approved" else "pending",
+            }
+        )
         self._store.save_award_view(view.assignment_id, view.model_dump())
+        self._store.finish_award(outbox_id, "delivered", view.model_dump())
         log.info(
             "award %s: %s to %d recipient(s), %s",
             view.assignment_id,
             view.badge_name,
-            len(recipients),
+            len(view.recipients),
             view.status,
         )
         return view
+
+    def _delay(self, outbox_id: int) -> float:
+        row = self._store.outbox_award(outbox_id)
+        attempts = row.attempts if row else 1
+        return min(self._retry_cap, self._retry_base * 2 ** max(attempts - 1, 0))
+
+    async def deliver_queued(self, award: OutboxAward) -> AwardView | None:
+        """Try a queued award once more; the caller has taken the row.
+
+        Returns the delivered view, or None when it stays queued. An award whose earlier
+        call may have reached Quantive is looked for first, so it is never given twice.
+        """
+        assign = AssignRequest.model_validate(award.request)
+        view = AwardView.model_validate(award.view)
+        if award.state in ("uncertain", "sending"):
+            try:
+                existing = await self._find_existing(assign, award.id)
+            except errors.QuantiveError as exc:
+                self._store.retry_award_later(
+                    award.id, "uncertain", self._delay(award.id), str(exc)
+                )
+                return None
+            if existing is not None:
+                log.info("outbox award %d was already in Quantive as %s", award.id, existing.id)
+                return self._delivered(award.id, view, existing)
+        try:
+            return await self._attempt(award.id, assign, view, raise_queued=False)
+        except (errors.RateLimited, errors.Unreachable, errors.ServerError, errors.OutcomeUnknown):
+            return None
+        except errors.QuantiveError as exc:
+            log.warning("outbox award %d refused by Quantive: %s", award.id, exc)
+            return None
+
+    async def _find_existing(self, assign: AssignRequest, outbox_id: int) -> Assignment | None:
+        """The award in Quantive matching badge, giver, recipients and comment, if any.
+
+        A pending one is found in the approval queue. An approved one is recognised by
+        every recipient holding the badge, since holders carry no comment or giver: an
+        award to people who all already held the badge is therefore taken as delivered.
+        """
+        wanted = set(assign.assignee_ids)
+        for pending in await self._quantive.list_pending_approvals():
+            if (
+                pending.badge_id == assign.badge_id
+                and pending.assigned_by_id == assign.assigned_by_id
+                and set(pending.assignee_ids) == wanted
+                and (pending.comment or "") == (assign.comment or "")
+            ):
+                return pending
+        holders = await self._quantive.badge_holders(assign.badge_id)
+        held = {u.id for u in holders.users} | {t.id for t in holders.teams}
+        if wanted and wanted <= held:
+            return Assignment(
+                id=f"outbox-{outbox_id}",
+                badge_id=assign.badge_id,
+                assignee_ids=list(wanted),
+                status="approved",
+            )
+        return None
+
+    async def recover_decisions(self, claimed_before: float) -> list[AwardView]:
+        """Finish decisions whose process died between the claim and Quantive's answer.
+
+        Still pending in Quantive: the call is made now. Gone from the queue: our call (or
+        someone's) went through, so the claim is completed. Returns the views to redraw.
+        """
+        stuck = self._store.unfinished_decisions(claimed_before)
+        if not stuck:
+            return []
+        pending = {a.id for a in await self._quantive.list_pending_approvals()}
+        views = []
+        for claim in stuck:
+            if claim.assignment_id in pending:
+                try:
+                    if claim.decision == "approve":
+                        await self._quantive.approve(claim.assignment_id)
+                    else:
+                        await self._quantive.reject(claim.assignment_id)
+                except (errors.BadRequest, errors.NotFound):
+                    pass  # decided meanwhile; completing the claim is right either way
+                except errors.QuantiveError as exc:
+                    log.warning("decision on %s still not confirmed: %s", claim.assignment_id, exc)
+                    continue
+            self._store.finish_decision(claim.assignment_id)
+            status: Literal["approved", "rejected"] = (
+                "approved" if claim.decision == "approve" else "rejected"
+            )
+            view = self._update_view(claim.assignment_id, status, claim.decided_by, claim.reason)
+            if view is not None:
+                views.append(view)
+        return views
 
     def view(self, assignment_id: str) -> AwardView | None:
         """The saved view of an award, if a message ever showed it."""

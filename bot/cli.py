@@ -75,14 +75,18 @@ async def _socket_mode(settings: Settings) -> None:
 
     from bot.services import Services
     from bot.slack_app import build_bolt_app, build_context, build_slack_client
+    from handlers.recovery import start_worker
 
     services = Services.create(settings)
     client = build_slack_client(settings)
-    app = build_bolt_app(settings, build_context(settings, services, client), client)
+    ctx = build_context(settings, services, client)
+    app = build_bolt_app(settings, ctx, client)
     token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+    worker = start_worker(ctx)
     try:
         await AsyncSocketModeHandler(app, token).start_async()
     finally:
+        await worker.stop()
         await services.aclose()
 
 

@@ -64,6 +64,8 @@ class Services:
                 store,
                 identities,
                 notification_strategy=settings.quantive_notification_strategy,
+                retry_base=settings.outbox_retry_base,
+                retry_cap=settings.outbox_retry_cap,
             ),
             permissions=Permissions(tuple(settings.badge_approvers), tuple(settings.badge_admins)),
             holdings=HoldingsIndex(quantive, catalogue, settings.catalogue_cache_ttl),

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     identity_cache_ttl: int = Field(default=24 * 3600, ge=0)
     catalogue_cache_ttl: int = Field(default=60, ge=0)
 
+    # The outboxes: awards and Slack messages that could not be delivered at once
+    outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    outbox_retry_base: float = Field(default=2.0, gt=0)
+    outbox_retry_cap: float = Field(default=300.0, gt=0)
+    outbox_stale_seconds: float = Field(default=60.0, gt=0)
+
     # Who may do what, and where messages go
     badge_approvers: CommaList = Field(default_factory=list)
     badge_admins: CommaList = Field(default_factory=list)

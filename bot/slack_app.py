@@ -21,6 +21,7 @@ from bot.services import Services
 from bot.settings import Settings
 from handlers.context import SlackContext
 from handlers.notifications import Notifier
+from handlers.slack_delivery import SlackDelivery
 from handlers.slack_directory import SlackDirectory
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,14 @@ def build_slack_client(settings: Settings) -> AsyncWebClient:
 
 def build_context(settings: Settings, services: Services, client: AsyncWebClient) -> SlackContext:
     """The Slack-side helpers around the domain services."""
-    notifier = Notifier(
+    delivery = SlackDelivery(
         client,
+        services.store,
+        retry_base=settings.outbox_retry_base,
+        retry_cap=settings.outbox_retry_cap,
+    )
+    notifier = Notifier(
+        delivery,
         services.store,
         approvers=settings.badge_approvers,
         approval_channel=settings.badge_approval_channel,

@@ -63,6 +63,24 @@ CREATE TABLE IF NOT EXISTS digest_claims (
     hidden_count INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (channel, day)
 );
+CREATE TABLE IF NOT EXISTS award_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    state TEXT NOT NULL,
+    request TEXT NOT NULL,
+    view TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS award_outbox_due ON award_outbox (state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS slack_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    operation TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL,
+    last_error TEXT NOT NULL DEFAULT ''
+);
 """
 
 
@@ -94,6 +112,26 @@ class MessageRef:
     channel: str
     ts: str
     kind: str
+
+
+@dataclass(frozen=True)
+class OutboxAward:
+    """An accepted give as kept in the outbox until Quantive has it."""
+
+    id: int
+    state: str
+    request: dict[str, Any]
+    view: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class SlackOperation:
+    """A Slack call waiting to be retried."""
+
+    id: int
+    operation: dict[str, Any]
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -317,3 +355,128 @@ class Store:
             json.loads(row["assignment_ids"]),
             row["hidden_count"],
         )
+
+    # --- award outbox ---------------------------------------------------------------
+
+    def enqueue_award(self, request: dict[str, Any], view: dict[str, Any]) -> int:
+        """Write an accepted give before Quantive is called; it starts as ``sending``."""
+        now = time.time()
+        cursor = self._exec(
+            "INSERT INTO award_outbox (state, request, view, attempts, next_attempt_at,"
+            " updated_at) VALUES ('sending', ?, ?, 1, ?, ?)",
+            (json.dumps(request), json.dumps(view), now, now),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def outbox_award(self, award_id: int) -> OutboxAward | None:
+        """One outbox row."""
+        row = self._exec("SELECT * FROM award_outbox WHERE id = ?", (award_id,)).fetchone()
+        return _outbox_award(row) if row else None
+
+    def due_awards(self, now: float, stale_before: float) -> list[OutboxAward]:
+        """Awards to try again: waiting ones that are due, and ``sending`` ones whose
+        process died mid-call (not touched since ``stale_before``)."""
+        rows = self._exec(
+            "SELECT * FROM award_outbox WHERE (state IN ('queued', 'uncertain')"
+            " AND next_attempt_at <= ?) OR (state = 'sending' AND updated_at < ?)"
+            " ORDER BY id",
+            (now, stale_before),
+        ).fetchall()
+        return [_outbox_award(r) for r in rows]
+
+    def take_award(self, award: OutboxAward, stale_before: float) -> bool:
+        """Claim an outbox row for one attempt; False when another worker has it."""
+        cursor = self._exec(
+            "UPDATE award_outbox SET state = 'sending', attempts = attempts + 1,"
+            " updated_at = ? WHERE id = ? AND (state IN ('queued', 'uncertain')"
+            " OR (state = 'sending' AND updated_at < ?))",
+            (time.time(), award.id, stale_before),
+        )
+        return cursor.rowcount == 1
+
+    def retry_award_later(self, award_id: int, state: str, delay: float, error: str) -> None:
+        """Put an award back in the queue (``queued``, or ``uncertain`` to check first)."""
+        now = time.time()
+        self._exec(
+            "UPDATE award_outbox SET state = ?, next_attempt_at = ?, updated_at = ?,"
+            " last_error = ? WHERE id = ?",
+            (state, now + delay, now, error[:300], award_id),
+        )
+
+    def finish_award(
+        self, award_id: int, state: str, view: dict[str, Any] | None = None, error: str = ""
+    ) -> None:
+        """Mark an award ``delivered`` (with its final view) or ``refused``."""
+        if view is not None:
+            self._exec(
+                "UPDATE award_outbox SET state = ?, view = ?, updated_at = ?, last_error = ?"
+                " WHERE id = ?",
+                (state, json.dumps(view), time.time(), error[:300], award_id),
+            )
+        else:
+            self._exec(
+                "UPDATE award_outbox SET state = ?, updated_at = ?, last_error = ? WHERE id = ?",
+                (state, time.time(), error[:300], award_id),
+            )
+
+    def outbox_counts(self) -> dict[str, int]:
+        """How many awards are in each outbox state."""
+        rows = self._exec("SELECT state, COUNT(*) AS n FROM award_outbox GROUP BY state")
+        return {r["state"]: r["n"] for r in rows.fetchall()}
+
+    # --- stuck decisions ------------------------------------------------------------
+
+    def unfinished_decisions(self, claimed_before: float) -> list[DecisionClaim]:
+        """Claims whose Quantive call never confirmed, older than ``claimed_before``."""
+        rows = self._exec(
+            "SELECT * FROM decision_claims WHERE done_at IS NULL AND claimed_at < ?",
+            (claimed_before,),
+        ).fetchall()
+        return [
+            DecisionClaim(r["assignment_id"], r["decision"], r["decided_by"], r["reason"], False)
+            for r in rows
+        ]
+
+    # --- Slack outbox ---------------------------------------------------------------
+
+    def enqueue_slack(self, operation: dict[str, Any], delay: float, error: str) -> None:
+        """Keep a failed Slack call to retry after ``delay`` seconds."""
+        self._exec(
+            "INSERT INTO slack_outbox (operation, attempts, next_attempt_at, last_error)"
+            " VALUES (?, 1, ?, ?)",
+            (json.dumps(operation), time.time() + delay, error[:300]),
+        )
+
+    def due_slack(self, now: float, limit: int = 50) -> list[SlackOperation]:
+        """Slack calls due for another try, oldest first."""
+        rows = self._exec(
+            "SELECT * FROM slack_outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT ?",
+            (now, limit),
+        ).fetchall()
+        return [SlackOperation(r["id"], json.loads(r["operation"]), r["attempts"]) for r in rows]
+
+    def retry_slack_later(self, operation_id: int, delay: float, error: str) -> None:
+        """Push a Slack call back after another failure."""
+        self._exec(
+            "UPDATE slack_outbox SET attempts = attempts + 1, next_attempt_at = ?,"
+            " last_error = ? WHERE id = ?",
+            (time.time() + delay, error[:300], operation_id),
+        )
+
+    def drop_slack(self, operation_id: int) -> None:
+        """Forget a Slack call that went through (or can never go through)."""
+        self._exec("DELETE FROM slack_outbox WHERE id = ?", (operation_id,))
+
+    def slack_backlog(self) -> int:
+        """How many Slack calls wait for a retry."""
+        return int(self._exec("SELECT COUNT(*) FROM slack_outbox").fetchone()[0])
+
+
+def _outbox_award(row: sqlite3.Row) -> OutboxAward:
+    return OutboxAward(
+        row["id"],
+        row["state"],
+        json.loads(row["request"]),
+        json.loads(row["view"]),
+        row["attempts"],
+    )

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack_app import build_bolt_app, build_context, build_slack_client
+from handlers.recovery import start_worker
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,12 @@ def create_web_app(settings: Settings, *, extra_routes: list[BaseRoute] | None =
         app.state.ctx = ctx
         app.state.slack_handler = AsyncSlackRequestHandler(build_bolt_app(settings, ctx, client))
         warm = asyncio.create_task(_warm_catalogue(services))
+        app.state.worker = start_worker(ctx)
         try:
             yield
         finally:
             warm.cancel()
+            await app.state.worker.stop()
             await services.aclose()
 
     async def slack_events(request: Request) -> Response:

@@ -6,7 +6,7 @@ import logging
 
 from api import errors
 from api.models import Badge, Team
-from bot.awards import GiveRefused, GiveRequest
+from bot.awards import AwardQueued, GiveRefused, GiveRequest
 from handlers.blocks import badge_text, recipients_text
 from handlers.command_parser import UserGroupRef
 from handlers.context import SlackContext
@@ -72,11 +72,20 @@ async def give(
     except GiveRefused as exc:
         await reply(escape(str(exc)))
         return
-    except errors.OutcomeUnknown:
-        await reply(
-            "Quantive did not confirm the award, so it may or may not have gone through. "
-            "Please check `/badge pending` before trying again, so it is not given twice."
-        )
+    except AwardQueued as queued:
+        sentence = f"{badge_text(queued.view)} for {recipients_text(queued.view)}"
+        if queued.certain:
+            await reply(
+                f":hourglass: Quantive can't take awards right now, so your award of {sentence} "
+                "is queued. It will be delivered once, as soon as Quantive is back, and I'll "
+                "tell you. No need to send it again."
+            )
+        else:
+            await reply(
+                f":hourglass: Quantive didn't confirm your award of {sentence}. I'll check "
+                "whether it arrived and deliver it exactly once, and I'll tell you. No need "
+                "to send it again."
+            )
         return
     except errors.QuantiveError as exc:
         await reply(f"Nothing was awarded. {escape(exc.user_message)}")

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.notifications import Notifier
-
-log = logging.getLogger(__name__)
 
 Reply = Callable[[str], Awaitable[None]]
 
@@ -25,21 +20,11 @@ def respond_ephemeral(respond: AsyncRespond) -> Reply:
     return reply
 
 
-def ephemeral_or_dm(
-    client: AsyncWebClient, notifier: Notifier, channel: str | None, user_id: str
-) -> Reply:
+def ephemeral_or_dm(notifier: Notifier, channel: str | None, user_id: str) -> Reply:
     """Reply ephemerally in ``channel``, or by DM when that is impossible (modals have no
     response_url, and the bot may not be in the channel)."""
 
     async def reply(text: str) -> None:
-        if channel:
-            try:
-                await client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-                return
-            except SlackApiError as exc:
-                log.info(
-                    "ephemeral in %s failed (%s); sending a DM", channel, exc.response.get("error")
-                )
-        await notifier.dm(user_id, text)
+        await notifier.ephemeral(channel, user_id, text)
 
     return reply

@@ -21,7 +21,7 @@ def _reply_for(
 ) -> Reply:
     if body.get("response_url"):
         return respond_ephemeral(respond)
-    return ephemeral_or_dm(client, ctx.notifier, None, body["user"]["id"])
+    return ephemeral_or_dm(ctx.notifier, None, body["user"]["id"])
 
 
 def approve_button(ctx: SlackContext) -> Callable[..., Any]:

@@ -90,7 +90,7 @@ def badge_editor_submitted(ctx: SlackContext) -> Callable[..., Any]:
             return
         await ack()
         catalogue.invalidate()
-        reply = ephemeral_or_dm(client, ctx.notifier, metadata.get("channel"), user)
+        reply = ephemeral_or_dm(ctx.notifier, metadata.get("channel"), user)
         verb = "updated" if badge_id else "created"
         await reply(f"Badge *{escape(name)}* {verb}. :sparkles:")
 

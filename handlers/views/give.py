@@ -42,7 +42,7 @@ def give_submitted(ctx: SlackContext) -> Callable[..., Any]:
             metadata = json.loads(view.get("private_metadata") or "{}")
         except ValueError:
             metadata = {}
-        reply = ephemeral_or_dm(client, ctx.notifier, metadata.get("channel"), giver)
+        reply = ephemeral_or_dm(ctx.notifier, metadata.get("channel"), giver)
         try:
             badge = await ctx.services.catalogue.by_id(str(picked.get("value")))
         except errors.QuantiveError as exc:

@@ -26,7 +26,7 @@ def reject_submitted(ctx: SlackContext) -> Callable[..., Any]:
             metadata = json.loads(view.get("private_metadata") or "{}")
         except ValueError:
             metadata = {}
-        reply = ephemeral_or_dm(client, ctx.notifier, metadata.get("channel"), user_id)
+        reply = ephemeral_or_dm(ctx.notifier, metadata.get("channel"), user_id)
         if not ctx.services.permissions.can_approve(user_id):
             await reply(not_an_approver_text(ctx, "reject"))
             return
