@@ -8,6 +8,7 @@ returned :class:`AwardView` however its platform shows things.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
@@ -61,14 +62,14 @@ class GiveRefused(Exception):
 class AwardQueued(Exception):
     """Quantive could not take the award now; it is kept and will be delivered once.
 
-    ``certain`` is False when Quantive may already have it (no answer came back): the
-    outbox checks before trying again.
+    ``timed_out`` is True when no answer came back at all, so the giver is told that the
+    bot will check; either way the outbox looks for the award before sending it again.
     """
 
-    def __init__(self, view: AwardView, *, certain: bool) -> None:
+    def __init__(self, view: AwardView, *, timed_out: bool) -> None:
         super().__init__(view.badge_name)
         self.view = view
-        self.certain = certain
+        self.timed_out = timed_out
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,11 @@ class DecisionResult:
     outcome: DecisionOutcome
     view: AwardView | None
     earlier: DecisionClaim | None = None
+
+
+def is_plausible_id(value: object) -> bool:
+    """Whether a value from a button could be a Quantive id (and is safe in a URL path)."""
+    return isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value) is not None
 
 
 def truncate(text: str, limit: int, marker: str = "…") -> str:
@@ -181,12 +187,12 @@ class AwardService:
         except (errors.RateLimited, errors.Unreachable, errors.ServerError) as exc:
             self._store.retry_award_later(outbox_id, "queued", self._delay(outbox_id), str(exc))
             if raise_queued:
-                raise AwardQueued(view, certain=True) from None
+                raise AwardQueued(view, timed_out=False) from None
             raise
         except errors.OutcomeUnknown as exc:
             self._store.retry_award_later(outbox_id, "uncertain", self._delay(outbox_id), str(exc))
             if raise_queued:
-                raise AwardQueued(view, certain=False) from None
+                raise AwardQueued(view, timed_out=exc.status is None) from None
             raise
         except errors.QuantiveError as exc:
             self._store.finish_award(outbox_id, "refused", error=str(exc))

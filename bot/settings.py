@@ -113,6 +113,11 @@ class Settings(BaseSettings):
                 problems.append("QUANTIVE_API_TOKEN is not set: an admin issues one in Quantive.")
             if not self.quantive_account_id:
                 problems.append("QUANTIVE_ACCOUNT_ID is not set: it is your Quantive account id.")
+        if self.outbox_stale_seconds <= self.quantive_timeout:
+            problems.append(
+                "OUTBOX_STALE_SECONDS must exceed QUANTIVE_TIMEOUT, or a crashed give could be "
+                "retried while Quantive is still handling it."
+            )
         if not re.match(r"^https?://", self.quantive_api_url):
             problems.append("QUANTIVE_API_URL must start with http:// or https://.")
         if not re.match(r"^https?://", self.slack_api_url):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api import errors
-from bot.awards import Decision, DecisionOutcome
+from bot.awards import Decision, DecisionOutcome, is_plausible_id
 from handlers.context import SlackContext
 from handlers.home import refresh_homes
 from handlers.mrkdwn import escape, mention
@@ -26,6 +26,8 @@ async def decide(
     reply: Reply,
 ) -> None:
     """Decide once, then redraw messages and notify; a repeat click stays quiet."""
+    if not is_plausible_id(assignment_id):
+        return  # not a button of ours
     try:
         result = await ctx.services.awards.decide(assignment_id, decision, user_id, reason)
     except errors.QuantiveError as exc:

@@ -74,7 +74,7 @@ async def give(
         return
     except AwardQueued as queued:
         sentence = f"{badge_text(queued.view)} for {recipients_text(queued.view)}"
-        if queued.certain:
+        if not queued.timed_out:
             await reply(
                 f":hourglass: Quantive can't take awards right now, so your award of {sentence} "
                 "is queued. It will be delivered once, as soon as Quantive is back, and I'll "

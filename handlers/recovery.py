@@ -19,12 +19,14 @@ async def announce_delivered(ctx: SlackContext, view: AwardView) -> None:
     sentence = f"{badge_text(view)} for {recipients_text(view)}"
     if view.giver.chat_user_id:
         outcome = (
-            "is now waiting for approval" if view.status == "pending" else "has been delivered"
+            "went through and is now waiting for approval"
+            if view.status == "pending"
+            else "went through and has been delivered"
         )
         await ctx.notifier.ephemeral(
             view.origin_channel,
             view.giver.chat_user_id,
-            f":white_check_mark: Quantive is back: your award of {sentence} {outcome}.",
+            f":white_check_mark: Your queued award of {sentence} {outcome}.",
         )
     if view.status == "pending":
         await ctx.notifier.request_approval(view)
@@ -33,14 +35,15 @@ async def announce_delivered(ctx: SlackContext, view: AwardView) -> None:
 
 
 def recovery_jobs(ctx: SlackContext) -> list[Job]:
-    """The jobs, bound to this process's start: rows left half-done by an earlier process
-    are taken over at once, this process's own only once they are stale."""
-    started_at = time.time()
+    """The jobs. A give or decision left half-done (its process died mid-call) is taken
+    over only once it is older than OUTBOX_STALE_SECONDS, which exceeds the Quantive
+    timeout: by then Quantive has either stored it or never will, so the check that
+    precedes a retry cannot race the first call."""
     services = ctx.services
     stale_seconds = services.settings.outbox_stale_seconds
 
     def stale_before() -> float:
-        return max(started_at, time.time() - stale_seconds)
+        return time.time() - stale_seconds
 
     async def deliver_queued_awards() -> None:
         cutoff = stale_before()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
@@ -26,5 +27,25 @@ def ephemeral_or_dm(notifier: Notifier, channel: str | None, user_id: str) -> Re
 
     async def reply(text: str) -> None:
         await notifier.ephemeral(channel, user_id, text)
+
+    return reply
+
+
+def action_reply(notifier: Notifier, body: dict[str, Any], respond: AsyncRespond) -> Reply:
+    """The private reply to a button click: through its response_url when it has one
+    (messages), else ephemeral-or-DM (Home tab and modals carry none)."""
+    if body.get("response_url"):
+        return respond_ephemeral(respond)
+    user = body.get("user") or {}
+    return ephemeral_or_dm(notifier, (body.get("channel") or {}).get("id"), str(user.get("id")))
+
+
+def replace_original(notifier: Notifier, body: dict[str, Any], respond: AsyncRespond) -> Reply:
+    """Replace the message the button was in, or reply privately when there is none."""
+    if not body.get("response_url"):
+        return action_reply(notifier, body, respond)
+
+    async def reply(text: str) -> None:
+        await respond(text=text, replace_original=True)
 
     return reply

@@ -13,6 +13,7 @@ from api import errors
 from bot.awards import AwardView
 from handlers.context import SlackContext
 from handlers.mrkdwn import escape
+from handlers.replies import action_reply, replace_original
 
 
 def delete_button(ctx: SlackContext) -> Callable[..., Any]:
@@ -22,29 +23,24 @@ def delete_button(ctx: SlackContext) -> Callable[..., Any]:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
+        say = replace_original(ctx.notifier, body, respond)
         if not ctx.services.permissions.can_administer(body["user"]["id"]):
-            await respond(
-                text="Only badge admins can delete badges.",
-                replace_original=False,
-                response_type="ephemeral",
-            )
+            await action_reply(ctx.notifier, body, respond)("Only badge admins can delete badges.")
             return
         badge_id = str(action.get("value", ""))
         try:
             badge = await ctx.services.catalogue.by_id(badge_id)
             await ctx.services.quantive.delete_badge(badge_id)
         except errors.NotFound:
-            await respond(text="That badge was already deleted.", replace_original=True)
+            await say("That badge was already deleted.")
             return
         except errors.QuantiveError as exc:
-            await respond(
-                text=f"Nothing was deleted. {escape(exc.user_message)}", replace_original=True
-            )
+            await say(f"Nothing was deleted. {escape(exc.user_message)}")
             return
         ctx.services.catalogue.invalidate()
         ctx.services.holdings.invalidate()
         name = escape(badge.name) if badge else "The badge"
-        await respond(text=f":wastebasket: *{name}* was deleted.", replace_original=True)
+        await say(f":wastebasket: *{name}* was deleted.")
 
     return handle
 
@@ -56,12 +52,9 @@ def revoke_button(ctx: SlackContext) -> Callable[..., Any]:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
+        say = replace_original(ctx.notifier, body, respond)
         if not ctx.services.permissions.can_administer(body["user"]["id"]):
-            await respond(
-                text="Only badge admins can revoke badges.",
-                replace_original=False,
-                response_type="ephemeral",
-            )
+            await action_reply(ctx.notifier, body, respond)("Only badge admins can revoke badges.")
             return
         try:
             value = json.loads(action.get("value") or "{}")
@@ -69,21 +62,19 @@ def revoke_button(ctx: SlackContext) -> Callable[..., Any]:
         except (ValueError, KeyError, TypeError):
             return
         if not isinstance(view, AwardView):
-            await respond(text="I no longer know that award.", replace_original=True)
+            await say("I no longer know that award.")
             return
         try:
             await ctx.services.awards.revoke(view, str(value["assignee_id"]))
         except errors.NotFound:
-            await respond(text="That badge was already taken back.", replace_original=True)
+            await say("That badge was already taken back.")
             return
         except errors.QuantiveError as exc:
-            await respond(
-                text=f"Nothing changed. {escape(exc.user_message)}", replace_original=True
-            )
+            await say(f"Nothing changed. {escape(exc.user_message)}")
             return
         ctx.services.holdings.invalidate()
         badge, name = escape(str(value.get("badge"))), escape(str(value.get("name")))
-        await respond(text=f"Revoked *{badge}* from {name}.", replace_original=True)
+        await say(f"Revoked *{badge}* from {name}.")
 
     return handle
 
@@ -91,8 +82,9 @@ def revoke_button(ctx: SlackContext) -> Callable[..., Any]:
 def cancel_button(ctx: SlackContext) -> Callable[..., Any]:
     """Withdraw the question."""
 
-    async def handle(ack: AsyncAck, respond: AsyncRespond) -> None:
+    async def handle(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        await respond(delete_original=True)
+        if body.get("response_url"):
+            await respond(delete_original=True)
 
     return handle

@@ -10,18 +10,11 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.awards import is_plausible_id
 from handlers import blocks
 from handlers.context import SlackContext
 from handlers.decisions import decide, not_an_approver_text
-from handlers.replies import Reply, ephemeral_or_dm, respond_ephemeral
-
-
-def _reply_for(
-    ctx: SlackContext, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-) -> Reply:
-    if body.get("response_url"):
-        return respond_ephemeral(respond)
-    return ephemeral_or_dm(ctx.notifier, None, body["user"]["id"])
+from handlers.replies import action_reply
 
 
 def approve_button(ctx: SlackContext) -> Callable[..., Any]:
@@ -36,7 +29,7 @@ def approve_button(ctx: SlackContext) -> Callable[..., Any]:
     ) -> None:
         await ack()
         user_id = body["user"]["id"]
-        reply = _reply_for(ctx, body, respond, client)
+        reply = action_reply(ctx.notifier, body, respond)
         if not ctx.services.permissions.can_approve(user_id):
             await reply(not_an_approver_text(ctx, "approve"))
             return
@@ -58,9 +51,11 @@ def reject_button(ctx: SlackContext) -> Callable[..., Any]:
         await ack()
         user_id = body["user"]["id"]
         if not ctx.services.permissions.can_approve(user_id):
-            await _reply_for(ctx, body, respond, client)(not_an_approver_text(ctx, "reject"))
+            await action_reply(ctx.notifier, body, respond)(not_an_approver_text(ctx, "reject"))
             return
         assignment_id = str(action.get("value", ""))
+        if not is_plausible_id(assignment_id):
+            return
         modal = blocks.reject_modal(assignment_id, ctx.services.awards.view(assignment_id))
         channel = (body.get("channel") or {}).get("id")
         modal["private_metadata"] = json.dumps({"assignment_id": assignment_id, "channel": channel})

@@ -5,7 +5,6 @@ stay inside Slack's 3 seconds."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -16,17 +15,18 @@ from api import errors
 from api.models import BadgeInput
 from handlers.context import SlackContext
 from handlers.mrkdwn import escape
+from handlers.payload import field_value, private_metadata
 from handlers.replies import ephemeral_or_dm
 
 #: What the Quantive call may take before the modal must be answered.
 QUANTIVE_BUDGET_SECONDS = 2.0
 
 
-def _value(values: dict[str, Any], block: str) -> str:
-    element = values.get(block, {}).get(block, {})
-    if "selected_option" in element:
-        return str((element.get("selected_option") or {}).get("value") or "")
-    return str(element.get("value") or "").strip()
+def _value(view: dict[str, Any], block: str) -> str:
+    value = field_value(view, block, block)
+    if isinstance(value, dict):
+        value = value.get("value")
+    return value.strip() if isinstance(value, str) else ""
 
 
 def badge_editor_submitted(ctx: SlackContext) -> Callable[..., Any]:
@@ -41,10 +41,9 @@ def badge_editor_submitted(ctx: SlackContext) -> Callable[..., Any]:
                 response_action="errors", errors={"name": "Only badge admins can change badges."}
             )
             return
-        values = view.get("state", {}).get("values", {})
-        metadata = json.loads(view.get("private_metadata") or "{}")
+        metadata = private_metadata(view)
         badge_id = metadata.get("badge_id")
-        name = _value(values, "name")
+        name = _value(view, "name")
         if not name:
             await ack(response_action="errors", errors={"name": "Give the badge a name."})
             return
@@ -65,10 +64,10 @@ def badge_editor_submitted(ctx: SlackContext) -> Callable[..., Any]:
             return
         badge = BadgeInput(
             name=name,
-            summary=_value(values, "summary"),
-            icon=_value(values, "icon"),
-            background=_value(values, "background"),
-            pattern=_value(values, "pattern"),
+            summary=_value(view, "summary"),
+            icon=_value(view, "icon"),
+            background=_value(view, "background"),
+            pattern=_value(view, "pattern"),
         )
         quantive = ctx.services.quantive
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +12,7 @@ from api import errors
 from handlers import blocks, give_flow
 from handlers.context import SlackContext
 from handlers.mrkdwn import escape
+from handlers.payload import field_value, private_metadata
 from handlers.replies import ephemeral_or_dm
 
 
@@ -22,11 +22,13 @@ def give_submitted(ctx: SlackContext) -> Callable[..., Any]:
     async def handle(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        values = view.get("state", {}).get("values", {})
         giver = body["user"]["id"]
-        users = list(values.get("recipients", {}).get("users", {}).get("selected_users") or [])
-        picked = values.get("badge", {}).get(blocks.BADGE_OPTIONS, {}).get("selected_option")
-        comment = values.get("comment", {}).get("comment", {}).get("value") or ""
+        users = field_value(view, "recipients", "users")
+        users = [u for u in users if isinstance(u, str)] if isinstance(users, list) else []
+        picked = field_value(view, "badge", blocks.BADGE_OPTIONS)
+        picked = picked if isinstance(picked, dict) and picked.get("value") else None
+        comment = field_value(view, "comment", "comment")
+        comment = comment if isinstance(comment, str) else ""
         problems: dict[str, str] = {}
         if not users:
             problems["recipients"] = "Pick at least one person."
@@ -38,10 +40,7 @@ def give_submitted(ctx: SlackContext) -> Callable[..., Any]:
             await ack(response_action="errors", errors=problems)
             return
         await ack()
-        try:
-            metadata = json.loads(view.get("private_metadata") or "{}")
-        except ValueError:
-            metadata = {}
+        metadata = private_metadata(view)
         reply = ephemeral_or_dm(ctx.notifier, metadata.get("channel"), giver)
         try:
             badge = await ctx.services.catalogue.by_id(str(picked.get("value")))

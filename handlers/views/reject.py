@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.context import SlackContext
 from handlers.decisions import decide, not_an_approver_text
+from handlers.payload import field_value, private_metadata
 from handlers.replies import ephemeral_or_dm
 
 
@@ -22,10 +22,7 @@ def reject_submitted(ctx: SlackContext) -> Callable[..., Any]:
     ) -> None:
         await ack()
         user_id = body["user"]["id"]
-        try:
-            metadata = json.loads(view.get("private_metadata") or "{}")
-        except ValueError:
-            metadata = {}
+        metadata = private_metadata(view)
         reply = ephemeral_or_dm(ctx.notifier, metadata.get("channel"), user_id)
         if not ctx.services.permissions.can_approve(user_id):
             await reply(not_an_approver_text(ctx, "reject"))
@@ -33,10 +30,8 @@ def reject_submitted(ctx: SlackContext) -> Callable[..., Any]:
         assignment_id = str(metadata.get("assignment_id") or "")
         if not assignment_id:
             return
-        reason = (
-            view.get("state", {}).get("values", {}).get("reason", {}).get("reason", {}).get("value")
-            or ""
-        )
+        reason = field_value(view, "reason", "reason")
+        reason = reason if isinstance(reason, str) else ""
         await decide(ctx, assignment_id, "reject", user_id, reason, reply)
 
     return handle

@@ -1,0 +1,160 @@
+"""Nothing lost, nothing doubled: outages, unknown outcomes, Slack 429 storms, big bodies,
+and secrets kept out of the logs. The app runs on loopback against the emulator."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pytest
+
+from api.emulator import Fault
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, BotHarness, signed_headers
+
+FAST_OUTBOX = {
+    "outbox_poll_seconds": 0.1,
+    "outbox_retry_base": 0.1,
+    "outbox_retry_cap": 0.3,
+    "quantive_max_retries": 0,
+}
+SEEDED = {"64d000000000000000000001", "64d000000000000000000002", "64d000000000000000000003"}
+
+
+@pytest.fixture
+def fast_bot(emulator, slack, tmp_path):
+    harness = BotHarness(emulator, slack, str(tmp_path / "bot.db"), **FAST_OUTBOX).start()
+    yield harness
+    harness.stop()
+
+
+def new_awards(bot: BotHarness) -> list[dict]:
+    return [
+        a
+        for a in bot.emulator.state.assignments.values()
+        if a["id"] not in SEEDED
+        and a["id"] not in ("64d000000000000000000004", "64d000000000000000000005")
+    ]
+
+
+def test_outage_queues_gives_and_delivers_each_once(fast_bot: BotHarness) -> None:
+    bot = fast_bot
+    bot.emulator.faults.set("POST /badges/assign", Fault(status=503))
+    givers = ["UAMARA", "USOFIA", "UPRIYA"]
+    for i, giver in enumerate(givers):
+        bot.command(
+            f"give <@ULIAM|liam> Team Player outage thanks {i}", user=giver, response_key=giver
+        )
+    queued = bot.slack.wait_calls("response_url", count=3)
+    assert all("queued" in q["text"] for q in queued)
+    assert new_awards(bot) == []
+    # Keep Quantive down until the worker has retried each award at least once more.
+    bot.slack.wait_calls("chat.postEphemeral", count=0)
+    while bot.emulator.calls.count("POST /badges/assign") < 6:
+        time.sleep(0.05)  # polling the emulator's call log: it has no event to wait on
+    assert new_awards(bot) == []
+    bot.emulator.faults.clear()  # Quantive is back
+
+    delivered = bot.slack.wait_calls(
+        "chat.postEphemeral", count=3, timeout=15, where=lambda c: "went through" in c["text"]
+    )
+    assert sorted(d["user"] for d in delivered) == sorted(givers)
+    bot.slack.wait_calls("chat.postMessage", count=6)  # two approvers x three requests
+    awards = new_awards(bot)
+    assert sorted(a["comment"] for a in awards) == [f"outage thanks {i}" for i in range(3)]
+    assert all(a["status"] == "pending" for a in awards)
+
+
+def test_unknown_outcome_creates_no_duplicate(emulator, slack, tmp_path) -> None:
+    bot = BotHarness(
+        emulator, slack, str(tmp_path / "b.db"), quantive_timeout=0.5, **FAST_OUTBOX
+    ).start()
+    try:
+        emulator.faults.set("POST /badges/assign", Fault(latency_after=1.5))
+        bot.command("give <@ULIAM|liam> Visionary stored but slow", user="UAMARA")
+        [answer] = slack.wait_calls("response_url")
+        assert "didn't confirm" in answer["text"]
+        slack.wait_calls(
+            "chat.postEphemeral", where=lambda c: "went through" in c["text"], timeout=15
+        )
+        assert len(new_awards(bot)) == 1
+        assert emulator.calls.count("POST /badges/assign") == 1
+        slack.wait_calls("chat.postMessage", count=2)  # the approval requests, once each
+    finally:
+        bot.stop()
+
+
+def test_slack_429_storm_loses_and_doubles_no_dm(fast_bot: BotHarness) -> None:
+    bot = fast_bot
+    bot.slack.fail_next("chat.postMessage", 14, status=429, retry_after=0)
+    bot.command(
+        "give <@ULIAM|liam> <@USOFIA|sofia> <@UPRIYA|priya> Rockstar storm",
+        user="UMARIA",
+        channel="CTEAM",
+    )
+    bot.slack.wait_calls("chat.postMessage", count=4, timeout=20)
+    bot.slack.wait_for(lambda s: len(s.calls_of("chat.postMessage:failed")) == 14)
+    posted = [p["channel"] for p in bot.slack.calls_of("chat.postMessage")]
+    assert sorted(posted) == ["CTEAM", "DULIAM", "DUPRIYA", "DUSOFIA"]
+
+
+def test_body_over_a_megabyte_is_refused_before_parsing(bot: BotHarness) -> None:
+    body = "text=" + "x" * 1_100_000
+    assert bot.post(body).status_code == 413
+    assert bot.slack.calls_of("response_url") == []
+
+
+def test_long_comment_is_truncated_with_marker(bot: BotHarness) -> None:
+    bot.command("give <@ULIAM|liam> Rockstar " + "great work " * 500, user="UAMARA")
+    bot.slack.wait_calls("response_url")
+    [award] = new_awards(bot)
+    assert len(award["comment"]) == 1000 and award["comment"].endswith("…")
+
+
+def test_no_secret_reaches_the_logs(fast_bot: BotHarness, caplog) -> None:
+    bot = fast_bot
+    caplog.set_level(logging.DEBUG)
+    bot.command("give <@ULIAM|liam> Team Player logs", user="UAMARA")
+    requests = bot.slack.wait_calls("chat.postMessage", count=2)
+    award_id = requests[0]["blocks"][-1]["elements"][0]["value"]
+    bot.click("approve_award", award_id, "UMARIA")
+    bot.slack.wait_calls("chat.update", count=2)
+    bot.emulator.faults.set("GET /badges/approve", Fault(status=500))
+    bot.command("pending", user="UMARIA", response_key="err")
+    [error] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "err")
+    assert "trouble" in error["text"]
+    bot.emulator.faults.set("POST /badges/assign", Fault(status=401, times=1))
+    bot.command("give <@ULIAM|liam> Team Player again", user="UAMARA", response_key="401")
+    [denied] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "401")
+    assert "QUANTIVE_API_TOKEN" in denied["text"] and "emulator-token" not in denied["text"]
+    text = caplog.text + "".join(str(r.args) for r in caplog.records)
+    for secret in (BOT_TOKEN, SIGNING_SECRET, "emulator-token"):
+        assert secret not in text
+    assert caplog.records  # something was logged, so the check means something
+
+
+def test_concurrent_gives_of_the_same_award_each_land_once(fast_bot: BotHarness) -> None:
+    bot = fast_bot
+    threads = [
+        threading.Thread(
+            target=bot.command,
+            args=(f"give <@ULIAM|liam> Mentor parallel {i}",),
+            kwargs={"user": "UAMARA", "response_key": f"p{i}"},
+        )
+        for i in range(5)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bot.slack.wait_calls("response_url", count=5)
+    assert sorted(a["comment"] for a in new_awards(bot)) == [f"parallel {i}" for i in range(5)]
+
+
+def test_signed_garbage_is_acknowledged_quietly(bot: BotHarness) -> None:
+    assert bot.post("payload=not-json", signed_headers("payload=not-json")).status_code in (
+        200,
+        400,
+    )
+    body = "command=%2Fother&text=hi&user_id=UAMARA&channel_id=C1"
+    assert bot.post(body).status_code == 200
