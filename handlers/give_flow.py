@@ -92,12 +92,13 @@ async def give(
         return
 
     sentence = f"{badge_text(view)} for {recipients_text(view)}"
+    # The award's own messages go first: they matter more than the giver's receipt.
     if view.status == "pending":
+        await ctx.notifier.request_approval(view)
         await reply(
             f":hourglass_flowing_sand: Sent for approval: {sentence}. "
             "You'll get a DM when an approver decides."
         )
-        await ctx.notifier.request_approval(view)
     else:
-        await reply(f":tada: Done! {sentence}.")
         await ctx.notifier.announce(view)
+        await reply(f":tada: Done! {sentence}.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -9,14 +10,22 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from handlers.notifications import Notifier
 
+log = logging.getLogger(__name__)
+
 Reply = Callable[[str], Awaitable[None]]
 
 
-def respond_ephemeral(respond: AsyncRespond) -> Reply:
-    """Reply through the request's response_url: works even where the bot is no member."""
+def respond_ephemeral(respond: AsyncRespond, fallback: Reply | None = None) -> Reply:
+    """Reply through the request's response_url, which works even where the bot is no
+    member; if it fails (it expires after 30 minutes and 5 uses), use ``fallback``."""
 
     async def reply(text: str) -> None:
-        await respond(text=text, response_type="ephemeral", replace_original=False)
+        try:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+        except Exception as exc:  # the reply must never abort the work behind it
+            log.warning("response_url failed (%s); replying another way", type(exc).__name__)
+            if fallback is not None:
+                await fallback(text)
 
     return reply
 
@@ -34,10 +43,11 @@ def ephemeral_or_dm(notifier: Notifier, channel: str | None, user_id: str) -> Re
 def action_reply(notifier: Notifier, body: dict[str, Any], respond: AsyncRespond) -> Reply:
     """The private reply to a button click: through its response_url when it has one
     (messages), else ephemeral-or-DM (Home tab and modals carry none)."""
-    if body.get("response_url"):
-        return respond_ephemeral(respond)
     user = body.get("user") or {}
-    return ephemeral_or_dm(notifier, (body.get("channel") or {}).get("id"), str(user.get("id")))
+    direct = ephemeral_or_dm(notifier, (body.get("channel") or {}).get("id"), str(user.get("id")))
+    if body.get("response_url"):
+        return respond_ephemeral(respond, direct)
+    return direct
 
 
 def replace_original(notifier: Notifier, body: dict[str, Any], respond: AsyncRespond) -> Reply:

@@ -37,8 +37,11 @@ json_values = st.recursive(
 
 
 def no_tracebacks(caplog) -> None:
-    bad = [r for r in caplog.records
-           if r.exc_info or "Traceback" in r.getMessage() or r.levelno >= logging.ERROR]
+    bad = [
+        r
+        for r in caplog.records
+        if r.exc_info or "Traceback" in r.getMessage() or r.levelno >= logging.ERROR
+    ]
     assert not bad, [r.getMessage() for r in bad]
 
 

@@ -134,6 +134,9 @@ class Emulator:
     async def _serve(self, route_key: str, request: Request, handler: Handler) -> Response:
         if not self._authorised(request):
             return JSONResponse({"message": "unauthorized"}, status_code=401)
+        # Read the whole request first, as a real server does, so that a client which
+        # disconnects during the injected latency does not stop the change being made.
+        await request.body()
         fault, status = self.faults.draw(route_key)
         if fault and fault.latency:
             await asyncio.sleep(fault.latency)

@@ -12,7 +12,7 @@ from handlers import blocks, give_flow
 from handlers.command_parser import ParsedCommand
 from handlers.context import SlackContext
 from handlers.mrkdwn import escape
-from handlers.replies import respond_ephemeral
+from handlers.replies import ephemeral_or_dm, respond_ephemeral
 
 
 async def give_command(
@@ -24,8 +24,8 @@ async def give_command(
 ) -> None:
     """Give at once when the command is complete; open the prefilled modal when a piece is
     missing; answer ephemerally with near matches when the badge name is unknown."""
-    reply = respond_ephemeral(respond)
     channel = command.get("channel_id")
+    reply = respond_ephemeral(respond, ephemeral_or_dm(ctx.notifier, channel, command["user_id"]))
     if parsed.broadcasts or parsed.channels:
         await reply(
             "Badges go to people and teams, not to channels. Mention people with `@name`, "
