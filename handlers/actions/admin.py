@@ -10,7 +10,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from api import errors
-from bot.awards import AwardView
+from bot.awards import AwardView, is_plausible_id
 from handlers.context import SlackContext
 from handlers.mrkdwn import escape
 from handlers.replies import action_reply, replace_original
@@ -28,6 +28,8 @@ def delete_button(ctx: SlackContext) -> Callable[..., Any]:
             await action_reply(ctx.notifier, body, respond)("Only badge admins can delete badges.")
             return
         badge_id = str(action.get("value", ""))
+        if not is_plausible_id(badge_id):
+            return  # not a button of ours
         try:
             badge = await ctx.services.catalogue.by_id(badge_id)
             await ctx.services.quantive.delete_badge(badge_id)
