@@ -74,7 +74,12 @@ async def _socket_mode(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     from bot.services import Services
-    from bot.slack_app import build_bolt_app, build_context, build_slack_client
+    from bot.slack_app import (
+        build_bolt_app,
+        build_context,
+        build_slack_client,
+        close_slack_client,
+    )
     from handlers.recovery import start_worker
 
     services = Services.create(settings)
@@ -87,6 +92,7 @@ async def _socket_mode(settings: Settings) -> None:
         await AsyncSocketModeHandler(app, token).start_async()
     finally:
         await worker.stop()
+        await close_slack_client(client)
         await services.aclose()
 
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -28,11 +29,16 @@ log = logging.getLogger(__name__)
 
 
 def build_slack_client(settings: Settings) -> AsyncWebClient:
-    """The one Web API client of the process; it retries 429s, 5xx and connection errors."""
+    """The one Web API client of the process; it retries 429s, 5xx and connection errors.
+
+    Must be built inside the running loop: it holds one aiohttp session for every call,
+    because slack_sdk otherwise opens (and tears down) a session per call.
+    """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return AsyncWebClient(
         token=token,
         base_url=settings.slack_api_url.rstrip("/") + "/",
+        session=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)),
         timeout=10,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
@@ -88,7 +94,15 @@ def build_bolt_app(settings: Settings, ctx: SlackContext, client: AsyncWebClient
 async def slack_runtime(settings: Settings) -> AsyncIterator[SlackContext]:
     """Services and Slack helpers for a process without a web server (clock, digest)."""
     services = Services.create(settings)
+    client = build_slack_client(settings)
     try:
-        yield build_context(settings, services, build_slack_client(settings))
+        yield build_context(settings, services, client)
     finally:
+        await close_slack_client(client)
         await services.aclose()
+
+
+async def close_slack_client(client: AsyncWebClient) -> None:
+    """Close the client's shared aiohttp session."""
+    if client.session is not None and not client.session.closed:
+        await client.session.close()

@@ -18,7 +18,12 @@ from starlette.routing import BaseRoute, Route
 
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack_app import build_bolt_app, build_context, build_slack_client
+from bot.slack_app import (
+    build_bolt_app,
+    build_context,
+    build_slack_client,
+    close_slack_client,
+)
 from handlers.recovery import start_worker
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,7 @@ def create_web_app(settings: Settings, *, extra_routes: list[BaseRoute] | None =
         finally:
             warm.cancel()
             await app.state.worker.stop()
+            await close_slack_client(client)
             await services.aclose()
 
     verifier = SignatureVerifier(
