@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +20,9 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[PlaygroundStack]:
+    started = time.monotonic()
     playground = PlaygroundStack(port=0).start()
+    assert time.monotonic() - started < 10, "the playground must be usable within 10 s"
     yield playground
     playground.stop()
 
@@ -100,3 +104,20 @@ def test_give_through_the_modal_then_digest_and_home(page: Page, stack: Playgrou
     page.click('[data-conv="HOME"]')
     expect(page.locator("#messages")).to_contain_text("Your badges")
     expect(page.locator("#messages").get_by_role("button", name="Give a badge")).to_be_visible()
+
+
+def test_message_shortcut_opens_the_give_form(page: Page, stack: PlaygroundStack) -> None:
+    page.goto(stack.url + "?user=UKENJI&channel=CGENERAL")
+    page.fill("#text", "shipped the new onboarding flow!")
+    page.press("#text", "Enter")
+    page.select_option("#person", "UEMMA")
+    message = page.locator(".msg", has_text="shipped the new onboarding flow!").last
+    message.get_by_role("button", name="Give a badge for this").click()
+    expect(page.locator("#overlay")).to_be_visible()
+    recipients = page.locator('#modal-body [data-kind="multi_users_select"]')
+    expect(recipients.locator("option[selected]")).to_have_text("Kenji Tanaka")
+    expect(page.locator('#modal-body [data-kind="plain_text_input"]')).to_have_value(
+        re.compile(r"playground\.slack\.com/archives/CGENERAL/p\d+")
+    )
+    page.click("#modal-cancel")
+    expect(page.locator("#overlay")).to_be_hidden()

@@ -86,6 +86,7 @@ class Playground:
                 Route("/ui/close", self.close, methods=["POST"]),
                 Route("/ui/options", self.options, methods=["POST"]),
                 Route("/ui/home", self.home, methods=["POST"]),
+                Route("/ui/shortcut", self.shortcut, methods=["POST"]),
                 Route("/ui/digest", self.digest, methods=["POST"]),
             ]
         )
@@ -161,6 +162,12 @@ class Playground:
             else mrkdwn_to_html(message.text, ws.name_of)
         )
         note = '<div class="ephemeral">Only visible to you</div>' if message.ephemeral_to else ""
+        if message.user != BOT_USER_ID:
+            # People's messages carry the app's message shortcut, as Slack's "⋯" menu does.
+            note += (
+                '<button class="btn shortcut" data-shortcut="give_badge_for_message">'
+                "🏅 Give a badge for this</button>"
+            )
         author = html.escape(ws.name_of(message.user))
         return (
             f'<div class="msg" data-ts="{message.ts}" data-channel="{message.channel}">'
@@ -337,6 +344,27 @@ class Playground:
             }
         )
         response = await self._send(body, "application/json")
+        return JSONResponse({"ok": response.status_code == 200})
+
+    async def shortcut(self, request: Request) -> Response:
+        data = await request.json()
+        user, channel, ts = data["user"], data["channel"], data["ts"]
+        message = next((m for m in self.workspace.visible(user, channel) if m.ts == ts), None)
+        if message is None:
+            return JSONResponse({"ok": False})
+        payload = {
+            "type": "message_action",
+            "callback_id": data["callback_id"],
+            "team": {"id": "T1", "domain": "playground"},
+            "user": self._user(user),
+            "channel": {"id": channel, "name": CHANNELS.get(channel, "directmessage")},
+            "message": {"user": message.user, "ts": message.ts, "text": message.text},
+            "trigger_id": self.api.new_trigger(user),
+            "token": "playground",
+            "api_app_id": "A1",
+            "response_url": self.api.new_response_url(ReplyTarget(user, channel)),
+        }
+        response = await self._interactive(payload)
         return JSONResponse({"ok": response.status_code == 200})
 
     async def digest(self, request: Request) -> Response:
