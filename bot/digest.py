@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -19,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from api import errors
 from api.models import Assignment
 from bot.awards import AwardView, view_from_assignment
-from bot.people import PeopleDirectory, Person
+from bot.people import PeopleDirectory
 from bot.services import Services
 from handlers.digest_blocks import MAX_DIGEST_ITEMS, count_text, digest_blocks
 from handlers.slack_directory import SlackDirectory
@@ -28,8 +27,6 @@ log = logging.getLogger(__name__)
 
 #: How many channels are posted to at once; Slack's limit is per channel, not per app.
 CHANNEL_CONCURRENCY = 4
-#: How many email-to-Slack-user lookups run at once (users.lookupByEmail is tier 3).
-LOOKUP_CONCURRENCY = 5
 
 
 class DigestError(Exception):
@@ -136,7 +133,9 @@ class DigestJob:
         fresh = [a for a in assignments if saved[a.id] is None]
         ids = {i for a in fresh for i in [a.assigned_by_id or "", *a.assignee_ids]}
         people = await self._people.lookup(ids)
-        chat_ids = await self._chat_ids(people.values())
+        chat_ids = await self._services.identities.chat_users_for(
+            people.values(), self._directory.user_id_for_email
+        )
         badges = {b.id: b for b in await self._services.catalogue.badges()}
         views = []
         for assignment in assignments:
@@ -148,25 +147,6 @@ class DigestJob:
                 awards.save_view(view)
             views.append(view)
         return views
-
-    async def _chat_ids(self, people: Iterable[Person]) -> dict[str, str]:
-        limit = asyncio.Semaphore(LOOKUP_CONCURRENCY)
-        identities = self._services.identities
-        out: dict[str, str] = {}
-
-        async def one(person: Person) -> None:
-            async with limit:
-                try:
-                    chat_id = await identities.chat_user_for_email(
-                        person.email, self._directory.user_id_for_email
-                    )
-                except SlackApiError:
-                    return  # shown by name instead of a mention
-                if chat_id:
-                    out[person.id] = chat_id
-
-        await asyncio.gather(*(one(p) for p in people if not p.is_team and p.email))
-        return out
 
     async def redraw(self, channel: str, ts: str) -> None:
         """Redraw a posted digest with each award's current state."""

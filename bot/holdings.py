@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from api import QuantiveClient
 from api.models import Badge, BadgeHolders
 from bot.catalogue import Catalogue
+from bot.people import Person
 
 #: How many holders requests run at once; 500 badges at 50 ms each take about half a second.
 HOLDERS_CONCURRENCY = 50
@@ -30,12 +31,9 @@ class Holding:
 
 @dataclass(frozen=True)
 class Ranked:
-    """A leaderboard row."""
+    """A leaderboard row: a person or team and how many badges they hold."""
 
-    id: str
-    name: str
-    email: str
-    is_team: bool
+    person: Person
     count: int
 
 
@@ -91,15 +89,13 @@ class HoldingsIndex:
         """People and teams by how many badges they hold, most first."""
         snapshot = await self.snapshot()
         counts: Counter[str] = Counter()
-        info: dict[str, Ranked] = {}
+        people: dict[str, Person] = {}
         for holders in snapshot.values():
             for user in holders.users:
                 counts[user.id] += 1
-                info[user.id] = Ranked(user.id, user.display_name, user.email, False, 0)
+                people[user.id] = Person(user.id, user.display_name, user.email)
             for team in holders.teams:
                 counts[team.id] += 1
-                info[team.id] = Ranked(team.id, team.name, "", True, 0)
-        return [
-            Ranked(i, info[i].name, info[i].email, info[i].is_team, n)
-            for i, n in sorted(counts.items(), key=lambda kv: (-kv[1], info[kv[0]].name))
-        ]
+                people[team.id] = Person(team.id, team.name, is_team=True)
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], people[kv[0]].name))
+        return [Ranked(people[i], n) for i, n in ranked]

@@ -5,11 +5,16 @@ Nothing here knows about Slack; the chat front end supplies :class:`ChatProfile`
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from api import QuantiveClient
+from bot.people import Person
 from bot.store import Identity, Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,33 @@ class IdentityResolver:
                 self._store.remember_identity(identity)
                 found[profile.user_id] = identity
         return found, missing
+
+    async def chat_users_for(
+        self,
+        people: Iterable[Person],
+        lookup: Callable[[str], Awaitable[str | None]],
+        concurrency: int = 5,
+    ) -> dict[str, str]:
+        """Chat user ids by Quantive id, for the people the chat knows by email.
+
+        Lookups run a few at a time (Slack's users.lookupByEmail is a tier 3 method) and
+        are cached; one that fails leaves that person shown by name.
+        """
+        limit = asyncio.Semaphore(concurrency)
+        found: dict[str, str] = {}
+
+        async def one(person: Person) -> None:
+            async with limit:
+                try:
+                    chat_id = await self.chat_user_for_email(person.email, lookup)
+                except Exception as exc:  # one failed lookup only costs that mention
+                    log.info("no chat user for a Quantive user: %s", type(exc).__name__)
+                    return
+                if chat_id:
+                    found[person.id] = chat_id
+
+        await asyncio.gather(*(one(p) for p in people if p.email and not p.is_team))
+        return found
 
     async def chat_user_for_email(
         self, email: str, lookup: Callable[[str], Awaitable[str | None]]

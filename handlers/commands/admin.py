@@ -9,6 +9,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from api import errors
+from api.models import Badge
 from handlers import blocks
 from handlers.command_parser import ParsedCommand, parse_command
 from handlers.commands.browse import unknown_badge_text
@@ -25,6 +26,30 @@ async def _refuse(respond: AsyncRespond, what: str) -> None:
         text=f"Only badge admins can {what}. Ask an approver if something needs changing.",
         response_type="ephemeral",
     )
+
+
+async def _admin_and_badge(
+    ctx: SlackContext,
+    parsed: ParsedCommand,
+    command: dict[str, Any],
+    respond: AsyncRespond,
+    verb: str,
+) -> Badge | None:
+    """The badge an admin named exactly, or None after saying what is wrong."""
+    if not _is_admin(ctx, command):
+        await _refuse(respond, f"{verb} badges")
+        return None
+    try:
+        match = await ctx.services.catalogue.match(parsed.rest)
+    except errors.QuantiveError as exc:
+        await respond(text=escape(exc.user_message), response_type="ephemeral")
+        return None
+    if match.badge is None or match.rest:
+        await respond(
+            text=unknown_badge_text(parsed.rest, match.suggestions, verb), response_type="ephemeral"
+        )
+        return None
+    return match.badge
 
 
 async def create_command(
@@ -52,23 +77,12 @@ async def edit_command(
     respond: AsyncRespond,
 ) -> None:
     """Open the badge editor prefilled with the named badge."""
-    if not _is_admin(ctx, command):
-        await _refuse(respond, "edit badges")
-        return
-    try:
-        match = await ctx.services.catalogue.match(parsed.rest)
-    except errors.QuantiveError as exc:
-        await respond(text=escape(exc.user_message), response_type="ephemeral")
-        return
-    if match.badge is None or match.rest:
-        await respond(
-            text=unknown_badge_text(parsed.rest, match.suggestions, "edit"),
-            response_type="ephemeral",
-        )
+    badge = await _admin_and_badge(ctx, parsed, command, respond, "edit")
+    if badge is None:
         return
     await client.views_open(
         trigger_id=command["trigger_id"],
-        view=blocks.badge_editor_modal(match.badge, command.get("channel_id")),
+        view=blocks.badge_editor_modal(badge, command.get("channel_id")),
     )
 
 
@@ -80,27 +94,16 @@ async def delete_command(
     respond: AsyncRespond,
 ) -> None:
     """Ask for confirmation before deleting the named badge."""
-    if not _is_admin(ctx, command):
-        await _refuse(respond, "delete badges")
+    badge = await _admin_and_badge(ctx, parsed, command, respond, "delete")
+    if badge is None:
         return
-    try:
-        match = await ctx.services.catalogue.match(parsed.rest)
-    except errors.QuantiveError as exc:
-        await respond(text=escape(exc.user_message), response_type="ephemeral")
-        return
-    if match.badge is None or match.rest:
-        await respond(
-            text=unknown_badge_text(parsed.rest, match.suggestions, "delete"),
-            response_type="ephemeral",
-        )
-        return
-    name = escape(match.badge.name)
+    name = escape(badge.name)
     await respond(
         text=f"Delete {name}?",
         blocks=blocks.confirm_blocks(
             f"Delete the badge *{name}*? Everyone who holds it loses it.",
             blocks.DELETE_BADGE_ACTION,
-            match.badge.id,
+            badge.id,
             "Delete badge",
         ),
         response_type="ephemeral",

@@ -10,12 +10,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from api import errors
 from api.models import Assignment
 from bot.awards import truncate
+from bot.people import Person
 from handlers.blocks import Block, badge_emoji
 from handlers.command_parser import ParsedCommand
 from handlers.context import SlackContext
 from handlers.digest_blocks import MAX_DIGEST_ITEMS, digest_blocks
 from handlers.mrkdwn import escape, mention
-from handlers.people_text import Named, chat_ids_for, named_text
+from handlers.people_text import chat_ids_for, person_text
 
 #: Names listed by `/badge who` before "and N more".
 WHO_LIMIT = 60
@@ -82,8 +83,8 @@ async def who_command(
     except errors.QuantiveError as exc:
         await _say(respond, f"I couldn't ask Quantive. {escape(exc.user_message)}")
         return
-    people = [Named(u.id, u.display_name, u.email) for u in holders.users]
-    teams = [Named(t.id, t.name, is_team=True) for t in holders.teams]
+    people = [Person(u.id, u.display_name, u.email) for u in holders.users]
+    teams = [Person(t.id, t.name, is_team=True) for t in holders.teams]
     everyone = people + teams
     title = f"{badge_emoji(match.badge.icon)} *{escape(match.badge.name)}*"
     if not everyone:
@@ -91,7 +92,7 @@ async def who_command(
         return
     shown = everyone[:WHO_LIMIT]
     chat_ids = await chat_ids_for(ctx, shown)
-    names = ", ".join(named_text(p, chat_ids) for p in shown)
+    names = ", ".join(person_text(p, chat_ids) for p in shown)
     more = f" and {len(everyone) - len(shown)} more" if len(everyone) > len(shown) else ""
     count = f"{len(people)} people and {len(teams)} teams" if teams else f"{len(people)} people"
     await _say(respond, f"{title} is held by {count}: {names}{more}.")
@@ -190,18 +191,17 @@ async def top_command(
     if not ranked:
         await _say(respond, "Nobody holds a badge yet.")
         return
-    people = [r for r in ranked if not r.is_team][:10]
-    teams = [r for r in ranked if r.is_team][:5]
-    named = [Named(r.id, r.name, r.email, r.is_team) for r in people + teams]
-    chat_ids = await chat_ids_for(ctx, named)
+    people = [r for r in ranked if not r.person.is_team][:10]
+    teams = [r for r in ranked if r.person.is_team][:5]
+    chat_ids = await chat_ids_for(ctx, [r.person for r in people])
     medals = [":first_place_medal:", ":second_place_medal:", ":third_place_medal:"]
     lines = ["*Most recognised people*"]
-    for i, (row, person) in enumerate(zip(people, named, strict=False)):
+    for i, row in enumerate(people):
         place = medals[i] if i < 3 else f"{i + 1}."
-        lines.append(f"{place} {named_text(person, chat_ids)} — {row.count}")
+        lines.append(f"{place} {person_text(row.person, chat_ids)} — {row.count}")
     if teams:
         lines.append("*Most recognised teams*")
-        lines += [f"{i + 1}. *{escape(t.name)}* — {t.count}" for i, t in enumerate(teams)]
+        lines += [f"{i + 1}. *{escape(t.person.name)}* — {t.count}" for i, t in enumerate(teams)]
     await _say(respond, "Badge leaderboard", text_sections(lines))
 
 
