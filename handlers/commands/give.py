@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from api import errors
 from handlers import blocks, give_flow
 from handlers.command_parser import ParsedCommand
+from handlers.commands.browse import mine_command
 from handlers.context import SlackContext
 from handlers.mrkdwn import escape
 from handlers.replies import ephemeral_or_dm, respond_ephemeral
@@ -35,8 +36,6 @@ async def give_command(
     has_recipients = bool(parsed.users or parsed.groups)
     if parsed.shorthand and len(parsed.users) == 1 and not parsed.groups and not parsed.rest:
         # "/badge @maria" asks what Maria holds.
-        from handlers.commands.browse import mine_command
-
         await mine_command(ctx, parsed, command, client, respond)
         return
     if not parsed.rest and not has_recipients:
