@@ -45,7 +45,7 @@ def build_http_client(
     *,
     timeout: float = 10.0,
     connect_timeout: float = 5.0,
-    max_connections: int = 32,
+    max_connections: int = 16,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
     """The one ``httpx.AsyncClient`` a process shares for Quantive, with its auth headers.
@@ -78,7 +78,7 @@ class QuantiveClient:
         *,
         retry: RetryPolicy | None = None,
         teams_path: str = "teams",
-        max_concurrency: int = 32,
+        max_concurrency: int = 16,
     ) -> None:
         self._http = http
         self._retry = retry or RetryPolicy()

@@ -79,6 +79,7 @@ def measure(url: str, slack_url: str) -> tuple[dict[str, float], dict[str, float
 
 
 def main() -> None:
+    """Run the benchmark and print its figures."""
     slack = FakeSlack()
     with tempfile.TemporaryDirectory() as tmp, BackgroundServer(slack.app) as slack_server:
         slack.url = slack_server.url

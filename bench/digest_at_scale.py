@@ -29,6 +29,7 @@ PEOPLE = 500
 
 
 def seeded(pending: int) -> tuple[dict, list[SlackUser]]:
+    """Demo data with 500 people and ``pending`` awards waiting, and their Slack users."""
     data = load_demo_data()
     users = [
         {
@@ -62,6 +63,7 @@ def seeded(pending: int) -> tuple[dict, list[SlackUser]]:
 
 
 async def one_run(pending: int, *, trace_memory: bool) -> dict[str, float]:
+    """One digest run over loopback; its time, memory and call counts."""
     data, slack_users = seeded(pending)
     emulator = Emulator(seed=data)
     slack = FakeSlack()
@@ -103,6 +105,7 @@ async def one_run(pending: int, *, trace_memory: bool) -> dict[str, float]:
 
 
 def main() -> None:
+    """Run the benchmark and print its figures."""
     small = asyncio.run(one_run(100, trace_memory=False))
     large = asyncio.run(one_run(10_000, trace_memory=False))
     small["peak_traced_mib"] = asyncio.run(one_run(100, trace_memory=True))["peak_traced_mib"]

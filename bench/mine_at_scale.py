@@ -10,16 +10,12 @@ and once warm (the short-lived snapshot reused), and reports the ratio and the c
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 from api.emulator.state import load_demo_data
+from bench.processes import EmulatorProcess
 from bot.background_server import BackgroundServer
 from tests.fake_slack import FakeSlack
 from tests.harness import BotHarness
@@ -29,6 +25,7 @@ LATENCY = 0.05
 
 
 def seed() -> dict:
+    """The demo organisation with a 500-badge catalogue and some awards to Liam."""
     data = load_demo_data()
     data["badges"] += [
         {"id": f"b{i:023x}", "name": f"Bench badge {i}", "icon": "star"}
@@ -50,56 +47,15 @@ def seed() -> dict:
 
 
 def timed_mine(bot: BotHarness, key: str) -> tuple[float, str]:
+    """Seconds from sending `/badge mine` to its answer, and the answer."""
     started = time.perf_counter()
     bot.command("mine", user="ULIAM", response_key=key)
     [answer] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == key, timeout=60)
     return time.perf_counter() - started, str(answer.get("text"))
 
 
-class EmulatorProcess:
-    """The emulator in a process of its own, as Quantive would be: it does not share the
-    bot's interpreter lock, and it is driven through its admin API."""
-
-    def __init__(self, data_file: Path) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot",
-                "emulator",
-                "--port",
-                str(self.port),
-                "--data",
-                str(data_file),
-            ],
-            stderr=subprocess.DEVNULL,
-        )
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.url = f"{self.base}/api/v1"
-        self.account_id = load_demo_data()["accountId"]
-        for _ in range(300):
-            try:
-                httpx.get(f"{self.base}/_emulator/calls", timeout=0.5)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)  # waiting for a child process to bind its port
-
-    def count(self, route: str) -> int:
-        calls = httpx.get(f"{self.base}/_emulator/calls", timeout=10).json()
-        return sum(1 for c in calls if c["route"] == route)
-
-    def set_latency(self, route: str, seconds: float) -> None:
-        httpx.post(f"{self.base}/_emulator/faults", json={"route": route, "latency": seconds})
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-
 def main() -> None:
+    """Run the benchmark and print its figures."""
     slack = FakeSlack()
     with tempfile.TemporaryDirectory() as tmp, BackgroundServer(slack.app) as slack_server:
         slack.url = slack_server.url
@@ -113,7 +69,7 @@ def main() -> None:
             timed_mine(bot, "identity")
             bot.stop()
             bot = BotHarness(emulator, slack, database).start()  # type: ignore[arg-type]
-            emulator.set_latency("GET /badges/assign/{id}", LATENCY)
+            emulator.fault("GET /badges/assign/{id}", latency=LATENCY)
             before = emulator.count("GET /badges/assign/{id}")
             cold, text = timed_mine(bot, "cold")
             cold_calls = emulator.count("GET /badges/assign/{id}") - before

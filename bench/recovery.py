@@ -25,12 +25,14 @@ SEEDED_PENDING = 3
 
 
 def pending_count(emulator: EmulatorProcess) -> int:
+    """Awards waiting in Quantive, besides the seeded ones."""
     headers = {"Authorization": "Bearer emulator-token", "gtmhub-accountId": emulator.account_id}
     body = httpx.get(f"{emulator.url}/badges/approve", headers=headers, timeout=30).json()
     return int(body["totalCount"]) - SEEDED_PENDING
 
 
 def one_run(queued: int, slack: FakeSlack, folder: Path) -> float:
+    """Seconds from Quantive coming back to ``queued`` awards delivered."""
     emulator = EmulatorProcess()
     emulator.fault("POST /badges/assign", status=503)
     env = {
@@ -81,6 +83,7 @@ def one_run(queued: int, slack: FakeSlack, folder: Path) -> float:
 
 
 def main() -> None:
+    """Run the benchmark and print its figures."""
     slack = FakeSlack()
     with tempfile.TemporaryDirectory() as tmp, BackgroundServer(slack.app) as server:
         slack.url = server.url

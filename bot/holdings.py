@@ -17,9 +17,6 @@ from api.models import Badge, BadgeHolders
 from bot.catalogue import Catalogue
 from bot.people import Person
 
-#: How many holders requests run at once; 500 badges at 50 ms each take about half a second.
-HOLDERS_CONCURRENCY = 50
-
 
 @dataclass(frozen=True)
 class Holding:
@@ -58,11 +55,10 @@ class HoldingsIndex:
             fresh = time.monotonic() - self._taken_at < self._ttl
             if self._snapshot is None or not fresh:
                 badges = await self._catalogue.badges()
-                limit = asyncio.Semaphore(HOLDERS_CONCURRENCY)
 
+                # All at once: the client keeps QUANTIVE_MAX_CONCURRENCY of them in flight.
                 async def one(badge: Badge) -> tuple[str, BadgeHolders]:
-                    async with limit:
-                        return badge.id, await self._quantive.badge_holders(badge.id)
+                    return badge.id, await self._quantive.badge_holders(badge.id)
 
                 self._snapshot = dict(await asyncio.gather(*(one(b) for b in badges)))
                 self._taken_at = time.monotonic()

@@ -40,6 +40,7 @@ class Services:
             token.get_secret_value() if token else "",
             settings.quantive_account_id or "",
             timeout=settings.quantive_timeout,
+            max_connections=settings.quantive_max_concurrency,
         )
         quantive = QuantiveClient(
             http,
@@ -49,6 +50,7 @@ class Services:
                 backoff_cap=settings.quantive_backoff_cap,
             ),
             teams_path=settings.quantive_teams_path,
+            max_concurrency=settings.quantive_max_concurrency,
         )
         store = Store(settings.database_path)
         identities = IdentityResolver(store, quantive, settings.identity_cache_ttl)

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     quantive_backoff_base: float = Field(default=0.25, ge=0)
     quantive_backoff_cap: float = Field(default=4.0, ge=0)
     quantive_notification_strategy: str | None = None
+    quantive_max_concurrency: int = Field(default=16, ge=1, le=200)
 
     # The bot's own state
     database_url: str = "sqlite:///badgebot.db"

@@ -112,10 +112,12 @@ class Playground:
     # --- page endpoints -------------------------------------------------------------
 
     async def page(self, request: Request) -> Response:
+        """The page."""
         text = resources.files("bot.playground").joinpath("page.html").read_text("utf-8")
         return HTMLResponse(text)
 
     async def state(self, request: Request) -> Response:
+        """What one person sees: sidebar, messages, modal, Home, inspector."""
         ws = self.workspace
         user = request.query_params.get("user") or next(iter(ws.people))
         channel = request.query_params.get("channel") or "CGENERAL"
@@ -176,6 +178,7 @@ class Playground:
         )
 
     async def command(self, request: Request) -> Response:
+        """Typed text: a signed slash command for `/badge`, else a plain message."""
         data = await request.json()
         user, channel = data["user"], data["channel"]
         typed = str(data.get("text", "")).strip()
@@ -209,6 +212,7 @@ class Playground:
         )
 
     async def action(self, request: Request) -> Response:
+        """A button click, as a signed block_actions payload."""
         data = await request.json()
         user, surface = data["user"], data.get("surface", "message")
         action = {
@@ -259,6 +263,7 @@ class Playground:
         return JSONResponse({"ok": response.status_code == 200})
 
     async def submit(self, request: Request) -> Response:
+        """A modal's submit, as a signed view_submission; shows the bot's field errors."""
         data = await request.json()
         user = data["user"]
         modal = self.workspace.modals.get(user)
@@ -303,11 +308,13 @@ class Playground:
         return JSONResponse({"ok": response.status_code == 200, "answer": answer})
 
     async def close(self, request: Request) -> Response:
+        """Close the person's modal."""
         data = await request.json()
         self.workspace.close_modal(data["user"])
         return JSONResponse({"ok": True})
 
     async def options(self, request: Request) -> Response:
+        """An external select's options, asked of the bot."""
         data = await request.json()
         user = data["user"]
         modal = self.workspace.modals.get(user)
@@ -326,6 +333,7 @@ class Playground:
         return JSONResponse(response.json() if response.content.strip() else {"options": []})
 
     async def home(self, request: Request) -> Response:
+        """Opening the Home tab, as a signed app_home_opened event."""
         data = await request.json()
         body = json.dumps(
             {
@@ -347,6 +355,7 @@ class Playground:
         return JSONResponse({"ok": response.status_code == 200})
 
     async def shortcut(self, request: Request) -> Response:
+        """A message shortcut, as a signed message_action payload."""
         data = await request.json()
         user, channel, ts = data["user"], data["channel"], data["ts"]
         message = next((m for m in self.workspace.visible(user, channel) if m.ts == ts), None)
@@ -368,4 +377,5 @@ class Playground:
         return JSONResponse({"ok": response.status_code == 200})
 
     async def digest(self, request: Request) -> Response:
+        """Run the digest job now."""
         return JSONResponse({"ok": True, "result": await self._run_digest()})
