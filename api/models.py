@@ -35,10 +35,9 @@ class QuantiveModel(BaseModel):
         return self.model_dump(by_alias=True, exclude_none=True, mode="json")
 
 
-class Badge(QuantiveModel):
-    """A badge in the account's catalogue."""
+class BadgeInput(QuantiveModel):
+    """The body of ``POST /badges`` and ``PATCH /badges/{id}``."""
 
-    id: str
     name: str
     summary: str = ""
     icon: str = ""
@@ -49,16 +48,10 @@ class Badge(QuantiveModel):
     type: str | None = None
 
 
-class BadgeInput(QuantiveModel):
-    """The body of ``POST /badges`` and ``PATCH /badges/{id}``."""
+class Badge(BadgeInput):
+    """A badge in the account's catalogue."""
 
-    name: str
-    summary: str = ""
-    icon: str = ""
-    background: str = ""
-    pattern: str = ""
-    assign_condition: str | None = None
-    type: str | None = None
+    id: str
 
 
 class AssignRequest(QuantiveModel):
