@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from slack_sdk.errors import SlackApiError
+
 from api import errors
 from api.models import Badge, Team
 from bot.awards import AwardQueued, GiveRefused, GiveRequest
@@ -59,6 +61,9 @@ async def give(
         giver, *people = await ctx.directory.profiles([giver_id, *recipients])
         if giver_id in recipients:
             people.insert(recipients.index(giver_id), giver)  # so the rules can refuse it
+        # A group's bots and former members are skipped; named ones are refused by the rules.
+        named = set(user_ids)
+        people = [p for p in people if p.user_id in named or not (p.is_bot or p.deleted)]
         view = await ctx.services.awards.give(
             GiveRequest(
                 giver=giver,
@@ -89,6 +94,10 @@ async def give(
         return
     except errors.QuantiveError as exc:
         await reply(f"Nothing was awarded. {escape(exc.user_message)}")
+        return
+    except SlackApiError as exc:
+        log.warning("give stopped by Slack: %s", exc.response.get("error"))
+        await reply("Nothing was awarded: Slack didn't tell me who everyone is. Please try again.")
         return
 
     sentence = f"{badge_text(view)} for {recipients_text(view)}"

@@ -75,11 +75,11 @@ def test_group_mention_awards_matching_team(bot: BotHarness) -> None:
 
 
 def test_group_mention_without_team_awards_each_member(bot: BotHarness) -> None:
-    bot.slack.usergroups["S999"] = ["ULIAM", "USOFIA", "UAMARA"]
+    bot.slack.usergroups["S999"] = ["ULIAM", "USOFIA", "UAMARA", "UROBOT"]
     bot.command("give <!subteam^S999|@oncall> Go-Getter nights and weekends")
     bot.slack.wait_calls("response_url")
     [award] = new_pending(bot)
-    assert sorted(award["assigneeIds"]) == sorted([LIAM_Q, SOFIA_Q])  # not the giver
+    assert sorted(award["assigneeIds"]) == sorted([LIAM_Q, SOFIA_Q])  # not the giver, no bot
 
 
 def test_self_award_is_refused(bot: BotHarness) -> None:
@@ -189,3 +189,11 @@ def test_forged_or_stale_signature_gets_401_and_no_quantive_call(bot: BotHarness
 
 def test_healthz(bot: BotHarness) -> None:
     assert bot.http.get(bot.server.url + "/healthz").status_code == 200
+
+
+def test_slack_failure_while_resolving_tells_the_giver(bot: BotHarness) -> None:
+    bot.slack.fail_next("users.info", 20, status=500)
+    bot.command("give <@ULIAM|liam> Rockstar", user="UAMARA")
+    [reply] = bot.slack.wait_calls("response_url", timeout=20)
+    assert "Nothing was awarded" in reply["text"] and "Slack" in reply["text"]
+    assert bot.emulator.calls.count("POST /badges/assign") == 0
