@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -109,8 +110,13 @@ class DigestJob:
                         channel=channel, text=text, blocks=blocks
                     )
                 except SlackApiError as exc:
-                    # The claim stays: a retry today could double-post if Slack did post.
+                    # Slack answered with an error, so nothing was posted: a rerun may post.
+                    self._services.store.release_digest(channel, day)
                     report.failed[channel] = str(exc.response.get("error") or exc)
+                    return
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    # No answer: Slack may have posted, so the claim stays for today.
+                    report.failed[channel] = type(exc).__name__
                     return
                 self._services.store.record_digest(channel, day, posted["ts"], shown, hidden)
                 report.posted.append(channel)

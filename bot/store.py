@@ -320,6 +320,12 @@ class Store:
         )
         return cursor.rowcount == 1
 
+    def release_digest(self, channel: str, day: str) -> None:
+        """Give up a claim whose post certainly failed, so a later run may post."""
+        self._exec(
+            "DELETE FROM digest_claims WHERE channel = ? AND day = ? AND ts IS NULL", (channel, day)
+        )
+
     def record_digest(
         self, channel: str, day: str, ts: str, assignment_ids: list[str], hidden_count: int
     ) -> None:

@@ -252,3 +252,15 @@ def test_age_text(age: int, expected: str) -> None:
 
     now = datetime(2026, 11, 27, 12, tzinfo=UTC)
     assert age_text((now - timedelta(days=age)).isoformat(), now) == expected
+
+
+async def test_slack_error_releases_the_claim_so_a_rerun_posts(bot: BotHarness) -> None:
+    seed_pending(bot.emulator, 1)
+    bot.slack.fail_next("chat.postMessage", 3, status=500)  # the first try and both retries
+    settings = settings_for(bot, digest_channels=["CHR"])
+    async with slack_runtime(settings) as ctx:
+        failed = await ctx.digest.run()
+        assert list(failed.failed) == ["CHR"] and failed.posted == []
+        again = await ctx.digest.run()
+    assert again.posted == ["CHR"]
+    assert len(bot.slack.calls_of("chat.postMessage")) == 1
