@@ -37,12 +37,20 @@ def schedule_digest(scheduler: AsyncIOScheduler, settings: Settings, job: Digest
     )
 
 
-async def run_clock(settings: Settings, job: DigestJob, stop: asyncio.Event | None = None) -> None:
-    """Run the scheduler inside this event loop until ``stop`` is set (or forever)."""
+async def run_clock(
+    settings: Settings,
+    job: DigestJob,
+    stop: asyncio.Event | None = None,
+    started: asyncio.Event | None = None,
+) -> None:
+    """Run the scheduler inside this event loop until ``stop`` is set (or forever);
+    ``started`` is set once the job is scheduled."""
     scheduler = AsyncIOScheduler(timezone=ZoneInfo(settings.digest_timezone))
     schedule_digest(scheduler, settings, job)
     scheduler.start()
     log.info("clock started; next digest at %s", scheduler.get_job(DIGEST_JOB_ID).next_run_time)
+    if started is not None:
+        started.set()
     try:
         await (stop or asyncio.Event()).wait()
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -264,3 +265,18 @@ async def test_slack_error_releases_the_claim_so_a_rerun_posts(bot: BotHarness) 
         again = await ctx.digest.run()
     assert again.posted == ["CHR"]
     assert len(bot.slack.calls_of("chat.postMessage")) == 1
+
+
+async def test_clock_runs_the_scheduler_until_stopped(caplog) -> None:
+    from bot.clock import run_clock
+
+    caplog.set_level(logging.INFO)
+    stop, started = asyncio.Event(), asyncio.Event()
+    settings = Settings(digest_time="08:15", digest_timezone="Europe/Berlin")
+    clock = asyncio.create_task(
+        run_clock(settings, job=None, stop=stop, started=started)  # type: ignore[arg-type]
+    )
+    await asyncio.wait_for(started.wait(), 5)
+    stop.set()
+    await asyncio.wait_for(clock, 5)
+    assert "next digest at" in caplog.text and "08:15:00+01:00" in caplog.text
