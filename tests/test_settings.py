@@ -56,3 +56,20 @@ def test_serve_command_exits_2_with_reasons(capsys) -> None:
 
     assert main(["serve"]) == 2
     assert "SLACK_SIGNING_SECRET" in capsys.readouterr().err
+
+
+def test_socket_mode_needs_an_app_token(capsys, monkeypatch) -> None:
+    from bot.__main__ import main
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xoxb-wrong-kind")
+    assert main(["socket"]) == 2
+    err = capsys.readouterr().err
+    assert "SLACK_APP_TOKEN must be an app-level token" in err and "xoxb-wrong-kind" not in err
+
+
+def test_stale_outbox_window_must_exceed_the_quantive_timeout(monkeypatch) -> None:
+    monkeypatch.setenv("QUANTIVE_TIMEOUT", "30")
+    monkeypatch.setenv("OUTBOX_STALE_SECONDS", "20")
+    with pytest.raises(SettingsError, match="OUTBOX_STALE_SECONDS"):
+        check_settings(load_settings(), "serve")
