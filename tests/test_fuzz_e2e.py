@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import urllib.parse
 
 from hypothesis import HealthCheck, given, settings
@@ -12,8 +13,13 @@ from hypothesis import strategies as st
 
 from tests.harness import BotHarness, signed_headers
 
+# FUZZ_EXAMPLES raises the count for a long local hunt; the suite's run is derandomized so
+# that CI replays the same, already explored examples.
 FUZZ = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")),
+    derandomize="FUZZ_EXAMPLES" not in os.environ,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 ACTION_IDS = [
     "approve_award",
