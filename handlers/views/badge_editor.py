@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
 
 from api import errors
 from api.models import BadgeInput
@@ -32,9 +31,7 @@ def _value(view: dict[str, Any], block: str) -> str:
 def badge_editor_submitted(ctx: SlackContext) -> Callable[..., Any]:
     """Validate, save in Quantive, then close the modal or show the errors on it."""
 
-    async def handle(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
         if not ctx.services.permissions.can_administer(user):
             await ack(

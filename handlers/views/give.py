@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
 
 from api import errors
 from handlers import blocks, give_flow
@@ -19,9 +18,7 @@ from handlers.replies import ephemeral_or_dm
 def give_submitted(ctx: SlackContext) -> Callable[..., Any]:
     """Check the form (errors go on its fields), close it, then give."""
 
-    async def handle(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         giver = body["user"]["id"]
         users = field_value(view, "recipients", "users")
         users = [u for u in users if isinstance(u, str)] if isinstance(users, list) else []

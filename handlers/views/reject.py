@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.context import SlackContext
 from handlers.decisions import decide, not_an_approver_text
@@ -17,9 +16,7 @@ from handlers.replies import ephemeral_or_dm
 def reject_submitted(ctx: SlackContext) -> Callable[..., Any]:
     """Close the modal, then reject once and tell everyone involved."""
 
-    async def handle(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         await ack()
         user_id = body["user"]["id"]
         metadata = private_metadata(view)
