@@ -3,157 +3,99 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
 
 from api import errors
 from api.models import Badge
 from handlers import blocks
-from handlers.command_parser import ParsedCommand, parse_command
+from handlers.command_parser import parse_command
 from handlers.commands.browse import unknown_badge_text
-from handlers.context import SlackContext
+from handlers.commands.request import CommandRequest
 from handlers.mrkdwn import escape
 
 
-def _is_admin(ctx: SlackContext, command: dict[str, Any]) -> bool:
-    return ctx.services.permissions.can_administer(command["user_id"])
+async def _admin_only(req: CommandRequest, what: str) -> bool:
+    """Whether the user may administer; if not, say so."""
+    if req.ctx.services.permissions.can_administer(req.user_id):
+        return True
+    await req.say(f"Only badge admins can {what}. Ask an approver if something needs changing.")
+    return False
 
 
-async def _refuse(respond: AsyncRespond, what: str) -> None:
-    await respond(
-        text=f"Only badge admins can {what}. Ask an approver if something needs changing.",
-        response_type="ephemeral",
-    )
-
-
-async def _admin_and_badge(
-    ctx: SlackContext,
-    parsed: ParsedCommand,
-    command: dict[str, Any],
-    respond: AsyncRespond,
-    verb: str,
-) -> Badge | None:
+async def _admin_and_badge(req: CommandRequest, verb: str) -> Badge | None:
     """The badge an admin named exactly, or None after saying what is wrong."""
-    if not _is_admin(ctx, command):
-        await _refuse(respond, f"{verb} badges")
+    if not await _admin_only(req, f"{verb} badges"):
         return None
     try:
-        match = await ctx.services.catalogue.match(parsed.rest)
+        match = await req.ctx.services.catalogue.match(req.parsed.rest)
     except errors.QuantiveError as exc:
-        await respond(text=escape(exc.user_message), response_type="ephemeral")
+        await req.say(escape(exc.user_message))
         return None
     if match.badge is None or match.rest:
-        await respond(
-            text=unknown_badge_text(parsed.rest, match.suggestions, verb), response_type="ephemeral"
-        )
+        await req.say(unknown_badge_text(req.parsed.rest, match.suggestions, verb))
         return None
     return match.badge
 
 
-async def create_command(
-    ctx: SlackContext,
-    parsed: ParsedCommand,
-    command: dict[str, Any],
-    client: AsyncWebClient,
-    respond: AsyncRespond,
-) -> None:
+async def create_command(req: CommandRequest) -> None:
     """Open the empty badge editor."""
-    if not _is_admin(ctx, command):
-        await _refuse(respond, "create badges")
+    if not await _admin_only(req, "create badges"):
         return
-    await client.views_open(
-        trigger_id=command["trigger_id"],
-        view=blocks.badge_editor_modal(None, command.get("channel_id")),
-    )
+    await req.open_modal(blocks.badge_editor_modal(None, req.channel_id))
 
 
-async def edit_command(
-    ctx: SlackContext,
-    parsed: ParsedCommand,
-    command: dict[str, Any],
-    client: AsyncWebClient,
-    respond: AsyncRespond,
-) -> None:
+async def edit_command(req: CommandRequest) -> None:
     """Open the badge editor prefilled with the named badge."""
-    badge = await _admin_and_badge(ctx, parsed, command, respond, "edit")
+    badge = await _admin_and_badge(req, "edit")
     if badge is None:
         return
-    await client.views_open(
-        trigger_id=command["trigger_id"],
-        view=blocks.badge_editor_modal(badge, command.get("channel_id")),
-    )
+    await req.open_modal(blocks.badge_editor_modal(badge, req.channel_id))
 
 
-async def delete_command(
-    ctx: SlackContext,
-    parsed: ParsedCommand,
-    command: dict[str, Any],
-    client: AsyncWebClient,
-    respond: AsyncRespond,
-) -> None:
+async def delete_command(req: CommandRequest) -> None:
     """Ask for confirmation before deleting the named badge."""
-    badge = await _admin_and_badge(ctx, parsed, command, respond, "delete")
+    badge = await _admin_and_badge(req, "delete")
     if badge is None:
         return
     name = escape(badge.name)
-    await respond(
-        text=f"Delete {name}?",
+    await req.say(
+        f"Delete {name}?",
         blocks=blocks.confirm_blocks(
             f"Delete the badge *{name}*? Everyone who holds it loses it.",
             blocks.DELETE_BADGE_ACTION,
             badge.id,
             "Delete badge",
         ),
-        response_type="ephemeral",
     )
 
 
-async def revoke_command(
-    ctx: SlackContext,
-    parsed: ParsedCommand,
-    command: dict[str, Any],
-    client: AsyncWebClient,
-    respond: AsyncRespond,
-) -> None:
+async def revoke_command(req: CommandRequest) -> None:
     """Find the award of a badge to a person and ask for confirmation before taking it back."""
-    if not _is_admin(ctx, command):
-        await _refuse(respond, "revoke badges")
+    if not await _admin_only(req, "revoke badges"):
         return
-    reparsed = parse_command("give " + parsed.rest)
+    reparsed = parse_command("give " + req.parsed.rest)
     if len(reparsed.users) != 1 or not reparsed.rest:
-        await respond(
-            text="Say whose badge to revoke, e.g. `/badge revoke @maria Visionary`.",
-            response_type="ephemeral",
-        )
+        await req.say("Say whose badge to revoke, e.g. `/badge revoke @maria Visionary`.")
         return
     target = reparsed.users[0]
     try:
-        match = await ctx.services.catalogue.match(reparsed.rest)
+        match = await req.ctx.services.catalogue.match(reparsed.rest)
         if match.badge is None:
-            await respond(
-                text=unknown_badge_text(reparsed.rest, match.suggestions, "revoke"),
-                response_type="ephemeral",
-            )
+            await req.say(unknown_badge_text(reparsed.rest, match.suggestions, "revoke"))
             return
-        profile = await ctx.directory.profile(target)
-        found, missing = await ctx.services.identities.resolve([profile])
+        profile = await req.ctx.directory.profile(target)
+        found, missing = await req.ctx.services.identities.resolve([profile])
     except errors.QuantiveError as exc:
-        await respond(text=escape(exc.user_message), response_type="ephemeral")
+        await req.say(escape(exc.user_message))
         return
     if missing:
-        await respond(
-            text=f"I can't find {escape(profile.name)} in Quantive.", response_type="ephemeral"
-        )
+        await req.say(f"I can't find {escape(profile.name)} in Quantive.")
         return
     quantive_id = found[target].quantive_user_id
-    view = ctx.services.awards.find_held_award(match.badge.id, quantive_id)
+    view = req.ctx.services.awards.find_held_award(match.badge.id, quantive_id)
     if view is None:
-        await respond(
-            text=f"I found no award of *{escape(match.badge.name)}* to {escape(profile.name)} "
-            "given through badgebot. Awards made elsewhere can be revoked in Quantive.",
-            response_type="ephemeral",
+        await req.say(
+            f"I found no award of *{escape(match.badge.name)}* to {escape(profile.name)} "
+            "given through badgebot. Awards made elsewhere can be revoked in Quantive."
         )
         return
     # Named, not mentioned: the person losing the badge is not pinged.
@@ -165,13 +107,12 @@ async def revoke_command(
             "badge": match.badge.name,
         }
     )
-    await respond(
-        text="Revoke this badge?",
+    await req.say(
+        "Revoke this badge?",
         blocks=blocks.confirm_blocks(
             f"Take *{escape(match.badge.name)}* back from {escape(profile.name)}?",
             blocks.REVOKE_AWARD_ACTION,
             value,
             "Revoke",
         ),
-        response_type="ephemeral",
     )

@@ -10,7 +10,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from api import errors
-from handlers.command_parser import ParsedCommand, parse_command
+from handlers.command_parser import parse_command
 from handlers.commands.admin import (
     create_command,
     delete_command,
@@ -27,23 +27,15 @@ from handlers.commands.browse import (
 from handlers.commands.digest import digest_command
 from handlers.commands.give import give_command
 from handlers.commands.help import help_text, unknown_subcommand_text
+from handlers.commands.request import CommandRequest
 from handlers.context import SlackContext
 
-Subcommand = Callable[
-    [SlackContext, ParsedCommand, dict[str, Any], AsyncWebClient, AsyncRespond],
-    Awaitable[None],
-]
+Subcommand = Callable[[CommandRequest], Awaitable[None]]
 
 
-async def help_command(
-    ctx: SlackContext,
-    parsed: ParsedCommand,
-    command: dict[str, Any],
-    client: AsyncWebClient,
-    respond: AsyncRespond,
-) -> None:
+async def help_command(req: CommandRequest) -> None:
     """Answer with every subcommand."""
-    await respond(text=help_text(), response_type="ephemeral")
+    await req.say(help_text())
 
 
 def badge_command(ctx: SlackContext, subcommands: dict[str, Subcommand]) -> Callable[..., Any]:
@@ -62,7 +54,7 @@ def badge_command(ctx: SlackContext, subcommands: dict[str, Subcommand]) -> Call
         if subcommand is None:
             await respond(text=unknown_subcommand_text(parsed.verb), response_type="ephemeral")
             return
-        await subcommand(ctx, parsed, command, client, respond)
+        await subcommand(CommandRequest(ctx, parsed, command, client, respond))
 
     return handle
 

@@ -2,40 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.schedule import next_digest_time
-from handlers.command_parser import ParsedCommand
-from handlers.context import SlackContext
+from bot.settings import Settings
+from handlers.commands.request import CommandRequest
 from handlers.mrkdwn import escape
 
 
-async def digest_command(
-    ctx: SlackContext,
-    parsed: ParsedCommand,
-    command: dict[str, Any],
-    client: AsyncWebClient,
-    respond: AsyncRespond,
-) -> None:
+async def digest_command(req: CommandRequest) -> None:
     """``here`` and ``off`` are for approvers; a bare ``digest`` says what is set up."""
-    services = ctx.services
-    channel = command["channel_id"]
-    action = parsed.rest.strip().lower()
-
-    async def say(text: str) -> None:
-        await respond(text=text, response_type="ephemeral")
+    services = req.ctx.services
+    schedule = _schedule(services.settings)
+    channel = req.channel_id or ""
+    action = req.parsed.rest.strip().lower()
+    say = req.say
 
     if action in ("here", "on", "off", "stop"):
-        if not services.permissions.can_approve(command["user_id"]):
+        if not services.permissions.can_approve(req.user_id):
             await say("Only approvers can change where the digest goes.")
             return
         if action in ("here", "on"):
-            added = services.store.subscribe_digest(channel, command["user_id"])
+            added = services.store.subscribe_digest(channel, req.user_id)
             await say(
-                f"This channel will get the digest of pending awards, {_schedule(ctx)}."
+                f"This channel will get the digest of pending awards, {schedule}."
                 if added
                 else "This channel already gets the digest."
             )
@@ -57,16 +45,15 @@ async def digest_command(
             "Try `/badge digest here`, `/badge digest off` or `/badge digest`."
         )
         return
-    channels = ctx.digest.channels()
+    channels = req.ctx.digest.channels()
     where = ", ".join(f"<#{c}>" for c in channels) if channels else "no channel yet"
     await say(
-        f"The digest goes to {where}, {_schedule(ctx)}.\n"
+        f"The digest goes to {where}, {schedule}.\n"
         "Approvers can add this channel with `/badge digest here`."
     )
 
 
-def _schedule(ctx: SlackContext) -> str:
-    settings = ctx.services.settings
+def _schedule(settings: Settings) -> str:
     upcoming = next_digest_time(settings)
     when = upcoming.strftime("%a %d %b at %H:%M %Z") if upcoming else "never"
     zone = settings.digest_timezone

@@ -2,49 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
-
 from api import errors
 from handlers import blocks, give_flow
-from handlers.command_parser import ParsedCommand
 from handlers.commands.browse import mine_command
-from handlers.context import SlackContext
+from handlers.commands.request import CommandRequest
 from handlers.mrkdwn import escape
 from handlers.replies import ephemeral_or_dm, respond_ephemeral
 
 
-async def give_command(
-    ctx: SlackContext,
-    parsed: ParsedCommand,
-    command: dict[str, Any],
-    client: AsyncWebClient,
-    respond: AsyncRespond,
-) -> None:
+async def give_command(req: CommandRequest) -> None:
     """Give at once when the command is complete; open the prefilled modal when a piece is
     missing; answer ephemerally with near matches when the badge name is unknown."""
-    channel = command.get("channel_id")
-    reply = respond_ephemeral(respond, ephemeral_or_dm(ctx.notifier, channel, command["user_id"]))
-    if parsed.broadcasts or parsed.channels:
+    channel = req.channel_id
+    reply = respond_ephemeral(req.respond, ephemeral_or_dm(req.ctx.notifier, channel, req.user_id))
+    if req.parsed.broadcasts or req.parsed.channels:
         await reply(
             "Badges go to people and teams, not to channels. Mention people with `@name`, "
             "or a user group such as `@platform`."
         )
         return
+    parsed = req.parsed
     has_recipients = bool(parsed.users or parsed.groups)
     if parsed.shorthand and len(parsed.users) == 1 and not parsed.groups and not parsed.rest:
         # "/badge @maria" asks what Maria holds.
-        await mine_command(ctx, parsed, command, client, respond)
+        await mine_command(req)
         return
     if not parsed.rest and not has_recipients:
-        await client.views_open(
-            trigger_id=command["trigger_id"], view=blocks.give_modal(channel_id=channel)
-        )
+        await req.open_modal(blocks.give_modal(channel_id=channel))
         return
     try:
-        match = await ctx.services.catalogue.match(parsed.rest)
+        match = await req.ctx.services.catalogue.match(parsed.rest)
     except errors.QuantiveError as exc:
         await reply(f"I couldn't load the badges. {escape(exc.user_message)}")
         return
@@ -62,20 +49,19 @@ async def give_command(
         return
     if match.badge is None or not has_recipients:
         badge = (match.badge.id, match.badge.name) if match.badge else None
-        await client.views_open(
-            trigger_id=command["trigger_id"],
-            view=blocks.give_modal(
+        await req.open_modal(
+            blocks.give_modal(
                 channel_id=channel,
                 user_ids=parsed.users,
                 badge=badge,
                 comment=match.rest,
                 notice="Who should get it?" if not has_recipients else None,
-            ),
+            )
         )
         return
     await give_flow.give(
-        ctx,
-        giver_id=command["user_id"],
+        req.ctx,
+        giver_id=req.user_id,
         user_ids=parsed.users,
         groups=parsed.groups,
         badge=match.badge,
