@@ -24,7 +24,7 @@ import httpx
 from bench.processes import BotProcess, EmulatorProcess
 from bot.background_server import BackgroundServer
 from tests.fake_slack import FakeSlack
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, signed_headers
+from tests.harness import bot_environment, signed_headers
 
 SENDERS = 20
 REQUESTS = 300
@@ -85,16 +85,9 @@ def main() -> None:
         slack.url = slack_server.url
         emulator = EmulatorProcess()
         emulator.fault("*", latency=LATENCY)
-        env = {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": f"{slack.url}/api/",
-            "QUANTIVE_API_URL": emulator.url,
-            "QUANTIVE_API_TOKEN": "emulator-token",
-            "QUANTIVE_ACCOUNT_ID": emulator.account_id,
-            "DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.db'}",
-            "BADGE_APPROVERS": "UMARIA,UOLIVER",
-        }
+        env = bot_environment(
+            slack.url, emulator.url, emulator.account_id, str(Path(tmp) / "bench.db")
+        )
         bare = BotProcess(env, [sys.executable, "-m", "bench.bare_app", "{port}"])
         try:
             bare_flood, bare_paced = measure(f"{bare.url}/slack/events", slack.url)

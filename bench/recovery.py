@@ -19,7 +19,7 @@ import httpx
 from bench.processes import BotProcess, EmulatorProcess
 from bot.background_server import BackgroundServer
 from tests.fake_slack import FakeSlack
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, signed_headers
+from tests.harness import bot_environment, signed_headers
 
 SEEDED_PENDING = 3
 
@@ -35,20 +35,16 @@ def one_run(queued: int, slack: FakeSlack, folder: Path) -> float:
     """Seconds from Quantive coming back to ``queued`` awards delivered."""
     emulator = EmulatorProcess()
     emulator.fault("POST /badges/assign", status=503)
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": f"{slack.url}/api/",
-        "QUANTIVE_API_URL": emulator.url,
-        "QUANTIVE_API_TOKEN": "emulator-token",
-        "QUANTIVE_ACCOUNT_ID": emulator.account_id,
-        "QUANTIVE_MAX_RETRIES": "0",
-        "DATABASE_URL": f"sqlite:///{folder / f'r{queued}.db'}",
-        "BADGE_APPROVERS": "UMARIA,UOLIVER",
-        "OUTBOX_POLL_SECONDS": "0.5",
-        "OUTBOX_RETRY_BASE": "0.5",
-        "OUTBOX_RETRY_CAP": "2",
-    }
+    env = bot_environment(
+        slack.url,
+        emulator.url,
+        emulator.account_id,
+        str(folder / f"r{queued}.db"),
+        QUANTIVE_MAX_RETRIES="0",
+        OUTBOX_POLL_SECONDS="0.5",
+        OUTBOX_RETRY_BASE="0.5",
+        OUTBOX_RETRY_CAP="2",
+    )
     bot = BotProcess(env)
     try:
         with httpx.Client(timeout=30) as client:

@@ -34,6 +34,24 @@ def signed_headers(
     }
 
 
+def bot_environment(
+    slack_url: str, quantive_url: str, account_id: str, database: str, **extra: str
+) -> dict[str, str]:
+    """The environment of a bot subprocess wired to a fake Slack and the emulator;
+    ``extra`` adds settings by their variable name."""
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": f"{slack_url}/api/",
+        "QUANTIVE_API_URL": quantive_url,
+        "QUANTIVE_API_TOKEN": DEFAULT_TOKEN,
+        "QUANTIVE_ACCOUNT_ID": account_id,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "BADGE_APPROVERS": ",".join(APPROVERS),
+        **extra,
+    }
+
+
 class BotHarness:
     """Starts the app and sends it signed Slack requests."""
 

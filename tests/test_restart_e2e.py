@@ -19,7 +19,7 @@ import pytest
 
 from api.emulator import Emulator, Fault
 from tests.fake_slack import FakeSlack
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, signed_headers
+from tests.harness import bot_environment, signed_headers
 
 SEEDED = {f"64d00000000000000000000{i}" for i in range(1, 6)}
 
@@ -44,19 +44,17 @@ class BotProcess:
         self.port = free_port()
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QUANTIVE_"))},
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": f"{slack.url}/api/",
-            "QUANTIVE_API_URL": emulator.url,  # type: ignore[attr-defined]
-            "QUANTIVE_API_TOKEN": "emulator-token",
-            "QUANTIVE_ACCOUNT_ID": emulator.account_id,
-            "QUANTIVE_TIMEOUT": "2",
-            "QUANTIVE_MAX_RETRIES": "0",
-            "DATABASE_URL": f"sqlite:///{database}",
-            "BADGE_APPROVERS": "UMARIA,UOLIVER",
-            "OUTBOX_POLL_SECONDS": "0.2",
-            "OUTBOX_RETRY_BASE": "0.2",
-            "OUTBOX_STALE_SECONDS": "2.5",
+            **bot_environment(
+                slack.url,
+                emulator.url,
+                emulator.account_id,
+                database,  # type: ignore[attr-defined]
+                QUANTIVE_TIMEOUT="2",
+                QUANTIVE_MAX_RETRIES="0",
+                OUTBOX_POLL_SECONDS="0.2",
+                OUTBOX_RETRY_BASE="0.2",
+                OUTBOX_STALE_SECONDS="2.5",
+            ),
         }
         self.proc: subprocess.Popen[bytes] | None = None
 
