@@ -176,21 +176,27 @@ class AwardService:
         )
         # Written down before Quantive is called: from here on the award cannot be lost.
         outbox_id = self._store.enqueue_award(assign.to_wire(), view.model_dump())
-        return await self._attempt(outbox_id, assign, view, raise_queued=True)
+        return await self._attempt(outbox_id, 1, assign, view, raise_queued=True)
 
     async def _attempt(
-        self, outbox_id: int, assign: AssignRequest, view: AwardView, *, raise_queued: bool
+        self,
+        outbox_id: int,
+        attempt: int,
+        assign: AssignRequest,
+        view: AwardView,
+        *,
+        raise_queued: bool,
     ) -> AwardView:
-        """One assign call for an outbox row, recording the outcome."""
+        """Assign call number ``attempt`` for an outbox row, recording the outcome."""
         try:
             assignment = await self._quantive.assign_badge(assign)
         except (errors.RateLimited, errors.Unreachable, errors.ServerError) as exc:
-            self._store.retry_award_later(outbox_id, "queued", self._delay(outbox_id), str(exc))
+            self._store.retry_award_later(outbox_id, "queued", self._delay(attempt), str(exc))
             if raise_queued:
                 raise AwardQueued(view, timed_out=False) from None
             raise
         except errors.OutcomeUnknown as exc:
-            self._store.retry_award_later(outbox_id, "uncertain", self._delay(outbox_id), str(exc))
+            self._store.retry_award_later(outbox_id, "uncertain", self._delay(attempt), str(exc))
             if raise_queued:
                 raise AwardQueued(view, timed_out=exc.status is None) from None
             raise
@@ -218,10 +224,9 @@ class AwardService:
         )
         return view
 
-    def _delay(self, outbox_id: int) -> float:
-        row = self._store.outbox_award(outbox_id)
-        attempts = row.attempts if row else 1
-        return min(self._retry_cap, self._retry_base * 2 ** max(attempts - 1, 0))
+    def _delay(self, attempt: int) -> float:
+        """Seconds before the next try, after try number ``attempt`` failed."""
+        return min(self._retry_cap, self._retry_base * 2 ** max(attempt - 1, 0))
 
     async def deliver_queued(self, award: OutboxAward) -> AwardView | None:
         """Try a queued award once more; the caller has taken the row.
@@ -231,19 +236,18 @@ class AwardService:
         """
         assign = AssignRequest.model_validate(award.request)
         view = AwardView.model_validate(award.view)
+        attempt = award.attempts + 1  # taking the row counted this try
         if award.state in ("uncertain", "sending"):
             try:
                 existing = await self._find_existing(assign, award.id)
             except errors.QuantiveError as exc:
-                self._store.retry_award_later(
-                    award.id, "uncertain", self._delay(award.id), str(exc)
-                )
+                self._store.retry_award_later(award.id, "uncertain", self._delay(attempt), str(exc))
                 return None
             if existing is not None:
                 log.info("outbox award %d was already in Quantive as %s", award.id, existing.id)
                 return self._delivered(award.id, view, existing)
         try:
-            return await self._attempt(award.id, assign, view, raise_queued=False)
+            return await self._attempt(award.id, attempt, assign, view, raise_queued=False)
         except (errors.RateLimited, errors.Unreachable, errors.ServerError, errors.OutcomeUnknown):
             return None
         except errors.QuantiveError as exc:
