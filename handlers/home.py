@@ -7,6 +7,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from api import errors
+from api.models import Assignment
 from bot.awards import AwardView
 from handlers.blocks import OPEN_GIVE_MODAL, Block, badge_emoji
 from handlers.context import SlackContext
@@ -80,8 +81,11 @@ def home_blocks(
     return blocks[:MAX_HOME_BLOCKS]
 
 
-async def publish_home(ctx: SlackContext, user_id: str) -> None:
-    """Build and publish one person's Home tab."""
+async def publish_home(
+    ctx: SlackContext, user_id: str, pending: list[Assignment] | None = None
+) -> None:
+    """Build and publish one person's Home tab; ``pending`` saves refetching the queue
+    when several tabs are refreshed at once."""
     services = ctx.services
     ctx.home_viewers.add(user_id)
     holdings_lines: list[str] = []
@@ -90,7 +94,8 @@ async def publish_home(ctx: SlackContext, user_id: str) -> None:
     total = 0
     try:
         found, _ = await services.identities.resolve([await ctx.directory.profile(user_id)])
-        pending = await services.awards.pending()
+        if pending is None:
+            pending = await services.awards.pending()
         if user_id in found:
             quantive_id = found[user_id].quantive_user_id
             for holding in await services.holdings.holdings_of(quantive_id):
@@ -119,5 +124,12 @@ async def refresh_homes(ctx: SlackContext, view: AwardView) -> None:
     """Republish the Home tabs that show this award: approvers', the giver's, recipients'."""
     involved = {view.giver.chat_user_id, *(r.chat_user_id for r in view.recipients)}
     involved |= set(ctx.services.permissions.approvers)
-    for user_id in sorted(u for u in involved if u and u in ctx.home_viewers):
-        await publish_home(ctx, user_id)
+    viewers = sorted(u for u in involved if u and u in ctx.home_viewers)
+    if not viewers:
+        return
+    try:
+        pending = await ctx.services.awards.pending()
+    except errors.QuantiveError:
+        pending = None  # each tab then says Quantive is unavailable
+    for user_id in viewers:
+        await publish_home(ctx, user_id, pending)
