@@ -21,11 +21,7 @@ def approve_button(ctx: SlackContext) -> Callable[..., Any]:
     """Approve with one click, exactly once."""
 
     async def handle(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: AsyncRespond,
-        client: AsyncWebClient,
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
         user_id = body["user"]["id"]
