@@ -7,7 +7,6 @@ ignored, so Quantive's huge user and team records shrink to what the bot uses.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
@@ -101,16 +100,6 @@ class Assignment(QuantiveModel):
             return value  # type: ignore[return-value]
         log.warning("unknown assignment status %r on %s; treating it as pending", value, self.id)
         return "pending"
-
-    @property
-    def assigned_at(self) -> datetime | None:
-        """``assigned_on`` parsed as a datetime, or None when it is missing or not a date."""
-        if not self.assigned_on:
-            return None
-        try:
-            return datetime.fromisoformat(self.assigned_on.replace("Z", "+00:00"))
-        except ValueError:
-            return None
 
 
 class User(QuantiveModel):

@@ -473,10 +473,6 @@ class Store:
         """Forget a Slack call that went through (or can never go through)."""
         self._exec("DELETE FROM slack_outbox WHERE id = ?", (operation_id,))
 
-    def slack_backlog(self) -> int:
-        """How many Slack calls wait for a retry."""
-        return int(self._exec("SELECT COUNT(*) FROM slack_outbox").fetchone()[0])
-
 
 def _outbox_award(row: sqlite3.Row) -> OutboxAward:
     return OutboxAward(
