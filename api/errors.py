@@ -65,6 +65,18 @@ class BadRequest(QuantiveError):
         super().__init__(text or "Quantive rejected the request as invalid (400).", status=status)
 
 
+class InvalidId(BadRequest):
+    """An id from a button, a form or a stored row is not shaped like a Quantive id.
+
+    Raised before any request is sent, so the value never reaches a URL.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(None, status=None)
+        self.user_message = "That item's id is not valid, so nothing was sent to Quantive."
+        self.args = (self.user_message,)
+
+
 class RateLimited(QuantiveError):
     """429: too many requests; ``retry_after`` is the server's hint in seconds."""
 

@@ -8,18 +8,22 @@ returned :class:`AwardView` however its platform shows things.
 from __future__ import annotations
 
 import logging
-import re
+import time
 from dataclasses import dataclass
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from api import QuantiveClient, errors
 from api.models import Assignment, AssignRequest, Badge, Team
+from api.paths import is_plausible_id
 from bot.identity import ChatProfile, IdentityResolver, Unresolved
 from bot.people import Person
+from bot.permissions import Permissions
 from bot.store import DecisionClaim, OutboxAward, Store
+
+__all__ = ["is_plausible_id"]  # re-exported for the front ends' button checks
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +76,25 @@ class AwardQueued(Exception):
         self.timed_out = timed_out
 
 
+class QueuedOutcome(Enum):
+    """What became of a queued award on one try of the worker."""
+
+    DELIVERED = "delivered"
+    WAITING = "waiting"
+    REFUSED = "refused"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class QueuedResult:
+    """A queued award after one try: its outcome, its view, and Quantive's reason when it
+    refused the award."""
+
+    outcome: QueuedOutcome
+    view: AwardView
+    error: str = ""
+
+
 @dataclass(frozen=True)
 class GiveRequest:
     """A give as the chat front end understood it."""
@@ -90,6 +113,9 @@ class DecisionOutcome(Enum):
     DONE = "done"
     ALREADY_CLAIMED = "already_claimed"
     HANDLED_ELSEWHERE = "handled_elsewhere"
+    #: Quantive gave no answer; the claim is kept and :meth:`AwardService.settle_decision`
+    #: (or the worker, later) reads Quantive to finish it.
+    UNCERTAIN = "uncertain"
 
 
 @dataclass(frozen=True)
@@ -99,11 +125,6 @@ class DecisionResult:
     outcome: DecisionOutcome
     view: AwardView | None
     earlier: DecisionClaim | None = None
-
-
-def is_plausible_id(value: object) -> bool:
-    """Whether a value from a button could be a Quantive id (and is safe in a URL path)."""
-    return isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value) is not None
 
 
 def truncate(text: str, limit: int, marker: str = "…") -> str:
@@ -119,17 +140,21 @@ class AwardService:
         quantive: QuantiveClient,
         store: Store,
         identities: IdentityResolver,
+        permissions: Permissions,
         *,
         notification_strategy: str | None = None,
         retry_base: float = 2.0,
         retry_cap: float = 300.0,
+        settle_seconds: float = 30.0,
     ) -> None:
         self._quantive = quantive
         self._store = store
         self._identities = identities
+        self._permissions = permissions
         self._notification_strategy = notification_strategy
         self._retry_base = retry_base
         self._retry_cap = retry_cap
+        self._settle_seconds = settle_seconds
 
     async def give(self, request: GiveRequest) -> AwardView:
         """Check the rules, resolve everyone in Quantive, and make the award.
@@ -174,9 +199,32 @@ class AwardService:
             comment=comment,
             origin_channel=request.origin_channel,
         )
+        evidence = await self._evidence_before(assign, request.giver.user_id)
         # Written down before Quantive is called: from here on the award cannot be lost.
-        outbox_id = self._store.enqueue_award(assign.to_wire(), view.model_dump())
+        outbox_id = self._store.enqueue_award(assign.to_wire(), view.model_dump(), evidence)
         return await self._attempt(outbox_id, 1, assign, view, raise_queued=True)
+
+    async def _evidence_before(self, assign: AssignRequest, giver_chat_id: str) -> dict[str, Any]:
+        """What must be known before the assign goes out, to recognise the award later.
+
+        Quantive's holders list has no assignment ids, so "every recipient holds the badge"
+        proves nothing about *this* award; a recipient who did not hold it before and does
+        now does. A giver who may approve is likely approved at once (no pending entry to
+        find), which decides whether a missing award can be safely sent again.
+        """
+        evidence: dict[str, Any] = {
+            "approved_at_once": self._permissions.can_approve(giver_chat_id),
+            "holders_before": None,
+        }
+        try:
+            holders = await self._quantive.badge_holders(assign.badge_id)
+        except errors.QuantiveError as exc:
+            log.info("holders of %s unknown before the give: %s", assign.badge_id, exc)
+            return evidence
+        evidence["holders_before"] = sorted(
+            {u.id for u in holders.users} | {t.id for t in holders.teams}
+        )
+        return evidence
 
     async def _attempt(
         self,
@@ -188,6 +236,7 @@ class AwardService:
         raise_queued: bool,
     ) -> AwardView:
         """Assign call number ``attempt`` for an outbox row, recording the outcome."""
+        self._store.mark_award_sent(outbox_id)
         try:
             assignment = await self._quantive.assign_badge(assign)
         except (errors.RateLimited, errors.Unreachable, errors.ServerError) as exc:
@@ -228,38 +277,55 @@ class AwardService:
         """Seconds before the next try, after try number ``attempt`` failed."""
         return min(self._retry_cap, self._retry_base * 2 ** max(attempt - 1, 0))
 
-    async def deliver_queued(self, award: OutboxAward) -> AwardView | None:
+    async def deliver_queued(self, award: OutboxAward) -> QueuedResult:
         """Try a queued award once more; the caller has taken the row.
 
-        Returns the delivered view, or None when it stays queued. An award whose earlier
-        call may have reached Quantive is looked for first, so it is never given twice.
+        An award whose earlier call may have reached Quantive is looked for first, and
+        sent again only when Quantive has had ``settle_seconds`` to finish the first call
+        and still shows nothing. When it cannot show anything (see _evidence_before), the
+        award is given up as unknown rather than risk making it twice.
         """
         assign = AssignRequest.model_validate(award.request)
         view = AwardView.model_validate(award.view)
-        attempt = award.attempts + 1  # taking the row counted this try
+        attempt = award.attempts  # taking the row counted this try
         if award.state in ("uncertain", "sending"):
             try:
-                existing = await self._find_existing(assign, award.id)
+                existing = await self._find_existing(assign, award)
             except errors.QuantiveError as exc:
                 self._store.retry_award_later(award.id, "uncertain", self._delay(attempt), str(exc))
-                return None
+                return QueuedResult(QueuedOutcome.WAITING, view)
             if existing is not None:
                 log.info("outbox award %d was already in Quantive as %s", award.id, existing.id)
-                return self._delivered(award.id, view, existing)
+                delivered = self._delivered(award.id, view, existing)
+                return QueuedResult(QueuedOutcome.DELIVERED, delivered)
+            settled_at = (award.sent_at or 0.0) + self._settle_seconds
+            if time.time() < settled_at:
+                # Quantive may still be working on the first call: look again later.
+                self._store.retry_award_later(
+                    award.id, "uncertain", max(settled_at - time.time(), 0.05), "not found yet"
+                )
+                return QueuedResult(QueuedOutcome.WAITING, view)
+            if not _absence_is_proof(assign, award.evidence):
+                log.warning("outbox award %d: made or not, Quantive cannot show it", award.id)
+                self._store.finish_award(award.id, "unknown", error="no evidence either way")
+                return QueuedResult(QueuedOutcome.UNKNOWN, view)
         try:
-            return await self._attempt(award.id, attempt, assign, view, raise_queued=False)
+            return QueuedResult(
+                QueuedOutcome.DELIVERED,
+                await self._attempt(award.id, attempt, assign, view, raise_queued=False),
+            )
         except (errors.RateLimited, errors.Unreachable, errors.ServerError, errors.OutcomeUnknown):
-            return None
+            return QueuedResult(QueuedOutcome.WAITING, view)
         except errors.QuantiveError as exc:
             log.warning("outbox award %d refused by Quantive: %s", award.id, exc)
-            return None
+            return QueuedResult(QueuedOutcome.REFUSED, view, exc.user_message)
 
-    async def _find_existing(self, assign: AssignRequest, outbox_id: int) -> Assignment | None:
-        """The award in Quantive matching badge, giver, recipients and comment, if any.
+    async def _find_existing(self, assign: AssignRequest, award: OutboxAward) -> Assignment | None:
+        """This award in Quantive, found by evidence that identifies it, or None.
 
-        A pending one is found in the approval queue. An approved one is recognised by
-        every recipient holding the badge, since holders carry no comment or giver: an
-        award to people who all already held the badge is therefore taken as delivered.
+        Pending: an entry of the approval queue with the same badge, giver, recipients and
+        comment, not already matched to another give. Approved: every recipient that did
+        not hold the badge before the give holds it now.
         """
         wanted = set(assign.assignee_ids)
         for pending in await self._quantive.list_pending_approvals():
@@ -268,49 +334,38 @@ class AwardService:
                 and pending.assigned_by_id == assign.assigned_by_id
                 and set(pending.assignee_ids) == wanted
                 and (pending.comment or "") == (assign.comment or "")
+                and not self._store.assignment_delivered(pending.id)
             ):
                 return pending
+        before = award.evidence.get("holders_before")
+        if before is None:
+            return None
+        newcomers = wanted - set(before)
+        if not newcomers:
+            return None
         holders = await self._quantive.badge_holders(assign.badge_id)
         held = {u.id for u in holders.users} | {t.id for t in holders.teams}
-        if wanted and wanted <= held:
+        if newcomers <= held:
             return Assignment(
-                id=f"outbox-{outbox_id}",
+                id=f"outbox-{award.id}",
                 badge_id=assign.badge_id,
-                assignee_ids=list(wanted),
+                assignee_ids=sorted(wanted),
                 status="approved",
             )
         return None
 
     async def recover_decisions(self, claimed_before: float) -> list[AwardView]:
-        """Finish decisions whose process died between the claim and Quantive's answer.
-
-        Still pending in Quantive: the call is made now. Gone from the queue: our call (or
-        someone's) went through, so the claim is completed. Returns the views to redraw.
-        """
-        stuck = self._store.unfinished_decisions(claimed_before)
-        if not stuck:
-            return []
-        pending = {a.id for a in await self._quantive.list_pending_approvals()}
+        """Finish decisions left unconfirmed: the process died between the claim and
+        Quantive's answer, or the answer never came. Returns the views to redraw."""
         views = []
-        for claim in stuck:
-            if claim.assignment_id in pending:
-                try:
-                    if claim.decision == "approve":
-                        await self._quantive.approve(claim.assignment_id)
-                    else:
-                        await self._quantive.reject(claim.assignment_id)
-                except (errors.BadRequest, errors.NotFound):
-                    pass  # decided meanwhile; completing the claim is right either way
-                except errors.QuantiveError as exc:
-                    log.warning("decision on %s still not confirmed: %s", claim.assignment_id, exc)
-                    continue
-            self._store.finish_decision(claim.assignment_id)
-            status: Literal["approved", "rejected"] = (
-                "approved" if claim.decision == "approve" else "rejected"
-            )
-            view = self._update_view(claim.assignment_id, status, claim.decided_by, claim.reason)
-            if view is not None:
-                views.append(view)
+        for claim in self._store.unfinished_decisions(claimed_before):
+            try:
+                result = await self.settle_decision(claim.assignment_id)
+            except errors.QuantiveError as exc:
+                log.warning("decision on %s still not confirmed: %s", claim.assignment_id, exc)
+                continue
+            if result.view is not None and result.outcome is not DecisionOutcome.UNCERTAIN:
+                views.append(result.view)
         return views
 
     def view(self, assignment_id: str) -> AwardView | None:
@@ -328,8 +383,11 @@ class AwardService:
         """Approve or reject an award exactly once, however often and by whom it is clicked.
 
         The decision is claimed in the database before Quantive is called, so a double
-        click or two approvers at once make one call. A failed call releases the claim and
-        raises api.errors.QuantiveError, so the approver can simply try again.
+        click or two approvers at once make one call. It is marked done only when Quantive
+        confirms it, or shows that the award left its queue. A refusal while the award
+        still waits releases the claim and raises api.errors.QuantiveError, so the approver
+        can try again; an unanswered call keeps the claim, and the outcome is UNCERTAIN
+        until :meth:`settle_decision` reads Quantive.
         """
         reason = truncate(reason.strip(), 500)
         if not self._store.claim_decision(assignment_id, decision, decided_by, reason):
@@ -339,28 +397,110 @@ class AwardService:
                 self._store.decision(assignment_id),
             )
         try:
-            if decision == "approve":
-                await self._quantive.approve(assignment_id)
-            else:
-                await self._quantive.reject(assignment_id)
-        except (errors.BadRequest, errors.NotFound):
-            # Quantive says it was already decided, most likely in its web app.
-            self._store.finish_decision(assignment_id)
-            return DecisionResult(
-                DecisionOutcome.HANDLED_ELSEWHERE,
-                self._update_view(assignment_id, "handled", decided_by, ""),
-            )
+            await self._call_decision(assignment_id, decision)
+        except errors.OutcomeUnknown:
+            log.warning("decision on %s unanswered; it will be checked", assignment_id)
+            return DecisionResult(DecisionOutcome.UNCERTAIN, self.view(assignment_id))
+        except (errors.BadRequest, errors.NotFound) as exc:
+            return await self._after_refusal(assignment_id, decision, exc, maybe_ours=False)
         except errors.QuantiveError:
             self._store.release_decision(assignment_id)
             raise
+        return self._confirmed(assignment_id, decision)
+
+    async def settle_decision(self, assignment_id: str) -> DecisionResult:
+        """Finish a claimed decision whose answer was lost, from what Quantive shows.
+
+        Gone from the queue: it was decided (by this call or someone else), so every effect
+        runs now. Still waiting: the call is made again, which cannot double anything, since
+        Quantive answers 400 to a second decision.
+        """
+        claim = self._store.decision(assignment_id)
+        if claim is None or claim.done:
+            return DecisionResult(DecisionOutcome.ALREADY_CLAIMED, self.view(assignment_id), claim)
+        decision: Decision = "approve" if claim.decision == "approve" else "reject"
+        if not await self._still_pending(assignment_id):
+            approved = await self._was_approved(assignment_id)
+            return self._finish_gone(assignment_id, decision, approved, maybe_ours=True)
+        try:
+            await self._call_decision(assignment_id, decision)
+        except errors.OutcomeUnknown:
+            return DecisionResult(DecisionOutcome.UNCERTAIN, self.view(assignment_id))
+        except (errors.BadRequest, errors.NotFound) as exc:
+            # The first, unanswered call may have been the one that decided it.
+            return await self._after_refusal(assignment_id, decision, exc, maybe_ours=True)
+        return self._confirmed(assignment_id, decision)
+
+    async def _call_decision(self, assignment_id: str, decision: Decision) -> None:
+        if decision == "approve":
+            await self._quantive.approve(assignment_id)
+        else:
+            await self._quantive.reject(assignment_id)
+
+    def _confirmed(self, assignment_id: str, decision: Decision) -> DecisionResult:
+        claim = self._store.decision(assignment_id)
         self._store.finish_decision(assignment_id)
         status: Literal["approved", "rejected"] = (
             "approved" if decision == "approve" else "rejected"
         )
+        decided_by = claim.decided_by if claim else ""
         log.info("award %s %s by %s", assignment_id, status, decided_by)
         return DecisionResult(
-            DecisionOutcome.DONE, self._update_view(assignment_id, status, decided_by, reason)
+            DecisionOutcome.DONE,
+            self._update_view(assignment_id, status, decided_by, claim.reason if claim else ""),
         )
+
+    async def _after_refusal(
+        self,
+        assignment_id: str,
+        decision: Decision,
+        exc: errors.QuantiveError,
+        *,
+        maybe_ours: bool,
+    ) -> DecisionResult:
+        """Quantive refused the decision (400 or 404): act on what its queue shows."""
+        try:
+            pending = await self._still_pending(assignment_id)
+        except errors.QuantiveError:
+            self._store.release_decision(assignment_id)
+            raise exc from None
+        if pending:
+            # Still waiting: the refusal was about this request, so nothing was decided.
+            self._store.release_decision(assignment_id)
+            raise exc
+        approved = await self._was_approved(assignment_id) if maybe_ours else None
+        return self._finish_gone(assignment_id, decision, approved, maybe_ours=maybe_ours)
+
+    def _finish_gone(
+        self, assignment_id: str, decision: Decision, approved: bool | None, *, maybe_ours: bool
+    ) -> DecisionResult:
+        """The award left the queue. After an unanswered call of ours, it was ours unless
+        what Quantive shows contradicts our decision; otherwise someone decided it
+        elsewhere (or deleted it)."""
+        if maybe_ours and (approved is None or approved == (decision == "approve")):
+            return self._confirmed(assignment_id, decision)
+        claim = self._store.decision(assignment_id)
+        self._store.finish_decision(assignment_id)
+        return DecisionResult(
+            DecisionOutcome.HANDLED_ELSEWHERE,
+            self._update_view(assignment_id, "handled", claim.decided_by if claim else "", ""),
+        )
+
+    async def _still_pending(self, assignment_id: str) -> bool:
+        return any(a.id == assignment_id for a in await self._quantive.list_pending_approvals())
+
+    async def _was_approved(self, assignment_id: str) -> bool | None:
+        """Whether an award that left the queue was approved: its recipients hold the badge.
+        None when the bot never showed the award, so it cannot tell."""
+        view = self.view(assignment_id)
+        if view is None or not view.recipients:
+            return None
+        try:
+            holders = await self._quantive.badge_holders(view.badge_id)
+        except errors.NotFound:
+            return False  # the badge itself is gone
+        held = {u.id for u in holders.users} | {t.id for t in holders.teams}
+        return all(r.quantive_id in held for r in view.recipients if r.quantive_id)
 
     def _update_view(
         self,
@@ -439,6 +579,18 @@ def view_from_assignment(
         assigned_on=assignment.assigned_on,
         status=state,
     )
+
+
+def _absence_is_proof(assign: AssignRequest, evidence: dict[str, Any]) -> bool:
+    """Whether finding nothing in Quantive proves the award was not made.
+
+    It does when the award would have waited in the queue (a giver who is not an approver),
+    or when some recipient did not hold the badge before and would hold it now.
+    """
+    if not evidence.get("approved_at_once", True):
+        return True
+    before = evidence.get("holders_before")
+    return before is not None and bool(set(assign.assignee_ids) - set(before))
 
 
 def _check_recipients(request: GiveRequest) -> None:

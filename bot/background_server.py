@@ -14,14 +14,38 @@ from typing import Any
 import uvicorn
 
 
+class _PromptServer(uvicorn.Server):
+    """uvicorn checks for shutdown every 0.1 s; this one also wakes at once when asked."""
+
+    wake: asyncio.Event | None = None
+
+    async def main_loop(self) -> None:
+        self.wake = asyncio.Event()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            try:
+                await asyncio.wait_for(self.wake.wait(), 0.1)
+            except TimeoutError:
+                pass
+            should_exit = await self.on_tick(counter)
+
+
 class BackgroundServer:
     """``with BackgroundServer(app) as server: httpx.get(server.url)``."""
 
     def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", lifespan="auto", access_log=False
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="auto",
+            access_log=False,
+            timeout_graceful_shutdown=2,
         )
-        self._server = uvicorn.Server(config)
+        self._server = _PromptServer(config)
         self._thread = threading.Thread(target=self._run, daemon=True, name="asgi-server")
         self._host = host
         self.port = port
@@ -62,6 +86,12 @@ class BackgroundServer:
     def stop(self) -> None:
         """Stop serving and wait for the thread to end."""
         self._server.should_exit = True
+        wake, loop = self._server.wake, self.loop
+        if wake is not None and loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(wake.set)
+            except RuntimeError:
+                pass  # the loop closed meanwhile: the server has stopped already
         self._thread.join(timeout=10)
 
     def __enter__(self) -> BackgroundServer:

@@ -22,6 +22,7 @@ def run_emulator(args: argparse.Namespace) -> int:
         account_id=args.account_id,
         seed=load_demo_data(args.data),
         state_path=args.state,
+        page_size=args.page_size,
     )
     print(
         f"Quantive emulator on http://{args.host}:{args.port}/api/v1 "
@@ -203,3 +204,6 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     emu.add_argument("--account-id", default=None, help="default: the seed data's account id")
     emu.add_argument("--data", default=None, help="seed JSON file (default: the demo org)")
     emu.add_argument("--state", default=None, help="SQLite file that keeps state across runs")
+    emu.add_argument(
+        "--page-size", type=int, default=100, help="the largest page a list answers (default 100)"
+    )

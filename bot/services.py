@@ -51,8 +51,10 @@ class Services:
             ),
             teams_path=settings.quantive_teams_path,
             max_concurrency=settings.quantive_max_concurrency,
+            deadline=settings.quantive_timeout,
         )
         store = Store(settings.database_path)
+        permissions = Permissions(tuple(settings.badge_approvers), tuple(settings.badge_admins))
         identities = IdentityResolver(store, quantive, settings.identity_cache_ttl)
         catalogue = Catalogue(quantive, settings.catalogue_cache_ttl)
         return cls(
@@ -65,11 +67,13 @@ class Services:
                 quantive,
                 store,
                 identities,
+                permissions,
                 notification_strategy=settings.quantive_notification_strategy,
                 retry_base=settings.outbox_retry_base,
                 retry_cap=settings.outbox_retry_cap,
+                settle_seconds=settings.quantive_settle_seconds,
             ),
-            permissions=Permissions(tuple(settings.badge_approvers), tuple(settings.badge_admins)),
+            permissions=permissions,
             holdings=HoldingsIndex(quantive, catalogue, settings.catalogue_cache_ttl),
             people=PeopleDirectory(quantive),
         )

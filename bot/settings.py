@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     quantive_backoff_cap: float = Field(default=4.0, ge=0)
     quantive_notification_strategy: str | None = None
     quantive_max_concurrency: int = Field(default=16, ge=1, le=200)
+    #: How long Quantive is given to finish an unanswered award before it is sent again.
+    quantive_settle_seconds: float = Field(default=30.0, ge=0)
 
     # The bot's own state
     database_url: str = "sqlite:///badgebot.db"

@@ -8,7 +8,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
-from slack_bolt.async_app import AsyncApp
+from slack_bolt import BoltResponse
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.listener.async_listener_completion_handler import (
+    AsyncListenerCompletionHandler,
+)
+from slack_bolt.listener.async_listener_start_handler import AsyncListenerStartHandler
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -18,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from bot.digest import DigestJob
+from bot.in_flight import InFlight
 from bot.services import Services
 from bot.settings import Settings
 from handlers.context import SlackContext
@@ -28,7 +35,19 @@ from handlers.slack_directory import SlackDirectory
 log = logging.getLogger(__name__)
 
 
-def build_slack_client(settings: Settings) -> AsyncWebClient:
+def default_retry_handlers() -> list[AsyncRetryHandler]:
+    """slack_sdk's own handlers for 429s (they honour Retry-After), 5xx and lost
+    connections; tests pass quicker ones to :func:`build_slack_client`."""
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+        AsyncServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def build_slack_client(
+    settings: Settings, retry_handlers: list[AsyncRetryHandler] | None = None
+) -> AsyncWebClient:
     """The one Web API client of the process; it retries 429s, 5xx and connection errors.
 
     Must be built inside the running loop: it holds one aiohttp session for every call,
@@ -40,11 +59,7 @@ def build_slack_client(settings: Settings) -> AsyncWebClient:
         base_url=settings.slack_api_url.rstrip("/") + "/",
         session=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)),
         timeout=10,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=default_retry_handlers() if retry_handlers is None else retry_handlers,
     )
 
 
@@ -69,8 +84,30 @@ def build_context(settings: Settings, services: Services, client: AsyncWebClient
     return SlackContext(services=services, directory=directory, notifier=notifier, digest=digest)
 
 
-def build_bolt_app(settings: Settings, ctx: SlackContext, client: AsyncWebClient) -> AsyncApp:
-    """The Bolt app with every listener registered."""
+class _ListenerStarted(AsyncListenerStartHandler):
+    def __init__(self, in_flight: InFlight) -> None:
+        self._in_flight = in_flight
+
+    async def handle(self, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
+        self._in_flight.begin()
+
+
+class _ListenerFinished(AsyncListenerCompletionHandler):
+    def __init__(self, in_flight: InFlight) -> None:
+        self._in_flight = in_flight
+
+    async def handle(self, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
+        self._in_flight.end()
+
+
+def build_bolt_app(
+    settings: Settings,
+    ctx: SlackContext,
+    client: AsyncWebClient,
+    in_flight: InFlight | None = None,
+) -> AsyncApp:
+    """The Bolt app with every listener registered; ``in_flight`` counts each listener
+    until it has finished, work after the ack included."""
     secret = settings.slack_signing_secret
     app = AsyncApp(
         client=client,
@@ -90,15 +127,20 @@ def build_bolt_app(settings: Settings, ctx: SlackContext, client: AsyncWebClient
         kind = body.get("type") or ("command" if "command" in body else "request")
         log.error("listener failed on %s: %s: %s", kind, type(error).__name__, error)
 
+    if in_flight is not None:
+        app.listener_runner.listener_start_handler = _ListenerStarted(in_flight)
+        app.listener_runner.listener_completion_handler = _ListenerFinished(in_flight)
     handlers.register(app, ctx)
     return app
 
 
 @asynccontextmanager
-async def slack_runtime(settings: Settings) -> AsyncIterator[SlackContext]:
+async def slack_runtime(
+    settings: Settings, retry_handlers: list[AsyncRetryHandler] | None = None
+) -> AsyncIterator[SlackContext]:
     """Services and Slack helpers for a process without a web server (clock, digest)."""
     services = Services.create(settings)
-    client = build_slack_client(settings)
+    client = build_slack_client(settings, retry_handlers)
     try:
         yield build_context(settings, services, client)
     finally:

@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,21 @@ CREATE TABLE IF NOT EXISTS slack_outbox (
     next_attempt_at REAL NOT NULL,
     last_error TEXT NOT NULL DEFAULT ''
 );
+CREATE TABLE IF NOT EXISTS seen_requests (
+    key TEXT PRIMARY KEY,
+    seen_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS seen_requests_by_time ON seen_requests (seen_at);
 """
+
+#: Columns added since the first release: (table, column, definition). A database written
+#: by an older version gains them at start-up, with nothing lost.
+ADDED_COLUMNS = (
+    ("award_outbox", "sent_at", "REAL"),
+    ("award_outbox", "evidence", "TEXT NOT NULL DEFAULT '{}'"),
+    ("award_outbox", "assignment_id", "TEXT"),
+    ("slack_outbox", "leased_until", "REAL NOT NULL DEFAULT 0"),
+)
 
 
 @dataclass(frozen=True)
@@ -116,13 +130,19 @@ class MessageRef:
 
 @dataclass(frozen=True)
 class OutboxAward:
-    """An accepted give as kept in the outbox until Quantive has it."""
+    """An accepted give as kept in the outbox until Quantive has it.
+
+    ``sent_at`` is when its assign request last went out (None: never); ``evidence`` is
+    what was known before sending, to recognise the award later (see bot.awards).
+    """
 
     id: int
     state: str
     request: dict[str, Any]
     view: dict[str, Any]
     attempts: int
+    sent_at: float | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -161,6 +181,14 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        with self._lock:
+            for table, column, definition in ADDED_COLUMNS:
+                names = {r["name"] for r in self._db.execute(f"PRAGMA table_info({table})")}
+                if column not in names:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def close(self) -> None:
         """Close the database."""
@@ -364,15 +392,33 @@ class Store:
 
     # --- award outbox ---------------------------------------------------------------
 
-    def enqueue_award(self, request: dict[str, Any], view: dict[str, Any]) -> int:
+    def enqueue_award(
+        self, request: dict[str, Any], view: dict[str, Any], evidence: dict[str, Any]
+    ) -> int:
         """Write an accepted give before Quantive is called; it starts as ``sending``."""
         now = time.time()
         cursor = self._exec(
             "INSERT INTO award_outbox (state, request, view, attempts, next_attempt_at,"
-            " updated_at) VALUES ('sending', ?, ?, 1, ?, ?)",
-            (json.dumps(request), json.dumps(view), now, now),
+            " updated_at, sent_at, evidence) VALUES ('sending', ?, ?, 1, ?, ?, ?, ?)",
+            (json.dumps(request), json.dumps(view), now, now, now, json.dumps(evidence)),
         )
         return int(cursor.lastrowid or 0)
+
+    def mark_award_sent(self, award_id: int) -> None:
+        """Note that the assign request of an outbox row is going out now."""
+        now = time.time()
+        self._exec(
+            "UPDATE award_outbox SET sent_at = ?, updated_at = ? WHERE id = ?",
+            (now, now, award_id),
+        )
+
+    def assignment_delivered(self, assignment_id: str) -> bool:
+        """Whether an outbox row was already matched to this Quantive award."""
+        row = self._exec(
+            "SELECT 1 FROM award_outbox WHERE assignment_id = ? AND state = 'delivered'",
+            (assignment_id,),
+        ).fetchone()
+        return row is not None
 
     def outbox_award(self, award_id: int) -> OutboxAward | None:
         """One outbox row."""
@@ -412,12 +458,20 @@ class Store:
     def finish_award(
         self, award_id: int, state: str, view: dict[str, Any] | None = None, error: str = ""
     ) -> None:
-        """Mark an award ``delivered`` (with its final view) or ``refused``."""
+        """Mark an award ``delivered`` (with its final view), ``refused``, or ``unknown``
+        (Quantive never showed whether it was made)."""
         if view is not None:
             self._exec(
-                "UPDATE award_outbox SET state = ?, view = ?, updated_at = ?, last_error = ?"
-                " WHERE id = ?",
-                (state, json.dumps(view), time.time(), error[:300], award_id),
+                "UPDATE award_outbox SET state = ?, view = ?, updated_at = ?, last_error = ?,"
+                " assignment_id = ? WHERE id = ?",
+                (
+                    state,
+                    json.dumps(view),
+                    time.time(),
+                    error[:300],
+                    view.get("assignment_id") or None,
+                    award_id,
+                ),
             )
         else:
             self._exec(
@@ -454,24 +508,58 @@ class Store:
         )
 
     def due_slack(self, now: float, limit: int = 50) -> list[SlackOperation]:
-        """Slack calls due for another try, oldest first."""
+        """Slack calls due for another try and not leased by a worker, oldest first."""
         rows = self._exec(
-            "SELECT * FROM slack_outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT ?",
-            (now, limit),
+            "SELECT * FROM slack_outbox WHERE next_attempt_at <= ? AND leased_until <= ?"
+            " ORDER BY id LIMIT ?",
+            (now, now, limit),
         ).fetchall()
         return [SlackOperation(r["id"], json.loads(r["operation"]), r["attempts"]) for r in rows]
+
+    def lease_slack(self, operation_id: int, seconds: float) -> bool:
+        """Take a queued Slack call for ``seconds``; False when another worker holds it.
+
+        One atomic conditional update, so two processes sharing the database never both
+        retry one post; a worker that dies lets the lease run out, and another takes it.
+        """
+        now = time.time()
+        cursor = self._exec(
+            "UPDATE slack_outbox SET leased_until = ? WHERE id = ? AND leased_until <= ?"
+            " AND next_attempt_at <= ?",
+            (now + seconds, operation_id, now, now),
+        )
+        return cursor.rowcount == 1
 
     def retry_slack_later(self, operation_id: int, delay: float, error: str) -> None:
         """Push a Slack call back after another failure."""
         self._exec(
             "UPDATE slack_outbox SET attempts = attempts + 1, next_attempt_at = ?,"
-            " last_error = ? WHERE id = ?",
+            " last_error = ?, leased_until = 0 WHERE id = ?",
             (time.time() + delay, error[:300], operation_id),
         )
 
     def drop_slack(self, operation_id: int) -> None:
         """Forget a Slack call that went through (or can never go through)."""
         self._exec("DELETE FROM slack_outbox WHERE id = ?", (operation_id,))
+
+    def slack_queue_length(self) -> int:
+        """How many Slack calls wait for a retry."""
+        return int(self._exec("SELECT COUNT(*) AS n FROM slack_outbox").fetchone()["n"])
+
+    # --- requests already handled ---------------------------------------------------
+
+    def first_sighting(self, key: str, keep_for: float) -> bool:
+        """True the first time ``key`` (a trigger_id or event_id) is seen; False for a replay.
+
+        Keys are kept for ``keep_for`` seconds, which must outlast Slack's signing window,
+        so a replayed request is recognised for as long as its signature is accepted.
+        """
+        now = time.time()
+        self._exec("DELETE FROM seen_requests WHERE seen_at < ?", (now - keep_for,))
+        cursor = self._exec(
+            "INSERT OR IGNORE INTO seen_requests (key, seen_at) VALUES (?, ?)", (key, now)
+        )
+        return cursor.rowcount == 1
 
 
 def _outbox_award(row: sqlite3.Row) -> OutboxAward:
@@ -481,4 +569,6 @@ def _outbox_award(row: sqlite3.Row) -> OutboxAward:
         json.loads(row["request"]),
         json.loads(row["view"]),
         row["attempts"],
+        row["sent_at"],
+        json.loads(row["evidence"] or "{}"),
     )

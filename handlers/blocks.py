@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from bot.awards import AwardView, Party, truncate
+from handlers.block_limits import fit_fallback
 from handlers.mrkdwn import escape, mention, quote
 
 Block = dict[str, Any]
@@ -112,7 +113,7 @@ def approval_request_blocks(view: AwardView) -> list[Block]:
     the award waits; after a decision, who decided and no buttons."""
     text = award_sentence(view, "wants to give" if view.status == "pending" else "gave")
     if view.comment:
-        text += "\n" + quote(truncate(view.comment, 2500))
+        text += "\n" + quote(view.comment, 2500)
     blocks: list[Block] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": decision_text(view)}]},
@@ -123,9 +124,28 @@ def approval_request_blocks(view: AwardView) -> list[Block]:
 
 
 def approval_request_fallback(view: AwardView) -> str:
-    """The notification text of an approval request (plain, no mentions)."""
+    """The notification text of an approval request: names escaped, no mentions."""
     state = "waiting for approval" if view.status == "pending" else view.status
-    return f"Badge award {state}: {view.badge_name} from {view.giver.name}"
+    return fit_fallback(
+        f"Badge award {state}: {escape(view.badge_name)} from {escape(view.giver.name)}"
+    )
+
+
+def recipient_dm_fallback(view: AwardView) -> str:
+    """The notification text of a recipient's DM."""
+    return fit_fallback(
+        f"You received the {escape(view.badge_name)} badge from {escape(view.giver.name)}"
+    )
+
+
+def celebration_fallback(view: AwardView) -> str:
+    """The notification text of a celebration: no names, so nobody is pinged by it."""
+    return fit_fallback(f"{escape(view.badge_name)} awarded")
+
+
+def giver_decision_fallback(view: AwardView) -> str:
+    """The notification text of the giver's DM after a decision."""
+    return fit_fallback(f"Your {escape(view.badge_name)} award was {view.status}")
 
 
 def celebration_blocks(view: AwardView) -> list[Block]:
@@ -134,7 +154,7 @@ def celebration_blocks(view: AwardView) -> list[Block]:
         f":tada: {recipients_text(view)} received {badge_text(view)} from {party_text(view.giver)}!"
     )
     if view.comment:
-        text += "\n" + quote(truncate(view.comment, 2500))
+        text += "\n" + quote(view.comment, 2500)
     return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
@@ -142,7 +162,7 @@ def recipient_dm_blocks(view: AwardView) -> list[Block]:
     """The DM a recipient gets when an award reaches them."""
     text = f":tada: You received {badge_text(view)} from {party_text(view.giver)}!"
     if view.comment:
-        text += "\n" + quote(truncate(view.comment, 2500))
+        text += "\n" + quote(view.comment, 2500)
     return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 

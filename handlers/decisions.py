@@ -28,14 +28,28 @@ async def decide(
     """Decide once, then redraw messages and notify; a repeat click stays quiet."""
     if not is_plausible_id(assignment_id):
         return  # not a button of ours
+    awards = ctx.services.awards
     try:
-        result = await ctx.services.awards.decide(assignment_id, decision, user_id, reason)
+        result = await awards.decide(assignment_id, decision, user_id, reason)
+        if result.outcome is DecisionOutcome.UNCERTAIN:
+            await reply(
+                ":hourglass: Quantive didn't confirm this decision in time. I'm checking what "
+                "it shows and will update the message; no need to click again."
+            )
+            result = await awards.settle_decision(assignment_id)
     except errors.QuantiveError as exc:
         await reply(f"Nothing changed: {escape(exc.user_message)}")
         return
+    if result.outcome is DecisionOutcome.UNCERTAIN:
+        return  # still unanswered: the worker settles it and redraws every message then
     if result.outcome is DecisionOutcome.ALREADY_CLAIMED:
         earlier = result.earlier
-        if earlier is not None and earlier.decided_by != user_id:
+        if earlier is not None and not earlier.done:
+            await reply(
+                "A decision on this award is being confirmed with Quantive. The message will "
+                "update when it is."
+            )
+        elif earlier is not None and earlier.decided_by != user_id:
             verb = "approved" if earlier.decision == "approve" else "rejected"
             await reply(f"No need: {mention(earlier.decided_by)} already {verb} this award.")
         return

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.awards import AwardView, truncate
+from bot.awards import AwardView
 from handlers.blocks import Block, award_sentence, decision_buttons, decision_text
-from handlers.mrkdwn import escape
+from handlers.mrkdwn import quote
 
 MAX_MESSAGE_BLOCKS = 50
 #: Header, two blocks per award, and the "N more" footer fit within 50 blocks.
@@ -43,7 +43,7 @@ def digest_item_blocks(view: AwardView, now: datetime | None = None) -> list[Blo
     text = award_sentence(view, "gave")
     text += f"\n_waiting {age_text(view.assigned_on, now)}_"
     if view.comment:
-        text += "\n>" + escape(truncate(" ".join(view.comment.split()), COMMENT_LIMIT))
+        text += "\n" + quote(" ".join(view.comment.split()), COMMENT_LIMIT)
     section: Block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
     if view.status == "pending":
         return [section, decision_buttons(view.assignment_id, f"digest-{view.assignment_id}")]

@@ -103,10 +103,15 @@ async def give(
     sentence = f"{badge_text(view)} for {recipients_text(view)}"
     # The award's own messages go first: they matter more than the giver's receipt.
     if view.status == "pending":
-        await ctx.notifier.request_approval(view)
+        reached = await ctx.notifier.request_approval(view)
+        unreachable = (
+            ""
+            if reached
+            else " I couldn't message any approver, so ask one to run `/badge pending`."
+        )
         await reply(
             f":hourglass_flowing_sand: Sent for approval: {sentence}. "
-            "You'll get a DM when an approver decides."
+            f"You'll get a DM when an approver decides.{unreachable}"
         )
     else:
         await ctx.notifier.announce(view)

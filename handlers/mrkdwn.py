@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from handlers.block_limits import fit_mrkdwn
+
 _REFERENCE = re.compile(r"<([^<>]*)>")
 
 
@@ -18,9 +20,16 @@ def mention(user_id: str) -> str:
     return f"<@{user_id}>"
 
 
-def quote(text: str) -> str:
-    """User text as an escaped mrkdwn block quote."""
-    return "\n".join(f">{line}" for line in escape(text).splitlines() or [""])
+def quote(text: str, limit: int = 2500) -> str:
+    """User text as an escaped mrkdwn block quote of at most ``limit`` characters, counted
+    after escaping."""
+    quoted = "\n".join(f">{line}" for line in escape(text).splitlines() or [""])
+    return fit_mrkdwn(quoted, limit)
+
+
+def escape_within(text: str, limit: int) -> str:
+    """``text`` escaped, then cut to ``limit`` characters without splitting an escape."""
+    return fit_mrkdwn(escape(text), limit)
 
 
 def plain_mentions(text: str, names: Mapping[str, str] | None = None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.awards import AwardView
 from bot.store import Store
 from handlers import blocks
-from handlers.slack_delivery import SlackDelivery
+from handlers.slack_delivery import SlackDelivery, describe_error
 
 log = logging.getLogger(__name__)
 
@@ -64,88 +64,80 @@ class Notifier:
         else:
             await self.dm(user_id, text)
 
-    async def request_approval(self, view: AwardView) -> None:
+    async def request_approval(self, view: AwardView) -> int:
         """Post the approval request to the approval channel, or DM it to each approver,
-        and remember every message so that it can be updated after the decision."""
+        and remember every message so that it can be updated after the decision.
+
+        Each approver is its own effect: one who cannot be messaged does not stop the
+        others. Returns how many requests were posted or queued for a retry.
+        """
         text = blocks.approval_request_fallback(view)
         request_blocks = blocks.approval_request_blocks(view)
         record = {"assignment_id": view.assignment_id, "kind": "request"}
         if self._approval_channel:
-            await self.delivery.perform(
-                {
-                    "kind": "post",
-                    "channel": self._approval_channel,
-                    "text": text,
-                    "blocks": request_blocks,
-                    "record": record,
-                }
-            )
-            return
-        await asyncio.gather(
-            *(
-                self.delivery.perform(
-                    {
-                        "kind": "dm",
-                        "user": approver,
-                        "text": text,
-                        "blocks": request_blocks,
-                        "record": record,
-                    }
+            targets = [{"kind": "post", "channel": self._approval_channel}]
+        else:
+            targets = [{"kind": "dm", "user": approver} for approver in self._approvers]
+        reached = await effects(
+            {
+                f"approval request to {t.get('channel') or t.get('user')}": self.delivery.perform(
+                    {**t, "text": text, "blocks": request_blocks, "record": record}
                 )
-                for approver in self._approvers
-            )
+                for t in targets
+            }
         )
+        return sum(reached.values())
 
     async def announce(self, view: AwardView) -> None:
-        """Tell the recipients by DM and celebrate in the announce (or origin) channel."""
+        """Tell the recipients by DM and celebrate in the announce (or origin) channel;
+        each message stands alone."""
         dm_blocks = blocks.recipient_dm_blocks(view)
-        text = f"You received the {view.badge_name} badge from {view.giver.name}"
+        text = blocks.recipient_dm_fallback(view)
         people = [r.chat_user_id for r in view.recipients if r.chat_user_id]
-        await asyncio.gather(*(self.dm(u, text, dm_blocks) for u in people))
+        todo = {f"DM to {u}": self.dm(u, text, dm_blocks) for u in people}
         channel = self._announce_channel or view.origin_channel
         if channel:
-            try:
-                await self.delivery.perform(
-                    {
-                        "kind": "post",
-                        "channel": channel,
-                        "text": f"{view.badge_name} awarded",
-                        "blocks": blocks.celebration_blocks(view),
-                    }
-                )
-            except Exception as exc:
-                # A channel the bot is not in: the DMs already carried the news.
-                log.warning("could not celebrate in %s: %s", channel, exc)
+            todo[f"celebration in {channel}"] = self.delivery.perform(
+                {
+                    "kind": "post",
+                    "channel": channel,
+                    "text": blocks.celebration_fallback(view),
+                    "blocks": blocks.celebration_blocks(view),
+                }
+            )
+        await effects(todo)
 
     async def refresh(self, view: AwardView) -> None:
-        """Update every message that shows the award, in place."""
+        """Update every message that shows the award, in place; each on its own, so a
+        deleted message does not stop the others."""
+        todo: dict[str, Awaitable[Any]] = {}
         for ref in self._store.messages_for(view.assignment_id):
             if ref.kind == "digest":
                 if self.redraw_digest is not None:
-                    await self.redraw_digest(ref.channel, ref.ts)
+                    todo[f"digest {ref.channel}/{ref.ts}"] = self.redraw_digest(ref.channel, ref.ts)
                 continue
-            try:
-                await self.delivery.perform(
-                    {
-                        "kind": "update",
-                        "channel": ref.channel,
-                        "ts": ref.ts,
-                        "text": blocks.approval_request_fallback(view),
-                        "blocks": blocks.approval_request_blocks(view),
-                    }
-                )
-            except Exception as exc:
-                log.warning("could not update %s/%s: %s", ref.channel, ref.ts, exc)
+            todo[f"request {ref.channel}/{ref.ts}"] = self.delivery.perform(
+                {
+                    "kind": "update",
+                    "channel": ref.channel,
+                    "ts": ref.ts,
+                    "text": blocks.approval_request_fallback(view),
+                    "blocks": blocks.approval_request_blocks(view),
+                }
+            )
+        await effects(todo)
 
     async def after_decision(self, view: AwardView) -> None:
-        """Redraw the messages, tell the giver, and on approval the recipients and channel."""
-        await self.refresh(view)
-        if view.status == "handled":
-            return
-        if view.giver.chat_user_id:
-            await self.dm(
+        """Redraw the messages, tell the giver, and on approval the recipients and channel.
+
+        Every one of these is its own effect: a message that cannot be updated (deleted,
+        say) does not keep the giver or the recipients from hearing the news.
+        """
+        todo: dict[str, Awaitable[Any]] = {"message updates": self.refresh(view)}
+        if view.status != "handled" and view.giver.chat_user_id:
+            todo["DM to the giver"] = self.dm(
                 view.giver.chat_user_id,
-                f"Your {view.badge_name} award was {view.status}",
+                blocks.giver_decision_fallback(view),
                 [
                     {
                         "type": "section",
@@ -154,4 +146,20 @@ class Notifier:
                 ],
             )
         if view.status == "approved":
-            await self.announce(view)
+            todo["announcement"] = self.announce(view)
+        await effects(todo)
+
+
+async def effects(todo: Mapping[str, Awaitable[Any]]) -> dict[str, bool]:
+    """Run independent effects together; one that fails is logged and never stops the
+    others. Returns, by name, which ones succeeded (a queued retry counts as success)."""
+    names = list(todo)
+    results = await asyncio.gather(*todo.values(), return_exceptions=True)
+    outcome: dict[str, bool] = {}
+    for name, result in zip(names, results, strict=True):
+        if isinstance(result, BaseException):
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+            log.warning("%s failed: %s", name, describe_error(result))
+        outcome[name] = not isinstance(result, BaseException)
+    return outcome

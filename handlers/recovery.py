@@ -5,40 +5,61 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable
+from typing import Any
 
-from bot.awards import AwardView
+from bot.awards import QueuedOutcome, QueuedResult
 from bot.worker import Job, Worker
 from handlers.blocks import badge_text, recipients_text
 from handlers.context import SlackContext
+from handlers.mrkdwn import escape
+from handlers.notifications import effects
 
 log = logging.getLogger(__name__)
 
 
-async def announce_delivered(ctx: SlackContext, view: AwardView) -> None:
-    """Tell the giver a queued award went through, then carry on as a give would."""
+async def announce_queued_result(ctx: SlackContext, result: QueuedResult) -> None:
+    """Tell the giver what became of a queued award, then carry on as a give would."""
+    view = result.view
     sentence = f"{badge_text(view)} for {recipients_text(view)}"
-    if view.giver.chat_user_id:
-        outcome = (
-            "went through and is now waiting for approval"
-            if view.status == "pending"
-            else "went through and has been delivered"
-        )
+    giver = view.giver.chat_user_id
+    if result.outcome is QueuedOutcome.DELIVERED:
+        todo: dict[str, Awaitable[Any]] = {}
+        if view.status == "pending":
+            todo["approval requests"] = ctx.notifier.request_approval(view)
+            outcome = "went through and is now waiting for approval"
+        else:
+            todo["announcement"] = ctx.notifier.announce(view)
+            outcome = "went through and has been delivered"
+        if giver:
+            todo["giver's receipt"] = ctx.notifier.ephemeral(
+                view.origin_channel,
+                giver,
+                f":white_check_mark: Your queued award of {sentence} {outcome}.",
+            )
+        await effects(todo)
+    elif result.outcome is QueuedOutcome.REFUSED and giver:
         await ctx.notifier.ephemeral(
             view.origin_channel,
-            view.giver.chat_user_id,
-            f":white_check_mark: Your queued award of {sentence} {outcome}.",
+            giver,
+            f":x: Your queued award of {sentence} was not made: {escape(result.error)}",
         )
-    if view.status == "pending":
-        await ctx.notifier.request_approval(view)
-    else:
-        await ctx.notifier.announce(view)
+    elif result.outcome is QueuedOutcome.UNKNOWN and giver:
+        await ctx.notifier.ephemeral(
+            view.origin_channel,
+            giver,
+            f":warning: Quantive never confirmed your award of {sentence}, and I can't tell "
+            "whether it was made, so I did not send it again. Please look for it in "
+            "Quantive's badges before you give it again.",
+        )
 
 
 def recovery_jobs(ctx: SlackContext) -> list[Job]:
     """The jobs. A give or decision left half-done (its process died mid-call) is taken
     over only once it is older than OUTBOX_STALE_SECONDS, which exceeds the Quantive
-    timeout: by then Quantive has either stored it or never will, so the check that
-    precedes a retry cannot race the first call."""
+    deadline of every POST: by then its owner has certainly stopped waiting. Before a
+    retry, the award is looked for, and looked for again once QUANTIVE_SETTLE_SECONDS have
+    passed since it was sent (bot.awards.AwardService.deliver_queued)."""
     services = ctx.services
     stale_seconds = services.settings.outbox_stale_seconds
 
@@ -50,10 +71,10 @@ def recovery_jobs(ctx: SlackContext) -> list[Job]:
         for award in services.store.due_awards(time.time(), cutoff):
             if not services.store.take_award(award, cutoff):
                 continue
-            view = await services.awards.deliver_queued(award)
-            if view is not None:
+            result = await services.awards.deliver_queued(award)
+            if result.outcome is QueuedOutcome.DELIVERED:
                 services.holdings.invalidate()
-                await announce_delivered(ctx, view)
+            await announce_queued_result(ctx, result)
 
     async def retry_slack_posts() -> None:
         await ctx.notifier.delivery.retry_due()

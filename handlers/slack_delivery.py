@@ -13,12 +13,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.store import Store
+from handlers.block_limits import fit_blocks, fit_fallback
 
 log = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "service_unavailable", "fatal_error", "internal_error", "request_timeout"}
 )
+#: Slack refused the rich message itself: the same news goes out as plain text instead.
+REFUSED_BLOCKS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long"})
+#: How long one worker holds a queued call before another may take it over.
+LEASE_SECONDS = 60.0
 #: An operation: {"kind": "post" | "update" | "dm" | "ephemeral", ...its arguments}.
 Operation = dict[str, Any]
 
@@ -54,32 +59,48 @@ class SlackDelivery:
         except Exception as exc:
             if not is_transient(exc):
                 raise
-            self._store.enqueue_slack(operation, self._retry_base, _describe(exc))
-            log.warning("slack %s queued for retry: %s", operation["kind"], _describe(exc))
+            self._store.enqueue_slack(operation, self._retry_base, describe_error(exc))
+            log.warning("slack %s queued for retry: %s", operation["kind"], describe_error(exc))
             return None
 
     async def retry_due(self) -> None:
-        """Retry every queued operation that is due."""
+        """Retry every queued operation that is due and that no other worker holds."""
         for queued in self._store.due_slack(time.time()):
+            if not self._store.lease_slack(queued.id, LEASE_SECONDS):
+                continue
             try:
                 await self._execute(queued.operation)
             except Exception as exc:
                 if is_transient(exc):
                     delay = min(self._retry_cap, self._retry_base * 2**queued.attempts)
-                    self._store.retry_slack_later(queued.id, delay, _describe(exc))
+                    self._store.retry_slack_later(queued.id, delay, describe_error(exc))
                     continue
                 log.error(
                     "slack %s dropped after a permanent error: %s",
                     queued.operation["kind"],
-                    _describe(exc),
+                    describe_error(exc),
                 )
             self._store.drop_slack(queued.id)
 
     async def _execute(self, op: Operation) -> dict[str, Any]:
         kind = op["kind"]
+        if kind in ("post", "update") and op.get("blocks"):
+            try:
+                return await self._execute_once({**op, "blocks": fit_blocks(op["blocks"])})
+            except SlackApiError as exc:
+                if exc.response.get("error") not in REFUSED_BLOCKS:
+                    raise
+                log.warning(
+                    "slack refused the blocks (%s); sending plain text", describe_error(exc)
+                )
+                return await self._execute_once({**op, "blocks": None})
+        return await self._execute_once(op)
+
+    async def _execute_once(self, op: Operation) -> dict[str, Any]:
+        kind = op["kind"]
         if kind == "post":
             response = await self.client.chat_postMessage(
-                channel=op["channel"], text=op["text"], blocks=op.get("blocks")
+                channel=op["channel"], text=fit_fallback(op["text"]), blocks=op.get("blocks")
             )
             record = op.get("record")
             if record:
@@ -89,7 +110,10 @@ class SlackDelivery:
             return response.data  # type: ignore[return-value]
         if kind == "update":
             response = await self.client.chat_update(
-                channel=op["channel"], ts=op["ts"], text=op["text"], blocks=op.get("blocks")
+                channel=op["channel"],
+                ts=op["ts"],
+                text=fit_fallback(op["text"]),
+                blocks=op.get("blocks") or [],
             )
             return response.data  # type: ignore[return-value]
         if kind == "dm":
@@ -110,7 +134,8 @@ class SlackDelivery:
         raise ValueError(f"unknown Slack operation {kind!r}")
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
+    """A failed call in one short line, with no payload, token or user text."""
     if isinstance(exc, SlackApiError):
         return f"{getattr(exc.response, 'status_code', '?')} {exc.response.get('error')}"
     return type(exc).__name__

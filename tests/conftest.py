@@ -24,13 +24,21 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env or database file is picked up
 
 
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    """A fresh emulated Quantive account, served on a loopback port as ``emulator.url``."""
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[Emulator]:
+    """One emulated Quantive account for the session, on a loopback port."""
     emu = Emulator()
     with BackgroundServer(emu.app) as server:
         emu.url = f"{server.url}/api/v1"  # type: ignore[attr-defined]
+        emu.root_url = server.url  # type: ignore[attr-defined]
         yield emu
+
+
+@pytest.fixture
+def emulator(emulator_server: Emulator) -> Emulator:
+    """The session's emulator, back to the demo account with no faults, as ``emulator.url``."""
+    emulator_server.reset()
+    return emulator_server
 
 
 def quantive_client(
@@ -51,15 +59,22 @@ async def quantive(emulator: Emulator) -> AsyncIterator[QuantiveClient]:
     await client.aclose()
 
 
-@pytest.fixture
-def slack():
-    """The recording fake of Slack's Web API, on a loopback port."""
+@pytest.fixture(scope="session")
+def slack_server():
+    """One recording fake of Slack's Web API for the session, on a loopback port."""
     from tests.fake_slack import FakeSlack
 
     fake = FakeSlack()
     with BackgroundServer(fake.app) as server:
         fake.url = server.url
         yield fake
+
+
+@pytest.fixture
+def slack(slack_server):
+    """The session's fake Slack, with no calls recorded and the demo users."""
+    slack_server.reset()
+    return slack_server
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -52,6 +54,24 @@ def demo_slack_users() -> list[SlackUser]:
     ]
 
 
+def blocks_are_valid(blocks: Any) -> bool:
+    """Whether Slack would take these blocks: at most 50, each within Block Kit's limits
+    as slack_sdk's models check them (section text 3,000 characters, header 150, ...)."""
+    if blocks in (None, "", []):
+        return True
+    if not isinstance(blocks, list) or len(blocks) > 50:
+        return False
+    try:
+        for block in blocks:
+            parsed = Block.parse(block)
+            if parsed is None:
+                return False
+            parsed.validate_json()
+    except (SlackObjectFormationError, KeyError, TypeError, AttributeError):
+        return False
+    return True
+
+
 @dataclass
 class FakeSlack:
     users: dict[str, SlackUser] = field(
@@ -64,6 +84,7 @@ class FakeSlack:
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
         self._failures: dict[str, list[tuple[int, int]]] = {}
+        self._errors: dict[str, list[str]] = {}
         self.app = Starlette(
             routes=[
                 Route("/api/{method}", self._api, methods=["GET", "POST"]),
@@ -73,6 +94,21 @@ class FakeSlack:
         self.url = ""
 
     # --- test helpers ---------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget every call and failure, and go back to the demo users, between tests."""
+        with self._cond:
+            self.calls.clear()
+            self._failures.clear()
+            self._errors.clear()
+            self.users = {u.id: u for u in demo_slack_users()}
+            self.usergroups = {}
+            self._ts = itertools.count(1)
+
+    def fail_with(self, method: str, error: str, times: int = 1) -> None:
+        """Answer ``{"ok": false, "error": error}`` (HTTP 200) to the next calls of ``method``."""
+        with self._cond:
+            self._errors[method] = [error] * times
 
     def fail_next(self, method: str, times: int, status: int = 429, retry_after: int = 1) -> None:
         """Answer ``status`` to the next ``times`` calls of ``method``."""
@@ -140,6 +176,11 @@ class FakeSlack:
         with self._cond:
             pending = self._failures.get(method)
             failure = pending.pop(0) if pending else None
+            errors = self._errors.get(method)
+            error = errors.pop(0) if errors else None
+        if error:
+            self._record(method + ":failed", args)
+            return JSONResponse({"ok": False, "error": error})
         if failure:
             status, retry_after = failure
             self._record(method + ":failed", args)
@@ -164,6 +205,8 @@ class FakeSlack:
                 "url": "https://acme.slack.com/",
             }
         if method in ("chat.postMessage", "chat.update"):
+            if not blocks_are_valid(args.get("blocks")):
+                return {"ok": False, "error": "invalid_blocks"}
             channel = str(args.get("channel", ""))
             ts = args.get("ts") or f"1700000000.{next(self._ts):06d}"
             return {

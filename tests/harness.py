@@ -3,6 +3,7 @@ talking to the fake Slack Web API and to the Quantive emulator over HTTP."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import urllib.parse
@@ -18,6 +19,33 @@ from bot.web import create_web_app
 from tests.fake_slack import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
+_TRIGGERS = itertools.count(1)
+
+
+def new_trigger_id() -> str:
+    """A trigger_id no other request in this run carries, as Slack gives each invocation."""
+    return f"{next(_TRIGGERS)}.{time.time_ns()}.trigger"
+
+
+def quick_slack_retries() -> list:
+    """slack_sdk's retry handlers with millisecond waits, so tests do not sit through backoff."""
+    from slack_sdk.http_retry.builtin_async_handlers import (
+        AsyncConnectionErrorRetryHandler,
+        AsyncRateLimitErrorRetryHandler,
+        AsyncServerErrorRetryHandler,
+    )
+    from slack_sdk.http_retry.builtin_interval_calculators import (
+        FixedValueRetryIntervalCalculator,
+    )
+
+    quick = FixedValueRetryIntervalCalculator(0.01)
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=quick),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=5, interval_calculator=quick),
+        AsyncServerErrorRetryHandler(max_retry_count=2, interval_calculator=quick),
+    ]
+
+
 BOT_TOKEN = "xoxb-test-bot-token-abcdef"
 APPROVERS = ["UMARIA", "UOLIVER"]
 
@@ -74,7 +102,8 @@ class BotHarness:
         }
         values.update(overrides)
         self.settings = Settings(**values)
-        self.server = BackgroundServer(create_web_app(self.settings))
+        self.app = create_web_app(self.settings, slack_retry_handlers=quick_slack_retries())
+        self.server = BackgroundServer(self.app)
         self.http = httpx.Client(timeout=10)
 
     def start(self) -> BotHarness:
@@ -89,13 +118,24 @@ class BotHarness:
     def url(self) -> str:
         return f"{self.server.url}/slack/events"
 
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until every listener has finished, the work after its ack included."""
+        if not self.app.state.in_flight.wait_idle(timeout):
+            raise AssertionError(f"listeners still running after {timeout} s")
+
     def post(self, body: str, headers: dict[str, str] | None = None) -> httpx.Response:
         return self.http.post(self.url, content=body, headers=headers or signed_headers(body))
 
     def command(
         self, text: str, user: str = "UAMARA", channel: str = "CGENERAL", response_key: str = "cmd"
     ) -> httpx.Response:
-        body = urllib.parse.urlencode(
+        return self.post(self.command_body(text, user, channel, response_key))
+
+    def command_body(
+        self, text: str, user: str = "UAMARA", channel: str = "CGENERAL", response_key: str = "cmd"
+    ) -> str:
+        """The form body Slack sends for ``/badge <text>``."""
+        return urllib.parse.urlencode(
             {
                 "token": "unused",
                 "team_id": "T1",
@@ -107,11 +147,10 @@ class BotHarness:
                 "command": "/badge",
                 "text": text,
                 "response_url": self.slack.response_url(response_key),
-                "trigger_id": "1337.42.trigger",
+                "trigger_id": new_trigger_id(),
                 "api_app_id": "A1",
             }
         )
-        return self.post(body)
 
     def post_event(self, event: dict[str, Any]) -> httpx.Response:
         body = json.dumps(
@@ -149,7 +188,7 @@ class BotHarness:
                 "api_app_id": "A1",
                 "token": "unused",
                 "container": {"type": "message", "message_ts": ts, "channel_id": channel},
-                "trigger_id": "1337.43.trigger",
+                "trigger_id": new_trigger_id(),
                 "channel": {"id": channel, "name": "approvals"},
                 "message": {"ts": ts, "text": "request"},
                 "response_url": self.slack.response_url(response_key),
@@ -173,7 +212,7 @@ class BotHarness:
                 "user": {"id": user, "username": user.lower(), "team_id": "T1"},
                 "api_app_id": "A1",
                 "token": "unused",
-                "trigger_id": "1337.44.trigger",
+                "trigger_id": new_trigger_id(),
                 "view": {**view, "id": "V1", "team_id": "T1", "state": {"values": values}},
             }
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.harness import BotHarness, give_modal_values
+from tests.harness import BotHarness, give_modal_values, new_trigger_id
 
 VISIONARY = "64c000000000000000000002"
 MENTOR = "64c000000000000000000005"
@@ -194,7 +194,7 @@ def test_home_give_button_and_message_shortcut_open_the_modal(bot: BotHarness) -
             "team": {"id": "T1", "domain": "acme"},
             "user": {"id": "UAMARA"},
             "channel": {"id": "CGENERAL"},
-            "trigger_id": "1.2.3",
+            "trigger_id": new_trigger_id(),
             "token": "unused",
             "message": {"user": "ULIAM", "ts": "1700000000.123456", "text": "shipped!"},
             "response_url": bot.slack.response_url("s"),

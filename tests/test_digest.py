@@ -150,7 +150,7 @@ async def test_120_pending_oldest_first_with_batched_lookups(bot: BotHarness) ->
     assert shown == ids[:24]
     assert "<!channel>" not in str(blocks)
     routes = [c.route for c in bot.emulator.calls.all()]
-    assert routes.count("GET /badges/approve") == 1
+    assert routes.count("GET /badges/approve") == 2  # two pages of 100
     assert routes.count("GET /users") == 1  # three people, one page
     assert routes.count("GET /teams") == 1
     lookups = bot.slack.calls_of("users.lookupByEmail")

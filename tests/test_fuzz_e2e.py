@@ -11,7 +11,7 @@ import urllib.parse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.harness import BotHarness, signed_headers
+from tests.harness import BotHarness, new_trigger_id, signed_headers
 
 # FUZZ_EXAMPLES raises the count for a long local hunt; the suite's run is derandomized so
 # that CI replays the same, already explored examples.
@@ -77,7 +77,7 @@ def test_random_block_actions(bot: BotHarness, caplog, action_id, value, user, e
         "team": {"id": "T1"},
         "api_app_id": "A1",
         "token": "x",
-        "trigger_id": "1.2.3",
+        "trigger_id": new_trigger_id(),
         "actions": [{"action_id": action_id, "value": value, "block_id": "b", "type": "button"}],
         **extra,
     }

@@ -121,7 +121,7 @@ def test_missing_recipient_opens_prefilled_modal(bot: BotHarness) -> None:
     bot.command("Visionary for the plan")
     [opened] = bot.slack.wait_calls("views.open")
     view = opened["view"]
-    assert opened["trigger_id"] == "1337.42.trigger"
+    assert opened["trigger_id"].endswith(".trigger")
     badge = next(b for b in view["blocks"] if b.get("block_id") == "badge")
     assert badge["element"]["initial_option"]["value"] == VISIONARY
     comment = next(b for b in view["blocks"] if b.get("block_id") == "comment")

@@ -17,6 +17,7 @@ FAST_OUTBOX = {
     "outbox_retry_base": 0.1,
     "outbox_retry_cap": 0.3,
     "quantive_max_retries": 0,
+    "quantive_settle_seconds": 0.3,
 }
 SEEDED = {"64d000000000000000000001", "64d000000000000000000002", "64d000000000000000000003"}
 

@@ -19,7 +19,7 @@ import pytest
 
 from api.emulator import Emulator, Fault
 from tests.fake_slack import FakeSlack
-from tests.harness import bot_environment, signed_headers
+from tests.harness import bot_environment, new_trigger_id, signed_headers
 
 SEEDED = {f"64d00000000000000000000{i}" for i in range(1, 6)}
 
@@ -54,6 +54,7 @@ class BotProcess:
                 OUTBOX_POLL_SECONDS="0.2",
                 OUTBOX_RETRY_BASE="0.2",
                 OUTBOX_STALE_SECONDS="2.5",
+                QUANTIVE_SETTLE_SECONDS="1",
             ),
         }
         self.proc: subprocess.Popen[bytes] | None = None
@@ -108,7 +109,7 @@ class BotProcess:
                     "channel_id": "CGENERAL",
                     "team_id": "T1",
                     "response_url": "http://127.0.0.1:9/unused",
-                    "trigger_id": "1.2.3",
+                    "trigger_id": new_trigger_id(),
                     "api_app_id": "A1",
                     "token": "x",
                 }
@@ -179,7 +180,7 @@ def test_kill_during_approval_then_restart_finishes_it(process: BotProcess, emul
                         "team": {"id": "T1"},
                         "api_app_id": "A1",
                         "token": "x",
-                        "trigger_id": "1.2.3",
+                        "trigger_id": new_trigger_id(),
                         "response_url": "http://127.0.0.1:9/unused",
                         "actions": [
                             {

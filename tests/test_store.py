@@ -54,7 +54,7 @@ def test_digest_claims_per_channel_and_day(tmp_path) -> None:
 
 def test_outbox_rows_are_taken_once_and_stale_sending_rows_come_back(tmp_path) -> None:
     store = Store(tmp_path / "s.db")
-    row_id = store.enqueue_award({"badgeId": "b"}, {"badge_name": "x"})
+    row_id = store.enqueue_award({"badgeId": "b"}, {"badge_name": "x"}, {})
     assert store.due_awards(time.time(), stale_before=time.time() - 60) == []  # in flight
     due = store.due_awards(time.time(), stale_before=time.time() + 1)  # its process died
     assert [a.id for a in due] == [row_id] and due[0].state == "sending"

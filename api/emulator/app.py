@@ -26,6 +26,10 @@ from api.emulator.state import AccountState, EmulatorError, load_demo_data
 
 DEFAULT_TOKEN = "emulator-token"
 PREFIXES = ("/api/v1", "/results/api/v1")
+#: Where Quantive serves v2 teams: beside v1, never under it.
+V2_PREFIXES = ("/api/v2", "/results/api/v2")
+#: Quantive's page when the caller asks for none, and the largest it answers.
+DEFAULT_PAGE_SIZE = 100
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -80,13 +84,28 @@ class Emulator:
         seed: dict[str, Any] | None = None,
         state_path: str | None = None,
         faults: dict[str, Fault] | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
         self.state = AccountState(seed or load_demo_data(), state_path=state_path)
+        #: The largest page any list answers; tests lower it to page through small data.
+        self.page_size = page_size
         self.token = token
         self.account_id = account_id or self.state.account_id
         self.faults = FaultPlan(dict(faults or {}))
         self.calls = CallLog()
+        self._active = 0
+        self._active_cond = threading.Condition()
         self.app = Starlette(routes=self._routes())
+
+    def reset(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+        """Back to the seed data, with no faults, no calls logged and the given page size;
+        first waits (a few seconds at most) for requests still being answered."""
+        self.faults.clear()
+        with self._active_cond:
+            self._active_cond.wait_for(lambda: self._active == 0, timeout=5)
+        self.state.reset()
+        self.calls.clear()
+        self.page_size = page_size
 
     # --- plumbing -------------------------------------------------------------------
 
@@ -107,8 +126,8 @@ class Emulator:
             self._route("DELETE", "/badges/{id}", self._delete_badge),
             self._route("GET", "/users", self._users),
             self._route("GET", "/teams", self._teams),
-            self._route("GET", "/v2/teams", self._teams),
         ]
+        v2 = [self._route("GET", "/teams", self._teams, route_key="GET /v2/teams")]
         admin = [
             Route("/faults", self._set_fault, methods=["POST"]),
             Route("/faults", self._clear_faults, methods=["DELETE"]),
@@ -116,16 +135,26 @@ class Emulator:
             Route("/reset", self._reset, methods=["POST"]),
         ]
         mounts: list[Route | Mount] = [Mount(prefix, routes=api) for prefix in PREFIXES]
+        mounts += [Mount(prefix, routes=v2) for prefix in V2_PREFIXES]
         return [*mounts, Mount("/_emulator", routes=admin)]
 
-    def _route(self, method: str, path: str, handler: Handler) -> Route:
-        route_key = f"{method} {path}"
+    def _route(
+        self, method: str, path: str, handler: Handler, *, route_key: str | None = None
+    ) -> Route:
+        route_key = route_key or f"{method} {path}"
 
         async def endpoint(request: Request) -> Response:
             # Logged on arrival, so a call whose answer is late still counts at once.
             call = Call(method, route_key, request.url.path, 0, time.time())
             self.calls.add(call)
-            response = await self._serve(route_key, request, handler)
+            with self._active_cond:
+                self._active += 1
+            try:
+                response = await self._serve(route_key, request, handler)
+            finally:
+                with self._active_cond:
+                    self._active -= 1
+                    self._active_cond.notify_all()
             call.status = response.status_code
             return response
 
@@ -162,8 +191,7 @@ class Emulator:
     # --- badges ---------------------------------------------------------------------
 
     async def _list_badges(self, request: Request) -> Response:
-        items = self.state.list_badges()
-        return JSONResponse({"items": items, "totalCount": len(items)})
+        return self._page(request, self.state.list_badges())
 
     async def _get_badge(self, request: Request) -> Response:
         return JSONResponse(self.state.get_badge(request.path_params["id"]))
@@ -185,8 +213,7 @@ class Emulator:
         return JSONResponse(self.state.assign(await _body(request)))
 
     async def _pending(self, request: Request) -> Response:
-        items = self.state.pending()
-        return JSONResponse({"items": items, "totalCount": len(items)})
+        return self._page(request, self.state.pending(), filterable=False)
 
     async def _approve(self, request: Request) -> Response:
         self.state.decide(request.path_params["id"], approve=True)
@@ -198,11 +225,11 @@ class Emulator:
 
     async def _my_assignments(self, request: Request) -> Response:
         items = self.state.assignments_of(self.state.current_user_id, approved_only=False)
-        return JSONResponse({"items": items, "totalCount": len(items)})
+        return self._page(request, items, filterable=False)
 
     async def _current(self, request: Request) -> Response:
         items = self.state.assignments_of(self.state.current_user_id, approved_only=True)
-        return JSONResponse({"items": items, "totalCount": len(items)})
+        return self._page(request, items, filterable=False)
 
     async def _holders(self, request: Request) -> Response:
         return JSONResponse(self.state.holders(request.path_params["id"]))
@@ -215,10 +242,36 @@ class Emulator:
     # --- people ---------------------------------------------------------------------
 
     async def _users(self, request: Request) -> Response:
-        return _page(request, self.state.list_users())
+        return self._page(request, self.state.list_users())
 
     async def _teams(self, request: Request) -> Response:
-        return _page(request, self.state.list_teams())
+        return self._page(request, self.state.list_teams())
+
+    def _page(
+        self, request: Request, records: list[dict[str, Any]], *, filterable: bool = True
+    ) -> Response:
+        """Filter, project and page records as Quantive's list endpoints do: ``skip``, then
+        ``take`` or ``limit`` (capped at the page size), and the whole list's totalCount."""
+        query = request.query_params
+        if filterable:
+            try:
+                filter_ = json.loads(query.get("filter") or "{}")
+            except ValueError:
+                raise EmulatorError(400, "filter is not valid JSON") from None
+            if not isinstance(filter_, dict):
+                raise EmulatorError(400, "filter must be a JSON object")
+            records = [r for r in records if matches(r, filter_)]
+        total = len(records)
+        try:
+            skip = max(int(query.get("skip") or 0), 0)
+            size = int(query.get("take") or query.get("limit") or self.page_size)
+        except ValueError:
+            raise EmulatorError(400, "skip, take and limit must be integers") from None
+        selected = records[skip : skip + min(max(size, 0), self.page_size)]
+        fields = [f.strip() for f in (query.get("fields") or "").split(",") if f.strip()]
+        if fields:
+            selected = [{k: r[k] for k in ("id", *fields) if k in r} for r in selected]
+        return JSONResponse({"items": selected, "totalCount": total})
 
     # --- admin ----------------------------------------------------------------------
 
@@ -239,8 +292,8 @@ class Emulator:
         return JSONResponse([asdict(c) for c in self.calls.all()])
 
     async def _reset(self, request: Request) -> Response:
-        self.state.reset()
         self.faults.clear()
+        self.state.reset()
         self.calls.clear()
         return Response(status_code=204)
 
@@ -253,26 +306,3 @@ async def _body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise EmulatorError(400, "body must be a JSON object")
     return body
-
-
-def _page(request: Request, records: list[dict[str, Any]]) -> Response:
-    """Filter, project and page records as Quantive's list endpoints do."""
-    query = request.query_params
-    try:
-        filter_ = json.loads(query.get("filter") or "{}")
-    except ValueError:
-        raise EmulatorError(400, "filter is not valid JSON") from None
-    if not isinstance(filter_, dict):
-        raise EmulatorError(400, "filter must be a JSON object")
-    selected = [r for r in records if matches(r, filter_)]
-    total = len(selected)
-    try:
-        skip = int(query.get("skip") or 0)
-        limit = int(query.get("limit") or query.get("take") or 100)
-    except ValueError:
-        raise EmulatorError(400, "skip and limit must be integers") from None
-    selected = selected[skip : skip + max(limit, 0)]
-    fields = [f.strip() for f in (query.get("fields") or "").split(",") if f.strip()]
-    if fields:
-        selected = [{k: r[k] for k in ("id", *fields) if k in r} for r in selected]
-    return JSONResponse({"items": selected, "totalCount": total})
