@@ -44,6 +44,9 @@ def one_run(queued: int, slack: FakeSlack, folder: Path) -> float:
         OUTBOX_POLL_SECONDS="0.5",
         OUTBOX_RETRY_BASE="0.5",
         OUTBOX_RETRY_CAP="2",
+        # A 503 to a POST leaves the outcome unknown: Quantive gets 1 s to show the award
+        # before it is sent again.
+        QUANTIVE_SETTLE_SECONDS="1",
     )
     bot = BotProcess(env)
     try:

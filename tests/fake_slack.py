@@ -84,7 +84,7 @@ class FakeSlack:
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
         self._failures: dict[str, list[tuple[int, int]]] = {}
-        self._errors: dict[str, list[str]] = {}
+        self._errors: dict[str, list[tuple[str, Callable[[dict[str, Any]], bool]]]] = {}
         self.app = Starlette(
             routes=[
                 Route("/api/{method}", self._api, methods=["GET", "POST"]),
@@ -105,10 +105,17 @@ class FakeSlack:
             self.usergroups = {}
             self._ts = itertools.count(1)
 
-    def fail_with(self, method: str, error: str, times: int = 1) -> None:
-        """Answer ``{"ok": false, "error": error}`` (HTTP 200) to the next calls of ``method``."""
+    def fail_with(
+        self,
+        method: str,
+        error: str,
+        times: int = 1,
+        where: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Answer ``{"ok": false, "error": error}`` (HTTP 200) to the next ``times`` calls of
+        ``method`` whose arguments match ``where``."""
         with self._cond:
-            self._errors[method] = [error] * times
+            self._errors[method] = [(error, where or (lambda args: True))] * times
 
     def fail_next(self, method: str, times: int, status: int = 429, retry_after: int = 1) -> None:
         """Answer ``status`` to the next ``times`` calls of ``method``."""
@@ -177,7 +184,9 @@ class FakeSlack:
             pending = self._failures.get(method)
             failure = pending.pop(0) if pending else None
             errors = self._errors.get(method)
-            error = errors.pop(0) if errors else None
+            error = None
+            if errors and errors[0][1](args):
+                error = errors.pop(0)[0]
         if error:
             self._record(method + ":failed", args)
             return JSONResponse({"ok": False, "error": error})

@@ -56,6 +56,7 @@ def no_tracebacks(caplog) -> None:
 def test_random_commands(bot: BotHarness, caplog, text: str) -> None:
     caplog.set_level(logging.INFO)
     assert bot.command(text, user="USOFIA").status_code == 200
+    bot.wait_idle()  # the work after the ack is where a bug would log
     no_tracebacks(caplog)
     assert bot.emulator.calls.count("POST /badges/assign") == 0
 
@@ -82,6 +83,7 @@ def test_random_block_actions(bot: BotHarness, caplog, action_id, value, user, e
         **extra,
     }
     assert bot.interactive(payload).status_code == 200
+    bot.wait_idle()
     no_tracebacks(caplog)
     assert bot.emulator.calls.count("POST /badges/assign") == 0
     assert len(bot.emulator.state.badges) == 10  # garbage deleted nothing
@@ -102,14 +104,17 @@ def test_random_view_submissions(bot: BotHarness, caplog, callback, values, meta
         "team": {"id": "T1"},
         "api_app_id": "A1",
         "token": "x",
+        "trigger_id": new_trigger_id(),
         "view": {
             "id": "V1",
+            "type": "modal",
             "callback_id": callback,
             "state": {"values": values},
             "private_metadata": json.dumps(metadata),
         },
     }
     assert bot.interactive(payload).status_code == 200
+    bot.wait_idle()
     no_tracebacks(caplog)
     assert bot.emulator.calls.count("POST /badges/assign") == 0
 
@@ -121,4 +126,5 @@ def test_random_bodies(bot: BotHarness, caplog, raw: bytes) -> None:
     body = "payload=" + urllib.parse.quote_from_bytes(raw)
     assert bot.post(body, signed_headers(body)).status_code == 200
     assert bot.post(body, {"Content-Type": "application/x-www-form-urlencoded"}).status_code == 401
+    bot.wait_idle()
     no_tracebacks(caplog)

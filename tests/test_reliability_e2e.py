@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 import pytest
 
 from api.emulator import Fault
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, BotHarness, signed_headers
+from tests.waiting import wait_until
 
 FAST_OUTBOX = {
     "outbox_poll_seconds": 0.1,
@@ -50,9 +50,7 @@ def test_outage_queues_gives_and_delivers_each_once(fast_bot: BotHarness) -> Non
     assert all("queued" in q["text"] for q in queued)
     assert new_awards(bot) == []
     # Keep Quantive down until the worker has retried each award at least once more.
-    bot.slack.wait_calls("chat.postEphemeral", count=0)
-    while bot.emulator.calls.count("POST /badges/assign") < 6:
-        time.sleep(0.05)  # polling the emulator's call log: it has no event to wait on
+    wait_until(lambda: bot.emulator.calls.count("POST /badges/assign") >= 6)
     assert new_awards(bot) == []
     bot.emulator.faults.clear()  # Quantive is back
 
@@ -95,6 +93,14 @@ def test_slack_429_storm_loses_and_doubles_no_dm(fast_bot: BotHarness) -> None:
     )
     bot.slack.wait_calls("chat.postMessage", count=4, timeout=20)
     bot.slack.wait_for(lambda s: len(s.calls_of("chat.postMessage:failed")) == 14)
+    # Snapshot only once nothing more can arrive: every listener done, the Slack outbox
+    # empty, and a full worker round after that.
+    bot.wait_idle()
+    store = bot.app.state.ctx.services.store
+    wait_until(lambda: store.slack_queue_length() == 0)
+    worker = bot.app.state.worker
+    rounds = worker.rounds
+    wait_until(lambda: worker.rounds >= rounds + 2)
     posted = [p["channel"] for p in bot.slack.calls_of("chat.postMessage")]
     assert sorted(posted) == ["CTEAM", "DULIAM", "DUPRIYA", "DUSOFIA"]
 
@@ -153,9 +159,6 @@ def test_concurrent_gives_of_the_same_award_each_land_once(fast_bot: BotHarness)
 
 
 def test_signed_garbage_is_acknowledged_quietly(bot: BotHarness) -> None:
-    assert bot.post("payload=not-json", signed_headers("payload=not-json")).status_code in (
-        200,
-        400,
-    )
+    assert bot.post("payload=not-json", signed_headers("payload=not-json")).status_code == 200
     body = "command=%2Fother&text=hi&user_id=UAMARA&channel_id=C1"
     assert bot.post(body).status_code == 200

@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 from collections.abc import Iterator
 
@@ -20,6 +19,7 @@ import pytest
 from api.emulator import Emulator, Fault
 from tests.fake_slack import FakeSlack
 from tests.harness import bot_environment, new_trigger_id, signed_headers
+from tests.waiting import wait_until
 
 SEEDED = {f"64d00000000000000000000{i}" for i in range(1, 6)}
 
@@ -28,15 +28,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_until(condition, timeout: float = 15.0) -> None:
-    """Poll another process's effect; the emulator's call log has no event to wait on."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
 
 
 class BotProcess:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
@@ -30,13 +31,15 @@ class SlackApi:
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self._counter = itertools.count(1)
+        self._run = secrets.token_hex(4)
         self._triggers: dict[str, str] = {}
         self._replies: dict[str, ReplyTarget] = {}
         self.base_url = ""
 
     def new_trigger(self, user: str) -> str:
         """A trigger_id that opens a modal for ``user``."""
-        trigger = f"{next(self._counter)}.playground.trigger"
+        # Unique across runs too: the bot remembers trigger_ids to refuse replays.
+        trigger = f"{next(self._counter)}.{self._run}.playground.trigger"
         self._triggers[trigger] = user
         return trigger
 
