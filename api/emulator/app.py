@@ -89,6 +89,8 @@ class Emulator:
         self.state = AccountState(seed or load_demo_data(), state_path=state_path)
         #: The largest page any list answers; tests lower it to page through small data.
         self.page_size = page_size
+        #: Answer ``/users`` and ``/teams`` unfiltered, as an older Quantive ``/teams`` does.
+        self.ignore_filters = False
         self.token = token
         self.account_id = account_id or self.state.account_id
         self.faults = FaultPlan(dict(faults or {}))
@@ -106,6 +108,7 @@ class Emulator:
         self.state.reset()
         self.calls.clear()
         self.page_size = page_size
+        self.ignore_filters = False
 
     # --- plumbing -------------------------------------------------------------------
 
@@ -242,10 +245,10 @@ class Emulator:
     # --- people ---------------------------------------------------------------------
 
     async def _users(self, request: Request) -> Response:
-        return self._page(request, self.state.list_users())
+        return self._page(request, self.state.list_users(), filterable=not self.ignore_filters)
 
     async def _teams(self, request: Request) -> Response:
-        return self._page(request, self.state.list_teams())
+        return self._page(request, self.state.list_teams(), filterable=not self.ignore_filters)
 
     def _page(
         self, request: Request, records: list[dict[str, Any]], *, filterable: bool = True
