@@ -216,7 +216,9 @@ class Emulator:
         return JSONResponse(self.state.assign(await _body(request)))
 
     async def _pending(self, request: Request) -> Response:
-        return self._page(request, self.state.pending(), filterable=False)
+        skip, size = self._window(request)
+        items, total = self.state.pending_page(skip, skip + size)
+        return JSONResponse({"items": items, "totalCount": total})
 
     async def _approve(self, request: Request) -> Response:
         self.state.decide(request.path_params["id"], approve=True)
@@ -250,6 +252,16 @@ class Emulator:
     async def _teams(self, request: Request) -> Response:
         return self._page(request, self.state.list_teams(), filterable=not self.ignore_filters)
 
+    def _window(self, request: Request) -> tuple[int, int]:
+        """(skip, page size) of a list request: ``take`` or ``limit``, capped at the page size."""
+        query = request.query_params
+        try:
+            skip = max(int(query.get("skip") or 0), 0)
+            size = int(query.get("take") or query.get("limit") or self.page_size)
+        except ValueError:
+            raise EmulatorError(400, "skip, take and limit must be integers") from None
+        return skip, min(max(size, 0), self.page_size)
+
     def _page(
         self, request: Request, records: list[dict[str, Any]], *, filterable: bool = True
     ) -> Response:
@@ -265,12 +277,8 @@ class Emulator:
                 raise EmulatorError(400, "filter must be a JSON object")
             records = [r for r in records if matches(r, filter_)]
         total = len(records)
-        try:
-            skip = max(int(query.get("skip") or 0), 0)
-            size = int(query.get("take") or query.get("limit") or self.page_size)
-        except ValueError:
-            raise EmulatorError(400, "skip, take and limit must be integers") from None
-        selected = records[skip : skip + min(max(size, 0), self.page_size)]
+        skip, size = self._window(request)
+        selected = records[skip : skip + size]
         fields = [f.strip() for f in (query.get("fields") or "").split(",") if f.strip()]
         if fields:
             selected = [{k: r[k] for k in ("id", *fields) if k in r} for r in selected]

@@ -186,9 +186,15 @@ class AccountState:
 
     def pending(self) -> list[dict[str, Any]]:
         """Awards waiting for approval, oldest first."""
+        return self.pending_page(0, None)[0]
+
+    def pending_page(self, start: int, stop: int | None) -> tuple[list[dict[str, Any]], int]:
+        """Copies of the waiting awards in ``[start:stop]``, oldest first, and how many wait
+        in all; only the page is copied, since a page is all that is sent."""
         with self._lock:
             items = [a for a in self.assignments.values() if a["status"] == "pending"]
-            return copy.deepcopy(sorted(items, key=lambda a: a["assignedOn"]))
+            items.sort(key=lambda a: a["assignedOn"])
+            return copy.deepcopy(items[start:stop]), len(items)
 
     def decide(self, assignment_id: str, *, approve: bool) -> None:
         """Approve or reject a pending award; 404 when unknown, 400 when already decided."""
