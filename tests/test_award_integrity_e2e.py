@@ -17,10 +17,9 @@ import pytest
 from api import errors
 from api.emulator import Fault
 from api.models import AssignRequest
-from bot.slack_app import slack_runtime
 from tests.conftest import quantive_client
 from tests.harness import SIGNING_SECRET, BotHarness, give_modal_values, signed_headers
-from tests.test_digest import settings_for
+from tests.test_digest import settings_for, slack_runtime
 
 MENTOR = "64c000000000000000000005"
 SEEDED = {f"64d00000000000000000000{i}" for i in range(1, 6)}
@@ -96,11 +95,11 @@ def test_no_evidence_either_way_is_reported_uncertain_and_not_resent(
 
 
 def test_slow_quantive_gets_time_to_finish_before_any_resend(emulator, slack, tmp_path) -> None:
-    settings = {**FAST, "quantive_timeout": 0.5, "quantive_settle_seconds": 3.0}
+    settings = {**FAST, "quantive_timeout": 0.3, "quantive_settle_seconds": 1.5}
     bot = BotHarness(emulator, slack, str(tmp_path / "b.db"), **settings).start()
     try:
-        # Quantive takes 2 s to store the award; the bot stops waiting after 0.5 s.
-        emulator.faults.set("POST /badges/assign", Fault(latency=2.0))
+        # Quantive takes 1 s to store the award; the bot stops waiting after 0.3 s.
+        emulator.faults.set("POST /badges/assign", Fault(latency=1.0))
         bot.command("give <@ULIAM|liam> Visionary slow day", user="UAMARA")
         slack.wait_calls("chat.postEphemeral", where=lambda c: "went through" in c["text"])
         slack.wait_calls("chat.postMessage", count=2)  # the two approval requests

@@ -16,11 +16,16 @@ from bot.awards import AwardView, Party
 from bot.clock import DIGEST_JOB_ID, schedule_digest
 from bot.schedule import next_digest_time
 from bot.settings import Settings
-from bot.slack_app import slack_runtime
+from bot.slack_app import slack_runtime as real_slack_runtime
 from handlers.digest_blocks import MAX_MESSAGE_BLOCKS, digest_blocks
-from tests.harness import BotHarness
+from tests.harness import BotHarness, quick_slack_retries
 
 BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def slack_runtime(settings: Settings):
+    """The clock's runtime, with slack_sdk's retries at millisecond waits."""
+    return real_slack_runtime(settings, quick_slack_retries())
 
 
 def settings_for(bot: BotHarness, **changes) -> Settings:

@@ -11,10 +11,9 @@ import httpx
 from api import QuantiveClient, RetryPolicy, build_http_client
 from api.emulator import DEFAULT_TOKEN
 from api.paths import resolve_teams_url
-from bot.slack_app import slack_runtime
 from tests.conftest import ACCOUNT_ID, quantive_client
 from tests.harness import BotHarness
-from tests.test_digest import seed_pending, settings_for
+from tests.test_digest import seed_pending, settings_for, slack_runtime
 
 
 def add_badges(emulator, count: int) -> list[str]:
