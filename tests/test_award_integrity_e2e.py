@@ -20,6 +20,7 @@ from api.models import AssignRequest
 from tests.conftest import quantive_client
 from tests.harness import SIGNING_SECRET, BotHarness, give_modal_values, signed_headers
 from tests.test_digest import settings_for, slack_runtime
+from tests.waiting import wait_until
 
 MENTOR = "64c000000000000000000005"
 SEEDED = {f"64d00000000000000000000{i}" for i in range(1, 6)}
@@ -384,3 +385,26 @@ def test_slack_outbox_rows_are_leased_to_one_process(tmp_path) -> None:
     assert first.due_slack(time.time()) == [] and second.due_slack(time.time()) == []
     first.retry_slack_later(due_a.id, 0, "again")  # released for the next round
     assert second.lease_slack(due_a.id, 60)
+
+
+def test_two_processes_retry_each_queued_post_once(emulator, slack, tmp_path) -> None:
+    database = str(tmp_path / "shared.db")
+    first = BotHarness(emulator, slack, database, **FAST).start()
+    second = BotHarness(emulator, slack, database, **FAST).start()
+    try:
+        # Twelve 429s: the DM and the celebration each run out of slack_sdk's 1 + 5 tries
+        # and land in the Slack outbox that both processes' workers poll.
+        slack.fail_next("chat.postMessage", 12, status=429, retry_after=0)
+        first.command("give <@ULIAM|liam> Mentor shared outbox", user="UMARIA")
+        posted = slack.wait_calls("chat.postMessage", count=2, timeout=15)
+        assert sorted(p["channel"] for p in posted) == ["CGENERAL", "DULIAM"]
+        store = first.app.state.ctx.services.store
+        wait_until(lambda: store.slack_queue_length() == 0)
+        for harness in (first, second):
+            worker = harness.app.state.worker
+            rounds = worker.rounds
+            wait_until(lambda worker=worker, rounds=rounds: worker.rounds >= rounds + 2)
+        assert len(slack.calls_of("chat.postMessage")) == 2
+    finally:
+        first.stop()
+        second.stop()
