@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Literal
 
@@ -116,6 +117,9 @@ class DecisionOutcome(Enum):
     #: Quantive gave no answer; the claim is kept and :meth:`AwardService.settle_decision`
     #: (or the worker, later) reads Quantive to finish it.
     UNCERTAIN = "uncertain"
+    #: A held award was approved but Quantive cannot take it now: the outbox makes it
+    #: once Quantive is back, and tells everyone then.
+    QUEUED = "queued"
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,15 @@ class DecisionResult:
     outcome: DecisionOutcome
     view: AwardView | None
     earlier: DecisionClaim | None = None
+
+
+#: The id of an award the bot holds for an approver (BADGE_APPROVAL=bot): ``held-<row>``.
+HELD_PREFIX = "held-"
+
+
+def is_held(assignment_id: str) -> bool:
+    """Whether the id names an award the bot holds, not one in Quantive."""
+    return assignment_id.startswith(HELD_PREFIX)
 
 
 def truncate(text: str, limit: int, marker: str = "…") -> str:
@@ -146,6 +159,7 @@ class AwardService:
         retry_base: float = 2.0,
         retry_cap: float = 300.0,
         settle_seconds: float = 30.0,
+        approval_mode: Literal["quantive", "bot"] = "quantive",
     ) -> None:
         self._quantive = quantive
         self._store = store
@@ -155,6 +169,7 @@ class AwardService:
         self._retry_base = retry_base
         self._retry_cap = retry_cap
         self._settle_seconds = settle_seconds
+        self._approval_mode = approval_mode
 
     async def give(self, request: GiveRequest) -> AwardView:
         """Check the rules, resolve everyone in Quantive, and make the award.
@@ -199,12 +214,32 @@ class AwardService:
             comment=comment,
             origin_channel=request.origin_channel,
         )
-        evidence = await self._evidence_before(assign, request.giver.user_id)
+        may_approve = self._permissions.can_approve(request.giver.user_id)
+        if self._approval_mode == "bot" and not may_approve:
+            return self._hold(assign, view)
+        evidence = await self._evidence_before(assign, approved_at_once=may_approve)
         # Written down before Quantive is called: from here on the award cannot be lost.
         outbox_id = self._store.enqueue_award(assign.to_wire(), view.model_dump(), evidence)
         return await self._attempt(outbox_id, 1, assign, view, raise_queued=True)
 
-    async def _evidence_before(self, assign: AssignRequest, giver_chat_id: str) -> dict[str, Any]:
+    def _hold(self, assign: AssignRequest, view: AwardView) -> AwardView:
+        """Keep the award for an approver; nothing goes to Quantive until one approves."""
+        row = self._store.hold_award(assign.to_wire(), view.model_dump(), {})
+        view = view.model_copy(
+            update={
+                "assignment_id": f"{HELD_PREFIX}{row}",
+                "assigned_on": datetime.now(UTC).isoformat(timespec="seconds"),
+                "status": "pending",
+            }
+        )
+        self._store.update_outbox(row, view=view.model_dump())
+        self.save_view(view)
+        log.info("award %s held for an approver", view.assignment_id)
+        return view
+
+    async def _evidence_before(
+        self, assign: AssignRequest, *, approved_at_once: bool
+    ) -> dict[str, Any]:
         """What must be known before the assign goes out, to recognise the award later.
 
         Quantive's holders list has no assignment ids, so "every recipient holds the badge"
@@ -212,10 +247,7 @@ class AwardService:
         now does. A giver who may approve is likely approved at once (no pending entry to
         find), which decides whether a missing award can be safely sent again.
         """
-        evidence: dict[str, Any] = {
-            "approved_at_once": self._permissions.can_approve(giver_chat_id),
-            "holders_before": None,
-        }
+        evidence: dict[str, Any] = {"approved_at_once": approved_at_once, "holders_before": None}
         try:
             holders = await self._quantive.badge_holders(assign.badge_id)
         except errors.QuantiveError as exc:
@@ -255,6 +287,7 @@ class AwardService:
         return self._delivered(outbox_id, view, assignment)
 
     def _delivered(self, outbox_id: int, view: AwardView, assignment: Assignment) -> AwardView:
+        held_id = view.assignment_id if is_held(view.assignment_id) else None
         view = view.model_copy(
             update={
                 "assignment_id": assignment.id,
@@ -271,6 +304,16 @@ class AwardService:
             len(view.recipients),
             view.status,
         )
+        if held_id is not None:
+            # An approver approved it while held: its messages are filed under the held id.
+            claim = self._store.decision(held_id)
+            view = view.model_copy(
+                update={
+                    "assignment_id": held_id,
+                    "decided_by": claim.decided_by if claim else None,
+                }
+            )
+            self.save_view(view)
         return view
 
     def _delay(self, attempt: int) -> float:
@@ -396,6 +439,8 @@ class AwardService:
                 self.view(assignment_id),
                 self._store.decision(assignment_id),
             )
+        if is_held(assignment_id):
+            return await self._decide_held(assignment_id, decision)
         try:
             await self._call_decision(assignment_id, decision)
         except errors.OutcomeUnknown:
@@ -407,6 +452,36 @@ class AwardService:
             self._store.release_decision(assignment_id)
             raise
         return self._confirmed(assignment_id, decision)
+
+    async def _decide_held(self, held_id: str, decision: Decision) -> DecisionResult:
+        """Decide an award the bot holds. Rejected: it is dropped, and nothing ever reaches
+        Quantive. Approved: it is assigned through the outbox, exactly once, with the giver
+        as ``assignedById``; if Quantive still queues it, the bot approves it there too."""
+        row_id = int(held_id.removeprefix(HELD_PREFIX)) if held_id[5:].isdigit() else 0
+        row = self._store.outbox_award(row_id)
+        state = "rejected" if decision == "reject" else "sending"
+        if row is None or not self._store.release_held(row_id, state):
+            self._store.finish_decision(held_id)
+            return DecisionResult(DecisionOutcome.HANDLED_ELSEWHERE, self.view(held_id))
+        if decision == "reject":
+            return self._confirmed(held_id, decision)
+        assign = AssignRequest.model_validate(row.request)
+        evidence = await self._evidence_before(assign, approved_at_once=True)
+        self._store.update_outbox(row_id, evidence=evidence)
+        self._store.finish_decision(held_id)  # the outbox owns the award from here
+        try:
+            delivered = await self._attempt(
+                row_id, 1, assign, AwardView.model_validate(row.view), raise_queued=False
+            )
+        except (errors.RateLimited, errors.Unreachable, errors.ServerError, errors.OutcomeUnknown):
+            return DecisionResult(DecisionOutcome.QUEUED, self.view(held_id))
+        if delivered.status == "pending":
+            made = self._store.outbox_award(row_id)  # its view carries Quantive's id
+            try:
+                await self._quantive.approve(str(made.view["assignment_id"]) if made else "")
+            except errors.QuantiveError as exc:
+                log.warning("held award %s waits in Quantive's queue: %s", held_id, exc)
+        return self._confirmed(held_id, decision)
 
     async def settle_decision(self, assignment_id: str) -> DecisionResult:
         """Finish a claimed decision whose answer was lost, from what Quantive shows.
@@ -541,8 +616,22 @@ class AwardService:
         self.save_view(view.model_copy(update={"recipients": remaining}))
 
     async def pending(self) -> list[Assignment]:
-        """Every award waiting for approval, oldest first."""
+        """Every award waiting for approval, oldest first: Quantive's queue, and the awards
+        the bot holds for an approver."""
         items = await self._quantive.list_pending_approvals()
+        for row in self._store.held_awards():
+            request = AssignRequest.model_validate(row.request)
+            items.append(
+                Assignment(
+                    id=str(row.view.get("assignment_id") or f"{HELD_PREFIX}{row.id}"),
+                    badge_id=request.badge_id,
+                    assignee_ids=request.assignee_ids,
+                    assigned_by_id=request.assigned_by_id,
+                    assigned_on=row.view.get("assigned_on"),
+                    comment=request.comment,
+                    status="pending",
+                )
+            )
         return sorted(items, key=lambda a: a.assigned_on or "")
 
 

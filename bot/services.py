@@ -72,6 +72,7 @@ class Services:
                 retry_base=settings.outbox_retry_base,
                 retry_cap=settings.outbox_retry_cap,
                 settle_seconds=settings.quantive_settle_seconds,
+                approval_mode=settings.badge_approval,
             ),
             permissions=permissions,
             holdings=HoldingsIndex(quantive, catalogue, settings.catalogue_cache_ttl),

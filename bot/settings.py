@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Who may do what, and where messages go
     badge_approvers: CommaList = Field(default_factory=list)
     badge_admins: CommaList = Field(default_factory=list)
+    #: ``quantive``: Quantive's queue holds awards waiting for approval. ``bot``: the bot
+    #: holds a non-approver's award and assigns it only once an approver approves.
+    badge_approval: Literal["quantive", "bot"] = "quantive"
     badge_approval_channel: str | None = None
     badge_announce_channel: str | None = None
 

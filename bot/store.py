@@ -404,6 +404,52 @@ class Store:
         )
         return int(cursor.lastrowid or 0)
 
+    def hold_award(
+        self, request: dict[str, Any], view: dict[str, Any], evidence: dict[str, Any]
+    ) -> int:
+        """Keep an award that waits for an approver (BADGE_APPROVAL=bot); nothing is sent."""
+        now = time.time()
+        cursor = self._exec(
+            "INSERT INTO award_outbox (state, request, view, attempts, next_attempt_at,"
+            " updated_at, evidence) VALUES ('held', ?, ?, 0, ?, ?, ?)",
+            (json.dumps(request), json.dumps(view), now, now, json.dumps(evidence)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def release_held(self, award_id: int, state: str) -> bool:
+        """Move a held award on, to ``sending`` (approved) or ``rejected``; False when it
+        is no longer held, so two decisions can never both act on it."""
+        now = time.time()
+        cursor = self._exec(
+            "UPDATE award_outbox SET state = ?, attempts = attempts + 1, updated_at = ?"
+            " WHERE id = ? AND state = 'held'",
+            (state, now, award_id),
+        )
+        return cursor.rowcount == 1
+
+    def held_awards(self) -> list[OutboxAward]:
+        """Awards the bot holds for an approver, oldest first."""
+        rows = self._exec("SELECT * FROM award_outbox WHERE state = 'held' ORDER BY id")
+        return [_outbox_award(r) for r in rows.fetchall()]
+
+    def update_outbox(
+        self,
+        award_id: int,
+        *,
+        view: dict[str, Any] | None = None,
+        evidence: dict[str, Any] | None = None,
+    ) -> None:
+        """Replace the view or the evidence kept with an outbox row."""
+        if view is not None:
+            self._exec(
+                "UPDATE award_outbox SET view = ? WHERE id = ?", (json.dumps(view), award_id)
+            )
+        if evidence is not None:
+            self._exec(
+                "UPDATE award_outbox SET evidence = ? WHERE id = ?",
+                (json.dumps(evidence), award_id),
+            )
+
     def mark_award_sent(self, award_id: int) -> None:
         """Note that the assign request of an outbox row is going out now."""
         now = time.time()

@@ -42,6 +42,12 @@ async def decide(
         return
     if result.outcome is DecisionOutcome.UNCERTAIN:
         return  # still unanswered: the worker settles it and redraws every message then
+    if result.outcome is DecisionOutcome.QUEUED:
+        await reply(
+            ":hourglass: Approved. Quantive can't take awards right now, so this one is "
+            "queued: it will be made once when Quantive is back, and everyone told then."
+        )
+        return
     if result.outcome is DecisionOutcome.ALREADY_CLAIMED:
         earlier = result.earlier
         if earlier is not None and not earlier.done:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable
 from typing import Any
 
-from bot.awards import QueuedOutcome, QueuedResult
+from bot.awards import QueuedOutcome, QueuedResult, is_held
 from bot.worker import Job, Worker
 from handlers.blocks import badge_text, recipients_text
 from handlers.context import SlackContext
@@ -23,7 +23,10 @@ async def announce_queued_result(ctx: SlackContext, result: QueuedResult) -> Non
     view = result.view
     sentence = f"{badge_text(view)} for {recipients_text(view)}"
     giver = view.giver.chat_user_id
-    if result.outcome is QueuedOutcome.DELIVERED:
+    if result.outcome is QueuedOutcome.DELIVERED and is_held(view.assignment_id):
+        # A held award an approver approved while Quantive was away: now it is made.
+        await ctx.notifier.after_decision(view.model_copy(update={"status": "approved"}))
+    elif result.outcome is QueuedOutcome.DELIVERED:
         todo: dict[str, Awaitable[Any]] = {}
         if view.status == "pending":
             todo["approval requests"] = ctx.notifier.request_approval(view)

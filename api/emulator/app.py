@@ -91,6 +91,8 @@ class Emulator:
         self.page_size = page_size
         #: Answer ``/users`` and ``/teams`` unfiltered, as an older Quantive ``/teams`` does.
         self.ignore_filters = False
+        #: Whether the token's user, not the giver, decides if an award waits for approval.
+        self.token_user_decides = False
         self.token = token
         self.account_id = account_id or self.state.account_id
         self.faults = FaultPlan(dict(faults or {}))
@@ -109,6 +111,7 @@ class Emulator:
         self.calls.clear()
         self.page_size = page_size
         self.ignore_filters = False
+        self.token_user_decides = False
 
     # --- plumbing -------------------------------------------------------------------
 
@@ -213,7 +216,8 @@ class Emulator:
     # --- awards ---------------------------------------------------------------------
 
     async def _assign(self, request: Request) -> Response:
-        return JSONResponse(self.state.assign(await _body(request)))
+        body = await _body(request)
+        return JSONResponse(self.state.assign(body, token_user_decides=self.token_user_decides))
 
     async def _pending(self, request: Request) -> Response:
         skip, size = self._window(request)

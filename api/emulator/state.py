@@ -150,8 +150,12 @@ class AccountState:
 
     # --- awards ---------------------------------------------------------------------
 
-    def assign(self, body: dict[str, Any]) -> dict[str, Any]:
-        """A new award: approved at once when the giver may manage badges, else pending."""
+    def assign(self, body: dict[str, Any], *, token_user_decides: bool = False) -> dict[str, Any]:
+        """A new award: approved at once when the giver may manage badges, else pending.
+
+        With ``token_user_decides``, the token's user's permissions decide instead of the
+        giver's, which is the other possible reading of Quantive's API.
+        """
         with self._lock:
             badge_id = body.get("badgeId")
             if not isinstance(badge_id, str) or badge_id not in self.badges:
@@ -165,7 +169,8 @@ class AccountState:
             giver = body.get("assignedById") or self.current_user_id
             if giver not in self.users:
                 raise EmulatorError(400, "assignedById is not a user of this account")
-            manager = MANAGE_BADGES in self.users[giver].get("permissions", [])
+            decider = self.current_user_id if token_user_decides else giver
+            manager = MANAGE_BADGES in self.users.get(decider, {}).get("permissions", [])
             assignment = {
                 "id": new_id(),
                 "accountId": self.account_id,

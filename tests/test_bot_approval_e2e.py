@@ -1,0 +1,158 @@
+"""BADGE_APPROVAL=bot: the bot holds a non-approver's award until an approver approves,
+whoever owns the API token. Both readings of Quantive are covered with the emulator's
+``token_user_decides`` switch (the demo token belongs to Maria, who manages badges)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from api.emulator import Fault
+from tests.harness import BotHarness
+from tests.test_digest import settings_for, slack_runtime
+
+SEEDED = {f"64d00000000000000000000{i}" for i in range(1, 6)}
+AMARA = "64a000000000000000000003"
+FAST = {
+    "outbox_poll_seconds": 0.1,
+    "outbox_retry_base": 0.1,
+    "outbox_retry_cap": 0.3,
+    "quantive_max_retries": 0,
+    "quantive_settle_seconds": 0.3,
+}
+
+
+@pytest.fixture
+def held_bot(emulator, slack, tmp_path):
+    emulator.token_user_decides = True
+    harness = BotHarness(
+        emulator, slack, str(tmp_path / "bot.db"), badge_approval="bot", **FAST
+    ).start()
+    yield harness
+    harness.stop()
+
+
+def new_awards(bot: BotHarness) -> list[dict]:
+    return [a for a in bot.emulator.state.assignments.values() if a["id"] not in SEEDED]
+
+
+def give_held(bot: BotHarness) -> str:
+    bot.command("give <@ULIAM|liam> Team Player held thanks", user="UAMARA", response_key="g")
+    [reply] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "g")
+    assert "Sent for approval" in reply["text"]
+    requests = bot.slack.wait_calls("chat.postMessage", count=2)
+    held_id = requests[0]["blocks"][-1]["elements"][0]["value"]
+    assert held_id.startswith("held-")
+    return held_id
+
+
+def test_quantive_mode_with_a_token_that_decides_approves_everything(bot: BotHarness) -> None:
+    bot.emulator.token_user_decides = True
+    bot.command("give <@ULIAM|liam> Team Player thanks", user="UAMARA", response_key="g")
+    [reply] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "g")
+    assert "Done!" in reply["text"]  # no approver was ever asked: why the bot mode exists
+    [award] = new_awards(bot)
+    assert award["status"] == "approved"
+
+
+def test_held_award_reaches_quantive_only_when_approved(held_bot: BotHarness) -> None:
+    bot = held_bot
+    held_id = give_held(bot)
+    assert bot.emulator.calls.count("POST /badges/assign") == 0
+    bot.command("pending", user="UMARIA", response_key="p")
+    [pending] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "p")
+    assert held_id in str(pending["blocks"])
+
+    bot.click("approve_award", held_id, "UMARIA", channel="DUMARIA")
+    updates = bot.slack.wait_calls("chat.update", count=2)
+    assert all("Approved by <@UMARIA>" in str(u["blocks"]) for u in updates)
+    [award] = new_awards(bot)
+    assert award["assignedById"] == AMARA and award["status"] == "approved"
+    assert award["comment"] == "held thanks"
+    posted = bot.slack.wait_calls("chat.postMessage", count=5)
+    assert {"DUAMARA", "DULIAM", "CGENERAL"} <= {p["channel"] for p in posted[2:]}
+    assert bot.emulator.calls.count("POST /badges/assign") == 1
+
+
+def test_clicks_from_both_approvers_assign_once(held_bot: BotHarness) -> None:
+    bot = held_bot
+    held_id = give_held(bot)
+    clicks = [
+        threading.Thread(target=bot.click, args=("approve_award", held_id, who))
+        for who in ["UMARIA", "UOLIVER", "UMARIA", "UOLIVER"] * 3
+    ]
+    for t in clicks:
+        t.start()
+    for t in clicks:
+        t.join()
+    bot.slack.wait_calls("chat.update", count=2)
+    bot.wait_idle()
+    assert bot.emulator.calls.count("POST /badges/assign") == 1
+    assert len(new_awards(bot)) == 1
+
+
+def test_rejected_held_award_never_reaches_quantive(held_bot: BotHarness) -> None:
+    bot = held_bot
+    held_id = give_held(bot)
+    bot.click("reject_award", held_id, "UMARIA")
+    [opened] = bot.slack.wait_calls("views.open")
+    values = {"reason": {"reason": {"type": "plain_text_input", "value": "not this one"}}}
+    bot.submit(opened["view"], values, user="UMARIA")
+    [dm] = bot.slack.wait_calls("chat.postMessage", 3)[2:]
+    assert dm["channel"] == "DUAMARA" and "not this one" in str(dm["blocks"])
+    bot.wait_idle()
+    assert bot.emulator.calls.count("POST /badges/assign") == 0
+    assert new_awards(bot) == []
+
+
+def test_an_approvers_own_give_is_made_at_once(held_bot: BotHarness) -> None:
+    bot = held_bot
+    bot.command("give <@ULIAM|liam> Team Player from a manager", user="UMARIA", response_key="g")
+    [reply] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "g")
+    assert "Done!" in reply["text"]
+    [award] = new_awards(bot)
+    assert award["status"] == "approved"
+
+
+def test_giver_decides_reading_is_approved_in_quantive_too(emulator, slack, tmp_path) -> None:
+    bot = BotHarness(emulator, slack, str(tmp_path / "b.db"), badge_approval="bot", **FAST)
+    bot.start()
+    try:
+        held_id = give_held(bot)
+        bot.click("approve_award", held_id, "UOLIVER", channel="DUOLIVER")
+        bot.slack.wait_calls("chat.update", count=2)
+        [award] = new_awards(bot)
+        assert award["status"] == "approved"  # Quantive queued it; the bot approved it there
+        assert emulator.calls.count("POST /badges/approve/{id}") == 1
+    finally:
+        bot.stop()
+
+
+def test_approval_during_an_outage_is_made_once_when_quantive_returns(
+    held_bot: BotHarness,
+) -> None:
+    bot = held_bot
+    held_id = give_held(bot)
+    bot.emulator.faults.set("POST /badges/assign", Fault(status=429, retry_after=0))
+    bot.click("approve_award", held_id, "UMARIA", channel="DUMARIA", response_key="a")
+    [queued] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "a")
+    assert "queued" in queued["text"]
+    assert new_awards(bot) == []
+    bot.emulator.faults.clear()
+    updates = bot.slack.wait_calls("chat.update", count=2, timeout=10)
+    assert all("Approved by <@UMARIA>" in str(u["blocks"]) for u in updates)
+    bot.slack.wait_calls("chat.postMessage", count=5)
+    [award] = new_awards(bot)
+    assert award["status"] == "approved"
+
+
+async def test_the_digest_lists_held_awards(held_bot: BotHarness) -> None:
+    import asyncio
+
+    held_id = await asyncio.to_thread(give_held, held_bot)
+    async with slack_runtime(settings_for(held_bot, digest_channels=["CHR"])) as ctx:
+        report = await ctx.digest.run()
+    assert report.pending == 4  # three seeded in Quantive, one held by the bot
+    digest = [p for p in held_bot.slack.calls_of("chat.postMessage") if p["channel"] == "CHR"]
+    assert held_id in str(digest[0]["blocks"])
