@@ -142,3 +142,7 @@ class BadgeHolders(QuantiveModel):
     @classmethod
     def _null_list(cls, value: object) -> object:
         return [] if value is None else value
+
+    def holder_ids(self) -> set[str]:
+        """The ids of every user and team holding the badge."""
+        return {u.id for u in self.users} | {t.id for t in self.teams}

@@ -253,9 +253,7 @@ class AwardService:
         except errors.QuantiveError as exc:
             log.info("holders of %s unknown before the give: %s", assign.badge_id, exc)
             return evidence
-        evidence["holders_before"] = sorted(
-            {u.id for u in holders.users} | {t.id for t in holders.teams}
-        )
+        evidence["holders_before"] = sorted(holders.holder_ids())
         return evidence
 
     async def _attempt(
@@ -331,7 +329,9 @@ class AwardService:
         assign = AssignRequest.model_validate(award.request)
         view = AwardView.model_validate(award.view)
         attempt = award.attempts  # taking the row counted this try
-        if award.state in ("uncertain", "sending"):
+        # A row never sent (an approved held award whose process died before the send)
+        # cannot be in Quantive: it goes straight out.
+        if award.state in ("uncertain", "sending") and award.sent_at is not None:
             try:
                 existing = await self._find_existing(assign, award)
             except errors.QuantiveError as exc:
@@ -341,7 +341,7 @@ class AwardService:
                 log.info("outbox award %d was already in Quantive as %s", award.id, existing.id)
                 delivered = self._delivered(award.id, view, existing)
                 return QueuedResult(QueuedOutcome.DELIVERED, delivered)
-            settled_at = (award.sent_at or 0.0) + self._settle_seconds
+            settled_at = award.sent_at + self._settle_seconds
             if time.time() < settled_at:
                 # Quantive may still be working on the first call: look again later.
                 self._store.retry_award_later(
@@ -387,8 +387,7 @@ class AwardService:
         if not newcomers:
             return None
         holders = await self._quantive.badge_holders(assign.badge_id)
-        held = {u.id for u in holders.users} | {t.id for t in holders.teams}
-        if newcomers <= held:
+        if newcomers <= holders.holder_ids():
             return Assignment(
                 id=f"outbox-{award.id}",
                 badge_id=assign.badge_id,
@@ -457,7 +456,8 @@ class AwardService:
         """Decide an award the bot holds. Rejected: it is dropped, and nothing ever reaches
         Quantive. Approved: it is assigned through the outbox, exactly once, with the giver
         as ``assignedById``; if Quantive still queues it, the bot approves it there too."""
-        row_id = int(held_id.removeprefix(HELD_PREFIX)) if held_id[5:].isdigit() else 0
+        number = held_id.removeprefix(HELD_PREFIX)
+        row_id = int(number) if number.isdigit() else 0
         row = self._store.outbox_award(row_id)
         state = "rejected" if decision == "reject" else "sending"
         if row is None or not self._store.release_held(row_id, state):
@@ -574,7 +574,7 @@ class AwardService:
             holders = await self._quantive.badge_holders(view.badge_id)
         except errors.NotFound:
             return False  # the badge itself is gone
-        held = {u.id for u in holders.users} | {t.id for t in holders.teams}
+        held = holders.holder_ids()
         return all(r.quantive_id in held for r in view.recipients if r.quantive_id)
 
     def _update_view(

@@ -156,3 +156,21 @@ async def test_the_digest_lists_held_awards(held_bot: BotHarness) -> None:
     assert report.pending == 4  # three seeded in Quantive, one held by the bot
     digest = [p for p in held_bot.slack.calls_of("chat.postMessage") if p["channel"] == "CHR"]
     assert held_id in str(digest[0]["blocks"])
+
+
+def test_a_held_award_approved_but_never_sent_goes_out_once(emulator, slack, tmp_path) -> None:
+    emulator.token_user_decides = True
+    settings = {**FAST, "quantive_timeout": 0.3, "outbox_stale_seconds": 0.5}
+    bot = BotHarness(emulator, slack, str(tmp_path / "b.db"), badge_approval="bot", **settings)
+    bot.start()
+    try:
+        held_id = give_held(bot)
+        # As if the process died right after an approver took the award out of hold.
+        store = bot.app.state.ctx.services.store
+        assert store.release_held(int(held_id.removeprefix("held-")), "sending")
+        slack.wait_calls("chat.update", count=2, timeout=10)
+        [award] = new_awards(bot)
+        assert award["status"] == "approved"
+        assert emulator.calls.count("POST /badges/assign") == 1
+    finally:
+        bot.stop()
