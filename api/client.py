@@ -98,9 +98,8 @@ class QuantiveClient:
         self._teams_url = resolve_teams_url(str(http.base_url), teams_path)
         # Requests wait here, not in httpcore's pool, where waiting is costly.
         self._slots = asyncio.Semaphore(max_concurrency)
-        read_timeout = http.timeout.read
         #: The longest a POST may take, from asking for a slot to its answer.
-        self.deadline = deadline or (read_timeout if read_timeout else 10.0)
+        self.deadline = deadline or http.timeout.read or 10.0
         self._page_size = page_size
         self._max_items = max_items
 
@@ -202,7 +201,8 @@ class QuantiveClient:
         found: list[User] = []
         for chunk in _chunks(wanted, PAGE_SIZE):
             found += await self._users({"_id": {"$in": chunk}})
-        return [u for u in found if u.id in set(wanted)]
+        asked = set(wanted)
+        return [u for u in found if u.id in asked]
 
     async def get_teams(self, team_ids: Iterable[str]) -> list[Team]:
         """Teams by Quantive id, one filtered list per hundred ids."""
@@ -210,7 +210,8 @@ class QuantiveClient:
         found: list[Team] = []
         for chunk in _chunks(wanted, PAGE_SIZE):
             found += await self._teams({"_id": {"$in": chunk}})
-        return [t for t in found if t.id in set(wanted)]
+        asked = set(wanted)
+        return [t for t in found if t.id in asked]
 
     async def find_teams_by_name(self, name: str) -> list[Team]:
         """Teams whose name equals ``name``, ignoring case; checked here, because an older
@@ -267,9 +268,8 @@ class QuantiveClient:
             rest = await asyncio.gather(*(page(s) for s in range(stride, limit, stride)))
             for more, _ in rest:
                 items += more
-        if (total if total is not None else len(items)) > self._max_items or (
-            total is None and len(items) >= self._max_items
-        ):
+        cut_short = len(items) >= self._max_items if total is None else total > self._max_items
+        if cut_short:
             log.warning(
                 "quantive %s: stopped reading at %d items (total %s)", path, self._max_items, total
             )

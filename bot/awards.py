@@ -224,7 +224,7 @@ class AwardService:
 
     def _hold(self, assign: AssignRequest, view: AwardView) -> AwardView:
         """Keep the award for an approver; nothing goes to Quantive until one approves."""
-        row = self._store.hold_award(assign.to_wire(), view.model_dump(), {})
+        row = self._store.enqueue_award(assign.to_wire(), view.model_dump(), {}, held=True)
         view = view.model_copy(
             update={
                 "assignment_id": f"{HELD_PREFIX}{row}",

@@ -393,26 +393,29 @@ class Store:
     # --- award outbox ---------------------------------------------------------------
 
     def enqueue_award(
-        self, request: dict[str, Any], view: dict[str, Any], evidence: dict[str, Any]
+        self,
+        request: dict[str, Any],
+        view: dict[str, Any],
+        evidence: dict[str, Any],
+        *,
+        held: bool = False,
     ) -> int:
-        """Write an accepted give before Quantive is called; it starts as ``sending``."""
+        """Write an accepted give before Quantive is called; it starts as ``sending``, or
+        as ``held`` when it waits for an approver (BADGE_APPROVAL=bot) and nothing is sent."""
         now = time.time()
         cursor = self._exec(
             "INSERT INTO award_outbox (state, request, view, attempts, next_attempt_at,"
-            " updated_at, sent_at, evidence) VALUES ('sending', ?, ?, 1, ?, ?, ?, ?)",
-            (json.dumps(request), json.dumps(view), now, now, now, json.dumps(evidence)),
-        )
-        return int(cursor.lastrowid or 0)
-
-    def hold_award(
-        self, request: dict[str, Any], view: dict[str, Any], evidence: dict[str, Any]
-    ) -> int:
-        """Keep an award that waits for an approver (BADGE_APPROVAL=bot); nothing is sent."""
-        now = time.time()
-        cursor = self._exec(
-            "INSERT INTO award_outbox (state, request, view, attempts, next_attempt_at,"
-            " updated_at, evidence) VALUES ('held', ?, ?, 0, ?, ?, ?)",
-            (json.dumps(request), json.dumps(view), now, now, json.dumps(evidence)),
+            " updated_at, sent_at, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                "held" if held else "sending",
+                json.dumps(request),
+                json.dumps(view),
+                0 if held else 1,
+                now,
+                now,
+                None if held else now,
+                json.dumps(evidence),
+            ),
         )
         return int(cursor.lastrowid or 0)
 
