@@ -1,7 +1,8 @@
 """The daily digest: one message per subscribed channel listing the awards still waiting.
 
 Each (channel, local date) is claimed in the database before posting, so a second run, a
-restart, or a second clock process posts nothing more that day.
+restart, or a second clock process posts nothing more that day. The job speaks to the chat
+platform only through :class:`DigestPublisher`, which each front end implements.
 """
 
 from __future__ import annotations
@@ -10,19 +11,14 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
-
-import aiohttp
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from api import errors
 from api.models import Assignment
 from bot.awards import AwardView, view_from_assignment
 from bot.people import PeopleDirectory
 from bot.services import Services
-from handlers.digest_blocks import MAX_DIGEST_ITEMS, count_text, digest_blocks
-from handlers.slack_directory import SlackDirectory
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +28,38 @@ CHANNEL_CONCURRENCY = 4
 
 class DigestError(Exception):
     """The digest could not be built or posted; the message is one line for a person."""
+
+
+class DigestPostFailed(Exception):
+    """A digest post failed. ``certain`` when the platform answered with an error, so
+    nothing was posted; False when no answer came, so it may have been posted."""
+
+    def __init__(self, reason: str, *, certain: bool) -> None:
+        super().__init__(reason)
+        self.certain = certain
+
+
+class DigestPublisher(Protocol):
+    """What the digest needs from a chat front end."""
+
+    #: How many awards one digest message can show.
+    max_items: int
+
+    def render(self, views: list[AwardView], total: int, now: datetime | None) -> Any:
+        """The digest message for ``views`` out of ``total`` waiting, built once a run."""
+        ...
+
+    async def post(self, channel: str, message: Any) -> str:
+        """Post a rendered digest; returns the message's id. Raises DigestPostFailed."""
+        ...
+
+    async def update(self, channel: str, message_id: str, message: Any) -> None:
+        """Replace a posted digest with a newly rendered one."""
+        ...
+
+    async def chat_user_for_email(self, email: str) -> str | None:
+        """The chat user with this email, to show people as mentions."""
+        ...
 
 
 @dataclass
@@ -50,13 +78,11 @@ class DigestJob:
     def __init__(
         self,
         services: Services,
-        client: AsyncWebClient,
-        directory: SlackDirectory,
+        publisher: DigestPublisher,
         people: PeopleDirectory | None = None,
     ) -> None:
         self._services = services
-        self._client = client
-        self._directory = directory
+        self._publisher = publisher
         self._people = people or PeopleDirectory(services.quantive)
 
     @property
@@ -93,9 +119,8 @@ class DigestJob:
         report.pending = len(pending)
         if not pending and not self._services.settings.digest_when_empty:
             return report
-        views = await self.views_for(pending[:MAX_DIGEST_ITEMS])
-        blocks = digest_blocks(views, len(pending), now)
-        text = count_text(len(pending))
+        views = await self.views_for(pending[: self._publisher.max_items])
+        message = self._publisher.render(views, len(pending), now)
         shown = [v.assignment_id for v in views]
         hidden = len(pending) - len(shown)
         limit = asyncio.Semaphore(CHANNEL_CONCURRENCY)
@@ -106,19 +131,15 @@ class DigestJob:
                     report.already_posted.append(channel)
                     return
                 try:
-                    posted = await self._client.chat_postMessage(
-                        channel=channel, text=text, blocks=blocks
-                    )
-                except SlackApiError as exc:
-                    # Slack answered with an error, so nothing was posted: a rerun may post.
-                    self._services.store.release_digest(channel, day)
-                    report.failed[channel] = str(exc.response.get("error") or exc)
+                    message_id = await self._publisher.post(channel, message)
+                except DigestPostFailed as exc:
+                    if exc.certain:
+                        # Nothing was posted, so a rerun may post; with no answer the
+                        # post may be there, so the claim stays for today.
+                        self._services.store.release_digest(channel, day)
+                    report.failed[channel] = str(exc)
                     return
-                except (aiohttp.ClientError, TimeoutError) as exc:
-                    # No answer: Slack may have posted, so the claim stays for today.
-                    report.failed[channel] = type(exc).__name__
-                    return
-                self._services.store.record_digest(channel, day, posted["ts"], shown, hidden)
+                self._services.store.record_digest(channel, day, message_id, shown, hidden)
                 report.posted.append(channel)
 
         await asyncio.gather(*(post(c) for c in targets))
@@ -140,7 +161,7 @@ class DigestJob:
         ids = {i for a in fresh for i in [a.assigned_by_id or "", *a.assignee_ids]}
         people = await self._people.lookup(ids)
         chat_ids = await self._services.identities.chat_users_for(
-            people.values(), self._directory.user_id_for_email
+            people.values(), self._publisher.chat_user_for_email
         )
         badges = {b.id: b for b in await self._services.catalogue.badges()}
         views = []
@@ -161,6 +182,4 @@ class DigestJob:
             return
         views = [v for v in map(self._services.awards.view, post.assignment_ids) if v]
         total = len(post.assignment_ids) + post.hidden_count
-        await self._client.chat_update(
-            channel=channel, ts=ts, text=count_text(total), blocks=digest_blocks(views, total)
-        )
+        await self._publisher.update(channel, ts, self._publisher.render(views, total, None))

@@ -28,6 +28,7 @@ from bot.in_flight import InFlight
 from bot.services import Services
 from bot.settings import Settings
 from handlers.context import SlackContext
+from handlers.digest_publisher import SlackDigestPublisher
 from handlers.notifications import Notifier
 from handlers.slack_delivery import SlackDelivery
 from handlers.slack_directory import SlackDirectory
@@ -79,7 +80,7 @@ def build_context(settings: Settings, services: Services, client: AsyncWebClient
         announce_channel=settings.badge_announce_channel,
     )
     directory = SlackDirectory(client)
-    digest = DigestJob(services, client, directory, services.people)
+    digest = DigestJob(services, SlackDigestPublisher(client, directory), services.people)
     notifier.redraw_digest = digest.redraw
     return SlackContext(services=services, directory=directory, notifier=notifier, digest=digest)
 

@@ -6,10 +6,8 @@ import json
 from typing import Any
 
 from bot.awards import AwardView, Party, truncate
-from handlers.block_limits import fit_fallback
+from handlers.block_limits import Block, fit_fallback
 from handlers.mrkdwn import escape, mention, quote
-
-Block = dict[str, Any]
 
 APPROVE_ACTION = "approve_award"
 REJECT_ACTION = "reject_award"
