@@ -21,7 +21,7 @@ from api.emulator import DEFAULT_TOKEN, Emulator
 from api.emulator.state import load_demo_data
 from bot.background_server import BackgroundServer
 from bot.settings import Settings
-from bot.slack_app import slack_runtime
+from handlers.slack_app import slack_runtime
 from tests.fake_slack import FakeSlack, SlackUser
 
 CHANNELS = [f"CBENCH{i:02d}" for i in range(20)]

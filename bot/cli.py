@@ -67,34 +67,10 @@ def run_socket(args: argparse.Namespace) -> int:
     settings = checked_settings("socket")
     if settings is None:
         return 2
-    asyncio.run(_socket_mode(settings))
+    from handlers.slack_app import run_socket_mode
+
+    asyncio.run(run_socket_mode(settings))
     return 0
-
-
-async def _socket_mode(settings: Settings) -> None:
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-    from bot.services import Services
-    from bot.slack_app import (
-        build_bolt_app,
-        build_context,
-        build_slack_client,
-        close_slack_client,
-    )
-    from handlers.recovery import start_worker
-
-    services = Services.create(settings)
-    client = build_slack_client(settings)
-    ctx = build_context(settings, services, client)
-    app = build_bolt_app(settings, ctx, client)
-    token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
-    worker = start_worker(ctx)
-    try:
-        await AsyncSocketModeHandler(app, token).start_async()
-    finally:
-        await worker.stop()
-        await close_slack_client(client)
-        await services.aclose()
 
 
 def run_digest(args: argparse.Namespace) -> int:
@@ -109,7 +85,7 @@ def run_digest(args: argparse.Namespace) -> int:
 
 async def _digest_once(settings: Settings, *, force: bool, channel: str | None) -> int:
     from bot.digest import DigestError
-    from bot.slack_app import slack_runtime
+    from handlers.slack_app import slack_runtime
 
     async with slack_runtime(settings) as ctx:
         if not channel and not ctx.digest.channels():
@@ -141,7 +117,7 @@ def run_clock_process(args: argparse.Namespace) -> int:
 
     async def clock() -> None:
         from bot.clock import run_clock
-        from bot.slack_app import slack_runtime
+        from handlers.slack_app import slack_runtime
 
         async with slack_runtime(settings) as ctx:
             await run_clock(settings, ctx.digest)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from bot.digest import DigestJob
 from bot.services import Services
 from handlers.notifications import Notifier
 from handlers.slack_directory import SlackDirectory
-
-if TYPE_CHECKING:  # bot.digest builds on handlers' block builders
-    from bot.digest import DigestJob
 
 
 @dataclass

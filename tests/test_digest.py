@@ -16,8 +16,8 @@ from bot.awards import AwardView, Party
 from bot.clock import DIGEST_JOB_ID, schedule_digest
 from bot.schedule import next_digest_time
 from bot.settings import Settings
-from bot.slack_app import slack_runtime as real_slack_runtime
 from handlers.digest_blocks import MAX_MESSAGE_BLOCKS, digest_blocks
+from handlers.slack_app import slack_runtime as real_slack_runtime
 from tests.harness import BotHarness, quick_slack_retries
 
 BERLIN = ZoneInfo("Europe/Berlin")

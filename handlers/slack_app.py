@@ -36,7 +36,11 @@ from handlers.slack_directory import SlackDirectory
 log = logging.getLogger(__name__)
 
 
-def default_retry_handlers() -> list[AsyncRetryHandler]:
+#: slack_sdk's retry handlers, as the composition root may pass them in.
+RetryHandlers = list[AsyncRetryHandler]
+
+
+def default_retry_handlers() -> RetryHandlers:
     """slack_sdk's own handlers for 429s (they honour Retry-After), 5xx and lost
     connections; tests pass quicker ones to :func:`build_slack_client`."""
     return [
@@ -113,8 +117,9 @@ def build_bolt_app(
     app = AsyncApp(
         client=client,
         signing_secret=secret.get_secret_value() if secret else None,
-        # bot/web.py checks the signature (and timestamp) before Bolt parses the body, which
-        # Bolt would do first; checking again here would only repeat the HMAC per request.
+        # handlers/slack_endpoint.py checks the signature (and timestamp) before Bolt
+        # parses the body, which Bolt would do first; checking again here would only repeat
+        # the HMAC per request.
         # Socket Mode has no signatures to check.
         request_verification_enabled=False,
         # Listeners ack first and keep working afterwards; Slack gets its answer at once.
@@ -147,6 +152,22 @@ async def slack_runtime(
     finally:
         await close_slack_client(client)
         await services.aclose()
+
+
+async def run_socket_mode(settings: Settings) -> None:
+    """Serve Slack over Socket Mode (``python -m bot socket``) until cancelled."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from handlers.recovery import start_worker
+
+    async with slack_runtime(settings) as ctx:
+        app = build_bolt_app(settings, ctx, ctx.notifier.client)
+        token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+        worker = start_worker(ctx)
+        try:
+            await AsyncSocketModeHandler(app, token).start_async()
+        finally:
+            await worker.stop()
 
 
 async def close_slack_client(client: AsyncWebClient) -> None:
