@@ -597,18 +597,20 @@ class Store:
 
     # --- requests already handled ---------------------------------------------------
 
-    def first_sighting(self, key: str, keep_for: float) -> bool:
+    def first_sighting(self, key: str) -> bool:
         """True the first time ``key`` (a trigger_id or event_id) is seen; False for a replay.
 
-        Keys are kept for ``keep_for`` seconds, which must outlast Slack's signing window,
-        so a replayed request is recognised for as long as its signature is accepted.
+        Keys must outlast Slack's signing window, so a replayed request is recognised for
+        as long as its signature is accepted; :meth:`forget_sightings` drops older ones.
         """
-        now = time.time()
-        self._exec("DELETE FROM seen_requests WHERE seen_at < ?", (now - keep_for,))
         cursor = self._exec(
-            "INSERT OR IGNORE INTO seen_requests (key, seen_at) VALUES (?, ?)", (key, now)
+            "INSERT OR IGNORE INTO seen_requests (key, seen_at) VALUES (?, ?)", (key, time.time())
         )
         return cursor.rowcount == 1
+
+    def forget_sightings(self, older_than: float) -> None:
+        """Drop request keys seen more than ``older_than`` seconds ago."""
+        self._exec("DELETE FROM seen_requests WHERE seen_at < ?", (time.time() - older_than,))
 
 
 def _outbox_award(row: sqlite3.Row) -> OutboxAward:

@@ -14,6 +14,7 @@ from handlers.blocks import badge_text, recipients_text
 from handlers.context import SlackContext
 from handlers.mrkdwn import escape
 from handlers.notifications import effects
+from handlers.replays import REPLAY_WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,16 @@ def recovery_jobs(ctx: SlackContext) -> list[Job]:
             log.info("finished the interrupted decision on %s", view.assignment_id)
             await ctx.notifier.after_decision(view)
 
-    return [deliver_queued_awards, retry_slack_posts, finish_interrupted_decisions]
+    async def forget_old_request_ids() -> None:
+        # Off the ack path: each request only inserts its key.
+        services.store.forget_sightings(REPLAY_WINDOW)
+
+    return [
+        deliver_queued_awards,
+        retry_slack_posts,
+        finish_interrupted_decisions,
+        forget_old_request_ids,
+    ]
 
 
 def start_worker(ctx: SlackContext) -> Worker:

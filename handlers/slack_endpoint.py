@@ -28,6 +28,7 @@ from bot.settings import Settings
 from bot.worker import Worker
 from handlers.context import SlackContext
 from handlers.recovery import start_worker
+from handlers.replays import replay_key
 from handlers.slack_app import (
     build_bolt_app,
     build_context,
@@ -81,7 +82,7 @@ class SlackEndpoint:
             log.warning("ignored a signed request whose payload is malformed")
             return Response(status_code=200)
         key = replay_key(payload)
-        if key is not None and not self.ctx.services.store.first_sighting(key, REPLAY_WINDOW):
+        if key is not None and not self.ctx.services.store.first_sighting(key):
             log.info("ignored a request already handled (%s)", key.partition(":")[0])
             return Response(status_code=200)
         self.in_flight.begin()
@@ -170,20 +171,3 @@ def parse_slack_body(body: bytes, content_type: str) -> dict[str, Any] | None:
         ):
             return None
     return payload
-
-
-#: How long a trigger_id or event_id is remembered: well past Slack's 5-minute signing
-#: window, so a replayed request is refused for as long as its signature would pass.
-REPLAY_WINDOW = 3600.0
-
-
-def replay_key(payload: dict[str, Any]) -> str | None:
-    """What makes one invocation unique: its trigger_id (commands, clicks, forms) or its
-    event_id (Events API, whose retries repeat the id). None for options requests."""
-    event_id = payload.get("event_id")
-    if isinstance(event_id, str) and event_id:
-        return f"event:{event_id}"
-    trigger = payload.get("trigger_id")
-    if isinstance(trigger, str) and trigger:
-        return f"trigger:{trigger}"
-    return None

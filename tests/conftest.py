@@ -85,3 +85,13 @@ def bot(emulator, slack, tmp_path):
     harness = BotHarness(emulator, slack, str(tmp_path / "bot.db")).start()
     yield harness
     harness.stop()
+
+
+@pytest.fixture
+def fast_bot(emulator, slack, tmp_path):
+    """The app with an outbox that retries in tenths of a second."""
+    from tests.harness import FAST_OUTBOX, BotHarness
+
+    harness = BotHarness(emulator, slack, str(tmp_path / "bot.db"), **FAST_OUTBOX).start()
+    yield harness
+    harness.stop()

@@ -48,6 +48,21 @@ def quick_slack_retries() -> list:
 
 BOT_TOKEN = "xoxb-test-bot-token-abcdef"
 APPROVERS = ["UMARIA", "UOLIVER"]
+#: The demo account's own awards: three waiting, two approved.
+SEEDED_AWARDS = frozenset(f"64d00000000000000000000{i}" for i in range(1, 6))
+#: Outbox and Quantive settings that retry in tenths of a second instead of seconds.
+FAST_OUTBOX = {
+    "outbox_poll_seconds": 0.1,
+    "outbox_retry_base": 0.1,
+    "outbox_retry_cap": 0.3,
+    "quantive_max_retries": 0,
+    "quantive_settle_seconds": 0.3,
+}
+
+
+def new_awards(emulator: Emulator) -> list[dict[str, Any]]:
+    """Every award in the emulator besides the demo account's own."""
+    return [a for a in emulator.state.assignments.values() if a["id"] not in SEEDED_AWARDS]
 
 
 def signed_headers(

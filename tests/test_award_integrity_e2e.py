@@ -18,31 +18,20 @@ from api import errors
 from api.emulator import Fault
 from api.models import AssignRequest
 from tests.conftest import quantive_client
-from tests.harness import SIGNING_SECRET, BotHarness, give_modal_values, signed_headers
+from tests.harness import (
+    FAST_OUTBOX,
+    SEEDED_AWARDS,
+    SIGNING_SECRET,
+    BotHarness,
+    give_modal_values,
+    new_awards,
+    signed_headers,
+)
 from tests.test_digest import settings_for, slack_runtime
 from tests.waiting import wait_until
 
 MENTOR = "64c000000000000000000005"
-SEEDED = {f"64d00000000000000000000{i}" for i in range(1, 6)}
 AMARA = "64a000000000000000000003"
-FAST = {
-    "outbox_poll_seconds": 0.1,
-    "outbox_retry_base": 0.1,
-    "outbox_retry_cap": 0.3,
-    "quantive_max_retries": 0,
-    "quantive_settle_seconds": 0.5,
-}
-
-
-@pytest.fixture
-def fast_bot(emulator, slack, tmp_path):
-    harness = BotHarness(emulator, slack, str(tmp_path / "bot.db"), **FAST).start()
-    yield harness
-    harness.stop()
-
-
-def new_awards(bot: BotHarness) -> list[dict]:
-    return [a for a in bot.emulator.state.assignments.values() if a["id"] not in SEEDED]
 
 
 def texts(bot: BotHarness, method: str) -> list[str]:
@@ -64,7 +53,7 @@ def test_holding_the_badge_already_is_not_evidence_of_this_award(fast_bot: BotHa
     bot.slack.wait_calls(
         "chat.postEphemeral", where=lambda c: "waiting for approval" in c["text"], timeout=10
     )
-    [award] = new_awards(bot)
+    [award] = new_awards(bot.emulator)
     assert award["status"] == "pending" and award["assigneeIds"] == [AMARA]
     assert bot.emulator.calls.count("POST /badges/assign") == 2
     bot.wait_idle()
@@ -87,7 +76,7 @@ def test_no_evidence_either_way_is_reported_uncertain_and_not_resent(
     )
     assert notice["user"] == "UMARIA"
     assert bot.emulator.calls.count("POST /badges/assign") == 1
-    assert new_awards(bot) == []
+    assert new_awards(bot.emulator) == []
     bot.wait_idle()
     assert not any("You received" in t for t in texts(bot, "chat.postMessage"))
 
@@ -96,7 +85,7 @@ def test_no_evidence_either_way_is_reported_uncertain_and_not_resent(
 
 
 def test_slow_quantive_gets_time_to_finish_before_any_resend(emulator, slack, tmp_path) -> None:
-    settings = {**FAST, "quantive_timeout": 0.3, "quantive_settle_seconds": 1.5}
+    settings = {**FAST_OUTBOX, "quantive_timeout": 0.3, "quantive_settle_seconds": 1.5}
     bot = BotHarness(emulator, slack, str(tmp_path / "b.db"), **settings).start()
     try:
         # Quantive takes 1 s to store the award; the bot stops waiting after 0.3 s.
@@ -105,7 +94,7 @@ def test_slow_quantive_gets_time_to_finish_before_any_resend(emulator, slack, tm
         slack.wait_calls("chat.postEphemeral", where=lambda c: "went through" in c["text"])
         slack.wait_calls("chat.postMessage", count=2)  # the two approval requests
         assert emulator.calls.count("POST /badges/assign") == 1
-        assert [a["comment"] for a in new_awards(bot)] == ["slow day"]
+        assert [a["comment"] for a in new_awards(bot.emulator)] == ["slow day"]
         bot.wait_idle()
         assert len(slack.calls_of("chat.postMessage")) == 2
     finally:
@@ -132,12 +121,12 @@ async def test_post_deadline_counts_the_wait_for_a_slot(emulator) -> None:
 def give_pending(bot: BotHarness) -> str:
     bot.command("give <@ULIAM|liam> Team Player great pairing", response_key="give")
     bot.slack.wait_calls("chat.postMessage", count=2)
-    [award] = [a for a in bot.emulator.state.pending() if a["id"] not in SEEDED]
+    [award] = [a for a in bot.emulator.state.pending() if a["id"] not in SEEDED_AWARDS]
     return award["id"]
 
 
 def test_lost_approval_answer_still_tells_everyone(emulator, slack, tmp_path) -> None:
-    bot = BotHarness(emulator, slack, str(tmp_path / "b.db"), **FAST, quantive_timeout=0.5)
+    bot = BotHarness(emulator, slack, str(tmp_path / "b.db"), **FAST_OUTBOX, quantive_timeout=0.5)
     bot.start()
     try:
         award_id = give_pending(bot)
@@ -325,7 +314,7 @@ def test_replayed_command_makes_one_award(fast_bot: BotHarness) -> None:
         assert bot.post(body, headers).status_code == 200
     bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "r")
     bot.wait_idle()
-    assert [a["comment"] for a in new_awards(bot)] == ["replayed"]
+    assert [a["comment"] for a in new_awards(bot.emulator)] == ["replayed"]
     assert len(bot.slack.calls_of("response_url")) == 1
 
 
@@ -358,7 +347,7 @@ def test_forged_revoke_value_cannot_reach_another_endpoint(fast_bot: BotHarness)
     bot = fast_bot
     bot.command("give <@ULIAM|liam> Mentor approved at once", user="UMARIA")
     bot.slack.wait_calls("chat.postMessage", count=2)  # DM and celebration
-    [award] = new_awards(bot)
+    [award] = new_awards(bot.emulator)
     value = json.dumps(
         {"assignment_id": award["id"], "assignee_id": f"../../badges/{MENTOR}?x=", "badge": "M"}
     )
@@ -389,8 +378,8 @@ def test_slack_outbox_rows_are_leased_to_one_process(tmp_path) -> None:
 
 def test_two_processes_retry_each_queued_post_once(emulator, slack, tmp_path) -> None:
     database = str(tmp_path / "shared.db")
-    first = BotHarness(emulator, slack, database, **FAST).start()
-    second = BotHarness(emulator, slack, database, **FAST).start()
+    first = BotHarness(emulator, slack, database, **FAST_OUTBOX).start()
+    second = BotHarness(emulator, slack, database, **FAST_OUTBOX).start()
     try:
         # Twelve 429s: the DM and the celebration each run out of slack_sdk's 1 + 5 tries
         # and land in the Slack outbox that both processes' workers poll.

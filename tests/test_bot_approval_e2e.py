@@ -9,32 +9,20 @@ import threading
 import pytest
 
 from api.emulator import Fault
-from tests.harness import BotHarness
+from tests.harness import FAST_OUTBOX, BotHarness, new_awards
 from tests.test_digest import settings_for, slack_runtime
 
-SEEDED = {f"64d00000000000000000000{i}" for i in range(1, 6)}
 AMARA = "64a000000000000000000003"
-FAST = {
-    "outbox_poll_seconds": 0.1,
-    "outbox_retry_base": 0.1,
-    "outbox_retry_cap": 0.3,
-    "quantive_max_retries": 0,
-    "quantive_settle_seconds": 0.3,
-}
 
 
 @pytest.fixture
 def held_bot(emulator, slack, tmp_path):
     emulator.token_user_decides = True
     harness = BotHarness(
-        emulator, slack, str(tmp_path / "bot.db"), badge_approval="bot", **FAST
+        emulator, slack, str(tmp_path / "bot.db"), badge_approval="bot", **FAST_OUTBOX
     ).start()
     yield harness
     harness.stop()
-
-
-def new_awards(bot: BotHarness) -> list[dict]:
-    return [a for a in bot.emulator.state.assignments.values() if a["id"] not in SEEDED]
 
 
 def give_held(bot: BotHarness) -> str:
@@ -52,7 +40,7 @@ def test_quantive_mode_with_a_token_that_decides_approves_everything(bot: BotHar
     bot.command("give <@ULIAM|liam> Team Player thanks", user="UAMARA", response_key="g")
     [reply] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "g")
     assert "Done!" in reply["text"]  # no approver was ever asked: why the bot mode exists
-    [award] = new_awards(bot)
+    [award] = new_awards(bot.emulator)
     assert award["status"] == "approved"
 
 
@@ -67,7 +55,7 @@ def test_held_award_reaches_quantive_only_when_approved(held_bot: BotHarness) ->
     bot.click("approve_award", held_id, "UMARIA", channel="DUMARIA")
     updates = bot.slack.wait_calls("chat.update", count=2)
     assert all("Approved by <@UMARIA>" in str(u["blocks"]) for u in updates)
-    [award] = new_awards(bot)
+    [award] = new_awards(bot.emulator)
     assert award["assignedById"] == AMARA and award["status"] == "approved"
     assert award["comment"] == "held thanks"
     posted = bot.slack.wait_calls("chat.postMessage", count=5)
@@ -89,7 +77,7 @@ def test_clicks_from_both_approvers_assign_once(held_bot: BotHarness) -> None:
     bot.slack.wait_calls("chat.update", count=2)
     bot.wait_idle()
     assert bot.emulator.calls.count("POST /badges/assign") == 1
-    assert len(new_awards(bot)) == 1
+    assert len(new_awards(bot.emulator)) == 1
 
 
 def test_rejected_held_award_never_reaches_quantive(held_bot: BotHarness) -> None:
@@ -103,7 +91,7 @@ def test_rejected_held_award_never_reaches_quantive(held_bot: BotHarness) -> Non
     assert dm["channel"] == "DUAMARA" and "not this one" in str(dm["blocks"])
     bot.wait_idle()
     assert bot.emulator.calls.count("POST /badges/assign") == 0
-    assert new_awards(bot) == []
+    assert new_awards(bot.emulator) == []
 
 
 def test_an_approvers_own_give_is_made_at_once(held_bot: BotHarness) -> None:
@@ -111,18 +99,18 @@ def test_an_approvers_own_give_is_made_at_once(held_bot: BotHarness) -> None:
     bot.command("give <@ULIAM|liam> Team Player from a manager", user="UMARIA", response_key="g")
     [reply] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "g")
     assert "Done!" in reply["text"]
-    [award] = new_awards(bot)
+    [award] = new_awards(bot.emulator)
     assert award["status"] == "approved"
 
 
 def test_giver_decides_reading_is_approved_in_quantive_too(emulator, slack, tmp_path) -> None:
-    bot = BotHarness(emulator, slack, str(tmp_path / "b.db"), badge_approval="bot", **FAST)
+    bot = BotHarness(emulator, slack, str(tmp_path / "b.db"), badge_approval="bot", **FAST_OUTBOX)
     bot.start()
     try:
         held_id = give_held(bot)
         bot.click("approve_award", held_id, "UOLIVER", channel="DUOLIVER")
         bot.slack.wait_calls("chat.update", count=2)
-        [award] = new_awards(bot)
+        [award] = new_awards(bot.emulator)
         assert award["status"] == "approved"  # Quantive queued it; the bot approved it there
         assert emulator.calls.count("POST /badges/approve/{id}") == 1
     finally:
@@ -138,12 +126,12 @@ def test_approval_during_an_outage_is_made_once_when_quantive_returns(
     bot.click("approve_award", held_id, "UMARIA", channel="DUMARIA", response_key="a")
     [queued] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "a")
     assert "queued" in queued["text"]
-    assert new_awards(bot) == []
+    assert new_awards(bot.emulator) == []
     bot.emulator.faults.clear()
     updates = bot.slack.wait_calls("chat.update", count=2, timeout=10)
     assert all("Approved by <@UMARIA>" in str(u["blocks"]) for u in updates)
     bot.slack.wait_calls("chat.postMessage", count=5)
-    [award] = new_awards(bot)
+    [award] = new_awards(bot.emulator)
     assert award["status"] == "approved"
 
 
@@ -160,7 +148,7 @@ async def test_the_digest_lists_held_awards(held_bot: BotHarness) -> None:
 
 def test_a_held_award_approved_but_never_sent_goes_out_once(emulator, slack, tmp_path) -> None:
     emulator.token_user_decides = True
-    settings = {**FAST, "quantive_timeout": 0.3, "outbox_stale_seconds": 0.5}
+    settings = {**FAST_OUTBOX, "quantive_timeout": 0.3, "outbox_stale_seconds": 0.5}
     bot = BotHarness(emulator, slack, str(tmp_path / "b.db"), badge_approval="bot", **settings)
     bot.start()
     try:
@@ -169,7 +157,7 @@ def test_a_held_award_approved_but_never_sent_goes_out_once(emulator, slack, tmp
         store = bot.app.state.ctx.services.store
         assert store.release_held(int(held_id.removeprefix("held-")), "sending")
         slack.wait_calls("chat.update", count=2, timeout=10)
-        [award] = new_awards(bot)
+        [award] = new_awards(bot.emulator)
         assert award["status"] == "approved"
         assert emulator.calls.count("POST /badges/assign") == 1
     finally:

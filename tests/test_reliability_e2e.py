@@ -6,36 +6,16 @@ from __future__ import annotations
 import logging
 import threading
 
-import pytest
-
 from api.emulator import Fault
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, BotHarness, signed_headers
+from tests.harness import (
+    BOT_TOKEN,
+    FAST_OUTBOX,
+    SIGNING_SECRET,
+    BotHarness,
+    new_awards,
+    signed_headers,
+)
 from tests.waiting import wait_until
-
-FAST_OUTBOX = {
-    "outbox_poll_seconds": 0.1,
-    "outbox_retry_base": 0.1,
-    "outbox_retry_cap": 0.3,
-    "quantive_max_retries": 0,
-    "quantive_settle_seconds": 0.3,
-}
-SEEDED = {"64d000000000000000000001", "64d000000000000000000002", "64d000000000000000000003"}
-
-
-@pytest.fixture
-def fast_bot(emulator, slack, tmp_path):
-    harness = BotHarness(emulator, slack, str(tmp_path / "bot.db"), **FAST_OUTBOX).start()
-    yield harness
-    harness.stop()
-
-
-def new_awards(bot: BotHarness) -> list[dict]:
-    return [
-        a
-        for a in bot.emulator.state.assignments.values()
-        if a["id"] not in SEEDED
-        and a["id"] not in ("64d000000000000000000004", "64d000000000000000000005")
-    ]
 
 
 def test_outage_queues_gives_and_delivers_each_once(fast_bot: BotHarness) -> None:
@@ -48,10 +28,10 @@ def test_outage_queues_gives_and_delivers_each_once(fast_bot: BotHarness) -> Non
         )
     queued = bot.slack.wait_calls("response_url", count=3)
     assert all("queued" in q["text"] for q in queued)
-    assert new_awards(bot) == []
+    assert new_awards(bot.emulator) == []
     # Keep Quantive down until the worker has retried each award at least once more.
     wait_until(lambda: bot.emulator.calls.count("POST /badges/assign") >= 6)
-    assert new_awards(bot) == []
+    assert new_awards(bot.emulator) == []
     bot.emulator.faults.clear()  # Quantive is back
 
     delivered = bot.slack.wait_calls(
@@ -59,7 +39,7 @@ def test_outage_queues_gives_and_delivers_each_once(fast_bot: BotHarness) -> Non
     )
     assert sorted(d["user"] for d in delivered) == sorted(givers)
     bot.slack.wait_calls("chat.postMessage", count=6)  # two approvers x three requests
-    awards = new_awards(bot)
+    awards = new_awards(bot.emulator)
     assert sorted(a["comment"] for a in awards) == [f"outage thanks {i}" for i in range(3)]
     assert all(a["status"] == "pending" for a in awards)
 
@@ -76,7 +56,7 @@ def test_unknown_outcome_creates_no_duplicate(emulator, slack, tmp_path) -> None
         slack.wait_calls(
             "chat.postEphemeral", where=lambda c: "went through" in c["text"], timeout=15
         )
-        assert len(new_awards(bot)) == 1
+        assert len(new_awards(bot.emulator)) == 1
         assert emulator.calls.count("POST /badges/assign") == 1
         slack.wait_calls("chat.postMessage", count=2)  # the approval requests, once each
     finally:
@@ -114,7 +94,7 @@ def test_body_over_a_megabyte_is_refused_before_parsing(bot: BotHarness) -> None
 def test_long_comment_is_truncated_with_marker(bot: BotHarness) -> None:
     bot.command("give <@ULIAM|liam> Rockstar " + "great work " * 500, user="UAMARA")
     bot.slack.wait_calls("response_url")
-    [award] = new_awards(bot)
+    [award] = new_awards(bot.emulator)
     assert len(award["comment"]) == 1000 and award["comment"].endswith("…")
 
 
@@ -155,7 +135,9 @@ def test_concurrent_gives_of_the_same_award_each_land_once(fast_bot: BotHarness)
     for t in threads:
         t.join()
     bot.slack.wait_calls("response_url", count=5)
-    assert sorted(a["comment"] for a in new_awards(bot)) == [f"parallel {i}" for i in range(5)]
+    assert sorted(a["comment"] for a in new_awards(bot.emulator)) == [
+        f"parallel {i}" for i in range(5)
+    ]
 
 
 def test_signed_garbage_is_acknowledged_quietly(bot: BotHarness) -> None:

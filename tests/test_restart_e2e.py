@@ -18,10 +18,8 @@ import pytest
 
 from api.emulator import Emulator, Fault
 from tests.fake_slack import FakeSlack
-from tests.harness import bot_environment, new_trigger_id, signed_headers
+from tests.harness import bot_environment, new_awards, new_trigger_id, signed_headers
 from tests.waiting import wait_until
-
-SEEDED = {f"64d00000000000000000000{i}" for i in range(1, 6)}
 
 
 def free_port() -> int:
@@ -113,10 +111,6 @@ def process(emulator, slack, tmp_path) -> Iterator[BotProcess]:
     bot = BotProcess(emulator, slack, str(tmp_path / "bot.db"))
     yield bot
     bot.stop()
-
-
-def new_awards(emulator: Emulator) -> list[dict]:
-    return [a for a in emulator.state.assignments.values() if a["id"] not in SEEDED]
 
 
 def test_kill_during_give_then_restart_delivers_once(process: BotProcess, emulator, slack):

@@ -75,3 +75,13 @@ def test_identity_cache_expires(tmp_path) -> None:
     assert store.cached_identity("U1", max_age=-1) is None
     store.remember_chat_user_by_email("A@B.c", None)
     assert store.cached_chat_user_by_email("a@b.c", 60) == (True, None)
+
+
+def test_request_keys_are_seen_once_until_forgotten(tmp_path) -> None:
+    store = Store(tmp_path / "s.db")
+    assert store.first_sighting("trigger:1") is True
+    assert store.first_sighting("trigger:1") is False
+    store.forget_sightings(3600)  # still young: kept
+    assert store.first_sighting("trigger:1") is False
+    store.forget_sightings(-1)  # everything is older than "one second in the future"
+    assert store.first_sighting("trigger:1") is True
