@@ -50,7 +50,7 @@ async def load(url: str, slack_url: str, *, rate: float | None, tag: str) -> dic
                         "text": f"give <@ULIAM|liam> Team Player {tag} {i}",
                         "channel_id": "CBENCH",
                         "team_id": "T1",
-                        "trigger_id": f"{i}.1.1",
+                        "trigger_id": f"{i}.{tag}.trigger",  # unique, as Slack makes them
                         "response_url": f"{slack_url}/response/b{i}",
                         "api_app_id": "A1",
                     }
