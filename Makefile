@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean browser
+.PHONY: run test lint format clean browser postgres
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -14,12 +14,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m bot run
 
-## test: the whole suite (installs Debian's Chromium for the browser tests if missing)
-test: $(STAMP) browser
+## test: the whole suite, on SQLite and on a throwaway PostgreSQL (installs Debian's
+## Chromium and PostgreSQL server packages if missing)
+test: $(STAMP) browser postgres
 	$(PY) -m pytest -q
 
 browser:
 	./scripts/ensure-browser
+
+postgres:
+	./scripts/ensure-postgres
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -216,15 +216,15 @@ class AwardService:
         )
         may_approve = self._permissions.can_approve(request.giver.user_id)
         if self._approval_mode == "bot" and not may_approve:
-            return self._hold(assign, view)
+            return await self._hold(assign, view)
         evidence = await self._evidence_before(assign, approved_at_once=may_approve)
         # Written down before Quantive is called: from here on the award cannot be lost.
-        outbox_id = self._store.enqueue_award(assign.to_wire(), view.model_dump(), evidence)
+        outbox_id = await self._store.enqueue_award(assign.to_wire(), view.model_dump(), evidence)
         return await self._attempt(outbox_id, 1, assign, view, raise_queued=True)
 
-    def _hold(self, assign: AssignRequest, view: AwardView) -> AwardView:
+    async def _hold(self, assign: AssignRequest, view: AwardView) -> AwardView:
         """Keep the award for an approver; nothing goes to Quantive until one approves."""
-        row = self._store.enqueue_award(assign.to_wire(), view.model_dump(), {}, held=True)
+        row = await self._store.enqueue_award(assign.to_wire(), view.model_dump(), {}, held=True)
         view = view.model_copy(
             update={
                 "assignment_id": f"{HELD_PREFIX}{row}",
@@ -232,8 +232,8 @@ class AwardService:
                 "status": "pending",
             }
         )
-        self._store.update_outbox(row, view=view.model_dump())
-        self.save_view(view)
+        await self._store.update_outbox(row, view=view.model_dump())
+        await self.save_view(view)
         log.info("award %s held for an approver", view.assignment_id)
         return view
 
@@ -266,25 +266,29 @@ class AwardService:
         raise_queued: bool,
     ) -> AwardView:
         """Assign call number ``attempt`` for an outbox row, recording the outcome."""
-        self._store.mark_award_sent(outbox_id)
+        await self._store.mark_award_sent(outbox_id)
         try:
             assignment = await self._quantive.assign_badge(assign)
         except (errors.RateLimited, errors.Unreachable, errors.ServerError) as exc:
-            self._store.retry_award_later(outbox_id, "queued", self._delay(attempt), str(exc))
+            await self._store.retry_award_later(outbox_id, "queued", self._delay(attempt), str(exc))
             if raise_queued:
                 raise AwardQueued(view, timed_out=False) from None
             raise
         except errors.OutcomeUnknown as exc:
-            self._store.retry_award_later(outbox_id, "uncertain", self._delay(attempt), str(exc))
+            await self._store.retry_award_later(
+                outbox_id, "uncertain", self._delay(attempt), str(exc)
+            )
             if raise_queued:
                 raise AwardQueued(view, timed_out=exc.status is None) from None
             raise
         except errors.QuantiveError as exc:
-            self._store.finish_award(outbox_id, "refused", error=str(exc))
+            await self._store.finish_award(outbox_id, "refused", error=str(exc))
             raise
-        return self._delivered(outbox_id, view, assignment)
+        return await self._delivered(outbox_id, view, assignment)
 
-    def _delivered(self, outbox_id: int, view: AwardView, assignment: Assignment) -> AwardView:
+    async def _delivered(
+        self, outbox_id: int, view: AwardView, assignment: Assignment
+    ) -> AwardView:
         held_id = view.assignment_id if is_held(view.assignment_id) else None
         view = view.model_copy(
             update={
@@ -293,8 +297,8 @@ class AwardService:
                 "status": "approved" if assignment.state == "approved" else "pending",
             }
         )
-        self._store.save_award_view(view.assignment_id, view.model_dump())
-        self._store.finish_award(outbox_id, "delivered", view.model_dump())
+        await self._store.save_award_view(view.assignment_id, view.model_dump())
+        await self._store.finish_award(outbox_id, "delivered", view.model_dump())
         log.info(
             "award %s: %s to %d recipient(s), %s",
             view.assignment_id,
@@ -304,14 +308,14 @@ class AwardService:
         )
         if held_id is not None:
             # An approver approved it while held: its messages are filed under the held id.
-            claim = self._store.decision(held_id)
+            claim = await self._store.decision(held_id)
             view = view.model_copy(
                 update={
                     "assignment_id": held_id,
                     "decided_by": claim.decided_by if claim else None,
                 }
             )
-            self.save_view(view)
+            await self.save_view(view)
         return view
 
     def _delay(self, attempt: int) -> float:
@@ -335,22 +339,24 @@ class AwardService:
             try:
                 existing = await self._find_existing(assign, award)
             except errors.QuantiveError as exc:
-                self._store.retry_award_later(award.id, "uncertain", self._delay(attempt), str(exc))
+                await self._store.retry_award_later(
+                    award.id, "uncertain", self._delay(attempt), str(exc)
+                )
                 return QueuedResult(QueuedOutcome.WAITING, view)
             if existing is not None:
                 log.info("outbox award %d was already in Quantive as %s", award.id, existing.id)
-                delivered = self._delivered(award.id, view, existing)
+                delivered = await self._delivered(award.id, view, existing)
                 return QueuedResult(QueuedOutcome.DELIVERED, delivered)
             settled_at = award.sent_at + self._settle_seconds
             if time.time() < settled_at:
                 # Quantive may still be working on the first call: look again later.
-                self._store.retry_award_later(
+                await self._store.retry_award_later(
                     award.id, "uncertain", max(settled_at - time.time(), 0.05), "not found yet"
                 )
                 return QueuedResult(QueuedOutcome.WAITING, view)
             if not _absence_is_proof(assign, award.evidence):
                 log.warning("outbox award %d: made or not, Quantive cannot show it", award.id)
-                self._store.finish_award(award.id, "unknown", error="no evidence either way")
+                await self._store.finish_award(award.id, "unknown", error="no evidence either way")
                 return QueuedResult(QueuedOutcome.UNKNOWN, view)
         try:
             return QueuedResult(
@@ -377,7 +383,7 @@ class AwardService:
                 and pending.assigned_by_id == assign.assigned_by_id
                 and set(pending.assignee_ids) == wanted
                 and (pending.comment or "") == (assign.comment or "")
-                and not self._store.assignment_delivered(pending.id)
+                and not await self._store.assignment_delivered(pending.id)
             ):
                 return pending
         before = award.evidence.get("holders_before")
@@ -400,7 +406,7 @@ class AwardService:
         """Finish decisions left unconfirmed: the process died between the claim and
         Quantive's answer, or the answer never came. Returns the views to redraw."""
         views = []
-        for claim in self._store.unfinished_decisions(claimed_before):
+        for claim in await self._store.unfinished_decisions(claimed_before):
             try:
                 result = await self.settle_decision(claim.assignment_id)
             except errors.QuantiveError as exc:
@@ -410,14 +416,14 @@ class AwardService:
                 views.append(result.view)
         return views
 
-    def view(self, assignment_id: str) -> AwardView | None:
+    async def view(self, assignment_id: str) -> AwardView | None:
         """The saved view of an award, if a message ever showed it."""
-        data = self._store.award_view(assignment_id)
+        data = await self._store.award_view(assignment_id)
         return AwardView.model_validate(data) if data else None
 
-    def save_view(self, view: AwardView) -> None:
+    async def save_view(self, view: AwardView) -> None:
         """Save a view built elsewhere (for example by the digest)."""
-        self._store.save_award_view(view.assignment_id, view.model_dump())
+        await self._store.save_award_view(view.assignment_id, view.model_dump())
 
     async def decide(
         self, assignment_id: str, decision: Decision, decided_by: str, reason: str = ""
@@ -432,11 +438,11 @@ class AwardService:
         until :meth:`settle_decision` reads Quantive.
         """
         reason = truncate(reason.strip(), 500)
-        if not self._store.claim_decision(assignment_id, decision, decided_by, reason):
+        if not await self._store.claim_decision(assignment_id, decision, decided_by, reason):
             return DecisionResult(
                 DecisionOutcome.ALREADY_CLAIMED,
-                self.view(assignment_id),
-                self._store.decision(assignment_id),
+                await self.view(assignment_id),
+                await self._store.decision(assignment_id),
             )
         if is_held(assignment_id):
             return await self._decide_held(assignment_id, decision)
@@ -444,13 +450,13 @@ class AwardService:
             await self._call_decision(assignment_id, decision)
         except errors.OutcomeUnknown:
             log.warning("decision on %s unanswered; it will be checked", assignment_id)
-            return DecisionResult(DecisionOutcome.UNCERTAIN, self.view(assignment_id))
+            return DecisionResult(DecisionOutcome.UNCERTAIN, await self.view(assignment_id))
         except (errors.BadRequest, errors.NotFound) as exc:
             return await self._after_refusal(assignment_id, decision, exc, maybe_ours=False)
         except errors.QuantiveError:
-            self._store.release_decision(assignment_id)
+            await self._store.release_decision(assignment_id)
             raise
-        return self._confirmed(assignment_id, decision)
+        return await self._confirmed(assignment_id, decision)
 
     async def _decide_held(self, held_id: str, decision: Decision) -> DecisionResult:
         """Decide an award the bot holds. Rejected: it is dropped, and nothing ever reaches
@@ -458,30 +464,30 @@ class AwardService:
         as ``assignedById``; if Quantive still queues it, the bot approves it there too."""
         number = held_id.removeprefix(HELD_PREFIX)
         row_id = int(number) if number.isdigit() else 0
-        row = self._store.outbox_award(row_id)
+        row = await self._store.outbox_award(row_id)
         state = "rejected" if decision == "reject" else "sending"
-        if row is None or not self._store.release_held(row_id, state):
-            self._store.finish_decision(held_id)
-            return DecisionResult(DecisionOutcome.HANDLED_ELSEWHERE, self.view(held_id))
+        if row is None or not await self._store.release_held(row_id, state):
+            await self._store.finish_decision(held_id)
+            return DecisionResult(DecisionOutcome.HANDLED_ELSEWHERE, await self.view(held_id))
         if decision == "reject":
-            return self._confirmed(held_id, decision)
+            return await self._confirmed(held_id, decision)
         assign = AssignRequest.model_validate(row.request)
         evidence = await self._evidence_before(assign, approved_at_once=True)
-        self._store.update_outbox(row_id, evidence=evidence)
-        self._store.finish_decision(held_id)  # the outbox owns the award from here
+        await self._store.update_outbox(row_id, evidence=evidence)
+        await self._store.finish_decision(held_id)  # the outbox owns the award from here
         try:
             delivered = await self._attempt(
                 row_id, 1, assign, AwardView.model_validate(row.view), raise_queued=False
             )
         except (errors.RateLimited, errors.Unreachable, errors.ServerError, errors.OutcomeUnknown):
-            return DecisionResult(DecisionOutcome.QUEUED, self.view(held_id))
+            return DecisionResult(DecisionOutcome.QUEUED, await self.view(held_id))
         if delivered.status == "pending":
-            made = self._store.outbox_award(row_id)  # its view carries Quantive's id
+            made = await self._store.outbox_award(row_id)  # its view carries Quantive's id
             try:
                 await self._quantive.approve(str(made.view["assignment_id"]) if made else "")
             except errors.QuantiveError as exc:
                 log.warning("held award %s waits in Quantive's queue: %s", held_id, exc)
-        return self._confirmed(held_id, decision)
+        return await self._confirmed(held_id, decision)
 
     async def settle_decision(self, assignment_id: str) -> DecisionResult:
         """Finish a claimed decision whose answer was lost, from what Quantive shows.
@@ -490,21 +496,23 @@ class AwardService:
         runs now. Still waiting: the call is made again, which cannot double anything, since
         Quantive answers 400 to a second decision.
         """
-        claim = self._store.decision(assignment_id)
+        claim = await self._store.decision(assignment_id)
         if claim is None or claim.done:
-            return DecisionResult(DecisionOutcome.ALREADY_CLAIMED, self.view(assignment_id), claim)
+            return DecisionResult(
+                DecisionOutcome.ALREADY_CLAIMED, await self.view(assignment_id), claim
+            )
         decision: Decision = "approve" if claim.decision == "approve" else "reject"
         if not await self._still_pending(assignment_id):
             approved = await self._was_approved(assignment_id)
-            return self._finish_gone(assignment_id, decision, approved, maybe_ours=True)
+            return await self._finish_gone(assignment_id, decision, approved, maybe_ours=True)
         try:
             await self._call_decision(assignment_id, decision)
         except errors.OutcomeUnknown:
-            return DecisionResult(DecisionOutcome.UNCERTAIN, self.view(assignment_id))
+            return DecisionResult(DecisionOutcome.UNCERTAIN, await self.view(assignment_id))
         except (errors.BadRequest, errors.NotFound) as exc:
             # The first, unanswered call may have been the one that decided it.
             return await self._after_refusal(assignment_id, decision, exc, maybe_ours=True)
-        return self._confirmed(assignment_id, decision)
+        return await self._confirmed(assignment_id, decision)
 
     async def _call_decision(self, assignment_id: str, decision: Decision) -> None:
         if decision == "approve":
@@ -512,9 +520,9 @@ class AwardService:
         else:
             await self._quantive.reject(assignment_id)
 
-    def _confirmed(self, assignment_id: str, decision: Decision) -> DecisionResult:
-        claim = self._store.decision(assignment_id)
-        self._store.finish_decision(assignment_id)
+    async def _confirmed(self, assignment_id: str, decision: Decision) -> DecisionResult:
+        claim = await self._store.decision(assignment_id)
+        await self._store.finish_decision(assignment_id)
         status: Literal["approved", "rejected"] = (
             "approved" if decision == "approve" else "rejected"
         )
@@ -522,7 +530,9 @@ class AwardService:
         log.info("award %s %s by %s", assignment_id, status, decided_by)
         return DecisionResult(
             DecisionOutcome.DONE,
-            self._update_view(assignment_id, status, decided_by, claim.reason if claim else ""),
+            await self._update_view(
+                assignment_id, status, decided_by, claim.reason if claim else ""
+            ),
         )
 
     async def _after_refusal(
@@ -537,28 +547,30 @@ class AwardService:
         try:
             pending = await self._still_pending(assignment_id)
         except errors.QuantiveError:
-            self._store.release_decision(assignment_id)
+            await self._store.release_decision(assignment_id)
             raise exc from None
         if pending:
             # Still waiting: the refusal was about this request, so nothing was decided.
-            self._store.release_decision(assignment_id)
+            await self._store.release_decision(assignment_id)
             raise exc
         approved = await self._was_approved(assignment_id) if maybe_ours else None
-        return self._finish_gone(assignment_id, decision, approved, maybe_ours=maybe_ours)
+        return await self._finish_gone(assignment_id, decision, approved, maybe_ours=maybe_ours)
 
-    def _finish_gone(
+    async def _finish_gone(
         self, assignment_id: str, decision: Decision, approved: bool | None, *, maybe_ours: bool
     ) -> DecisionResult:
         """The award left the queue. After an unanswered call of ours, it was ours unless
         what Quantive shows contradicts our decision; otherwise someone decided it
         elsewhere (or deleted it)."""
         if maybe_ours and (approved is None or approved == (decision == "approve")):
-            return self._confirmed(assignment_id, decision)
-        claim = self._store.decision(assignment_id)
-        self._store.finish_decision(assignment_id)
+            return await self._confirmed(assignment_id, decision)
+        claim = await self._store.decision(assignment_id)
+        await self._store.finish_decision(assignment_id)
         return DecisionResult(
             DecisionOutcome.HANDLED_ELSEWHERE,
-            self._update_view(assignment_id, "handled", claim.decided_by if claim else "", ""),
+            await self._update_view(
+                assignment_id, "handled", claim.decided_by if claim else "", ""
+            ),
         )
 
     async def _still_pending(self, assignment_id: str) -> bool:
@@ -567,7 +579,7 @@ class AwardService:
     async def _was_approved(self, assignment_id: str) -> bool | None:
         """Whether an award that left the queue was approved: its recipients hold the badge.
         None when the bot never showed the award, so it cannot tell."""
-        view = self.view(assignment_id)
+        view = await self.view(assignment_id)
         if view is None or not view.recipients:
             return None
         try:
@@ -577,29 +589,29 @@ class AwardService:
         held = holders.holder_ids()
         return all(r.quantive_id in held for r in view.recipients if r.quantive_id)
 
-    def _update_view(
+    async def _update_view(
         self,
         assignment_id: str,
         status: Literal["approved", "rejected", "handled"],
         decided_by: str,
         reason: str,
     ) -> AwardView | None:
-        view = self.view(assignment_id)
+        view = await self.view(assignment_id)
         if view is None:
             return None
         view = view.model_copy(
             update={"status": status, "decided_by": decided_by, "reason": reason}
         )
-        self.save_view(view)
+        await self.save_view(view)
         return view
 
-    def find_held_award(self, badge_id: str, quantive_user_id: str) -> AwardView | None:
+    async def find_held_award(self, badge_id: str, quantive_user_id: str) -> AwardView | None:
         """The newest approved award of ``badge_id`` to this user that the bot knows of.
 
         Quantive lists holders without their assignment ids, so only awards given or shown
         through the bot can be found here.
         """
-        for data in self._store.award_views():
+        for data in await self._store.award_views():
             view = AwardView.model_validate(data)
             if (
                 view.badge_id == badge_id
@@ -613,13 +625,13 @@ class AwardService:
         """Take the badge of ``view`` back from one recipient."""
         await self._quantive.unassign(quantive_user_id, view.assignment_id)
         remaining = [r for r in view.recipients if r.quantive_id != quantive_user_id]
-        self.save_view(view.model_copy(update={"recipients": remaining}))
+        await self.save_view(view.model_copy(update={"recipients": remaining}))
 
     async def pending(self) -> list[Assignment]:
         """Every award waiting for approval, oldest first: Quantive's queue, and the awards
         the bot holds for an approver."""
         items = await self._quantive.list_pending_approvals()
-        for row in self._store.held_awards():
+        for row in await self._store.held_awards():
             request = AssignRequest.model_validate(row.request)
             items.append(
                 Assignment(

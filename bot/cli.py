@@ -46,11 +46,78 @@ def checked_settings(mode: Mode) -> Settings | None:
     return settings
 
 
+def schema_is_current(settings: Settings, mode: Mode) -> bool:
+    """Whether the database is at the code's schema; if not, say so in one line."""
+    import asyncio
+
+    from bot.store import Store
+
+    async def check() -> None:
+        store = Store(settings.database)
+        try:
+            await store.check_schema()
+        finally:
+            await store.aclose()
+
+    try:
+        asyncio.run(check())
+    except Exception as exc:  # SchemaBehind, or a database that cannot be reached
+        print(f"badgebot {mode}: cannot start: {_database_problem(settings, exc)}", file=sys.stderr)
+        return False
+    return True
+
+
+def _database_problem(settings: Settings, exc: Exception) -> str:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.store import SchemaBehind, describe
+
+    if isinstance(exc, SchemaBehind):
+        return str(exc)
+    if isinstance(exc, SQLAlchemyError | OSError):
+        # The driver's message can quote the URL; name the database without its password.
+        cause = type(getattr(exc, "orig", None) or exc).__name__
+        return f"cannot reach the database {describe(settings.database)} ({cause})."
+    raise exc
+
+
+def ready_settings(mode: Mode) -> Settings | None:
+    """Settings checked for ``mode``, with the database at the code's schema; else None."""
+    settings = checked_settings(mode)
+    if settings is None or not schema_is_current(settings, mode):
+        return None
+    return settings
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    """Bring the database to the code's schema (the Procfile's release process)."""
+    import asyncio
+
+    from bot.store import describe, migrate
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"badgebot migrate: cannot start; fix these settings:\n  {exc}", file=sys.stderr)
+        return 2
+    target = describe(settings.database)
+    try:
+        before = asyncio.run(migrate(settings.database))
+    except Exception as exc:
+        print(f"badgebot migrate: {_database_problem(settings, exc)}", file=sys.stderr)
+        return 1
+    if before.is_current:
+        print(f"{target}: already at revision {before.head}")
+    else:
+        print(f"{target}: migrated from revision {before.current or 'none'} to {before.head}")
+    return 0
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """Serve Slack's HTTP requests (the Procfile's web process)."""
     from bot.web import create_web_app
 
-    settings = checked_settings("serve")
+    settings = ready_settings("serve")
     if settings is None:
         return 2
     port = args.port if args.port is not None else settings.port
@@ -64,7 +131,7 @@ def run_socket(args: argparse.Namespace) -> int:
     """Connect to Slack in Socket Mode, for deployments without a public URL."""
     import asyncio
 
-    settings = checked_settings("socket")
+    settings = ready_settings("socket")
     if settings is None:
         return 2
     from handlers.slack_app import run_socket_mode
@@ -77,7 +144,7 @@ def run_digest(args: argparse.Namespace) -> int:
     """Post the digest once, now; exit 0 on success, 1 with a one-line reason."""
     import asyncio
 
-    settings = checked_settings("digest")
+    settings = ready_settings("digest")
     if settings is None:
         return 2
     return asyncio.run(_digest_once(settings, force=args.force, channel=args.channel))
@@ -88,7 +155,7 @@ async def _digest_once(settings: Settings, *, force: bool, channel: str | None) 
     from handlers.slack_app import slack_runtime
 
     async with slack_runtime(settings) as ctx:
-        if not channel and not ctx.digest.channels():
+        if not channel and not await ctx.digest.channels():
             print("digest: no channel is subscribed; set DIGEST_CHANNELS or use /badge digest here")
             return 0
         try:
@@ -111,7 +178,7 @@ def run_clock_process(args: argparse.Namespace) -> int:
     """Run the scheduler that posts the digest (the Procfile's clock process)."""
     import asyncio
 
-    settings = checked_settings("clock")
+    settings = ready_settings("clock")
     if settings is None:
         return 2
 
@@ -143,7 +210,9 @@ def run_default(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         args.host, args.port = "0.0.0.0", None
-        return run_serve(args)
+        # make run is the all-in-one path, so it migrates; the Procfile's release does it
+        # for deployments.
+        return run_migrate(args) or run_serve(args)
     print("No Slack or Quantive settings: starting the offline playground.", file=sys.stderr)
     args.port = settings.port
     return run_playground(args)
@@ -157,6 +226,7 @@ COMMANDS: dict[str, Command] = {
     "emulator": run_emulator,
     "serve": run_serve,
     "socket": run_socket,
+    "migrate": run_migrate,
 }
 
 
@@ -170,6 +240,7 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     playground = sub.add_parser("playground", help="the offline playground page")
     playground.add_argument("--port", type=int, default=3000)
     sub.add_parser("clock", help="post the digest on schedule (Procfile: clock)")
+    sub.add_parser("migrate", help="bring the database to this version's schema (release)")
     digest = sub.add_parser("digest", help="post the digest once, now")
     digest.add_argument("--force", action="store_true", help="post even if already posted today")
     digest.add_argument("--channel", default=None, help="only this channel id")

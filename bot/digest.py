@@ -90,10 +90,12 @@ class DigestJob:
         """The digest's time zone."""
         return ZoneInfo(self._services.settings.digest_timezone)
 
-    def channels(self) -> list[str]:
+    async def channels(self) -> list[str]:
         """Channels from DIGEST_CHANNELS and from ``/badge digest here``, without repeats."""
         configured = self._services.settings.digest_channels
-        return list(dict.fromkeys([*configured, *self._services.store.digest_subscriptions()]))
+        return list(
+            dict.fromkeys([*configured, *await self._services.store.digest_subscriptions()])
+        )
 
     async def run(
         self,
@@ -108,7 +110,7 @@ class DigestJob:
         """
         now = now or datetime.now(self.timezone)
         day = now.astimezone(self.timezone).date().isoformat()
-        targets = channels if channels is not None else self.channels()
+        targets = channels if channels is not None else await self.channels()
         report = DigestReport()
         if not targets:
             return report
@@ -127,7 +129,7 @@ class DigestJob:
 
         async def post(channel: str) -> None:
             async with limit:
-                if not self._services.store.claim_digest(channel, day, force=force):
+                if not await self._services.store.claim_digest(channel, day, force=force):
                     report.already_posted.append(channel)
                     return
                 try:
@@ -136,10 +138,10 @@ class DigestJob:
                     if exc.certain:
                         # Nothing was posted, so a rerun may post; with no answer the
                         # post may be there, so the claim stays for today.
-                        self._services.store.release_digest(channel, day)
+                        await self._services.store.release_digest(channel, day)
                     report.failed[channel] = str(exc)
                     return
-                self._services.store.record_digest(channel, day, message_id, shown, hidden)
+                await self._services.store.record_digest(channel, day, message_id, shown, hidden)
                 report.posted.append(channel)
 
         await asyncio.gather(*(post(c) for c in targets))
@@ -156,7 +158,7 @@ class DigestJob:
     async def views_for(self, assignments: list[Assignment]) -> list[AwardView]:
         """Views of the awards, reusing saved ones (which carry decisions and chat ids)."""
         awards = self._services.awards
-        saved = {a.id: awards.view(a.id) for a in assignments}
+        saved = {a.id: await awards.view(a.id) for a in assignments}
         fresh = [a for a in assignments if saved[a.id] is None]
         ids = {i for a in fresh for i in [a.assigned_by_id or "", *a.assignee_ids]}
         people = await self._people.lookup(ids)
@@ -171,15 +173,15 @@ class DigestJob:
                 view = view_from_assignment(
                     assignment, badges.get(assignment.badge_id), people, chat_ids
                 )
-                awards.save_view(view)
+                await awards.save_view(view)
             views.append(view)
         return views
 
     async def redraw(self, channel: str, ts: str) -> None:
         """Redraw a posted digest with each award's current state."""
-        post = self._services.store.digest_post(channel, ts)
+        post = await self._services.store.digest_post(channel, ts)
         if post is None:
             return
-        views = [v for v in map(self._services.awards.view, post.assignment_ids) if v]
+        views = [v for a in post.assignment_ids if (v := await self._services.awards.view(a))]
         total = len(post.assignment_ids) + post.hidden_count
         await self._publisher.update(channel, ts, self._publisher.render(views, total, None))

@@ -55,7 +55,7 @@ class IdentityResolver:
         missing: list[Unresolved] = []
         to_fetch: list[ChatProfile] = []
         for profile in dict.fromkeys(profiles):
-            cached = self._store.cached_identity(profile.user_id, self._ttl)
+            cached = await self._store.cached_identity(profile.user_id, self._ttl)
             if cached is not None:
                 found[profile.user_id] = cached
             elif not profile.email:
@@ -79,7 +79,7 @@ class IdentityResolver:
                     )
                     continue
                 identity = Identity(profile.user_id, user.id, user.email, user.display_name)
-                self._store.remember_identity(identity)
+                await self._store.remember_identity(identity)
                 found[profile.user_id] = identity
         return found, missing
 
@@ -116,9 +116,9 @@ class IdentityResolver:
         """The chat user id for a Quantive email, via the cache or ``lookup``."""
         if not email:
             return None
-        known, chat_user_id = self._store.cached_chat_user_by_email(email, self._ttl)
+        known, chat_user_id = await self._store.cached_chat_user_by_email(email, self._ttl)
         if known:
             return chat_user_id
         chat_user_id = await lookup(email)
-        self._store.remember_chat_user_by_email(email, chat_user_id)
+        await self._store.remember_chat_user_by_email(email, chat_user_id)
         return chat_user_id

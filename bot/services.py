@@ -53,7 +53,7 @@ class Services:
             max_concurrency=settings.quantive_max_concurrency,
             deadline=settings.quantive_timeout,
         )
-        store = Store(settings.database_path)
+        store = Store(settings.database)
         permissions = Permissions(tuple(settings.badge_approvers), tuple(settings.badge_admins))
         identities = IdentityResolver(store, quantive, settings.identity_cache_ttl)
         catalogue = Catalogue(quantive, settings.catalogue_cache_ttl)
@@ -82,4 +82,4 @@ class Services:
     async def aclose(self) -> None:
         """Close the HTTP client and the database."""
         await self.quantive.aclose()
-        self.store.close()
+        await self.store.aclose()

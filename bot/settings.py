@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from api.client import DEFAULT_BASE_URL
+from bot.store.database import DatabaseUrlError, driver_url
 
 Mode = Literal["serve", "socket", "clock", "digest", "playground"]
 CommaList = Annotated[list[str], NoDecode]
@@ -46,7 +47,8 @@ class Settings(BaseSettings):
     quantive_settle_seconds: float = Field(default=30.0, ge=0)
 
     # The bot's own state
-    database_url: str = "sqlite:///badgebot.db"
+    #: Secret because a PostgreSQL URL carries its password.
+    database_url: SecretStr = SecretStr("sqlite:///badgebot.db")
     identity_cache_ttl: int = Field(default=24 * 3600, ge=0)
     catalogue_cache_ttl: int = Field(default=60, ge=0)
 
@@ -85,9 +87,9 @@ class Settings(BaseSettings):
         return value.strip() or None if value is not None else None
 
     @property
-    def database_path(self) -> str:
-        """The SQLite file named by ``DATABASE_URL`` (``:memory:`` allowed)."""
-        return self.database_url.removeprefix("sqlite:///").removeprefix("sqlite://")
+    def database(self) -> str:
+        """``DATABASE_URL`` in clear, for the store only; log :func:`bot.store.describe`."""
+        return self.database_url.get_secret_value()
 
     @property
     def digest_hour_minute(self) -> tuple[int, int]:
@@ -128,8 +130,10 @@ class Settings(BaseSettings):
             problems.append("QUANTIVE_API_URL must start with http:// or https://.")
         if not re.match(r"^https?://", self.slack_api_url):
             problems.append("SLACK_API_URL must start with http:// or https://.")
-        if not self.database_url.startswith("sqlite:"):
-            problems.append("DATABASE_URL must be a sqlite URL, e.g. sqlite:///badgebot.db.")
+        try:
+            driver_url(self.database)
+        except DatabaseUrlError as exc:
+            problems.append(str(exc))
         if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", self.digest_time):
             problems.append(f"DIGEST_TIME must be HH:MM, e.g. 09:00 (got {self.digest_time!r}).")
         try:

@@ -111,7 +111,7 @@ class Notifier:
         """Update every message that shows the award, in place; each on its own, so a
         deleted message does not stop the others."""
         todo: dict[str, Awaitable[Any]] = {}
-        for ref in self._store.messages_for(view.assignment_id):
+        for ref in await self._store.messages_for(view.assignment_id):
             if ref.kind == "digest":
                 if self.redraw_digest is not None:
                     todo[f"digest {ref.channel}/{ref.ts}"] = self.redraw_digest(ref.channel, ref.ts)

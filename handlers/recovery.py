@@ -72,8 +72,8 @@ def recovery_jobs(ctx: SlackContext) -> list[Job]:
 
     async def deliver_queued_awards() -> None:
         cutoff = stale_before()
-        for award in services.store.due_awards(time.time(), cutoff):
-            if not services.store.take_award(award, cutoff):
+        for award in await services.store.due_awards(time.time(), cutoff):
+            if not await services.store.take_award(award, cutoff):
                 continue
             result = await services.awards.deliver_queued(award)
             if result.outcome is QueuedOutcome.DELIVERED:
@@ -90,7 +90,7 @@ def recovery_jobs(ctx: SlackContext) -> list[Job]:
 
     async def forget_old_request_ids() -> None:
         # Off the ack path: each request only inserts its key.
-        services.store.forget_sightings(REPLAY_WINDOW)
+        await services.store.forget_sightings(REPLAY_WINDOW)
 
     return [
         deliver_queued_awards,

@@ -59,28 +59,28 @@ class SlackDelivery:
         except Exception as exc:
             if not is_transient(exc):
                 raise
-            self._store.enqueue_slack(operation, self._retry_base, describe_error(exc))
+            await self._store.enqueue_slack(operation, self._retry_base, describe_error(exc))
             log.warning("slack %s queued for retry: %s", operation["kind"], describe_error(exc))
             return None
 
     async def retry_due(self) -> None:
         """Retry every queued operation that is due and that no other worker holds."""
-        for queued in self._store.due_slack(time.time()):
-            if not self._store.lease_slack(queued.id, LEASE_SECONDS):
+        for queued in await self._store.due_slack(time.time()):
+            if not await self._store.lease_slack(queued.id, LEASE_SECONDS):
                 continue
             try:
                 await self._execute(queued.operation)
             except Exception as exc:
                 if is_transient(exc):
                     delay = min(self._retry_cap, self._retry_base * 2**queued.attempts)
-                    self._store.retry_slack_later(queued.id, delay, describe_error(exc))
+                    await self._store.retry_slack_later(queued.id, delay, describe_error(exc))
                     continue
                 log.error(
                     "slack %s dropped after a permanent error: %s",
                     queued.operation["kind"],
                     describe_error(exc),
                 )
-            self._store.drop_slack(queued.id)
+            await self._store.drop_slack(queued.id)
 
     async def _execute(self, op: Operation) -> dict[str, Any]:
         kind = op["kind"]
@@ -104,7 +104,7 @@ class SlackDelivery:
             )
             record = op.get("record")
             if record:
-                self._store.add_message(
+                await self._store.add_message(
                     record["assignment_id"], response["channel"], response["ts"], record["kind"]
                 )
             return response.data  # type: ignore[return-value]

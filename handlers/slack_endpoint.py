@@ -82,7 +82,7 @@ class SlackEndpoint:
             log.warning("ignored a signed request whose payload is malformed")
             return Response(status_code=200)
         key = replay_key(payload)
-        if key is not None and not self.ctx.services.store.first_sighting(key):
+        if key is not None and not await self.ctx.services.store.first_sighting(key):
             log.info("ignored a request already handled (%s)", key.partition(":")[0])
             return Response(status_code=200)
         self.in_flight.begin()

@@ -1,15 +1,21 @@
-"""Shared fixtures: the Quantive emulator over real HTTP, and a clean environment."""
+"""Shared fixtures: the Quantive emulator over real HTTP, the databases (SQLite and a
+throwaway PostgreSQL), and a clean environment."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
 from api import QuantiveClient, RetryPolicy, build_http_client
 from api.emulator import DEFAULT_TOKEN, Emulator
 from bot.background_server import BackgroundServer
+from bot.store import migrate
+from tests.postgres import PostgresServer
 
 ACCOUNT_ID = "5be26318e5274a0007f17f61"
 
@@ -77,21 +83,73 @@ def slack(slack_server):
     return slack_server
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session (never skipped: ``make test`` installs it)."""
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file at the current schema, copied for each test (faster than migrating)."""
+    path = tmp_path_factory.mktemp("template") / "bot.db"
+    asyncio.run(migrate(f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres: PostgresServer) -> str:
+    """A PostgreSQL database at the current schema, emptied for each test."""
+    url = postgres.create_database("badgebot")
+    asyncio.run(migrate(url))
+    return url
+
+
 @pytest.fixture
-def bot(emulator, slack, tmp_path):
+def backend() -> str:
+    """The database the test runs on; a module overrides this to run on both."""
+    return "sqlite"
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database at the current schema, on ``backend``."""
+    if backend == "postgresql":
+        url = request.getfixturevalue("migrated_postgres")
+        empty_postgres(url)
+        return url
+    path = tmp_path / "bot.db"
+    shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+    return f"sqlite:///{path}"
+
+
+def empty_postgres(url: str) -> None:
+    """Delete every row of the bot's tables (quicker than a new database per test)."""
+    import psycopg
+
+    from bot.store.tables import metadata
+
+    names = ", ".join(t.name for t in metadata.sorted_tables)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {names} RESTART IDENTITY")
+
+
+@pytest.fixture
+def bot(emulator, slack, database_url):
     """The real app, started on a loopback port against the emulator and fake Slack."""
     from tests.harness import BotHarness
 
-    harness = BotHarness(emulator, slack, str(tmp_path / "bot.db")).start()
+    harness = BotHarness(emulator, slack, database_url).start()
     yield harness
     harness.stop()
 
 
 @pytest.fixture
-def fast_bot(emulator, slack, tmp_path):
+def fast_bot(emulator, slack, database_url):
     """The app with an outbox that retries in tenths of a second."""
     from tests.harness import FAST_OUTBOX, BotHarness
 
-    harness = BotHarness(emulator, slack, str(tmp_path / "bot.db"), **FAST_OUTBOX).start()
+    harness = BotHarness(emulator, slack, database_url, **FAST_OUTBOX).start()
     yield harness
     harness.stop()

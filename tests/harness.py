@@ -3,11 +3,13 @@ talking to the fake Slack Web API and to the Quantive emulator over HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
 import urllib.parse
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import httpx
 from slack_sdk.signature import SignatureVerifier
@@ -15,9 +17,11 @@ from slack_sdk.signature import SignatureVerifier
 from api.emulator import DEFAULT_TOKEN, Emulator
 from bot.background_server import BackgroundServer
 from bot.settings import Settings
+from bot.store import Store
 from bot.web import create_web_app
 from tests.fake_slack import FakeSlack
 
+T = TypeVar("T")
 SIGNING_SECRET = "test-signing-secret-0123456789"
 _TRIGGERS = itertools.count(1)
 
@@ -78,7 +82,7 @@ def signed_headers(
 
 
 def bot_environment(
-    slack_url: str, quantive_url: str, account_id: str, database: str, **extra: str
+    slack_url: str, quantive_url: str, account_id: str, database_url: str, **extra: str
 ) -> dict[str, str]:
     """The environment of a bot subprocess wired to a fake Slack and the emulator;
     ``extra`` adds settings by their variable name."""
@@ -89,7 +93,7 @@ def bot_environment(
         "QUANTIVE_API_URL": quantive_url,
         "QUANTIVE_API_TOKEN": DEFAULT_TOKEN,
         "QUANTIVE_ACCOUNT_ID": account_id,
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database_url,
         "BADGE_APPROVERS": ",".join(APPROVERS),
         **extra,
     }
@@ -99,7 +103,7 @@ class BotHarness:
     """Starts the app and sends it signed Slack requests."""
 
     def __init__(
-        self, emulator: Emulator, slack: FakeSlack, database: str, **overrides: Any
+        self, emulator: Emulator, slack: FakeSlack, database_url: str, **overrides: Any
     ) -> None:
         self.emulator = emulator
         self.slack = slack
@@ -112,7 +116,7 @@ class BotHarness:
             "quantive_account_id": emulator.account_id,
             "quantive_backoff_base": 0.01,
             "quantive_backoff_cap": 0.05,
-            "database_url": f"sqlite:///{database}",
+            "database_url": database_url,
             "badge_approvers": APPROVERS,
         }
         values.update(overrides)
@@ -132,6 +136,19 @@ class BotHarness:
     @property
     def url(self) -> str:
         return f"{self.server.url}/slack/events"
+
+    def query(self, action: Callable[[Store], Awaitable[T]]) -> T:
+        """Run ``action`` on a store of its own over the app's database, from a test thread
+        (the app's store belongs to the app's event loop)."""
+
+        async def run() -> T:
+            store = Store(self.settings.database)
+            try:
+                return await action(store)
+            finally:
+                await store.aclose()
+
+        return asyncio.run(run())
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Wait until every listener has finished, the work after its ack included."""

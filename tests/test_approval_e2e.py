@@ -127,11 +127,11 @@ def test_quantive_failure_releases_claim_so_retry_works(bot: BotHarness) -> None
     assert bot.emulator.state.assignments[award_id]["status"] == "approved"
 
 
-def test_approval_channel_setting_posts_one_request(emulator, slack, tmp_path) -> None:
+def test_approval_channel_setting_posts_one_request(emulator, slack, database_url) -> None:
     harness = BotHarness(
         emulator,
         slack,
-        str(tmp_path / "b.db"),
+        database_url,
         badge_approval_channel="CAPPROVALS",
         badge_announce_channel="CKUDOS",
     ).start()

@@ -16,11 +16,9 @@ AMARA = "64a000000000000000000003"
 
 
 @pytest.fixture
-def held_bot(emulator, slack, tmp_path):
+def held_bot(emulator, slack, database_url):
     emulator.token_user_decides = True
-    harness = BotHarness(
-        emulator, slack, str(tmp_path / "bot.db"), badge_approval="bot", **FAST_OUTBOX
-    ).start()
+    harness = BotHarness(emulator, slack, database_url, badge_approval="bot", **FAST_OUTBOX).start()
     yield harness
     harness.stop()
 
@@ -103,8 +101,8 @@ def test_an_approvers_own_give_is_made_at_once(held_bot: BotHarness) -> None:
     assert award["status"] == "approved"
 
 
-def test_giver_decides_reading_is_approved_in_quantive_too(emulator, slack, tmp_path) -> None:
-    bot = BotHarness(emulator, slack, str(tmp_path / "b.db"), badge_approval="bot", **FAST_OUTBOX)
+def test_giver_decides_reading_is_approved_in_quantive_too(emulator, slack, database_url) -> None:
+    bot = BotHarness(emulator, slack, database_url, badge_approval="bot", **FAST_OUTBOX)
     bot.start()
     try:
         held_id = give_held(bot)
@@ -146,16 +144,16 @@ async def test_the_digest_lists_held_awards(held_bot: BotHarness) -> None:
     assert held_id in str(digest[0]["blocks"])
 
 
-def test_a_held_award_approved_but_never_sent_goes_out_once(emulator, slack, tmp_path) -> None:
+def test_a_held_award_approved_but_never_sent_goes_out_once(emulator, slack, database_url) -> None:
     emulator.token_user_decides = True
     settings = {**FAST_OUTBOX, "quantive_timeout": 0.3, "outbox_stale_seconds": 0.5}
-    bot = BotHarness(emulator, slack, str(tmp_path / "b.db"), badge_approval="bot", **settings)
+    bot = BotHarness(emulator, slack, database_url, badge_approval="bot", **settings)
     bot.start()
     try:
         held_id = give_held(bot)
         # As if the process died right after an approver took the award out of hold.
-        store = bot.app.state.ctx.services.store
-        assert store.release_held(int(held_id.removeprefix("held-")), "sending")
+        row = int(held_id.removeprefix("held-"))
+        assert bot.query(lambda store: store.release_held(row, "sending"))
         slack.wait_calls("chat.update", count=2, timeout=10)
         [award] = new_awards(bot.emulator)
         assert award["status"] == "approved"

@@ -182,7 +182,7 @@ async def test_crash_after_claim_does_not_post_twice(bot: BotHarness) -> None:
     settings = settings_for(bot, digest_channels=["CHR"])
     async with slack_runtime(settings) as ctx:
         day = datetime.now(ctx.digest.timezone).date().isoformat()
-        assert ctx.services.store.claim_digest("CHR", day)  # claimed, then "crashed"
+        assert await ctx.services.store.claim_digest("CHR", day)  # claimed, then "crashed"
         report = await ctx.digest.run()
     assert report.already_posted == ["CHR"] and bot.slack.calls_of("chat.postMessage") == []
 
@@ -237,7 +237,7 @@ def test_digest_command_exit_codes(bot: BotHarness, monkeypatch, capsys) -> None
         "QUANTIVE_API_URL": bot.emulator.url,
         "QUANTIVE_API_TOKEN": "emulator-token",
         "QUANTIVE_ACCOUNT_ID": bot.emulator.account_id,
-        "DATABASE_URL": bot.settings.database_url,
+        "DATABASE_URL": bot.settings.database,
         "QUANTIVE_MAX_RETRIES": "0",
     }
     for key, value in env.items():

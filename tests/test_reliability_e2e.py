@@ -44,10 +44,8 @@ def test_outage_queues_gives_and_delivers_each_once(fast_bot: BotHarness) -> Non
     assert all(a["status"] == "pending" for a in awards)
 
 
-def test_unknown_outcome_creates_no_duplicate(emulator, slack, tmp_path) -> None:
-    bot = BotHarness(
-        emulator, slack, str(tmp_path / "b.db"), quantive_timeout=0.5, **FAST_OUTBOX
-    ).start()
+def test_unknown_outcome_creates_no_duplicate(emulator, slack, database_url) -> None:
+    bot = BotHarness(emulator, slack, database_url, quantive_timeout=0.5, **FAST_OUTBOX).start()
     try:
         emulator.faults.set("POST /badges/assign", Fault(latency_after=1.5))
         bot.command("give <@ULIAM|liam> Visionary stored but slow", user="UAMARA")
@@ -76,8 +74,7 @@ def test_slack_429_storm_loses_and_doubles_no_dm(fast_bot: BotHarness) -> None:
     # Snapshot only once nothing more can arrive: every listener done, the Slack outbox
     # empty, and a full worker round after that.
     bot.wait_idle()
-    store = bot.app.state.ctx.services.store
-    wait_until(lambda: store.slack_queue_length() == 0)
+    wait_until(lambda: bot.query(lambda store: store.slack_queue_length()) == 0)
     worker = bot.app.state.worker
     rounds = worker.rounds
     wait_until(lambda: worker.rounds >= rounds + 2)

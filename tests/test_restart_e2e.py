@@ -29,7 +29,7 @@ def free_port() -> int:
 
 
 class BotProcess:
-    def __init__(self, emulator: Emulator, slack: FakeSlack, database: str) -> None:
+    def __init__(self, emulator: Emulator, slack: FakeSlack, database_url: str) -> None:
         self.port = free_port()
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QUANTIVE_"))},
@@ -37,7 +37,7 @@ class BotProcess:
                 slack.url,
                 emulator.url,
                 emulator.account_id,
-                database,  # type: ignore[attr-defined]
+                database_url,  # type: ignore[attr-defined]
                 QUANTIVE_TIMEOUT="2",
                 QUANTIVE_MAX_RETRIES="0",
                 OUTBOX_POLL_SECONDS="0.2",
@@ -107,8 +107,8 @@ class BotProcess:
 
 
 @pytest.fixture
-def process(emulator, slack, tmp_path) -> Iterator[BotProcess]:
-    bot = BotProcess(emulator, slack, str(tmp_path / "bot.db"))
+def process(emulator, slack, database_url) -> Iterator[BotProcess]:
+    bot = BotProcess(emulator, slack, database_url)
     yield bot
     bot.stop()
 

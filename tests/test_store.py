@@ -1,87 +1,169 @@
-"""The SQLite store: claims that only the first taker wins, across connections too."""
+"""The store on SQLite and on PostgreSQL: claims that only the first taker wins, across
+engines (as across processes) too, leases, and the caches."""
 
 from __future__ import annotations
 
-import threading
+import asyncio
 import time
+from collections.abc import AsyncIterator
+
+import pytest
 
 from bot.store import Identity, Store
 
 
-def test_decision_claim_is_won_once_even_across_connections(tmp_path) -> None:
-    path = tmp_path / "s.db"
-    stores = [Store(path) for _ in range(4)]
-    wins: list[bool] = []
-    barrier = threading.Barrier(len(stores))
-
-    def claim(store: Store) -> None:
-        barrier.wait()
-        wins.append(store.claim_decision("a1", "approve", "U1"))
-
-    threads = [threading.Thread(target=claim, args=(s,)) for s in stores]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(wins) == [False, False, False, True]
-    claim_row = stores[0].decision("a1")
-    assert claim_row is not None and not claim_row.done
-    stores[1].finish_decision("a1")
-    assert stores[2].decision("a1").done  # type: ignore[union-attr]
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
 
 
-def test_released_decision_can_be_claimed_again(tmp_path) -> None:
-    store = Store(tmp_path / "s.db")
-    assert store.claim_decision("a1", "reject", "U1", "why")
-    store.release_decision("a1")
-    assert store.claim_decision("a1", "approve", "U2")
-    assert store.decision("a1").decided_by == "U2"  # type: ignore[union-attr]
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    store = Store(database_url)
+    yield store
+    await store.aclose()
 
 
-def test_digest_claims_per_channel_and_day(tmp_path) -> None:
-    store = Store(tmp_path / "s.db")
-    assert store.claim_digest("C1", "2026-11-27")
-    assert not store.claim_digest("C1", "2026-11-27")
-    assert store.claim_digest("C1", "2026-11-28") and store.claim_digest("C2", "2026-11-27")
-    assert store.claim_digest("C1", "2026-11-27", force=True)
-    store.record_digest("C1", "2026-11-27", "123.4", ["a1", "a2"], 5)
-    post = store.digest_post("C1", "123.4")
+@pytest.fixture
+async def stores(database_url: str) -> AsyncIterator[list[Store]]:
+    """Four stores with engines of their own, as four processes would have."""
+    stores = [Store(database_url) for _ in range(4)]
+    yield stores
+    await asyncio.gather(*(s.aclose() for s in stores))
+
+
+async def test_decision_claim_is_won_once_across_engines(stores: list[Store]) -> None:
+    wins = await asyncio.gather(*(s.claim_decision("a1", "approve", "U1") for s in stores * 5))
+    assert sorted(wins) == [False] * 19 + [True]
+    claim = await stores[0].decision("a1")
+    assert claim is not None and not claim.done
+    await stores[1].finish_decision("a1")
+    assert (await stores[2].decision("a1")).done  # type: ignore[union-attr]
+    assert await stores[3].unfinished_decisions(time.time() + 1) == []
+
+
+async def test_released_decision_can_be_claimed_again(store: Store) -> None:
+    assert await store.claim_decision("a1", "reject", "U1", "why")
+    assert [c.reason for c in await store.unfinished_decisions(time.time() + 1)] == ["why"]
+    await store.release_decision("a1")
+    assert await store.claim_decision("a1", "approve", "U2")
+    assert (await store.decision("a1")).decided_by == "U2"  # type: ignore[union-attr]
+
+
+async def test_digest_claims_per_channel_and_day(store: Store) -> None:
+    assert await store.claim_digest("C1", "2026-11-27")
+    assert not await store.claim_digest("C1", "2026-11-27")
+    assert await store.claim_digest("C1", "2026-11-28")
+    assert await store.claim_digest("C2", "2026-11-27")
+    assert await store.claim_digest("C1", "2026-11-27", force=True)
+    await store.record_digest("C1", "2026-11-27", "123.4", ["a1", "a2"], 5)
+    post = await store.digest_post("C1", "123.4")
     assert post is not None and post.assignment_ids == ["a1", "a2"] and post.hidden_count == 5
-    assert [m.kind for m in store.messages_for("a2")] == ["digest"]
-    store.release_digest("C1", "2026-11-27")  # posted: a recorded claim is kept
-    assert not store.claim_digest("C1", "2026-11-27")
+    assert [m.kind for m in await store.messages_for("a2")] == ["digest"]
+    await store.release_digest("C1", "2026-11-27")  # posted: a recorded claim is kept
+    assert not await store.claim_digest("C1", "2026-11-27")
+    await store.release_digest("C2", "2026-11-27")  # never posted: released
+    assert await store.claim_digest("C2", "2026-11-27")
 
 
-def test_outbox_rows_are_taken_once_and_stale_sending_rows_come_back(tmp_path) -> None:
-    store = Store(tmp_path / "s.db")
-    row_id = store.enqueue_award({"badgeId": "b"}, {"badge_name": "x"}, {})
-    assert store.due_awards(time.time(), stale_before=time.time() - 60) == []  # in flight
-    due = store.due_awards(time.time(), stale_before=time.time() + 1)  # its process died
+async def test_two_clocks_claim_each_channel_once(stores: list[Store]) -> None:
+    wins = await asyncio.gather(
+        *(s.claim_digest(c, "2026-11-28") for s in stores for c in ("C1", "C2", "C3"))
+    )
+    assert wins.count(True) == 3
+
+
+async def test_digest_subscriptions(store: Store) -> None:
+    assert await store.subscribe_digest("C2", "U1")
+    assert not await store.subscribe_digest("C2", "U2")
+    assert await store.subscribe_digest("C1", "U1")
+    assert await store.digest_subscriptions() == ["C1", "C2"]
+    assert await store.unsubscribe_digest("C2")
+    assert not await store.unsubscribe_digest("C2")
+    assert await store.digest_subscriptions() == ["C1"]
+
+
+async def test_outbox_rows_are_taken_once_and_stale_sending_rows_come_back(store: Store) -> None:
+    row_id = await store.enqueue_award({"badgeId": "b"}, {"badge_name": "x"}, {"holders": []})
+    assert await store.due_awards(time.time(), stale_before=time.time() - 60) == []  # in flight
+    due = await store.due_awards(time.time(), stale_before=time.time() + 1)  # its process died
     assert [a.id for a in due] == [row_id] and due[0].state == "sending"
-    assert store.take_award(due[0], stale_before=time.time() + 1)
-    store.retry_award_later(row_id, "queued", 0, "503")
-    [queued] = store.due_awards(time.time() + 0.01, stale_before=0)
-    assert store.take_award(queued, stale_before=0)
-    assert not store.take_award(queued, stale_before=0)  # someone else has it now
-    store.finish_award(row_id, "delivered", {"assignment_id": "a9"})
-    assert store.outbox_counts() == {"delivered": 1}
-    assert store.outbox_award(row_id).attempts == 3  # type: ignore[union-attr]
+    assert due[0].evidence == {"holders": []} and due[0].sent_at is not None
+    assert await store.take_award(due[0], stale_before=time.time() + 1)
+    await store.retry_award_later(row_id, "queued", 0, "503")
+    [queued] = await store.due_awards(time.time() + 0.01, stale_before=0)
+    assert await store.take_award(queued, stale_before=0)
+    assert not await store.take_award(queued, stale_before=0)  # someone else has it now
+    await store.finish_award(row_id, "delivered", {"assignment_id": "a9"})
+    assert await store.outbox_counts() == {"delivered": 1}
+    assert await store.assignment_delivered("a9")
+    assert (await store.outbox_award(row_id)).attempts == 3  # type: ignore[union-attr]
 
 
-def test_identity_cache_expires(tmp_path) -> None:
-    store = Store(tmp_path / "s.db")
-    store.remember_identity(Identity("U1", "q1", "a@b.c", "Ann"))
-    assert store.cached_identity("U1", max_age=60) == Identity("U1", "q1", "a@b.c", "Ann")
-    assert store.cached_identity("U1", max_age=-1) is None
-    store.remember_chat_user_by_email("A@B.c", None)
-    assert store.cached_chat_user_by_email("a@b.c", 60) == (True, None)
+async def test_each_due_award_is_taken_by_one_engine(stores: list[Store]) -> None:
+    ids = [await stores[0].enqueue_award({"n": i}, {}, {}) for i in range(10)]
+    for row in ids:
+        await stores[0].retry_award_later(row, "queued", 0, "503")
+    due = await stores[1].due_awards(time.time() + 1, stale_before=0)
+    taken = await asyncio.gather(*(s.take_award(a, 0) for s in stores for a in due))
+    assert taken.count(True) == len(ids)
 
 
-def test_request_keys_are_seen_once_until_forgotten(tmp_path) -> None:
-    store = Store(tmp_path / "s.db")
-    assert store.first_sighting("trigger:1") is True
-    assert store.first_sighting("trigger:1") is False
-    store.forget_sightings(3600)  # still young: kept
-    assert store.first_sighting("trigger:1") is False
-    store.forget_sightings(-1)  # everything is older than "one second in the future"
-    assert store.first_sighting("trigger:1") is True
+async def test_held_awards_are_released_once(stores: list[Store]) -> None:
+    row = await stores[0].enqueue_award({"n": 1}, {"v": 1}, {}, held=True)
+    assert [a.id for a in await stores[1].held_awards()] == [row]
+    await stores[1].update_outbox(row, view={"v": 2}, evidence={"e": 1})
+    released = await asyncio.gather(*(s.release_held(row, "sending") for s in stores))
+    assert released.count(True) == 1
+    award = await stores[2].outbox_award(row)
+    assert award is not None and award.view == {"v": 2} and award.evidence == {"e": 1}
+    assert award.state == "sending" and await stores[3].held_awards() == []
+
+
+async def test_slack_outbox_rows_are_leased_to_one_engine(stores: list[Store]) -> None:
+    first, second = stores[0], stores[1]
+    await first.enqueue_slack({"kind": "post", "channel": "C1", "text": "hi"}, 0, "429")
+    [due_a] = await first.due_slack(time.time() + 1)
+    [due_b] = await second.due_slack(time.time() + 1)
+    leased = await asyncio.gather(*(s.lease_slack(due_a.id, 60) for s in stores))
+    assert leased.count(True) == 1
+    assert await first.due_slack(time.time()) == [] and await second.due_slack(time.time()) == []
+    await first.retry_slack_later(due_a.id, 0, "again")  # released for the next round
+    assert await second.lease_slack(due_b.id, 60)
+    assert await first.slack_queue_length() == 1
+    await second.drop_slack(due_b.id)
+    assert await first.slack_queue_length() == 0
+
+
+async def test_award_views_and_messages(store: Store) -> None:
+    await store.save_award_view("a1", {"comment": "first"})
+    await store.save_award_view("a2", {"comment": "second"})
+    await store.save_award_view("a1", {"comment": "first, again"})
+    assert await store.award_view("a1") == {"comment": "first, again"}
+    assert await store.award_view("nope") is None
+    assert [v["comment"] for v in await store.award_views()] == ["first, again", "second"]
+    await store.add_message("a1", "C1", "1.1", "request")
+    await store.add_message("a1", "C1", "1.1", "request")  # a repeat is harmless
+    assert [(m.channel, m.ts) for m in await store.messages_for("a1")] == [("C1", "1.1")]
+
+
+async def test_identity_cache_expires(store: Store) -> None:
+    await store.remember_identity(Identity("U1", "q0", "a@b.c", "Ann"))
+    await store.remember_identity(Identity("U1", "q1", "a@b.c", "Ann"))
+    assert await store.cached_identity("U1", max_age=60) == Identity("U1", "q1", "a@b.c", "Ann")
+    assert await store.cached_identity("U1", max_age=-1) is None
+    await store.remember_chat_user_by_email("A@B.c", None)
+    assert await store.cached_chat_user_by_email("a@b.c", 60) == (True, None)
+    await store.remember_chat_user_by_email("a@b.c", "U1")
+    assert await store.cached_chat_user_by_email("a@b.c", 60) == (True, "U1")
+    assert await store.cached_chat_user_by_email("x@b.c", 60) == (False, None)
+
+
+async def test_request_keys_are_seen_once_until_forgotten(stores: list[Store]) -> None:
+    seen = await asyncio.gather(*(s.first_sighting("trigger:1") for s in stores))
+    assert sorted(seen) == [False, False, False, True]
+    store = stores[0]
+    await store.forget_sightings(3600)  # still young: kept
+    assert await store.first_sighting("trigger:1") is False
+    await store.forget_sightings(-1)  # everything is older than "one second in the future"
+    assert await store.first_sighting("trigger:1") is True

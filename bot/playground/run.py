@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import tempfile
 import threading
@@ -13,6 +14,7 @@ from bot.background_server import BackgroundServer
 from bot.playground.app import Playground
 from bot.playground.workspace import Workspace, demo_people
 from bot.settings import Settings
+from bot.store import migrate
 from bot.web import create_web_app
 
 APPROVERS = ["UMARIA", "UOLIVER"]
@@ -56,6 +58,7 @@ class PlaygroundStack:
             badge_announce_channel="CKUDOS",
             digest_channels=["CAPPROVALS"],
         )
+        asyncio.run(migrate(self.settings.database))
         self._bot_server = BackgroundServer(create_web_app(self.settings)).start()
         self.playground.bot_url = self._bot_server.url
         return self

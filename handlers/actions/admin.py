@@ -60,7 +60,7 @@ def revoke_button(ctx: SlackContext) -> Callable[..., Any]:
             return
         try:
             value = json.loads(action.get("value") or "{}")
-            view = ctx.services.awards.view(str(value["assignment_id"]))
+            view = await ctx.services.awards.view(str(value["assignment_id"]))
         except (ValueError, KeyError, TypeError):
             return
         if not isinstance(view, AwardView):

@@ -52,7 +52,7 @@ def reject_button(ctx: SlackContext) -> Callable[..., Any]:
         assignment_id = str(action.get("value", ""))
         if not is_plausible_id(assignment_id):
             return
-        modal = blocks.reject_modal(assignment_id, ctx.services.awards.view(assignment_id))
+        modal = blocks.reject_modal(assignment_id, await ctx.services.awards.view(assignment_id))
         channel = (body.get("channel") or {}).get("id")
         modal["private_metadata"] = json.dumps({"assignment_id": assignment_id, "channel": channel})
         await client.views_open(trigger_id=body["trigger_id"], view=modal)

@@ -91,7 +91,7 @@ async def revoke_command(req: CommandRequest) -> None:
         await req.say(f"I can't find {escape(profile.name)} in Quantive.")
         return
     quantive_id = found[target].quantive_user_id
-    view = req.ctx.services.awards.find_held_award(match.badge.id, quantive_id)
+    view = await req.ctx.services.awards.find_held_award(match.badge.id, quantive_id)
     if view is None:
         await req.say(
             f"I found no award of *{escape(match.badge.name)}* to {escape(profile.name)} "

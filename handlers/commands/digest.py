@@ -21,14 +21,14 @@ async def digest_command(req: CommandRequest) -> None:
             await say("Only approvers can change where the digest goes.")
             return
         if action in ("here", "on"):
-            added = services.store.subscribe_digest(channel, req.user_id)
+            added = await services.store.subscribe_digest(channel, req.user_id)
             await say(
                 f"This channel will get the digest of pending awards, {schedule}."
                 if added
                 else "This channel already gets the digest."
             )
         else:
-            removed = services.store.unsubscribe_digest(channel)
+            removed = await services.store.unsubscribe_digest(channel)
             configured = channel in services.settings.digest_channels
             if configured:
                 await say("This channel is listed in DIGEST_CHANNELS; ask an admin to remove it.")
@@ -45,7 +45,7 @@ async def digest_command(req: CommandRequest) -> None:
             "Try `/badge digest here`, `/badge digest off` or `/badge digest`."
         )
         return
-    channels = req.ctx.digest.channels()
+    channels = await req.ctx.digest.channels()
     where = ", ".join(f"<#{c}>" for c in channels) if channels else "no channel yet"
     await say(
         f"The digest goes to {where}, {schedule}.\n"

@@ -1,0 +1,61 @@
+"""The bot's own state, on SQLite or PostgreSQL, through SQLAlchemy Core (async).
+
+Each table family lives in its own module; :class:`Store` puts them together so a process
+holds one engine and one connection pool:
+
+- ``identities``: chat user to Quantive user, and email to chat user (a shared cache);
+- ``award_views``: what the bot showed about each award, and the messages that show it;
+- ``decisions``: decision claims (the first approver's click wins);
+- ``digests``: digest subscriptions and the once-a-day claim per channel;
+- ``award_outbox``: gives kept until Quantive shows them;
+- ``slack_outbox``: Slack calls waiting for a retry;
+- ``seen_requests``: request ids already handled.
+
+The schema is versioned with Alembic (``schema``); run ``python -m bot migrate``.
+"""
+
+from __future__ import annotations
+
+from bot.store.award_outbox import AwardOutbox, OutboxAward
+from bot.store.award_views import AwardViews, MessageRef
+from bot.store.database import DatabaseUrlError, describe, driver_url
+from bot.store.decisions import DecisionClaim, DecisionClaims
+from bot.store.digests import DigestClaims, DigestPost
+from bot.store.identities import Identity, IdentityCache
+from bot.store.schema import SchemaBehind, check_schema, migrate, schema_version
+from bot.store.seen_requests import SeenRequests
+from bot.store.slack_outbox import SlackOperation, SlackOutbox
+
+
+class Store(
+    IdentityCache,
+    AwardViews,
+    DecisionClaims,
+    DigestClaims,
+    AwardOutbox,
+    SlackOutbox,
+    SeenRequests,
+):
+    """All of the bot's persistent state. One instance per process; close with
+    :meth:`aclose`."""
+
+    async def check_schema(self) -> None:
+        """Raise :class:`SchemaBehind` unless the database is at the code's schema."""
+        await check_schema(self.engine)
+
+
+__all__ = [
+    "DatabaseUrlError",
+    "DecisionClaim",
+    "DigestPost",
+    "Identity",
+    "MessageRef",
+    "OutboxAward",
+    "SchemaBehind",
+    "SlackOperation",
+    "Store",
+    "describe",
+    "driver_url",
+    "migrate",
+    "schema_version",
+]

@@ -1,0 +1,204 @@
+"""The award outbox: every accepted give is written here before Quantive is called, and
+stays until Quantive shows it (see bot.awards for the evidence rule).
+
+A row is worked by one process at a time. Taking a row is one conditional UPDATE (state
+and age in the WHERE clause), which is atomic on SQLite and on PostgreSQL alike; a row
+whose process died stays ``sending`` until it is stale, then any worker takes it over.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Row, func, insert, or_, select, update
+
+from bot.store.database import Database, rowcount
+from bot.store.tables import award_outbox
+
+
+@dataclass(frozen=True)
+class OutboxAward:
+    """An accepted give as kept in the outbox until Quantive has it.
+
+    ``sent_at`` is when its assign request last went out (None: never); ``evidence`` is
+    what was known before sending, to recognise the award later (see bot.awards).
+    """
+
+    id: int
+    state: str
+    request: dict[str, Any]
+    view: dict[str, Any]
+    attempts: int
+    sent_at: float | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+_t = award_outbox.c
+_ROW = select(_t.id, _t.state, _t.request, _t.view, _t.attempts, _t.sent_at, _t.evidence)
+_WAITING = ("queued", "uncertain")
+
+
+def _outbox_award(row: Row[Any]) -> OutboxAward:
+    return OutboxAward(
+        row.id,
+        row.state,
+        json.loads(row.request),
+        json.loads(row.view),
+        row.attempts,
+        row.sent_at,
+        json.loads(row.evidence or "{}"),
+    )
+
+
+class AwardOutbox(Database):
+    """The ``award_outbox`` table."""
+
+    async def enqueue_award(
+        self,
+        request: dict[str, Any],
+        view: dict[str, Any],
+        evidence: dict[str, Any],
+        *,
+        held: bool = False,
+    ) -> int:
+        """Write an accepted give before Quantive is called; it starts as ``sending``, or
+        as ``held`` when it waits for an approver (BADGE_APPROVAL=bot) and nothing is sent."""
+        now = time.time()
+        statement = (
+            insert(award_outbox)
+            .values(
+                state="held" if held else "sending",
+                request=json.dumps(request),
+                view=json.dumps(view),
+                attempts=0 if held else 1,
+                next_attempt_at=now,
+                updated_at=now,
+                sent_at=None if held else now,
+                evidence=json.dumps(evidence),
+            )
+            .returning(_t.id)
+        )
+        async with self.connect() as conn:
+            return int((await conn.execute(statement)).scalar_one())
+
+    async def release_held(self, award_id: int, state: str) -> bool:
+        """Move a held award on, to ``sending`` (approved) or ``rejected``; False when it
+        is no longer held, so two decisions can never both act on it."""
+        statement = (
+            update(award_outbox)
+            .where(_t.id == award_id, _t.state == "held")
+            .values(state=state, attempts=_t.attempts + 1, updated_at=time.time())
+        )
+        async with self.connect() as conn:
+            return await rowcount(conn, statement) == 1
+
+    async def held_awards(self) -> list[OutboxAward]:
+        """Awards the bot holds for an approver, oldest first."""
+        async with self.connect() as conn:
+            rows = (await conn.execute(_ROW.where(_t.state == "held").order_by(_t.id))).all()
+        return [_outbox_award(r) for r in rows]
+
+    async def update_outbox(
+        self,
+        award_id: int,
+        *,
+        view: dict[str, Any] | None = None,
+        evidence: dict[str, Any] | None = None,
+    ) -> None:
+        """Replace the view or the evidence kept with an outbox row."""
+        values = {}
+        if view is not None:
+            values["view"] = json.dumps(view)
+        if evidence is not None:
+            values["evidence"] = json.dumps(evidence)
+        if values:
+            async with self.connect() as conn:
+                await conn.execute(update(award_outbox).where(_t.id == award_id).values(values))
+
+    async def mark_award_sent(self, award_id: int) -> None:
+        """Note that the assign request of an outbox row is going out now."""
+        now = time.time()
+        statement = (
+            update(award_outbox).where(_t.id == award_id).values(sent_at=now, updated_at=now)
+        )
+        async with self.connect() as conn:
+            await conn.execute(statement)
+
+    async def assignment_delivered(self, assignment_id: str) -> bool:
+        """Whether an outbox row was already matched to this Quantive award."""
+        query = select(_t.id).where(_t.assignment_id == assignment_id, _t.state == "delivered")
+        async with self.connect() as conn:
+            return (await conn.execute(query.limit(1))).first() is not None
+
+    async def outbox_award(self, award_id: int) -> OutboxAward | None:
+        """One outbox row."""
+        async with self.connect() as conn:
+            row = (await conn.execute(_ROW.where(_t.id == award_id))).first()
+        return _outbox_award(row) if row else None
+
+    async def due_awards(self, now: float, stale_before: float) -> list[OutboxAward]:
+        """Awards to try again: waiting ones that are due, and ``sending`` ones whose
+        process died mid-call (not touched since ``stale_before``)."""
+        query = _ROW.where(
+            or_(
+                _t.state.in_(_WAITING) & (_t.next_attempt_at <= now),
+                (_t.state == "sending") & (_t.updated_at < stale_before),
+            )
+        ).order_by(_t.id)
+        async with self.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_outbox_award(r) for r in rows]
+
+    async def take_award(self, award: OutboxAward, stale_before: float) -> bool:
+        """Claim an outbox row for one attempt; False when another worker has it."""
+        statement = (
+            update(award_outbox)
+            .where(
+                _t.id == award.id,
+                or_(
+                    _t.state.in_(_WAITING),
+                    (_t.state == "sending") & (_t.updated_at < stale_before),
+                ),
+            )
+            .values(state="sending", attempts=_t.attempts + 1, updated_at=time.time())
+        )
+        async with self.connect() as conn:
+            return await rowcount(conn, statement) == 1
+
+    async def retry_award_later(self, award_id: int, state: str, delay: float, error: str) -> None:
+        """Put an award back in the queue (``queued``, or ``uncertain`` to check first)."""
+        now = time.time()
+        statement = (
+            update(award_outbox)
+            .where(_t.id == award_id)
+            .values(
+                state=state, next_attempt_at=now + delay, updated_at=now, last_error=error[:300]
+            )
+        )
+        async with self.connect() as conn:
+            await conn.execute(statement)
+
+    async def finish_award(
+        self, award_id: int, state: str, view: dict[str, Any] | None = None, error: str = ""
+    ) -> None:
+        """Mark an award ``delivered`` (with its final view), ``refused``, or ``unknown``
+        (Quantive never showed whether it was made)."""
+        values: dict[str, Any] = {
+            "state": state,
+            "updated_at": time.time(),
+            "last_error": error[:300],
+        }
+        if view is not None:
+            values["view"] = json.dumps(view)
+            values["assignment_id"] = view.get("assignment_id") or None
+        async with self.connect() as conn:
+            await conn.execute(update(award_outbox).where(_t.id == award_id).values(values))
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """How many awards are in each outbox state."""
+        query = select(_t.state, func.count()).group_by(_t.state)
+        async with self.connect() as conn:
+            return {state: n for state, n in (await conn.execute(query)).all()}

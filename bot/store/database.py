@@ -1,0 +1,117 @@
+"""The connection to the bot's database: URL forms, engines, and what every table
+module shares.
+
+``DATABASE_URL`` takes the forms people paste: ``sqlite:///file.db`` (the embedded
+default), ``postgresql://...`` and ``postgres://...`` (what PaaS add-ons set). Each maps
+to an asyncio driver, so no database call ever blocks the event loop: aiosqlite runs
+SQLite on a thread per connection, psycopg 3 speaks PostgreSQL's protocol natively.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+#: How long a SQLite writer waits for another process's write lock before failing.
+SQLITE_BUSY_SECONDS = 10.0
+
+
+class DatabaseUrlError(ValueError):
+    """``DATABASE_URL`` names no database this bot can use."""
+
+
+def driver_url(database_url: str) -> URL:
+    """The SQLAlchemy URL, with the asyncio driver, for a ``DATABASE_URL``."""
+    raw = database_url.strip()
+    if raw.startswith("postgres://"):  # Heroku-style add-ons still set this form
+        raw = "postgresql://" + raw.removeprefix("postgres://")
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise DatabaseUrlError(
+            "DATABASE_URL is not a database URL; use sqlite:///badgebot.db or "
+            "postgresql://user:password@host:5432/dbname."
+        ) from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite")
+    if backend == "postgresql":
+        return url.set(drivername="postgresql+psycopg")
+    raise DatabaseUrlError(
+        f"DATABASE_URL uses {backend!r}; badgebot runs on sqlite:/// or postgresql:// only."
+    )
+
+
+def describe(database_url: str) -> str:
+    """The URL with its password hidden, fit for logs and error messages."""
+    try:
+        return driver_url(database_url).render_as_string(hide_password=True)
+    except DatabaseUrlError:
+        return "(unparsable DATABASE_URL)"
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    """An engine for ``DATABASE_URL``; connections open lazily, on first use."""
+    url = driver_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        # pre_ping: a connection that a PaaS failover or restart closed is replaced, not
+        # handed to a request. Twenty connections cover a web process's concurrent work.
+        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    memory = url.database in (None, "", ":memory:")
+    engine = create_async_engine(
+        url,
+        connect_args={"timeout": SQLITE_BUSY_SECONDS},
+        # In memory, every connection would be its own empty database: share one.
+        **({"poolclass": StaticPool} if memory else {}),
+    )
+    if not memory:
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+    return engine
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers go on while one process writes; synchronous=NORMAL survives a crashed
+    # process (only a power cut can lose the last commits) and saves an fsync per write.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Database:
+    """The engine and the dialect's INSERT, shared by the table modules of the store."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine = create_engine(database_url)
+        self.backend = self.engine.dialect.name
+        # Both dialects' INSERT has on_conflict_do_nothing / on_conflict_do_update, which
+        # is how claims stay atomic: the primary key decides who was first.
+        self._insert = postgresql.insert if self.backend == "postgresql" else sqlite.insert
+
+    def connect(self) -> Any:
+        """A transaction: ``async with store.connect() as conn`` commits on exit."""
+        return self.engine.begin()
+
+    async def aclose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+async def rowcount(conn: AsyncConnection, statement: Any) -> int:
+    """Run an UPDATE or DELETE and say how many rows it changed."""
+    result = await conn.execute(statement)
+    return int(result.rowcount or 0)
+
+
+async def inserted(conn: AsyncConnection, statement: Any, key: Any) -> bool:
+    """Run an INSERT ... ON CONFLICT DO NOTHING; True when it wrote the row.
+
+    RETURNING tells, where rowcount cannot: the psycopg driver reports -1 for an INSERT.
+    """
+    return (await conn.execute(statement.returning(key))).first() is not None

@@ -1,0 +1,85 @@
+"""Decision claims: the first approver's click wins, in every process sharing the
+database, because the award's id is the primary key of the claim."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+
+from bot.store.database import Database, inserted
+from bot.store.tables import decision_claims
+
+
+@dataclass(frozen=True)
+class DecisionClaim:
+    """Who claimed the decision on an award, and whether Quantive confirmed it."""
+
+    assignment_id: str
+    decision: str
+    decided_by: str
+    reason: str
+    done: bool
+
+
+_COLUMNS = (
+    decision_claims.c.assignment_id,
+    decision_claims.c.decision,
+    decision_claims.c.decided_by,
+    decision_claims.c.reason,
+    decision_claims.c.done_at.is_not(None),
+)
+
+
+class DecisionClaims(Database):
+    """The ``decision_claims`` table."""
+
+    async def claim_decision(
+        self, assignment_id: str, decision: str, decided_by: str, reason: str = ""
+    ) -> bool:
+        """Claim the right to decide an award. Only the first claim wins."""
+        statement = (
+            self._insert(decision_claims)
+            .values(
+                assignment_id=assignment_id,
+                decision=decision,
+                decided_by=decided_by,
+                reason=reason,
+                claimed_at=time.time(),
+            )
+            .on_conflict_do_nothing()
+        )
+        async with self.connect() as conn:
+            return await inserted(conn, statement, decision_claims.c.assignment_id)
+
+    async def finish_decision(self, assignment_id: str) -> None:
+        """Mark a claimed decision as confirmed by Quantive."""
+        statement = (
+            update(decision_claims)
+            .where(decision_claims.c.assignment_id == assignment_id)
+            .values(done_at=time.time())
+        )
+        async with self.connect() as conn:
+            await conn.execute(statement)
+
+    async def release_decision(self, assignment_id: str) -> None:
+        """Drop a claim whose call failed, so that someone can try again."""
+        statement = delete(decision_claims).where(decision_claims.c.assignment_id == assignment_id)
+        async with self.connect() as conn:
+            await conn.execute(statement)
+
+    async def decision(self, assignment_id: str) -> DecisionClaim | None:
+        """The claim on an award, if any."""
+        query = select(*_COLUMNS).where(decision_claims.c.assignment_id == assignment_id)
+        async with self.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return DecisionClaim(*row) if row else None
+
+    async def unfinished_decisions(self, claimed_before: float) -> list[DecisionClaim]:
+        """Claims whose Quantive call never confirmed, older than ``claimed_before``."""
+        t = decision_claims.c
+        query = select(*_COLUMNS).where(t.done_at.is_(None), t.claimed_at < claimed_before)
+        async with self.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [DecisionClaim(*row) for row in rows]

@@ -1,0 +1,70 @@
+"""Who a chat user is in Quantive, and who an email is in the chat: cached in the
+database, so every process shares one cache and a restart keeps it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot.store.database import Database
+from bot.store.tables import chat_users_by_email, identities
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A chat user's Quantive identity, as cached."""
+
+    chat_user_id: str
+    quantive_user_id: str
+    email: str
+    name: str
+
+
+class IdentityCache(Database):
+    """The identity tables."""
+
+    async def cached_identity(self, chat_user_id: str, max_age: float) -> Identity | None:
+        """The cached identity if younger than ``max_age`` seconds."""
+        t = identities.c
+        query = select(t.chat_user_id, t.quantive_user_id, t.email, t.name).where(
+            t.chat_user_id == chat_user_id, t.fetched_at >= time.time() - max_age
+        )
+        async with self.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return Identity(*row) if row else None
+
+    async def remember_identity(self, identity: Identity) -> None:
+        """Cache an identity."""
+        values = {
+            "chat_user_id": identity.chat_user_id,
+            "quantive_user_id": identity.quantive_user_id,
+            "email": identity.email,
+            "name": identity.name,
+            "fetched_at": time.time(),
+        }
+        statement = self._insert(identities).values(values)
+        statement = statement.on_conflict_do_update(index_elements=["chat_user_id"], set_=values)
+        async with self.connect() as conn:
+            await conn.execute(statement)
+
+    async def cached_chat_user_by_email(
+        self, email: str, max_age: float
+    ) -> tuple[bool, str | None]:
+        """(known, chat user id) for an email; a known None means "nobody in the chat"."""
+        t = chat_users_by_email.c
+        query = select(t.chat_user_id).where(
+            t.email == email.lower(), t.fetched_at >= time.time() - max_age
+        )
+        async with self.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return (False, None) if row is None else (True, row.chat_user_id)
+
+    async def remember_chat_user_by_email(self, email: str, chat_user_id: str | None) -> None:
+        """Cache the chat user (or the absence of one) for an email."""
+        values = {"email": email.lower(), "chat_user_id": chat_user_id, "fetched_at": time.time()}
+        statement = self._insert(chat_users_by_email).values(values)
+        statement = statement.on_conflict_do_update(index_elements=["email"], set_=values)
+        async with self.connect() as conn:
+            await conn.execute(statement)

@@ -1,0 +1,116 @@
+"""The bot's tables, as SQLAlchemy Core metadata: the schema the code expects.
+
+Alembic's migrations in ``bot/migrations`` build this schema; a test compares the two on
+SQLite and PostgreSQL. Times are Unix seconds (float); JSON documents are stored as text so
+that both backends read them the same way.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Float, Index, Integer, MetaData, Table, Text, text
+
+metadata = MetaData()
+
+identities = Table(
+    "identities",
+    metadata,
+    Column("chat_user_id", Text, primary_key=True),
+    Column("quantive_user_id", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("fetched_at", Float, nullable=False),
+)
+
+chat_users_by_email = Table(
+    "chat_users_by_email",
+    metadata,
+    Column("email", Text, primary_key=True),
+    Column("chat_user_id", Text),
+    Column("fetched_at", Float, nullable=False),
+)
+
+awards = Table(
+    "awards",
+    metadata,
+    Column("assignment_id", Text, primary_key=True),
+    Column("view", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+award_messages = Table(
+    "award_messages",
+    metadata,
+    Column("channel", Text, primary_key=True),
+    Column("ts", Text, primary_key=True),
+    Column("assignment_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Index("award_messages_by_assignment", "assignment_id"),
+)
+
+decision_claims = Table(
+    "decision_claims",
+    metadata,
+    Column("assignment_id", Text, primary_key=True),
+    Column("decision", Text, nullable=False),
+    Column("decided_by", Text, nullable=False),
+    Column("reason", Text, nullable=False, server_default=text("''")),
+    Column("claimed_at", Float, nullable=False),
+    Column("done_at", Float),
+)
+
+digest_subscriptions = Table(
+    "digest_subscriptions",
+    metadata,
+    Column("channel", Text, primary_key=True),
+    Column("subscribed_by", Text, nullable=False),
+    Column("subscribed_at", Float, nullable=False),
+)
+
+digest_claims = Table(
+    "digest_claims",
+    metadata,
+    Column("channel", Text, primary_key=True),
+    Column("day", Text, primary_key=True),
+    Column("claimed_at", Float, nullable=False),
+    Column("ts", Text),
+    Column("assignment_ids", Text, nullable=False, server_default=text("'[]'")),
+    Column("hidden_count", Integer, nullable=False, server_default=text("0")),
+)
+
+award_outbox = Table(
+    "award_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", Text, nullable=False),
+    Column("request", Text, nullable=False),
+    Column("view", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("last_error", Text, nullable=False, server_default=text("''")),
+    Column("sent_at", Float),
+    Column("evidence", Text, nullable=False, server_default=text("'{}'")),
+    Column("assignment_id", Text),
+    Index("award_outbox_due", "state", "next_attempt_at"),
+    sqlite_autoincrement=True,
+)
+
+slack_outbox = Table(
+    "slack_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("operation", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("last_error", Text, nullable=False, server_default=text("''")),
+    Column("leased_until", Float, nullable=False, server_default=text("0")),
+    sqlite_autoincrement=True,
+)
+
+seen_requests = Table(
+    "seen_requests",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("seen_at", Float, nullable=False),
+    Index("seen_requests_by_time", "seen_at"),
+)

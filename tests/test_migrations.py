@@ -1,0 +1,201 @@
+"""Schema versions: ``python -m bot migrate`` on empty databases of both backends and on
+files written by earlier releases, and processes that refuse to run on an old schema."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from bot.__main__ import main
+from bot.store import Identity, Store
+from bot.store.tables import metadata
+from tests.conftest import empty_postgres
+from tests.postgres import PostgresServer
+
+DATA = Path(__file__).parent / "data"
+#: Written by main at 6f404f5, the last release before Alembic: every table has rows.
+LAST_RELEASE = DATA / "main-6f404f5.sqlite3"
+#: Written by 9ced0e1, before the outbox gained its evidence and lease columns.
+OLDER_RELEASE = DATA / "release-9ced0e1.sqlite3"
+
+
+def schema_differences(url: str) -> list[object]:
+    """What Alembic's autogenerate would change to reach bot.store.tables."""
+
+    async def compare() -> list[object]:
+        store = Store(url)
+        try:
+            async with store.engine.connect() as conn:
+                return await conn.run_sync(
+                    lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+                )
+        finally:
+            await store.aclose()
+
+    return asyncio.run(compare())
+
+
+def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(path) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+
+
+def test_migrate_builds_the_code_schema_on_sqlite(tmp_path, monkeypatch, capsys) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["migrate"]) == 0
+    assert "migrated from revision none to 0001" in capsys.readouterr().out
+    assert schema_differences(url) == []
+    assert main(["migrate"]) == 0
+    assert "already at revision 0001" in capsys.readouterr().out
+
+
+def test_migrate_builds_the_code_schema_on_postgresql(
+    postgres: PostgresServer, monkeypatch, capsys
+) -> None:
+    url = postgres.create_database("fresh")
+    # The form Heroku-style add-ons set.
+    monkeypatch.setenv("DATABASE_URL", url.replace("postgresql://", "postgres://"))
+    assert main(["migrate"]) == 0
+    out = capsys.readouterr().out
+    assert "migrated from revision none to 0001" in out and "postgresql+psycopg" in out
+    assert schema_differences(url) == []
+    assert main(["migrate"]) == 0
+
+
+def test_two_release_processes_at_once_on_postgresql(postgres: PostgresServer) -> None:
+    url = postgres.create_database("racing")
+    env = {**os.environ, "DATABASE_URL": url}
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "migrate"], env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=60)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0]  # the advisory lock serialises them
+    assert sorted("migrated" in out for out in outputs) == [False, True]
+    assert schema_differences(url) == []
+
+
+@pytest.mark.parametrize("release", [LAST_RELEASE, OLDER_RELEASE], ids=["6f404f5", "9ced0e1"])
+def test_an_old_sqlite_file_upgrades_in_place_with_nothing_lost(
+    release: Path, tmp_path, monkeypatch, capsys
+) -> None:
+    path = tmp_path / "old.db"
+    shutil.copyfile(release, path)
+    before = dump(path)
+    bot_settings(monkeypatch, f"sqlite:///{path}")
+    assert main(["serve"]) == 2  # refuses the old schema before touching it
+    assert "schema is at revision none" in capsys.readouterr().err
+    assert dump(path) == before
+    assert main(["migrate"]) == 0
+
+    after = dump(path)
+    for table, rows in before.items():
+        # Every old row is still there; added columns come last with their defaults.
+        assert [row[: len(rows[0])] for row in after[table]] == rows if rows else True
+    # SQLite reads back REAL for FLOAT and a nullable INTEGER PRIMARY KEY: spellings, not
+    # missing pieces. No table, column or index may be missing or extra.
+    kinds = {d[0] for d in _flatten(schema_differences(f"sqlite:///{path}"))}
+    assert kinds <= {"modify_type", "modify_nullable"}, kinds
+
+    async def read() -> None:
+        store = Store(f"sqlite:///{path}")
+        try:
+            assert await store.cached_identity("UAMARA", 1e10) == Identity(
+                "UAMARA", "6400000000000000000000a1", "amara@acme.test", "Amara Okafor"
+            )
+            assert await store.digest_subscriptions() == ["CDIGEST"]
+            assert (await store.decision("64d0000000000000000000aa")).decided_by == "UMARIA"  # type: ignore[union-attr]
+            [queued] = await store.due_awards(1e12, stale_before=0)
+            assert queued.request["user_ids"] == ["u1"] and queued.state == "queued"
+            [operation] = await store.due_slack(1e12)
+            assert operation.operation["channel"] == "C1"
+            # The old file keeps working: new rows go in after the old ones.
+            assert await store.enqueue_award({"n": 1}, {}, {}) > queued.id
+            assert await store.first_sighting("new-trigger")
+        finally:
+            await store.aclose()
+
+    asyncio.run(read())
+
+
+def _flatten(diffs: list[object]) -> list[tuple[object, ...]]:
+    out: list[tuple[object, ...]] = []
+    for diff in diffs:
+        out.extend(diff if isinstance(diff, list) else [diff])  # type: ignore[arg-type]
+    return out
+
+
+def bot_settings(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    for key, value in {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "secret",
+        "QUANTIVE_API_TOKEN": "token",
+        "QUANTIVE_ACCOUNT_ID": "acct",
+        "DATABASE_URL": database_url,
+        "BADGE_APPROVERS": "UMARIA",
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.mark.parametrize("command", ["serve", "clock", "digest"])
+def test_processes_refuse_a_database_that_is_behind(
+    command: str, postgres: PostgresServer, monkeypatch, capsys
+) -> None:
+    url = postgres.create_database("behind")
+    bot_settings(monkeypatch, url)
+    assert main([command]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"badgebot {command}: cannot start: the database schema is at revision none "
+        "(never migrated), this code needs 0001; run `python -m bot migrate`."
+    )
+
+
+def test_a_database_ahead_of_the_code_is_named(migrated_postgres: str, monkeypatch, capsys):
+    import psycopg
+
+    empty_postgres(migrated_postgres)
+    with psycopg.connect(migrated_postgres, autocommit=True) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    try:
+        bot_settings(monkeypatch, migrated_postgres)
+        assert main(["serve"]) == 2
+        assert "revision 0099, newer than this code" in capsys.readouterr().err
+    finally:
+        with psycopg.connect(migrated_postgres, autocommit=True) as conn:
+            conn.execute("UPDATE alembic_version SET version_num = '0001'")
+
+
+def test_an_unreachable_database_is_named_without_its_password(monkeypatch, capsys) -> None:
+    bot_settings(monkeypatch, "postgresql://bot:hunter2-secret@127.0.0.1:9/badgebot")
+    assert main(["serve"]) == 2
+    assert main(["migrate"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot reach the database postgresql+psycopg://bot:***@127.0.0.1:9/badgebot" in err
+    assert "hunter2" not in err
+
+
+@pytest.mark.parametrize(
+    "url,message",
+    [
+        ("mysql://x@h/db", "badgebot runs on sqlite:/// or postgresql:// only"),
+        ("not a url", "DATABASE_URL is not a database URL"),
+    ],
+)
+def test_an_unusable_database_url_is_a_settings_problem(url, message, monkeypatch, capsys):
+    bot_settings(monkeypatch, url)
+    assert main(["serve"]) == 2
+    assert message in capsys.readouterr().err
