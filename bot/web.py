@@ -63,7 +63,9 @@ def create_web_app(
         return await slack.handle(request, body)
 
     async def healthz(request: Request) -> Response:
-        return PlainTextResponse("ok")
+        # The header tells a deploy (or a test) when this process has no work in hand.
+        running = str(slack.in_flight.count)
+        return PlainTextResponse("ok", headers={"X-Listeners-Running": running})
 
     routes: list[BaseRoute] = [
         Route("/slack/events", slack_events, methods=["POST"]),

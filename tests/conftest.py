@@ -108,8 +108,16 @@ def migrated_postgres(postgres: PostgresServer) -> str:
 
 @pytest.fixture
 def backend() -> str:
-    """The database the test runs on; a module overrides this to run on both."""
+    """The database the test runs on; ``@pytest.mark.both_backends`` runs it on both."""
     return "sqlite"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run tests marked ``both_backends`` once on SQLite and once on PostgreSQL."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_backends"
+    ):
+        metafunc.parametrize("backend", ["sqlite", "postgresql"])
 
 
 @pytest.fixture

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from tests.harness import BotHarness
+
+pytestmark = pytest.mark.both_backends
 
 TEAM_PLAYER = "64c000000000000000000001"
 

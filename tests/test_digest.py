@@ -20,6 +20,8 @@ from handlers.digest_blocks import MAX_MESSAGE_BLOCKS, digest_blocks
 from handlers.slack_app import slack_runtime as real_slack_runtime
 from tests.harness import BotHarness, quick_slack_retries
 
+pytestmark = pytest.mark.both_backends
+
 BERLIN = ZoneInfo("Europe/Berlin")
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.harness import BotHarness, give_modal_values, signed_headers
+
+pytestmark = pytest.mark.both_backends
 
 TEAM_PLAYER = "64c000000000000000000001"
 VISIONARY = "64c000000000000000000002"

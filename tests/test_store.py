@@ -11,10 +11,7 @@ import pytest
 
 from bot.store import Identity, Store
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
+pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture

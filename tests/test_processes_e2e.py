@@ -1,0 +1,149 @@
+"""Exactly once across processes: real `python -m bot serve` and `digest` subprocesses
+sharing one PostgreSQL, the fake Slack and the Quantive emulator."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from api.emulator import Fault
+from tests.harness import bot_environment, new_awards
+from tests.processes import BotProcess
+from tests.test_digest import seed_pending
+from tests.waiting import wait_until
+
+
+@pytest.fixture
+def backend() -> str:
+    return "postgresql"
+
+
+@pytest.fixture
+def two_processes(emulator, slack, database_url) -> Iterator[tuple[BotProcess, BotProcess]]:
+    first = BotProcess(emulator, slack, database_url)
+    second = BotProcess(emulator, slack, database_url)
+    threads = [threading.Thread(target=p.start) for p in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    yield first, second
+    first.stop()
+    second.stop()
+
+
+def test_twenty_approve_clicks_on_two_processes_approve_once(two_processes, emulator, slack):
+    first, second = two_processes
+    first.command("give <@ULIAM|liam> Team Player twenty clicks", user="UAMARA")
+    requests = slack.wait_calls("chat.postMessage", count=2, timeout=15)
+    award_id = requests[0]["blocks"][-1]["elements"][0]["value"]
+    emulator.faults.set("POST /badges/approve/{id}", Fault(latency=0.3))  # clicks overlap it
+    barrier = threading.Barrier(20)
+
+    def click(process: BotProcess, n: int) -> None:
+        barrier.wait(timeout=10)
+        approver = ("UMARIA", "UOLIVER")[n % 2]
+        process.click("approve_award", award_id, approver, slack.response_url(f"click{n}"))
+
+    clicks = [threading.Thread(target=click, args=((first, second)[n % 2], n)) for n in range(20)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join(timeout=20)
+
+    # Both request messages redrawn, then the giver's DM, the recipient's DM, the celebration.
+    slack.wait_calls("chat.update", count=2, timeout=15)
+    slack.wait_calls("chat.postMessage", count=5, timeout=15)
+    for process in (first, second):
+        process.wait_idle()
+    assert emulator.calls.count("POST /badges/approve/{id}") == 1
+    assert emulator.state.assignments[award_id]["status"] == "approved"
+    channels = [p["channel"] for p in slack.calls_of("chat.postMessage")]
+    assert len(channels) == 5, channels
+    assert channels.count("DUAMARA") == 1 and channels.count("DULIAM") == 1
+    assert sorted(c for c in channels if not c.startswith("D")) == ["CGENERAL"]
+    assert len(slack.calls_of("chat.update")) == 2
+    answers = slack.calls_of("response_url")
+    assert len(answers) == 19  # every other click hears, privately, that someone decided
+    for answer in answers:
+        assert answer["response_type"] == "ephemeral"
+        assert "already" in answer["text"] or "being confirmed" in answer["text"], answer
+
+
+def test_a_give_queued_by_a_killed_process_is_delivered_once_by_the_other(
+    emulator, slack, database_url
+):
+    # The retry comes due after the kill: only the survivor can deliver it.
+    slow_retry = {"OUTBOX_RETRY_BASE": "2", "OUTBOX_RETRY_CAP": "2"}
+    doomed = BotProcess(emulator, slack, database_url, **slow_retry)
+    survivor = BotProcess(emulator, slack, database_url, **slow_retry)
+    try:
+        doomed.start()
+        survivor.start()
+        emulator.faults.set("POST /badges/assign", Fault(status=503))
+        doomed.command("give <@ULIAM|liam> Team Player queued then killed", user="UAMARA")
+        queued = slack.wait_calls(
+            "chat.postEphemeral", timeout=15, where=lambda c: "queued" in c["text"].lower()
+        )
+        assert queued and emulator.calls.count("POST /badges/assign") == 1
+        doomed.kill()
+        emulator.faults.clear()
+        slack.wait_calls(
+            "chat.postEphemeral", timeout=20, where=lambda c: "went through" in c["text"]
+        )
+        slack.wait_calls("chat.postMessage", count=2, timeout=10)  # the approval requests
+        survivor.wait_idle()
+        assert [a["comment"] for a in new_awards(emulator)] == ["queued then killed"]
+        assert emulator.calls.count("POST /badges/assign") == 2  # the 503, then one more
+        assert len(slack.calls_of("chat.postMessage")) == 2
+    finally:
+        doomed.stop()
+        survivor.stop()
+
+
+def test_a_give_in_flight_when_its_process_dies_is_finished_by_the_other(
+    two_processes, emulator, slack
+):
+    doomed, survivor = two_processes
+    emulator.faults.set("POST /badges/assign", Fault(latency=1.0))
+    doomed.command("give <@ULIAM|liam> Mentor mid-flight", user="UAMARA")
+    wait_until(lambda: emulator.calls.count("POST /badges/assign") == 1)
+    doomed.kill()  # while Quantive is still handling the assign
+    emulator.faults.clear()
+    told = slack.wait_calls(
+        "chat.postEphemeral", timeout=20, where=lambda c: "went through" in c["text"]
+    )
+    assert told[0]["user"] == "UAMARA"
+    survivor.wait_idle()
+    assert [a["comment"] for a in new_awards(emulator)] == ["mid-flight"]
+    assert emulator.calls.count("POST /badges/assign") == 1
+
+
+def test_two_digest_runs_at_once_post_once(emulator, slack, database_url) -> None:
+    seed_pending(emulator, 3)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QUANTIVE_"))},
+        **bot_environment(
+            slack.url,
+            emulator.url,  # type: ignore[attr-defined]
+            emulator.account_id,
+            database_url,
+            DIGEST_CHANNELS="CHR,CMGMT",
+        ),
+    }
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "digest"], env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=60)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    posts = slack.calls_of("chat.postMessage")
+    assert sorted(p["channel"] for p in posts) == ["CHR", "CMGMT"]
+    assert sum("already had today's" in out and "posted to 0" not in out for out in outputs) <= 1
