@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.processes import BotProcess, EmulatorProcess
+from bench.processes import BotProcess, EmulatorProcess, migrated_sqlite
 from bot.background_server import BackgroundServer
 from tests.fake_slack import FakeSlack
 from tests.harness import bot_environment, signed_headers
@@ -86,7 +86,7 @@ def main() -> None:
         emulator = EmulatorProcess()
         emulator.fault("*", latency=LATENCY)
         env = bot_environment(
-            slack.url, emulator.url, emulator.account_id, str(Path(tmp) / "bench.db")
+            slack.url, emulator.url, emulator.account_id, migrated_sqlite(Path(tmp) / "bench.db")
         )
         bare = BotProcess(env, [sys.executable, "-m", "bench.bare_app", "{port}"])
         try:

@@ -1,8 +1,9 @@
 """Benchmark: the digest for many pending awards across 20 channels, against the emulator.
 
-Runs the real DigestJob over loopback HTTP (emulator + fake Slack) twice in one process,
-for 100 and for 10,000 pending awards, and prints wall time, peak traced memory, peak RSS
-and the calls made, plus the ratios between the two runs.
+Runs the real DigestJob over loopback HTTP (emulator + fake Slack) in one process, for
+100 and for 10,000 pending awards on SQLite, then 10,000 on PostgreSQL (a throwaway
+server, as the tests start), and prints wall time, peak traced memory, peak RSS and the
+calls made, plus the ratios between the runs.
 
     .venv/bin/python -m bench.digest_at_scale
 """
@@ -19,10 +20,13 @@ from pathlib import Path
 
 from api.emulator import DEFAULT_TOKEN, Emulator
 from api.emulator.state import load_demo_data
+from bench.processes import migrated_sqlite
 from bot.background_server import BackgroundServer
 from bot.settings import Settings
+from bot.store import migrate
 from handlers.slack_app import slack_runtime
 from tests.fake_slack import FakeSlack, SlackUser
+from tests.postgres import PostgresServer
 
 CHANNELS = [f"CBENCH{i:02d}" for i in range(20)]
 PEOPLE = 500
@@ -62,8 +66,9 @@ def seeded(pending: int) -> tuple[dict, list[SlackUser]]:
     return data, slack_users
 
 
-async def one_run(pending: int, *, trace_memory: bool) -> dict[str, float]:
-    """One digest run over loopback; its time, memory and call counts."""
+async def one_run(pending: int, database_url: str, *, trace_memory: bool) -> dict[str, float]:
+    """One digest run over loopback on an empty, migrated database; its time, memory and
+    call counts."""
     data, slack_users = seeded(pending)
     emulator = Emulator(seed=data)
     slack = FakeSlack()
@@ -71,7 +76,6 @@ async def one_run(pending: int, *, trace_memory: bool) -> dict[str, float]:
     with (
         BackgroundServer(emulator.app) as emu_server,
         BackgroundServer(slack.app) as slack_server,
-        tempfile.TemporaryDirectory() as tmp,
     ):
         slack.url = slack_server.url
         settings = Settings(
@@ -80,7 +84,7 @@ async def one_run(pending: int, *, trace_memory: bool) -> dict[str, float]:
             quantive_api_url=f"{emu_server.url}/api/v1",
             quantive_api_token=DEFAULT_TOKEN,
             quantive_account_id=emulator.account_id,
-            database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
+            database_url=database_url,
             digest_channels=CHANNELS,
         )
         if trace_memory:  # tracemalloc slows Python down, so timed runs go without it
@@ -106,23 +110,47 @@ async def one_run(pending: int, *, trace_memory: bool) -> dict[str, float]:
 
 def main() -> None:
     """Run the benchmark and print its figures."""
-    small = asyncio.run(one_run(100, trace_memory=False))
-    large = asyncio.run(one_run(10_000, trace_memory=False))
-    small["peak_traced_mib"] = asyncio.run(one_run(100, trace_memory=True))["peak_traced_mib"]
-    large["peak_traced_mib"] = asyncio.run(one_run(10_000, trace_memory=True))["peak_traced_mib"]
-    for row in (small, large):
+    with tempfile.TemporaryDirectory() as tmp, PostgresServer() as postgres:
+        runs = iter(range(100))
+
+        def sqlite() -> str:
+            return migrated_sqlite(Path(tmp) / f"bench{next(runs)}.db")
+
+        def postgresql() -> str:
+            url = postgres.create_database(f"bench{next(runs)}")
+            asyncio.run(migrate(url))
+            return url
+
+        cases = [
+            ("sqlite", 100, sqlite),
+            ("sqlite", 10_000, sqlite),
+            ("postgresql", 10_000, postgresql),
+        ]
+        rows = []
+        for backend, pending, database in cases:
+            row = asyncio.run(one_run(pending, database(), trace_memory=False))
+            traced = asyncio.run(one_run(pending, database(), trace_memory=True))
+            row["peak_traced_mib"] = traced["peak_traced_mib"]
+            row["backend"] = backend
+            rows.append(row)
+    for row in rows:
         print(
-            f"{row['pending']:>6} pending, {len(CHANNELS)} channels: "
+            f"{row['backend']:>10} {row['pending']:>6} pending, {len(CHANNELS)} channels: "
             f"{row['wall_s']:.2f} s, peak Python memory {row['peak_traced_mib']:.1f} MiB, "
             f"{row['quantive_calls']} Quantive calls, {row['slack_calls']} Slack calls"
         )
         print(f"        {row['detail']}")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of the whole benchmark process: {rss:.0f} MiB")
+    small, large, large_pg = rows
     print(
-        f"ratio 10,000 / 100: time x{large['wall_s'] / small['wall_s']:.2f}, "
+        f"ratio 10,000 / 100 on SQLite: time x{large['wall_s'] / small['wall_s']:.2f}, "
         f"Quantive calls x{large['quantive_calls'] / small['quantive_calls']:.2f}, "
         f"Slack calls x{large['slack_calls'] / small['slack_calls']:.2f}"
+    )
+    print(
+        f"ratio PostgreSQL / SQLite at 10,000: time x{large_pg['wall_s'] / large['wall_s']:.2f}, "
+        f"memory x{large_pg['peak_traced_mib'] / large['peak_traced_mib']:.2f}"
     )
 
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from api.emulator.state import load_demo_data
-from bench.processes import EmulatorProcess
+from bench.processes import EmulatorProcess, migrated_sqlite
 from bot.background_server import BackgroundServer
 from tests.fake_slack import FakeSlack
 from tests.harness import BotHarness
@@ -62,7 +62,7 @@ def main() -> None:
         data_file = Path(tmp) / "seed.json"
         data_file.write_text(json.dumps(seed()))
         emulator = EmulatorProcess(data_file)
-        database = str(Path(tmp) / "bench.db")
+        database = migrated_sqlite(Path(tmp) / "bench.db")
         try:
             # A first run caches the person's identity; a new app then starts cold.
             bot = BotHarness(emulator, slack, database).start()  # type: ignore[arg-type]

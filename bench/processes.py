@@ -3,6 +3,7 @@ bot and Quantive do not share one interpreter lock."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -13,6 +14,14 @@ from pathlib import Path
 import httpx
 
 from api.emulator.state import load_demo_data
+from bot.store import migrate
+
+
+def migrated_sqlite(path: Path) -> str:
+    """A ``sqlite:///`` URL for ``path``, migrated to the current schema."""
+    url = f"sqlite:///{path}"
+    asyncio.run(migrate(url))
+    return url
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.processes import BotProcess, EmulatorProcess
+from bench.processes import BotProcess, EmulatorProcess, migrated_sqlite
 from bot.background_server import BackgroundServer
 from tests.fake_slack import FakeSlack
 from tests.harness import bot_environment, signed_headers
@@ -39,7 +39,7 @@ def one_run(queued: int, slack: FakeSlack, folder: Path) -> float:
         slack.url,
         emulator.url,
         emulator.account_id,
-        str(folder / f"r{queued}.db"),
+        migrated_sqlite(folder / f"r{queued}.db"),
         QUANTIVE_MAX_RETRIES="0",
         OUTBOX_POLL_SECONDS="0.5",
         OUTBOX_RETRY_BASE="0.5",

@@ -25,9 +25,19 @@ class BadgeMatch:
     suggestions: list[str] = field(default_factory=list)
 
 
+#: A name or id that is not in a list older than this reloads the list once: a badge made
+#: in Quantive's UI or through another bot process is found at once, not a TTL later.
+MISS_RELOAD_SECONDS = 5.0
+
+
 class Catalogue:
     """The account's badges, fetched at most once per TTL; stale data is served while it
-    refreshes, so a slow Quantive does not stall a modal whose trigger_id lives 3 s."""
+    refreshes, so a slow Quantive does not stall a modal whose trigger_id lives 3 s.
+
+    Each process keeps its own copy in memory rather than in the database: the list is
+    Quantive's, not the bot's, so the database would only be a second cache of it. Copies
+    agree because a miss reloads (see MISS_RELOAD_SECONDS) and the TTL bounds the rest.
+    """
 
     def __init__(self, quantive: QuantiveClient, ttl: float = 60.0) -> None:
         self._quantive = quantive
@@ -66,11 +76,31 @@ class Catalogue:
 
     async def by_id(self, badge_id: str) -> Badge | None:
         """The badge with this id, if it exists."""
-        return next((b for b in await self.badges() if b.id == badge_id), None)
+        found = next((b for b in await self.badges() if b.id == badge_id), None)
+        if found is None and await self._reload_after_miss():
+            found = next((b for b in await self.badges() if b.id == badge_id), None)
+        return found
 
     async def match(self, text: str) -> BadgeMatch:
         """Read a badge name at the start of ``text``; see :func:`match_badge`."""
-        return match_badge(await self.badges(), text)
+        found = match_badge(await self.badges(), text)
+        if found.badge is None and await self._reload_after_miss():
+            found = match_badge(await self.badges(), text)
+        return found
+
+    async def _reload_after_miss(self) -> bool:
+        """Reload a list older than MISS_RELOAD_SECONDS; True when it was reloaded."""
+        if time.monotonic() - self._fetched_at < MISS_RELOAD_SECONDS:
+            return False
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < MISS_RELOAD_SECONDS:
+                return True  # another caller just reloaded it
+            try:
+                await self._load()
+            except Exception as exc:  # answer from the list we have
+                log.warning("badge catalogue reload failed: %s", exc)
+                return False
+        return True
 
 
 def match_badge(badges: list[Badge], text: str) -> BadgeMatch:

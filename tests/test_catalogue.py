@@ -47,3 +47,22 @@ def test_unknown_suggests_near_names() -> None:
 def test_nothing_matches_nothing() -> None:
     assert match_badge(BADGES, "").badge is None
     assert match_badge(BADGES, "zzz").suggestions == []
+
+
+async def test_a_badge_made_elsewhere_is_found_at_once(quantive, emulator, monkeypatch) -> None:
+    """Another bot process (or Quantive's UI) made it: a miss reloads, not a TTL later."""
+    import bot.catalogue
+    from api.models import BadgeInput
+    from bot.catalogue import Catalogue
+
+    catalogue = Catalogue(quantive, ttl=3600)
+    assert (await catalogue.match("Stargazer thanks")).badge is None  # loaded, not there
+    made = await quantive.create_badge(BadgeInput(name="Stargazer", summary="d"))
+    loads = emulator.calls.count("GET /badges")
+    assert (await catalogue.match("Stargazer thanks")).badge is None  # list is fresh: no load
+    assert emulator.calls.count("GET /badges") == loads
+    monkeypatch.setattr(bot.catalogue, "MISS_RELOAD_SECONDS", 0.0)
+    found = await catalogue.match("Stargazer thanks")
+    assert found.badge is not None and found.badge.id == made.id and found.rest == "thanks"
+    assert emulator.calls.count("GET /badges") == loads + 1
+    assert (await catalogue.by_id(made.id)) is not None
