@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -118,11 +119,17 @@ def main() -> None:
             asyncio.run(migrate(url))
             return url
 
-        results = {
-            "SQLite, 1 process": one_case(migrated_sqlite(Path(tmp) / "g.db"), 1, slack),
-            "PostgreSQL, 1 process": one_case(postgresql("one"), 1, slack),
-            "PostgreSQL, 2 processes": one_case(postgresql("two"), 2, slack),
+        cases = {
+            "SQLite, 1 process": lambda: one_case(migrated_sqlite(Path(tmp) / "g.db"), 1, slack),
+            "PostgreSQL, 1 process": lambda: one_case(postgresql("one"), 1, slack),
+            "PostgreSQL, 2 processes": lambda: one_case(postgresql("two"), 2, slack),
         }
+        only = sys.argv[1:]  # e.g. "PostgreSQL, 1 process", to look at one case
+        results = {name: run() for name, run in cases.items() if not only or name in only}
+    if only:
+        for name, row in results.items():
+            print(name, row)
+        return
     print(f"/badge give: {SENDERS} senders, {GIVES} gives per case, Quantive answering at once")
     for name, row in results.items():
         print(

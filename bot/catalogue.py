@@ -46,6 +46,7 @@ class Catalogue:
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
         self._refresh: asyncio.Task[None] | None = None
+        self._generation = 0
 
     async def badges(self) -> list[Badge]:
         """Every badge, sorted by name."""
@@ -60,11 +61,17 @@ class Catalogue:
     def invalidate(self) -> None:
         """Forget the cached list, after a badge was created, edited or deleted."""
         self._badges = None
+        self._fetched_at = 0.0
+        self._generation += 1  # a load already under way must not bring the old list back
 
     async def _load(self) -> None:
-        badges = await self._quantive.list_badges()
-        self._badges = sorted(badges, key=lambda b: b.name.lower())
-        self._fetched_at = time.monotonic()
+        generation = self._generation
+        badges = sorted(await self._quantive.list_badges(), key=lambda b: b.name.lower())
+        if generation == self._generation:
+            self._badges = badges
+            self._fetched_at = time.monotonic()
+        elif self._badges is None:
+            await self._load()  # invalidated while reading: read again
 
     async def _background_refresh(self) -> None:
         try:

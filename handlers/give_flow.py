@@ -54,7 +54,36 @@ async def give(
     origin_channel: str | None,
     reply: Reply,
 ) -> None:
-    """Resolve everyone, make the award, and tell people what happened."""
+    """Resolve everyone, make the award, and tell people what happened.
+
+    At most GIVES_AT_ONCE gives are worked on at once in a process; the rest wait their
+    turn (already acknowledged), so a burst of gives cannot starve the event loop of the
+    time it needs to acknowledge the next requests within Slack's 3 seconds.
+    """
+    async with ctx.give_slots:
+        await _give(
+            ctx,
+            giver_id=giver_id,
+            user_ids=user_ids,
+            groups=groups,
+            badge=badge,
+            comment=comment,
+            origin_channel=origin_channel,
+            reply=reply,
+        )
+
+
+async def _give(
+    ctx: SlackContext,
+    *,
+    giver_id: str,
+    user_ids: list[str],
+    groups: list[UserGroupRef],
+    badge: Badge,
+    comment: str,
+    origin_channel: str | None,
+    reply: Reply,
+) -> None:
     try:
         teams, members = await expand_groups(ctx, groups, giver_id)
         recipients = list(dict.fromkeys([*user_ids, *members]))

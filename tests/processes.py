@@ -90,20 +90,24 @@ class BotProcess:
             pass
 
     def command(self, text: str, user: str) -> None:
-        self.send(
-            urllib.parse.urlencode(
-                {
-                    "command": "/badge",
-                    "text": text,
-                    "user_id": user,
-                    "channel_id": "CGENERAL",
-                    "team_id": "T1",
-                    "response_url": "http://127.0.0.1:9/unused",
-                    "trigger_id": new_trigger_id(),
-                    "api_app_id": "A1",
-                    "token": "x",
-                }
-            )
+        """Send ``/badge <text>`` as ``user``."""
+        self.send(self.command_body(text, user))
+
+    @staticmethod
+    def command_body(text: str, user: str) -> str:
+        """The form body Slack sends for ``/badge <text>``, with a fresh trigger_id."""
+        return urllib.parse.urlencode(
+            {
+                "command": "/badge",
+                "text": text,
+                "user_id": user,
+                "channel_id": "CGENERAL",
+                "team_id": "T1",
+                "response_url": "http://127.0.0.1:9/unused",
+                "trigger_id": new_trigger_id(),
+                "api_app_id": "A1",
+                "token": "x",
+            }
         )
 
     def wait_idle(self, timeout: float = 15.0) -> None:

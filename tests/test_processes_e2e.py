@@ -147,3 +147,17 @@ def test_two_digest_runs_at_once_post_once(emulator, slack, database_url) -> Non
     posts = slack.calls_of("chat.postMessage")
     assert sorted(p["channel"] for p in posts) == ["CHR", "CMGMT"]
     assert sum("already had today's" in out and "posted to 0" not in out for out in outputs) <= 1
+
+
+def test_one_invocation_sent_to_both_processes_gives_once(two_processes, emulator, slack):
+    """Slack retries, or a replay, may reach another process: the invocation is one give."""
+    first, second = two_processes
+    body = first.command_body("give <@ULIAM|liam> Visionary one invocation", user="UAMARA")
+    for process in (first, second, second):
+        process.send(body)
+    slack.wait_calls("chat.postMessage", count=2, timeout=15)  # the approval requests
+    for process in (first, second):
+        process.wait_idle()
+    assert [a["comment"] for a in new_awards(emulator)] == ["one invocation"]
+    assert emulator.calls.count("POST /badges/assign") == 1
+    assert len(slack.calls_of("chat.postMessage")) == 2
