@@ -56,9 +56,9 @@ async def give(
 ) -> None:
     """Resolve everyone, make the award, and tell people what happened.
 
-    At most GIVES_AT_ONCE gives are worked on at once in a process; the rest wait their
-    turn (already acknowledged), so a burst of gives cannot starve the event loop of the
-    time it needs to acknowledge the next requests within Slack's 3 seconds.
+    A process works on a bounded number of gives at once (``ctx.give_slots``); the rest
+    wait their turn, already acknowledged, so a burst of gives cannot starve the event
+    loop of the time it needs to acknowledge the next requests within Slack's 3 seconds.
     """
     async with ctx.give_slots:
         await _give(

@@ -27,7 +27,7 @@ from bot.digest import DigestJob
 from bot.in_flight import InFlight
 from bot.services import Services
 from bot.settings import Settings
-from handlers.context import SlackContext
+from handlers.context import SlackContext, give_slots
 from handlers.digest_publisher import SlackDigestPublisher
 from handlers.notifications import Notifier
 from handlers.slack_delivery import SlackDelivery
@@ -86,7 +86,13 @@ def build_context(settings: Settings, services: Services, client: AsyncWebClient
     directory = SlackDirectory(client)
     digest = DigestJob(services, SlackDigestPublisher(client, directory), services.people)
     notifier.redraw_digest = digest.redraw
-    return SlackContext(services=services, directory=directory, notifier=notifier, digest=digest)
+    return SlackContext(
+        services=services,
+        directory=directory,
+        notifier=notifier,
+        digest=digest,
+        give_slots=give_slots(settings),
+    )
 
 
 class _ListenerStarted(AsyncListenerStartHandler):
