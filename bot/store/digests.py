@@ -80,7 +80,7 @@ class DigestClaims(Database):
             .where(t.channel == channel, t.day == day)
             .values(ts=ts, assignment_ids=json.dumps(assignment_ids), hidden_count=hidden_count)
         )
-        async with self.connect() as conn:
+        async with self.transaction() as conn:
             await conn.execute(claim)
             if assignment_ids:
                 links = [
