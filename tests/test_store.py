@@ -164,3 +164,16 @@ async def test_request_keys_are_seen_once_until_forgotten(stores: list[Store]) -
     assert await store.first_sighting("trigger:1") is False
     await store.forget_sightings(-1)  # everything is older than "one second in the future"
     assert await store.first_sighting("trigger:1") is True
+
+
+async def test_a_transaction_that_fails_leaves_nothing(store: Store) -> None:
+    from bot.store.tables import seen_requests
+
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as conn:
+            await conn.execute(seen_requests.insert().values(key="half", seen_at=1.0))
+            raise RuntimeError("between two statements")
+    assert await store.first_sighting("half")  # the insert was rolled back
+    async with store.transaction() as conn:
+        await conn.execute(seen_requests.insert().values(key="whole", seen_at=1.0))
+    assert not await store.first_sighting("whole")

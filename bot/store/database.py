@@ -104,6 +104,29 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+@asynccontextmanager
+async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A real transaction on an autocommit engine (see :meth:`Database.connect`): commits
+    on exit, rolls back on error, and holds transaction-scoped locks until then."""
+    async with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            conn = await conn.execution_options(isolation_level="READ COMMITTED")
+            async with conn.begin():
+                yield conn
+            return
+        # Python's sqlite3 opens a transaction only before INSERT, UPDATE and DELETE, so
+        # DDL (a migration) would run outside one; an explicit BEGIN IMMEDIATE covers
+        # every statement and takes the write lock up front, so the transaction cannot
+        # fail halfway for want of it.
+        await conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            await conn.exec_driver_sql("ROLLBACK")
+            raise
+        await conn.exec_driver_sql("COMMIT")
+
+
 class Database:
     """The engine and the dialect's INSERT, shared by the table modules of the store."""
 
@@ -113,7 +136,6 @@ class Database:
         # Both dialects' INSERT has on_conflict_do_nothing / on_conflict_do_update, which
         # is how claims stay atomic: the primary key decides who was first.
         self._insert = postgresql.insert if self.backend == "postgresql" else sqlite.insert
-        self._isolation = "READ COMMITTED" if self.backend == "postgresql" else "SERIALIZABLE"
 
     def connect(self) -> Any:
         """``async with store.connect() as conn``: each statement commits on its own.
@@ -125,13 +147,9 @@ class Database:
         """
         return self.engine.connect()
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+    def transaction(self) -> Any:
         """``async with store.transaction() as conn``: commits on exit, rolls back on error."""
-        async with self.engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level=self._isolation)
-            async with conn.begin():
-                yield conn
+        return transaction(self.engine)
 
     async def aclose(self) -> None:
         """Close every pooled connection."""

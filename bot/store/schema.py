@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store.database import create_engine
+from bot.store.database import create_engine, transaction
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -80,7 +80,9 @@ async def migrate(database_url: str) -> SchemaVersion:
     it was at before (it is at ``head`` after)."""
     engine = create_engine(database_url)
     try:
-        async with engine.begin() as conn:
+        # One transaction: a migration that fails leaves nothing half done (DDL is
+        # transactional on both backends), and the lock below lasts until the commit.
+        async with transaction(engine) as conn:
             if conn.dialect.name == "postgresql":
                 # Two release processes started at once: the second waits, then finds
                 # nothing to do. The lock ends with this transaction.
