@@ -3,6 +3,7 @@ and tell a process whose database is behind to stop before it touches anything."
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store.database import create_engine, transaction
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+# Alembic narrates every step at INFO ("Will assume non-transactional DDL", which is not
+# so here: see store.transaction); `python -m bot migrate` prints its own one-line summary.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 class SchemaBehind(RuntimeError):
