@@ -36,13 +36,14 @@ class Notifier:
         approvers: list[str],
         approval_channel: str | None,
         announce_channel: str | None,
+        redraw_digest: DigestRedraw,
     ) -> None:
         self.delivery = delivery
         self._store = store
         self._approvers = approvers
         self._approval_channel = approval_channel
         self._announce_channel = announce_channel
-        self.redraw_digest: DigestRedraw | None = None
+        self._redraw_digest = redraw_digest
 
     @property
     def client(self) -> AsyncWebClient:
@@ -113,8 +114,7 @@ class Notifier:
         todo: dict[str, Awaitable[Any]] = {}
         for ref in await self._store.messages_for(view.assignment_id):
             if ref.kind == "digest":
-                if self.redraw_digest is not None:
-                    todo[f"digest {ref.channel}/{ref.ts}"] = self.redraw_digest(ref.channel, ref.ts)
+                todo[f"digest {ref.channel}/{ref.ts}"] = self._redraw_digest(ref.channel, ref.ts)
                 continue
             todo[f"request {ref.channel}/{ref.ts}"] = self.delivery.perform(
                 {

@@ -76,16 +76,16 @@ def build_context(settings: Settings, services: Services, client: AsyncWebClient
         retry_base=settings.outbox_retry_base,
         retry_cap=settings.outbox_retry_cap,
     )
+    directory = SlackDirectory(client)
+    digest = DigestJob(services, SlackDigestPublisher(client, directory), services.people)
     notifier = Notifier(
         delivery,
         services.store,
         approvers=settings.badge_approvers,
         approval_channel=settings.badge_approval_channel,
         announce_channel=settings.badge_announce_channel,
+        redraw_digest=digest.redraw,
     )
-    directory = SlackDirectory(client)
-    digest = DigestJob(services, SlackDigestPublisher(client, directory), services.people)
-    notifier.redraw_digest = digest.redraw
     return SlackContext(
         services=services,
         directory=directory,

@@ -177,3 +177,26 @@ async def test_a_transaction_that_fails_leaves_nothing(store: Store) -> None:
     async with store.transaction() as conn:
         await conn.execute(seen_requests.insert().values(key="whole", seen_at=1.0))
     assert not await store.first_sighting("whole")
+
+
+async def test_chat_ids_are_kept_per_platform(store: Store) -> None:
+    """A Teams id that happens to equal a Slack id is another person, message or channel."""
+    await store.remember_identity(Identity("U1", "q-slack", "a@b.c", "Ann"))
+    await store.remember_identity(Identity("U1", "q-teams", "z@b.c", "Zoe", platform="teams"))
+    assert (await store.cached_identity("U1", 60)).quantive_user_id == "q-slack"  # type: ignore[union-attr]
+    teams = await store.cached_identity("U1", 60, platform="teams")
+    assert teams is not None and teams.quantive_user_id == "q-teams" and teams.platform == "teams"
+    await store.remember_chat_user_by_email("a@b.c", "U1")
+    assert await store.cached_chat_user_by_email("a@b.c", 60, platform="teams") == (False, None)
+    await store.add_message("a1", "C1", "1.1", "request")
+    await store.add_message("a1", "C1", "1.1", "request", platform="teams")
+    assert sorted(m.platform for m in await store.messages_for("a1")) == ["slack", "teams"]
+    assert await store.subscribe_digest("C1", "U1")
+    assert await store.subscribe_digest("C1", "U1", platform="teams")
+    assert await store.claim_digest("C1", "2026-11-28")
+    assert await store.claim_digest("C1", "2026-11-28", platform="teams")
+    await store.record_digest("C1", "2026-11-28", "9.9", ["a2"], 0, platform="teams")
+    assert await store.digest_post("C1", "9.9") is None
+    assert (await store.digest_post("C1", "9.9", platform="teams")) is not None
+    assert await store.unsubscribe_digest("C1", platform="teams")
+    assert await store.digest_subscriptions() == ["C1"]

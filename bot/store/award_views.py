@@ -10,17 +10,20 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.chat import Platform
 from bot.store.database import Database
 from bot.store.tables import award_messages, awards
 
 
 @dataclass(frozen=True)
 class MessageRef:
-    """A chat message that shows an award: a single request or a digest."""
+    """A chat message that shows an award: a single request or a digest. ``channel`` and
+    ``ts`` are the platform's ids (on Teams: the conversation and the activity)."""
 
     channel: str
     ts: str
     kind: str
+    platform: Platform = "slack"
 
 
 class AwardViews(Database):
@@ -52,20 +55,30 @@ class AwardViews(Database):
             views = (await conn.execute(query)).scalars().all()
         return [json.loads(v) for v in views]
 
-    async def add_message(self, assignment_id: str, channel: str, ts: str, kind: str) -> None:
+    async def add_message(
+        self,
+        assignment_id: str,
+        channel: str,
+        ts: str,
+        kind: str,
+        *,
+        platform: Platform = "slack",
+    ) -> None:
         """Remember that message (channel, ts) shows the award."""
         statement = (
             self._insert(award_messages)
-            .values(channel=channel, ts=ts, assignment_id=assignment_id, kind=kind)
+            .values(
+                platform=platform, channel=channel, ts=ts, assignment_id=assignment_id, kind=kind
+            )
             .on_conflict_do_nothing()
         )
         async with self.connect() as conn:
             await conn.execute(statement)
 
     async def messages_for(self, assignment_id: str) -> list[MessageRef]:
-        """Every message that shows the award."""
+        """Every message that shows the award, on every platform."""
         t = award_messages.c
-        query = select(t.channel, t.ts, t.kind).where(t.assignment_id == assignment_id)
+        query = select(t.channel, t.ts, t.kind, t.platform).where(t.assignment_id == assignment_id)
         async with self.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [MessageRef(*row) for row in rows]

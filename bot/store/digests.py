@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 
+from bot.chat import Platform
 from bot.store.database import Database, inserted, rowcount
 from bot.store.tables import award_messages, digest_claims, digest_subscriptions
 
@@ -27,35 +28,43 @@ class DigestPost:
 class DigestClaims(Database):
     """The ``digest_subscriptions`` and ``digest_claims`` tables."""
 
-    async def subscribe_digest(self, channel: str, user: str) -> bool:
+    async def subscribe_digest(
+        self, channel: str, user: str, *, platform: Platform = "slack"
+    ) -> bool:
         """Subscribe a channel; False when it already was."""
         statement = (
             self._insert(digest_subscriptions)
-            .values(channel=channel, subscribed_by=user, subscribed_at=time.time())
+            .values(
+                platform=platform, channel=channel, subscribed_by=user, subscribed_at=time.time()
+            )
             .on_conflict_do_nothing()
         )
         async with self.connect() as conn:
             return await inserted(conn, statement, digest_subscriptions.c.channel)
 
-    async def unsubscribe_digest(self, channel: str) -> bool:
+    async def unsubscribe_digest(self, channel: str, *, platform: Platform = "slack") -> bool:
         """Unsubscribe a channel; False when it was not subscribed."""
-        statement = delete(digest_subscriptions).where(digest_subscriptions.c.channel == channel)
+        t = digest_subscriptions.c
+        statement = delete(digest_subscriptions).where(t.platform == platform, t.channel == channel)
         async with self.connect() as conn:
             return await rowcount(conn, statement) == 1
 
-    async def digest_subscriptions(self) -> list[str]:
-        """Channels subscribed at run time."""
-        query = select(digest_subscriptions.c.channel).order_by(digest_subscriptions.c.channel)
+    async def digest_subscriptions(self, *, platform: Platform = "slack") -> list[str]:
+        """The platform's channels subscribed at run time."""
+        t = digest_subscriptions.c
+        query = select(t.channel).where(t.platform == platform).order_by(t.channel)
         async with self.connect() as conn:
             return list((await conn.execute(query)).scalars().all())
 
-    async def claim_digest(self, channel: str, day: str, *, force: bool = False) -> bool:
+    async def claim_digest(
+        self, channel: str, day: str, *, force: bool = False, platform: Platform = "slack"
+    ) -> bool:
         """Claim (channel, day) before posting; only the first claim wins unless forced."""
-        values = {"channel": channel, "day": day, "claimed_at": time.time()}
+        values = {"platform": platform, "channel": channel, "day": day, "claimed_at": time.time()}
         statement = self._insert(digest_claims).values(values)
         if force:
             statement = statement.on_conflict_do_update(
-                index_elements=["channel", "day"],
+                index_elements=["platform", "channel", "day"],
                 set_={**values, "ts": None, "assignment_ids": "[]", "hidden_count": 0},
             )
         else:
@@ -71,29 +80,44 @@ class DigestClaims(Database):
             await conn.execute(statement)
 
     async def record_digest(
-        self, channel: str, day: str, ts: str, assignment_ids: list[str], hidden_count: int
+        self,
+        channel: str,
+        day: str,
+        ts: str,
+        assignment_ids: list[str],
+        hidden_count: int,
+        *,
+        platform: Platform = "slack",
     ) -> None:
         """Record what a posted digest shows, and link it to each award, in one transaction."""
         t = digest_claims.c
         claim = (
             update(digest_claims)
-            .where(t.channel == channel, t.day == day)
+            .where(t.platform == platform, t.channel == channel, t.day == day)
             .values(ts=ts, assignment_ids=json.dumps(assignment_ids), hidden_count=hidden_count)
         )
         async with self.transaction() as conn:
             await conn.execute(claim)
             if assignment_ids:
                 links = [
-                    {"channel": channel, "ts": ts, "assignment_id": a, "kind": "digest"}
+                    {
+                        "platform": platform,
+                        "channel": channel,
+                        "ts": ts,
+                        "assignment_id": a,
+                        "kind": "digest",
+                    }
                     for a in assignment_ids
                 ]
                 await conn.execute(self._insert(award_messages).on_conflict_do_nothing(), links)
 
-    async def digest_post(self, channel: str, ts: str) -> DigestPost | None:
+    async def digest_post(
+        self, channel: str, ts: str, *, platform: Platform = "slack"
+    ) -> DigestPost | None:
         """The digest posted as message (channel, ts), if it is one."""
         t = digest_claims.c
         query = select(t.channel, t.day, t.ts, t.assignment_ids, t.hidden_count).where(
-            t.channel == channel, t.ts == ts
+            t.platform == platform, t.channel == channel, t.ts == ts
         )
         async with self.connect() as conn:
             row = (await conn.execute(query)).first()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from bot.chat import Platform
 from bot.store.database import Database
 from bot.store.tables import chat_users_by_email, identities
 
@@ -20,16 +21,21 @@ class Identity:
     quantive_user_id: str
     email: str
     name: str
+    platform: Platform = "slack"
 
 
 class IdentityCache(Database):
     """The identity tables."""
 
-    async def cached_identity(self, chat_user_id: str, max_age: float) -> Identity | None:
+    async def cached_identity(
+        self, chat_user_id: str, max_age: float, *, platform: Platform = "slack"
+    ) -> Identity | None:
         """The cached identity if younger than ``max_age`` seconds."""
         t = identities.c
-        query = select(t.chat_user_id, t.quantive_user_id, t.email, t.name).where(
-            t.chat_user_id == chat_user_id, t.fetched_at >= time.time() - max_age
+        query = select(t.chat_user_id, t.quantive_user_id, t.email, t.name, t.platform).where(
+            t.platform == platform,
+            t.chat_user_id == chat_user_id,
+            t.fetched_at >= time.time() - max_age,
         )
         async with self.connect() as conn:
             row = (await conn.execute(query)).first()
@@ -38,6 +44,7 @@ class IdentityCache(Database):
     async def remember_identity(self, identity: Identity) -> None:
         """Cache an identity."""
         values = {
+            "platform": identity.platform,
             "chat_user_id": identity.chat_user_id,
             "quantive_user_id": identity.quantive_user_id,
             "email": identity.email,
@@ -45,26 +52,39 @@ class IdentityCache(Database):
             "fetched_at": time.time(),
         }
         statement = self._insert(identities).values(values)
-        statement = statement.on_conflict_do_update(index_elements=["chat_user_id"], set_=values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["platform", "chat_user_id"], set_=values
+        )
         async with self.connect() as conn:
             await conn.execute(statement)
 
     async def cached_chat_user_by_email(
-        self, email: str, max_age: float
+        self, email: str, max_age: float, *, platform: Platform = "slack"
     ) -> tuple[bool, str | None]:
         """(known, chat user id) for an email; a known None means "nobody in the chat"."""
         t = chat_users_by_email.c
         query = select(t.chat_user_id).where(
-            t.email == email.lower(), t.fetched_at >= time.time() - max_age
+            t.platform == platform,
+            t.email == email.lower(),
+            t.fetched_at >= time.time() - max_age,
         )
         async with self.connect() as conn:
             row = (await conn.execute(query)).first()
         return (False, None) if row is None else (True, row.chat_user_id)
 
-    async def remember_chat_user_by_email(self, email: str, chat_user_id: str | None) -> None:
+    async def remember_chat_user_by_email(
+        self, email: str, chat_user_id: str | None, *, platform: Platform = "slack"
+    ) -> None:
         """Cache the chat user (or the absence of one) for an email."""
-        values = {"email": email.lower(), "chat_user_id": chat_user_id, "fetched_at": time.time()}
+        values = {
+            "platform": platform,
+            "email": email.lower(),
+            "chat_user_id": chat_user_id,
+            "fetched_at": time.time(),
+        }
         statement = self._insert(chat_users_by_email).values(values)
-        statement = statement.on_conflict_do_update(index_elements=["email"], set_=values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["platform", "email"], set_=values
+        )
         async with self.connect() as conn:
             await conn.execute(statement)

@@ -1,8 +1,10 @@
 """The bot's tables, as SQLAlchemy Core metadata: the schema the code expects.
 
 Alembic's migrations in ``bot/migrations`` build this schema; a test compares the two on
-SQLite and PostgreSQL. Times are Unix seconds (float); JSON documents are stored as text so
-that both backends read them the same way.
+SQLite and PostgreSQL. Chat ids are unique only within a platform, so each table that
+holds them has ``platform`` (bot.chat.Platform) first in its primary key. Times are Unix
+seconds (float); JSON documents are stored as text so that both backends read them the
+same way.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ metadata = MetaData()
 identities = Table(
     "identities",
     metadata,
+    Column("platform", Text, primary_key=True, server_default=text("'slack'")),
     Column("chat_user_id", Text, primary_key=True),
     Column("quantive_user_id", Text, nullable=False),
     Column("email", Text, nullable=False),
@@ -24,6 +27,7 @@ identities = Table(
 chat_users_by_email = Table(
     "chat_users_by_email",
     metadata,
+    Column("platform", Text, primary_key=True, server_default=text("'slack'")),
     Column("email", Text, primary_key=True),
     Column("chat_user_id", Text),
     Column("fetched_at", Float, nullable=False),
@@ -40,6 +44,7 @@ awards = Table(
 award_messages = Table(
     "award_messages",
     metadata,
+    Column("platform", Text, primary_key=True, server_default=text("'slack'")),
     Column("channel", Text, primary_key=True),
     Column("ts", Text, primary_key=True),
     Column("assignment_id", Text, primary_key=True),
@@ -61,6 +66,7 @@ decision_claims = Table(
 digest_subscriptions = Table(
     "digest_subscriptions",
     metadata,
+    Column("platform", Text, primary_key=True, server_default=text("'slack'")),
     Column("channel", Text, primary_key=True),
     Column("subscribed_by", Text, nullable=False),
     Column("subscribed_at", Float, nullable=False),
@@ -69,6 +75,7 @@ digest_subscriptions = Table(
 digest_claims = Table(
     "digest_claims",
     metadata,
+    Column("platform", Text, primary_key=True, server_default=text("'slack'")),
     Column("channel", Text, primary_key=True),
     Column("day", Text, primary_key=True),
     Column("claimed_at", Float, nullable=False),
