@@ -24,7 +24,7 @@ from bench.processes import migrated_sqlite
 from bot.background_server import BackgroundServer
 from bot.settings import Settings
 from bot.store import migrate
-from handlers.slack_app import slack_runtime
+from handlers.slack.app import slack_runtime
 from tests.fake_slack import FakeSlack, SlackUser
 from tests.postgres import PostgresServer
 

@@ -134,7 +134,7 @@ def run_socket(args: argparse.Namespace) -> int:
     settings = ready_settings("socket")
     if settings is None:
         return 2
-    from handlers.slack_app import run_socket_mode
+    from handlers.slack.app import run_socket_mode
 
     asyncio.run(run_socket_mode(settings))
     return 0
@@ -152,7 +152,7 @@ def run_digest(args: argparse.Namespace) -> int:
 
 async def _digest_once(settings: Settings, *, force: bool, channel: str | None) -> int:
     from bot.digest import DigestError
-    from handlers.slack_app import slack_runtime
+    from handlers.slack.app import slack_runtime
 
     async with slack_runtime(settings) as ctx:
         if not channel and not await ctx.digest.channels():
@@ -184,7 +184,7 @@ def run_clock_process(args: argparse.Namespace) -> int:
 
     async def clock() -> None:
         from bot.clock import run_clock
-        from handlers.slack_app import slack_runtime
+        from handlers.slack.app import slack_runtime
 
         async with slack_runtime(settings) as ctx:
             await run_clock(settings, ctx.digest)

@@ -17,8 +17,8 @@ from starlette.routing import BaseRoute, Route
 
 from bot.services import Services
 from bot.settings import Settings
-from handlers.slack_app import RetryHandlers
-from handlers.slack_endpoint import SlackEndpoint
+from handlers.slack.app import RetryHandlers
+from handlers.slack.endpoint import SlackEndpoint
 
 log = logging.getLogger(__name__)
 

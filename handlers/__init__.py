@@ -1,39 +1,4 @@
-"""The Slack listeners. ``register`` wires every command, action_id, callback_id and event
-the bot answers; the logic of each listener lives in its own module."""
-
-from __future__ import annotations
-
-from slack_bolt.async_app import AsyncApp
-
-from handlers import blocks
-from handlers.actions.admin import cancel_button, delete_button, revoke_button
-from handlers.actions.decisions import approve_button, reject_button
-from handlers.actions.give_button import give_for_message, open_give_modal
-from handlers.commands.badge import badge_command, default_subcommands
-from handlers.context import SlackContext
-from handlers.events.app_home import app_home_opened
-from handlers.options.badges import badge_options
-from handlers.views.badge_editor import badge_editor_submitted
-from handlers.views.give import give_submitted
-from handlers.views.reject import reject_submitted
-
-
-def register(app: AsyncApp, ctx: SlackContext) -> None:
-    """Attach every listener to ``app``."""
-    app.command("/badge")(badge_command(ctx, default_subcommands()))
-
-    app.action(blocks.APPROVE_ACTION)(approve_button(ctx))
-    app.action(blocks.REJECT_ACTION)(reject_button(ctx))
-    app.action(blocks.OPEN_GIVE_MODAL)(open_give_modal(ctx))
-    app.action(blocks.DELETE_BADGE_ACTION)(delete_button(ctx))
-    app.action(blocks.REVOKE_AWARD_ACTION)(revoke_button(ctx))
-    app.action(blocks.CANCEL_ACTION)(cancel_button(ctx))
-
-    app.view(blocks.GIVE_MODAL)(give_submitted(ctx))
-    app.view(blocks.REJECT_MODAL)(reject_submitted(ctx))
-    app.view(blocks.BADGE_EDITOR)(badge_editor_submitted(ctx))
-
-    app.shortcut(blocks.GIVE_FOR_MESSAGE_SHORTCUT)(give_for_message(ctx))
-    app.event("app_home_opened")(app_home_opened(ctx))
-
-    app.options(blocks.BADGE_OPTIONS)(badge_options(ctx))
+"""The chat front ends: ``handlers.slack`` (Bolt listeners and Block Kit) and, next,
+``handlers.teams``. Each turns its platform's input into calls on the core (``bot``) and
+the core's answers into its platform's messages; only the composition roots (bot.web,
+bot.cli) import them."""

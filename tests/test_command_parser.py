@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.command_parser import UserGroupRef, parse_command
+from handlers.slack.command_parser import UserGroupRef, parse_command
 
 
 def test_give_with_mentions_and_rest() -> None:

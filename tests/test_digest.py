@@ -16,8 +16,8 @@ from bot.awards import AwardView, Party
 from bot.clock import DIGEST_JOB_ID, schedule_digest
 from bot.schedule import next_digest_time
 from bot.settings import Settings
-from handlers.digest_blocks import MAX_MESSAGE_BLOCKS, digest_blocks
-from handlers.slack_app import slack_runtime as real_slack_runtime
+from handlers.slack.app import slack_runtime as real_slack_runtime
+from handlers.slack.digest_blocks import MAX_MESSAGE_BLOCKS, digest_blocks
 from tests.harness import BotHarness, quick_slack_retries
 
 pytestmark = pytest.mark.both_backends
@@ -256,7 +256,7 @@ def test_digest_command_exit_codes(bot: BotHarness, monkeypatch, capsys) -> None
 
 @pytest.mark.parametrize("age,expected", [(0, "today"), (1, "1 day"), (5, "5 days")])
 def test_age_text(age: int, expected: str) -> None:
-    from handlers.digest_blocks import age_text
+    from handlers.slack.digest_blocks import age_text
 
     now = datetime(2026, 11, 27, 12, tzinfo=UTC)
     assert age_text((now - timedelta(days=age)).isoformat(), now) == expected

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.awards import AwardView, Party
-from handlers import blocks
-from handlers.mrkdwn import escape, plain_mentions
+from handlers.slack import blocks
+from handlers.slack.mrkdwn import escape, plain_mentions
 
 
 def test_escape_only_three_characters() -> None:

@@ -78,7 +78,7 @@ class PlaygroundStack:
     async def _run_digest(self) -> str:
         # The clock process's job, run in the playground's loop against the same database.
         from bot.digest import DigestError
-        from handlers.slack_app import slack_runtime
+        from handlers.slack.app import slack_runtime
 
         assert self.settings is not None
         async with slack_runtime(self.settings) as ctx:

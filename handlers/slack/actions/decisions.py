@@ -1,0 +1,60 @@
+"""The Approve and Reject buttons, wherever they appear (requests, digests, App Home)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.awards import is_plausible_id
+from handlers.slack import blocks
+from handlers.slack.context import SlackContext
+from handlers.slack.decisions import decide, not_an_approver_text
+from handlers.slack.replies import action_reply
+
+
+def approve_button(ctx: SlackContext) -> Callable[..., Any]:
+    """Approve with one click, exactly once."""
+
+    async def handle(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user_id = body["user"]["id"]
+        reply = action_reply(ctx.notifier, body, respond)
+        if not ctx.services.permissions.can_approve(user_id):
+            await reply(not_an_approver_text(ctx, "approve"))
+            return
+        await decide(ctx, str(action.get("value", "")), "approve", user_id, "", reply)
+
+    return handle
+
+
+def reject_button(ctx: SlackContext) -> Callable[..., Any]:
+    """Open the reason modal at once; the decision happens when it is submitted."""
+
+    async def handle(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        user_id = body["user"]["id"]
+        if not ctx.services.permissions.can_approve(user_id):
+            await action_reply(ctx.notifier, body, respond)(not_an_approver_text(ctx, "reject"))
+            return
+        assignment_id = str(action.get("value", ""))
+        if not is_plausible_id(assignment_id):
+            return
+        modal = blocks.reject_modal(assignment_id, await ctx.services.awards.view(assignment_id))
+        channel = (body.get("channel") or {}).get("id")
+        modal["private_metadata"] = json.dumps({"assignment_id": assignment_id, "channel": channel})
+        await client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+    return handle

@@ -1,0 +1,393 @@
+"""Pure functions that build Block Kit JSON for messages and modals about awards."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.awards import AwardView, Party, truncate
+from handlers.slack.block_limits import Block, fit_fallback
+from handlers.slack.mrkdwn import escape, mention, quote
+
+APPROVE_ACTION = "approve_award"
+REJECT_ACTION = "reject_award"
+GIVE_MODAL = "give_badge"
+REJECT_MODAL = "reject_award_reason"
+BADGE_OPTIONS = "badge_choice"
+OPEN_GIVE_MODAL = "open_give_modal"
+#: Must match the message shortcut's callback_id in manifest.yml.
+GIVE_FOR_MESSAGE_SHORTCUT = "give_badge_for_message"
+
+#: Quantive's icon names mapped to emoji; anything else is a medal.
+ICON_EMOJI = {
+    "handshake": ":handshake:",
+    "telescope": ":telescope:",
+    "puzzle": ":jigsaw:",
+    "lightbulb": ":bulb:",
+    "graduation-cap": ":mortar_board:",
+    "rocket": ":rocket:",
+    "heart": ":heart:",
+    "star": ":star2:",
+    "target": ":dart:",
+    "trophy": ":trophy:",
+    "crown": ":crown:",
+    "fire": ":fire:",
+    "medal": ":medal:",
+    "thumbs-up": ":+1:",
+    "sparkles": ":sparkles:",
+}
+DEFAULT_EMOJI = ":sports_medal:"
+
+
+def badge_emoji(icon: str) -> str:
+    """The emoji shown for a Quantive icon name."""
+    return ICON_EMOJI.get((icon or "").lower(), DEFAULT_EMOJI)
+
+
+def party_text(party: Party) -> str:
+    """A giver or recipient in mrkdwn: a mention when known in Slack, else the escaped name."""
+    if party.chat_user_id:
+        return mention(party.chat_user_id)
+    return f"*{escape(party.name)}*"
+
+
+def recipients_text(view: AwardView) -> str:
+    """The recipients, joined for a sentence."""
+    names = [party_text(p) for p in view.recipients] or ["nobody"]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def badge_text(view: AwardView) -> str:
+    """The badge with its emoji, bold, escaped."""
+    return f"{badge_emoji(view.badge_icon)} *{escape(view.badge_name)}*"
+
+
+def award_sentence(view: AwardView, verb: str = "wants to give") -> str:
+    """ "@giver wants to give :star: *Rockstar* to @x and *Team*"."""
+    return f"{party_text(view.giver)} {verb} {badge_text(view)} to {recipients_text(view)}"
+
+
+def decision_text(view: AwardView) -> str:
+    """The status line of an award's message."""
+    who = mention(view.decided_by) if view.decided_by else "someone"
+    if view.status == "approved":
+        return f":white_check_mark: Approved by {who}"
+    if view.status == "rejected":
+        reason = f": {escape(view.reason)}" if view.reason else ""
+        return f":x: Rejected by {who}{reason}"
+    if view.status == "handled":
+        return ":information_source: Already handled in Quantive"
+    return ":hourglass_flowing_sand: Waiting for approval"
+
+
+def decision_buttons(assignment_id: str, block_id: str | None = None) -> Block:
+    """The Approve and Reject buttons of one award."""
+    block: Block = {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": APPROVE_ACTION,
+                "text": {"type": "plain_text", "text": "Approve"},
+                "style": "primary",
+                "value": assignment_id,
+            },
+            {
+                "type": "button",
+                "action_id": REJECT_ACTION,
+                "text": {"type": "plain_text", "text": "Reject"},
+                "style": "danger",
+                "value": assignment_id,
+            },
+        ],
+    }
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def approval_request_blocks(view: AwardView) -> list[Block]:
+    """The approval request: who gave what to whom, the comment, and the buttons while
+    the award waits; after a decision, who decided and no buttons."""
+    text = award_sentence(view, "wants to give" if view.status == "pending" else "gave")
+    if view.comment:
+        text += "\n" + quote(view.comment, 2500)
+    blocks: list[Block] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": decision_text(view)}]},
+    ]
+    if view.status == "pending":
+        blocks.append(decision_buttons(view.assignment_id))
+    return blocks
+
+
+def approval_request_fallback(view: AwardView) -> str:
+    """The notification text of an approval request: names escaped, no mentions."""
+    state = "waiting for approval" if view.status == "pending" else view.status
+    return fit_fallback(
+        f"Badge award {state}: {escape(view.badge_name)} from {escape(view.giver.name)}"
+    )
+
+
+def recipient_dm_fallback(view: AwardView) -> str:
+    """The notification text of a recipient's DM."""
+    return fit_fallback(
+        f"You received the {escape(view.badge_name)} badge from {escape(view.giver.name)}"
+    )
+
+
+def celebration_fallback(view: AwardView) -> str:
+    """The notification text of a celebration: no names, so nobody is pinged by it."""
+    return fit_fallback(f"{escape(view.badge_name)} awarded")
+
+
+def giver_decision_fallback(view: AwardView) -> str:
+    """The notification text of the giver's DM after a decision."""
+    return fit_fallback(f"Your {escape(view.badge_name)} award was {view.status}")
+
+
+def celebration_blocks(view: AwardView) -> list[Block]:
+    """The public celebration of an approved award."""
+    text = (
+        f":tada: {recipients_text(view)} received {badge_text(view)} from {party_text(view.giver)}!"
+    )
+    if view.comment:
+        text += "\n" + quote(view.comment, 2500)
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def recipient_dm_blocks(view: AwardView) -> list[Block]:
+    """The DM a recipient gets when an award reaches them."""
+    text = f":tada: You received {badge_text(view)} from {party_text(view.giver)}!"
+    if view.comment:
+        text += "\n" + quote(view.comment, 2500)
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def giver_decision_text(view: AwardView) -> str:
+    """The DM the giver gets after an approver decided."""
+    base = f"{badge_text(view)} for {recipients_text(view)}"
+    if view.status == "approved":
+        return f":white_check_mark: Your award of {base} was approved."
+    if view.status == "rejected":
+        reason = f" Reason: {escape(view.reason)}" if view.reason else ""
+        return f":x: Your award of {base} was not approved.{reason}"
+    return f":information_source: Your award of {base} was already handled in Quantive."
+
+
+def give_modal(
+    *,
+    channel_id: str | None,
+    user_ids: list[str] | None = None,
+    badge: tuple[str, str] | None = None,
+    comment: str = "",
+    notice: str | None = None,
+) -> dict[str, Any]:
+    """The give modal, prefilled with what was understood; ``badge`` is (id, name)."""
+    users_element: Block = {
+        "type": "multi_users_select",
+        "action_id": "users",
+        "placeholder": {"type": "plain_text", "text": "Who deserves it?"},
+    }
+    if user_ids:
+        users_element["initial_users"] = user_ids
+    badge_element: Block = {
+        "type": "external_select",
+        "action_id": BADGE_OPTIONS,
+        "min_query_length": 0,
+        "placeholder": {"type": "plain_text", "text": "Pick a badge"},
+    }
+    if badge:
+        badge_element["initial_option"] = option(badge[1], badge[0])
+    comment_element: Block = {
+        "type": "plain_text_input",
+        "action_id": "comment",
+        "multiline": True,
+        "max_length": 1000,
+    }
+    if comment:
+        comment_element["initial_value"] = comment[:1000]
+    blocks: list[Block] = []
+    if notice:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(notice)[:2000]}]}
+        )
+    blocks += [
+        {
+            "type": "input",
+            "block_id": "recipients",
+            "element": users_element,
+            "label": {"type": "plain_text", "text": "Recipients"},
+        },
+        {
+            "type": "input",
+            "block_id": "badge",
+            "element": badge_element,
+            "label": {"type": "plain_text", "text": "Badge"},
+        },
+        {
+            "type": "input",
+            "block_id": "comment",
+            "element": comment_element,
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Why? (optional)"},
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": GIVE_MODAL,
+        "title": {"type": "plain_text", "text": "Give a badge"},
+        "submit": {"type": "plain_text", "text": "Give"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"channel": channel_id}),
+        "blocks": blocks,
+    }
+
+
+def reject_modal(assignment_id: str, view: AwardView | None) -> dict[str, Any]:
+    """The modal asking for an optional reason before a rejection."""
+    summary = award_sentence(view) if view else "Reject this badge award?"
+    return {
+        "type": "modal",
+        "callback_id": REJECT_MODAL,
+        "title": {"type": "plain_text", "text": "Reject award"},
+        "submit": {"type": "plain_text", "text": "Reject"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"assignment_id": assignment_id}),
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": summary}},
+            {
+                "type": "input",
+                "block_id": "reason",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Reason (shared with the giver)"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "reason",
+                    "multiline": True,
+                    "max_length": 500,
+                },
+            },
+        ],
+    }
+
+
+def option(text: str, value: str) -> Block:
+    """A select option, within Slack's lengths."""
+    return {"text": {"type": "plain_text", "text": truncate(text, 75)}, "value": value[:150]}
+
+
+BADGE_EDITOR = "badge_editor"
+DELETE_BADGE_ACTION = "delete_badge"
+REVOKE_AWARD_ACTION = "revoke_award"
+CANCEL_ACTION = "cancel_admin_action"
+
+#: Background colours offered by the badge editor (Quantive takes any colour string).
+BACKGROUNDS = {
+    "#4C6FFF": "Blue",
+    "#8E44AD": "Purple",
+    "#27AE60": "Green",
+    "#F39C12": "Orange",
+    "#16A085": "Teal",
+    "#E74C3C": "Red",
+    "#C0392B": "Crimson",
+    "#F1C40F": "Yellow",
+    "#2C3E50": "Navy",
+    "#D35400": "Pumpkin",
+}
+PATTERNS = ["dots", "waves", "grid", "stripes", "zigzag", "stars", "none"]
+
+
+def badge_editor_modal(badge: Any | None, channel_id: str | None) -> dict[str, Any]:
+    """The create or edit modal; ``badge`` prefills it for editing."""
+
+    def select(block_id: str, label: str, choices: dict[str, str], current: str) -> Block:
+        element: Block = {
+            "type": "static_select",
+            "action_id": block_id,
+            "options": [option(text, value) for value, text in choices.items()],
+        }
+        if current in choices:
+            element["initial_option"] = option(choices[current], current)
+        return {
+            "type": "input",
+            "block_id": block_id,
+            "optional": True,
+            "element": element,
+            "label": {"type": "plain_text", "text": label},
+        }
+
+    name: Block = {"type": "plain_text_input", "action_id": "name", "max_length": 60}
+    summary: Block = {
+        "type": "plain_text_input",
+        "action_id": "summary",
+        "multiline": True,
+        "max_length": 500,
+    }
+    if badge is not None:
+        name["initial_value"] = badge.name
+        if badge.summary:
+            summary["initial_value"] = badge.summary
+    icons = {icon: f"{icon}" for icon in ICON_EMOJI}
+    return {
+        "type": "modal",
+        "callback_id": BADGE_EDITOR,
+        "title": {"type": "plain_text", "text": "Edit badge" if badge else "New badge"},
+        "submit": {"type": "plain_text", "text": "Save" if badge else "Create"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps(
+            {"badge_id": badge.id if badge else None, "channel": channel_id}
+        ),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "name",
+                "element": name,
+                "label": {"type": "plain_text", "text": "Name"},
+            },
+            {
+                "type": "input",
+                "block_id": "summary",
+                "element": summary,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "What is it for?"},
+            },
+            select("icon", "Icon", icons, badge.icon if badge else ""),
+            select(
+                "background", "Background colour", BACKGROUNDS, badge.background if badge else ""
+            ),
+            select("pattern", "Pattern", {p: p for p in PATTERNS}, badge.pattern if badge else ""),
+        ],
+    }
+
+
+def confirm_blocks(text: str, action_id: str, value: str, button: str) -> list[Block]:
+    """An ephemeral question with a danger button (behind Slack's confirm dialog) and Cancel."""
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "style": "danger",
+                    "value": value[:2000],
+                    "text": {"type": "plain_text", "text": button},
+                    "confirm": {
+                        "title": {"type": "plain_text", "text": "Are you sure?"},
+                        "text": {"type": "plain_text", "text": "This cannot be undone."},
+                        "confirm": {"type": "plain_text", "text": button},
+                        "deny": {"type": "plain_text", "text": "Keep it"},
+                        "style": "danger",
+                    },
+                },
+                {
+                    "type": "button",
+                    "action_id": CANCEL_ACTION,
+                    "value": "cancel",
+                    "text": {"type": "plain_text", "text": "Cancel"},
+                },
+            ],
+        },
+    ]

@@ -1,0 +1,71 @@
+"""``/badge give @user [@user2 ...] <badge> [comment]`` and its shorthand ``/badge @user ...``."""
+
+from __future__ import annotations
+
+from api import errors
+from handlers.slack import blocks, give_flow
+from handlers.slack.commands.browse import mine_command
+from handlers.slack.commands.request import CommandRequest
+from handlers.slack.mrkdwn import escape
+from handlers.slack.replies import ephemeral_or_dm, respond_ephemeral
+
+
+async def give_command(req: CommandRequest) -> None:
+    """Give at once when the command is complete; open the prefilled modal when a piece is
+    missing; answer ephemerally with near matches when the badge name is unknown."""
+    channel = req.channel_id
+    reply = respond_ephemeral(req.respond, ephemeral_or_dm(req.ctx.notifier, channel, req.user_id))
+    if req.parsed.broadcasts or req.parsed.channels:
+        await reply(
+            "Badges go to people and teams, not to channels. Mention people with `@name`, "
+            "or a user group such as `@platform`."
+        )
+        return
+    parsed = req.parsed
+    has_recipients = bool(parsed.users or parsed.groups)
+    if parsed.shorthand and len(parsed.users) == 1 and not parsed.groups and not parsed.rest:
+        # "/badge @maria" asks what Maria holds.
+        await mine_command(req)
+        return
+    if not parsed.rest and not has_recipients:
+        await req.open_modal(blocks.give_modal(channel_id=channel))
+        return
+    try:
+        match = await req.ctx.services.catalogue.match(parsed.rest)
+    except errors.QuantiveError as exc:
+        await reply(f"I couldn't load the badges. {escape(exc.user_message)}")
+        return
+    if match.badge is None and parsed.rest:
+        hint = ""
+        if match.suggestions:
+            names = ", ".join(f"*{escape(n)}*" for n in match.suggestions)
+            hint = f" Did you mean {names}?"
+        first_words = escape(" ".join(parsed.rest.split()[:3]))
+        await reply(
+            f"I don't know a badge called “{first_words}”.{hint} "
+            "`/badge list` shows every badge; put a name in quotes if it is long, "
+            'e.g. `/badge give @maria "Team Player" thanks!`'
+        )
+        return
+    if match.badge is None or not has_recipients:
+        badge = (match.badge.id, match.badge.name) if match.badge else None
+        await req.open_modal(
+            blocks.give_modal(
+                channel_id=channel,
+                user_ids=parsed.users,
+                badge=badge,
+                comment=match.rest,
+                notice="Who should get it?" if not has_recipients else None,
+            )
+        )
+        return
+    await give_flow.give(
+        req.ctx,
+        giver_id=req.user_id,
+        user_ids=parsed.users,
+        groups=parsed.groups,
+        badge=match.badge,
+        comment=match.rest,
+        origin_channel=channel,
+        reply=reply,
+    )

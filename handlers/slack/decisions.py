@@ -1,0 +1,69 @@
+"""Turning an approver's decision into exactly one Quantive call and the right messages."""
+
+from __future__ import annotations
+
+from api import errors
+from bot.awards import Decision, DecisionOutcome, is_plausible_id
+from handlers.slack.context import SlackContext
+from handlers.slack.home import refresh_homes
+from handlers.slack.mrkdwn import escape, mention
+from handlers.slack.replies import Reply
+
+
+def not_an_approver_text(ctx: SlackContext, verb: str) -> str:
+    """The refusal shown to someone who is not an approver."""
+    approvers = ", ".join(mention(a) for a in ctx.services.permissions.approvers[:5])
+    ask = f" Ask {approvers}." if approvers else ""
+    return f"Only approvers can {verb} badge awards.{ask}"
+
+
+async def decide(
+    ctx: SlackContext,
+    assignment_id: str,
+    decision: Decision,
+    user_id: str,
+    reason: str,
+    reply: Reply,
+) -> None:
+    """Decide once, then redraw messages and notify; a repeat click stays quiet."""
+    if not is_plausible_id(assignment_id):
+        return  # not a button of ours
+    awards = ctx.services.awards
+    try:
+        result = await awards.decide(assignment_id, decision, user_id, reason)
+        if result.outcome is DecisionOutcome.UNCERTAIN:
+            await reply(
+                ":hourglass: Quantive didn't confirm this decision in time. I'm checking what "
+                "it shows and will update the message; no need to click again."
+            )
+            result = await awards.settle_decision(assignment_id)
+    except errors.QuantiveError as exc:
+        await reply(f"Nothing changed: {escape(exc.user_message)}")
+        return
+    if result.outcome is DecisionOutcome.UNCERTAIN:
+        return  # still unanswered: the worker settles it and redraws every message then
+    if result.outcome is DecisionOutcome.QUEUED:
+        await reply(
+            ":hourglass: Approved. Quantive can't take awards right now, so this one is "
+            "queued: it will be made once when Quantive is back, and everyone told then."
+        )
+        return
+    if result.outcome is DecisionOutcome.ALREADY_CLAIMED:
+        earlier = result.earlier
+        if earlier is not None and not earlier.done:
+            await reply(
+                "A decision on this award is being confirmed with Quantive. The message will "
+                "update when it is."
+            )
+        elif earlier is not None and earlier.decided_by != user_id:
+            verb = "approved" if earlier.decision == "approve" else "rejected"
+            await reply(f"No need: {mention(earlier.decided_by)} already {verb} this award.")
+        return
+    if result.outcome is DecisionOutcome.HANDLED_ELSEWHERE:
+        await reply(
+            "This award was already approved or rejected in Quantive, so there was nothing "
+            "to do. I've updated the message."
+        )
+    if result.view is not None:
+        await ctx.notifier.after_decision(result.view)
+        await refresh_homes(ctx, result.view)

@@ -1,0 +1,67 @@
+"""The digest message: a header with the count, then each award oldest first, each with
+its Approve and Reject buttons, within Slack's 50-block limit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.awards import AwardView
+from handlers.slack.blocks import Block, award_sentence, decision_buttons, decision_text
+from handlers.slack.mrkdwn import quote
+
+MAX_MESSAGE_BLOCKS = 50
+#: Header, two blocks per award, and the "N more" footer fit within 50 blocks.
+MAX_DIGEST_ITEMS = (MAX_MESSAGE_BLOCKS - 2) // 2
+COMMENT_LIMIT = 400
+
+
+def count_text(count: int) -> str:
+    """ "7 badge awards are waiting for approval"."""
+    if count == 1:
+        return "1 badge award is waiting for approval"
+    return f"{count} badge awards are waiting for approval"
+
+
+def age_text(assigned_on: str | None, now: datetime | None = None) -> str:
+    """How long an award has waited: "today", "1 day", "3 days"."""
+    if not assigned_on:
+        return "a while"
+    try:
+        then = datetime.fromisoformat(assigned_on.replace("Z", "+00:00"))
+    except ValueError:
+        return "a while"
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    days = ((now or datetime.now(UTC)) - then).days
+    if days <= 0:
+        return "today"
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def digest_item_blocks(view: AwardView, now: datetime | None = None) -> list[Block]:
+    """One award: who gave what to whom, its age and comment, then buttons or decision."""
+    text = award_sentence(view, "gave")
+    text += f"\n_waiting {age_text(view.assigned_on, now)}_"
+    if view.comment:
+        text += "\n" + quote(" ".join(view.comment.split()), COMMENT_LIMIT)
+    section: Block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    if view.status == "pending":
+        return [section, decision_buttons(view.assignment_id, f"digest-{view.assignment_id}")]
+    return [
+        section,
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": decision_text(view)}]},
+    ]
+
+
+def digest_blocks(views: list[AwardView], total: int, now: datetime | None = None) -> list[Block]:
+    """The whole digest for ``views`` (already cut to what fits) out of ``total`` waiting."""
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": count_text(total)[:150]}}
+    ]
+    for view in views[:MAX_DIGEST_ITEMS]:
+        blocks += digest_item_blocks(view, now)
+    hidden = total - min(len(views), MAX_DIGEST_ITEMS)
+    if hidden > 0:
+        more = f"…and {hidden} more, oldest shown first. Run `/badge pending` to see them all."
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
+    return blocks

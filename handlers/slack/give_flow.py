@@ -1,0 +1,147 @@
+"""The give pipeline shared by ``/badge give`` and the give modal, after Slack was acked."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from api import errors
+from api.models import Badge, Team
+from bot.awards import AwardQueued, GiveRefused, GiveRequest
+from handlers.slack.blocks import badge_text, recipients_text
+from handlers.slack.command_parser import UserGroupRef
+from handlers.slack.context import SlackContext
+from handlers.slack.mrkdwn import escape, mentioned_user_ids, plain_mentions
+from handlers.slack.replies import Reply
+
+log = logging.getLogger(__name__)
+
+
+async def expand_groups(
+    ctx: SlackContext, groups: list[UserGroupRef], giver_id: str
+) -> tuple[list[Team], list[str]]:
+    """Teams named like the groups, and the members of the groups that match no team."""
+    teams: list[Team] = []
+    members: list[str] = []
+    for group in groups:
+        found = await ctx.services.quantive.find_teams_by_name(group.handle)
+        if found:
+            teams.append(found[0])
+            continue
+        for user_id in await ctx.directory.usergroup_members(group.id):
+            if user_id != giver_id and user_id not in members:
+                members.append(user_id)
+    return teams, members
+
+
+async def flatten_comment(ctx: SlackContext, comment: str) -> str:
+    """The comment with Slack references turned into plain names, for Quantive."""
+    names = {}
+    for user_id in mentioned_user_ids(comment):
+        names[user_id] = (await ctx.directory.profile(user_id)).name
+    return plain_mentions(comment, names)
+
+
+async def give(
+    ctx: SlackContext,
+    *,
+    giver_id: str,
+    user_ids: list[str],
+    groups: list[UserGroupRef],
+    badge: Badge,
+    comment: str,
+    origin_channel: str | None,
+    reply: Reply,
+) -> None:
+    """Resolve everyone, make the award, and tell people what happened.
+
+    A process works on a bounded number of gives at once (``ctx.give_slots``); the rest
+    wait their turn, already acknowledged, so a burst of gives cannot starve the event
+    loop of the time it needs to acknowledge the next requests within Slack's 3 seconds.
+    """
+    async with ctx.give_slots:
+        await _give(
+            ctx,
+            giver_id=giver_id,
+            user_ids=user_ids,
+            groups=groups,
+            badge=badge,
+            comment=comment,
+            origin_channel=origin_channel,
+            reply=reply,
+        )
+
+
+async def _give(
+    ctx: SlackContext,
+    *,
+    giver_id: str,
+    user_ids: list[str],
+    groups: list[UserGroupRef],
+    badge: Badge,
+    comment: str,
+    origin_channel: str | None,
+    reply: Reply,
+) -> None:
+    try:
+        teams, members = await expand_groups(ctx, groups, giver_id)
+        recipients = list(dict.fromkeys([*user_ids, *members]))
+        giver, *people = await ctx.directory.profiles([giver_id, *recipients])
+        if giver_id in recipients:
+            people.insert(recipients.index(giver_id), giver)  # so the rules can refuse it
+        # A group's bots and former members are skipped; named ones are refused by the rules.
+        named = set(user_ids)
+        people = [p for p in people if p.user_id in named or not (p.is_bot or p.deleted)]
+        view = await ctx.services.awards.give(
+            GiveRequest(
+                giver=giver,
+                recipients=people,
+                teams=teams,
+                badge=badge,
+                comment=await flatten_comment(ctx, comment),
+                origin_channel=origin_channel,
+            )
+        )
+    except GiveRefused as exc:
+        await reply(escape(str(exc)))
+        return
+    except AwardQueued as queued:
+        sentence = f"{badge_text(queued.view)} for {recipients_text(queued.view)}"
+        if not queued.timed_out:
+            await reply(
+                f":hourglass: Quantive can't take awards right now, so your award of {sentence} "
+                "is queued. It will be delivered once, as soon as Quantive is back, and I'll "
+                "tell you. No need to send it again."
+            )
+        else:
+            await reply(
+                f":hourglass: Quantive didn't confirm your award of {sentence}. I'll check "
+                "whether it arrived and deliver it exactly once, and I'll tell you. No need "
+                "to send it again."
+            )
+        return
+    except errors.QuantiveError as exc:
+        await reply(f"Nothing was awarded. {escape(exc.user_message)}")
+        return
+    except SlackApiError as exc:
+        log.warning("give stopped by Slack: %s", exc.response.get("error"))
+        await reply("Nothing was awarded: Slack didn't tell me who everyone is. Please try again.")
+        return
+
+    sentence = f"{badge_text(view)} for {recipients_text(view)}"
+    # The award's own messages go first: they matter more than the giver's receipt.
+    if view.status == "pending":
+        reached = await ctx.notifier.request_approval(view)
+        unreachable = (
+            ""
+            if reached
+            else " I couldn't message any approver, so ask one to run `/badge pending`."
+        )
+        await reply(
+            f":hourglass_flowing_sand: Sent for approval: {sentence}. "
+            f"You'll get a DM when an approver decides.{unreachable}"
+        )
+    else:
+        await ctx.notifier.announce(view)
+        await reply(f":tada: Done! {sentence}.")

@@ -1,0 +1,165 @@
+"""Everything the bot posts about an award: approval requests, DMs, celebrations, and the
+in-place updates of every message that showed an award once it is decided.
+
+All of it goes through :class:`SlackDelivery`, so a post that fails for a passing reason
+is retried later instead of being lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.awards import AwardView
+from bot.store import Store
+from handlers.slack import blocks
+from handlers.slack.delivery import SlackDelivery, describe_error
+
+log = logging.getLogger(__name__)
+
+#: Redraws a digest message (channel, ts) after one of its awards changed.
+DigestRedraw = Callable[[str, str], Awaitable[None]]
+
+
+class Notifier:
+    """Posts and updates award messages in Slack."""
+
+    def __init__(
+        self,
+        delivery: SlackDelivery,
+        store: Store,
+        *,
+        approvers: list[str],
+        approval_channel: str | None,
+        announce_channel: str | None,
+        redraw_digest: DigestRedraw,
+    ) -> None:
+        self.delivery = delivery
+        self._store = store
+        self._approvers = approvers
+        self._approval_channel = approval_channel
+        self._announce_channel = announce_channel
+        self._redraw_digest = redraw_digest
+
+    @property
+    def client(self) -> AsyncWebClient:
+        """The Web API client, for calls that are answered at once (views, options)."""
+        return self.delivery.client
+
+    async def dm(self, user_id: str, text: str, message_blocks: list[Any] | None = None) -> None:
+        """Send a direct message, retried later if Slack cannot take it now."""
+        await self.delivery.perform(
+            {"kind": "dm", "user": user_id, "text": text, "blocks": message_blocks}
+        )
+
+    async def ephemeral(self, channel: str | None, user_id: str, text: str) -> None:
+        """A message only ``user_id`` sees in ``channel``, or a DM when that cannot be."""
+        if channel:
+            await self.delivery.perform(
+                {"kind": "ephemeral", "channel": channel, "user": user_id, "text": text}
+            )
+        else:
+            await self.dm(user_id, text)
+
+    async def request_approval(self, view: AwardView) -> int:
+        """Post the approval request to the approval channel, or DM it to each approver,
+        and remember every message so that it can be updated after the decision.
+
+        Each approver is its own effect: one who cannot be messaged does not stop the
+        others. Returns how many requests were posted or queued for a retry.
+        """
+        text = blocks.approval_request_fallback(view)
+        request_blocks = blocks.approval_request_blocks(view)
+        record = {"assignment_id": view.assignment_id, "kind": "request"}
+        if self._approval_channel:
+            targets = [{"kind": "post", "channel": self._approval_channel}]
+        else:
+            targets = [{"kind": "dm", "user": approver} for approver in self._approvers]
+        reached = await effects(
+            {
+                f"approval request to {t.get('channel') or t.get('user')}": self.delivery.perform(
+                    {**t, "text": text, "blocks": request_blocks, "record": record}
+                )
+                for t in targets
+            }
+        )
+        return sum(reached.values())
+
+    async def announce(self, view: AwardView) -> None:
+        """Tell the recipients by DM and celebrate in the announce (or origin) channel;
+        each message stands alone."""
+        dm_blocks = blocks.recipient_dm_blocks(view)
+        text = blocks.recipient_dm_fallback(view)
+        people = [r.chat_user_id for r in view.recipients if r.chat_user_id]
+        todo = {f"DM to {u}": self.dm(u, text, dm_blocks) for u in people}
+        channel = self._announce_channel or view.origin_channel
+        if channel:
+            todo[f"celebration in {channel}"] = self.delivery.perform(
+                {
+                    "kind": "post",
+                    "channel": channel,
+                    "text": blocks.celebration_fallback(view),
+                    "blocks": blocks.celebration_blocks(view),
+                }
+            )
+        await effects(todo)
+
+    async def refresh(self, view: AwardView) -> None:
+        """Update every message that shows the award, in place; each on its own, so a
+        deleted message does not stop the others."""
+        todo: dict[str, Awaitable[Any]] = {}
+        for ref in await self._store.messages_for(view.assignment_id):
+            if ref.kind == "digest":
+                todo[f"digest {ref.channel}/{ref.ts}"] = self._redraw_digest(ref.channel, ref.ts)
+                continue
+            todo[f"request {ref.channel}/{ref.ts}"] = self.delivery.perform(
+                {
+                    "kind": "update",
+                    "channel": ref.channel,
+                    "ts": ref.ts,
+                    "text": blocks.approval_request_fallback(view),
+                    "blocks": blocks.approval_request_blocks(view),
+                }
+            )
+        await effects(todo)
+
+    async def after_decision(self, view: AwardView) -> None:
+        """Redraw the messages, tell the giver, and on approval the recipients and channel.
+
+        Every one of these is its own effect: a message that cannot be updated (deleted,
+        say) does not keep the giver or the recipients from hearing the news.
+        """
+        todo: dict[str, Awaitable[Any]] = {"message updates": self.refresh(view)}
+        if view.status != "handled" and view.giver.chat_user_id:
+            todo["DM to the giver"] = self.dm(
+                view.giver.chat_user_id,
+                blocks.giver_decision_fallback(view),
+                [
+                    {
+                        "type": "section",
+                        "text": {"type": "mrkdwn", "text": blocks.giver_decision_text(view)},
+                    }
+                ],
+            )
+        if view.status == "approved":
+            todo["announcement"] = self.announce(view)
+        await effects(todo)
+
+
+async def effects(todo: Mapping[str, Awaitable[Any]]) -> dict[str, bool]:
+    """Run independent effects together; one that fails is logged and never stops the
+    others. Returns, by name, which ones succeeded (a queued retry counts as success)."""
+    names = list(todo)
+    results = await asyncio.gather(*todo.values(), return_exceptions=True)
+    outcome: dict[str, bool] = {}
+    for name, result in zip(names, results, strict=True):
+        if isinstance(result, BaseException):
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+            log.warning("%s failed: %s", name, describe_error(result))
+        outcome[name] = not isinstance(result, BaseException)
+    return outcome
