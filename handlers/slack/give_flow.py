@@ -61,87 +61,66 @@ async def give(
     loop of the time it needs to acknowledge the next requests within Slack's 3 seconds.
     """
     async with ctx.give_slots:
-        await _give(
-            ctx,
-            giver_id=giver_id,
-            user_ids=user_ids,
-            groups=groups,
-            badge=badge,
-            comment=comment,
-            origin_channel=origin_channel,
-            reply=reply,
-        )
-
-
-async def _give(
-    ctx: SlackContext,
-    *,
-    giver_id: str,
-    user_ids: list[str],
-    groups: list[UserGroupRef],
-    badge: Badge,
-    comment: str,
-    origin_channel: str | None,
-    reply: Reply,
-) -> None:
-    try:
-        teams, members = await expand_groups(ctx, groups, giver_id)
-        recipients = list(dict.fromkeys([*user_ids, *members]))
-        giver, *people = await ctx.directory.profiles([giver_id, *recipients])
-        if giver_id in recipients:
-            people.insert(recipients.index(giver_id), giver)  # so the rules can refuse it
-        # A group's bots and former members are skipped; named ones are refused by the rules.
-        named = set(user_ids)
-        people = [p for p in people if p.user_id in named or not (p.is_bot or p.deleted)]
-        view = await ctx.services.awards.give(
-            GiveRequest(
-                giver=giver,
-                recipients=people,
-                teams=teams,
-                badge=badge,
-                comment=await flatten_comment(ctx, comment),
-                origin_channel=origin_channel,
+        try:
+            teams, members = await expand_groups(ctx, groups, giver_id)
+            recipients = list(dict.fromkeys([*user_ids, *members]))
+            giver, *people = await ctx.directory.profiles([giver_id, *recipients])
+            if giver_id in recipients:
+                people.insert(recipients.index(giver_id), giver)  # so the rules can refuse it
+            # A group's bots and former members are skipped; named ones are refused by the rules.
+            named = set(user_ids)
+            people = [p for p in people if p.user_id in named or not (p.is_bot or p.deleted)]
+            view = await ctx.services.awards.give(
+                GiveRequest(
+                    giver=giver,
+                    recipients=people,
+                    teams=teams,
+                    badge=badge,
+                    comment=await flatten_comment(ctx, comment),
+                    origin_channel=origin_channel,
+                )
             )
-        )
-    except GiveRefused as exc:
-        await reply(escape(str(exc)))
-        return
-    except AwardQueued as queued:
-        sentence = f"{badge_text(queued.view)} for {recipients_text(queued.view)}"
-        if not queued.timed_out:
+        except GiveRefused as exc:
+            await reply(escape(str(exc)))
+            return
+        except AwardQueued as queued:
+            sentence = f"{badge_text(queued.view)} for {recipients_text(queued.view)}"
+            if not queued.timed_out:
+                await reply(
+                    ":hourglass: Quantive can't take awards right now, so your award of "
+                    f"{sentence} is queued. It will be delivered once, as soon as Quantive is "
+                    "back, and I'll tell you. No need to send it again."
+                )
+            else:
+                await reply(
+                    f":hourglass: Quantive didn't confirm your award of {sentence}. I'll check "
+                    "whether it arrived and deliver it exactly once, and I'll tell you. No need "
+                    "to send it again."
+                )
+            return
+        except errors.QuantiveError as exc:
+            await reply(f"Nothing was awarded. {escape(exc.user_message)}")
+            return
+        except SlackApiError as exc:
+            log.warning("give stopped by Slack: %s", exc.response.get("error"))
             await reply(
-                f":hourglass: Quantive can't take awards right now, so your award of {sentence} "
-                "is queued. It will be delivered once, as soon as Quantive is back, and I'll "
-                "tell you. No need to send it again."
+                "Nothing was awarded: Slack didn't tell me who everyone is. Please try again."
+            )
+            return
+
+        sentence = f"{badge_text(view)} for {recipients_text(view)}"
+        # The award's own messages go first: they matter more than the giver's receipt.
+        if view.status == "pending":
+            reached = await ctx.notifier.request_approval(view)
+            unreachable = (
+                ""
+                if reached
+                else " I couldn't message any approver, so ask one to run `/badge pending`."
+            )
+            await reply(
+                f":hourglass_flowing_sand: Sent for approval: {sentence}. "
+                f"You'll get a DM when an approver decides.{unreachable}"
             )
         else:
-            await reply(
-                f":hourglass: Quantive didn't confirm your award of {sentence}. I'll check "
-                "whether it arrived and deliver it exactly once, and I'll tell you. No need "
-                "to send it again."
-            )
-        return
-    except errors.QuantiveError as exc:
-        await reply(f"Nothing was awarded. {escape(exc.user_message)}")
-        return
-    except SlackApiError as exc:
-        log.warning("give stopped by Slack: %s", exc.response.get("error"))
-        await reply("Nothing was awarded: Slack didn't tell me who everyone is. Please try again.")
-        return
-
-    sentence = f"{badge_text(view)} for {recipients_text(view)}"
-    # The award's own messages go first: they matter more than the giver's receipt.
-    if view.status == "pending":
-        reached = await ctx.notifier.request_approval(view)
-        unreachable = (
-            ""
-            if reached
-            else " I couldn't message any approver, so ask one to run `/badge pending`."
-        )
-        await reply(
-            f":hourglass_flowing_sand: Sent for approval: {sentence}. "
-            f"You'll get a DM when an approver decides.{unreachable}"
-        )
-    else:
-        await ctx.notifier.announce(view)
-        await reply(f":tada: Done! {sentence}.")
+            await ctx.notifier.announce(view)
+            await reply(f":tada: Done! {sentence}.")
