@@ -111,10 +111,12 @@ def test_a_give_in_flight_when_its_process_dies_is_finished_by_the_other(
     two_processes, emulator, slack
 ):
     doomed, survivor = two_processes
-    emulator.faults.set("POST /badges/assign", Fault(latency=1.0))
+    # Quantive makes the award at once and answers a second later: the kill lands after
+    # the award exists and before its answer, whatever the timing of this machine.
+    emulator.faults.set("POST /badges/assign", Fault(latency_after=1.0))
     doomed.command("give <@ULIAM|liam> Mentor mid-flight", user="UAMARA")
-    wait_until(lambda: emulator.calls.count("POST /badges/assign") == 1)
-    doomed.kill()  # while Quantive is still handling the assign
+    wait_until(lambda: len(new_awards(emulator)) == 1)
+    doomed.kill()
     emulator.faults.clear()
     told = slack.wait_calls(
         "chat.postEphemeral", timeout=20, where=lambda c: "went through" in c["text"]

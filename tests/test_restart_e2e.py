@@ -26,12 +26,14 @@ def process(emulator, slack, database_url) -> Iterator[BotProcess]:
 
 def test_kill_during_give_then_restart_delivers_once(process: BotProcess, emulator, slack):
     process.start()
-    emulator.faults.set("POST /badges/assign", Fault(latency=1.0))
+    # Quantive makes the award at once and answers a second later: the kill lands after
+    # the award exists and before its answer (a kill before the whole request arrived
+    # would rightly lead to a resend).
+    emulator.faults.set("POST /badges/assign", Fault(latency_after=1.0))
     process.command("give <@ULIAM|liam> Team Player survived a crash", user="UAMARA")
-    wait_until(lambda: emulator.calls.count("POST /badges/assign") == 1)
-    process.kill()  # while Quantive is still handling the assign
+    wait_until(lambda: len(new_awards(emulator)) == 1)
+    process.kill()
     emulator.faults.clear()
-    wait_until(lambda: len(new_awards(emulator)) == 1)  # Quantive finished it anyway
 
     process.start()
     told = slack.wait_calls(
@@ -63,12 +65,12 @@ def test_kill_during_approval_then_restart_finishes_it(process: BotProcess, emul
     process.command("give <@ULIAM|liam> Team Player approve me", user="UAMARA")
     requests = slack.wait_calls("chat.postMessage", count=2)
     award_id = requests[0]["blocks"][-1]["elements"][0]["value"]
-    emulator.faults.set("POST /badges/approve/{id}", Fault(latency=1.0))
+    # As for the give: approved at once, answered a second later, killed in between.
+    emulator.faults.set("POST /badges/approve/{id}", Fault(latency_after=1.0))
     process.click("approve_award", award_id, "UMARIA", "http://127.0.0.1:9/unused")
-    wait_until(lambda: emulator.calls.count("POST /badges/approve/{id}") == 1)
+    wait_until(lambda: emulator.state.assignments[award_id]["status"] == "approved")
     process.kill()
     emulator.faults.clear()
-    wait_until(lambda: emulator.state.assignments[award_id]["status"] == "approved")
 
     process.start()
     updates = slack.wait_calls("chat.update", count=2, timeout=20)

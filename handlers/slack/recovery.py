@@ -1,20 +1,19 @@
-"""The web process's background jobs: deliver queued awards, retry queued Slack posts, and
-finish decisions that a crash interrupted; then tell people what happened."""
+"""The Slack side of the web process's background jobs: how the core's outcomes are told
+in Slack, and the retries of queued Slack posts."""
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable
 from typing import Any
 
-from bot.awards import QueuedOutcome, QueuedResult, is_held
+from bot.awards import AwardView, QueuedOutcome, QueuedResult, is_held
+from bot.recovery import core_jobs
 from bot.worker import Job, Worker
 from handlers.slack.blocks import badge_text, recipients_text
 from handlers.slack.context import SlackContext
 from handlers.slack.mrkdwn import escape
 from handlers.slack.notifications import effects
-from handlers.slack.replays import REPLAY_WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -58,46 +57,28 @@ async def announce_queued_result(ctx: SlackContext, result: QueuedResult) -> Non
         )
 
 
+class SlackAwardNotices:
+    """bot.ports.AwardNotices for Slack: ephemeral receipts and the Notifier's messages."""
+
+    def __init__(self, ctx: SlackContext) -> None:
+        self._ctx = ctx
+
+    async def queued_result(self, result: QueuedResult) -> None:
+        """Tell the giver what became of a queued award, then carry on as a give would."""
+        await announce_queued_result(self._ctx, result)
+
+    async def decided(self, view: AwardView) -> None:
+        """Redraw the award's messages and tell the people involved."""
+        await self._ctx.notifier.after_decision(view)
+
+
 def recovery_jobs(ctx: SlackContext) -> list[Job]:
-    """The jobs. A give or decision left half-done (its process died mid-call) is taken
-    over only once it is older than OUTBOX_STALE_SECONDS, which exceeds the Quantive
-    deadline of every POST: by then its owner has certainly stopped waiting. Before a
-    retry, the award is looked for, and looked for again once QUANTIVE_SETTLE_SECONDS have
-    passed since it was sent (bot.awards.AwardService.deliver_queued)."""
-    services = ctx.services
-    stale_seconds = services.settings.outbox_stale_seconds
-
-    def stale_before() -> float:
-        return time.time() - stale_seconds
-
-    async def deliver_queued_awards() -> None:
-        cutoff = stale_before()
-        for award in await services.store.due_awards(time.time(), cutoff):
-            if not await services.store.take_award(award, cutoff):
-                continue
-            result = await services.awards.deliver_queued(award)
-            if result.outcome is QueuedOutcome.DELIVERED:
-                services.holdings.invalidate()
-            await announce_queued_result(ctx, result)
+    """The core's jobs, told of outcomes through Slack, plus the Slack outbox's retries."""
 
     async def retry_slack_posts() -> None:
         await ctx.notifier.delivery.retry_due()
 
-    async def finish_interrupted_decisions() -> None:
-        for view in await services.awards.recover_decisions(stale_before()):
-            log.info("finished the interrupted decision on %s", view.assignment_id)
-            await ctx.notifier.after_decision(view)
-
-    async def forget_old_request_ids() -> None:
-        # Off the ack path: each request only inserts its key.
-        await services.store.forget_sightings(REPLAY_WINDOW)
-
-    return [
-        deliver_queued_awards,
-        retry_slack_posts,
-        finish_interrupted_decisions,
-        forget_old_request_ids,
-    ]
+    return [*core_jobs(ctx.services, SlackAwardNotices(ctx)), retry_slack_posts]
 
 
 def start_worker(ctx: SlackContext) -> Worker:

@@ -1,13 +1,9 @@
 """Recognising a Slack request that was already handled: a replay of a signed request, or
-an Events API retry."""
+an Events API retry. The keys are kept for bot.recovery.REPLAY_WINDOW."""
 
 from __future__ import annotations
 
 from typing import Any
-
-#: How long a trigger_id or event_id is remembered: well past Slack's 5-minute signing
-#: window, so a replayed request is refused for as long as its signature would pass.
-REPLAY_WINDOW = 3600.0
 
 
 def replay_key(payload: dict[str, Any]) -> str | None:

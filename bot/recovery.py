@@ -1,0 +1,52 @@
+"""The core's background jobs: deliver queued awards, finish decisions that a crash
+interrupted, and forget old request ids. A front end adds jobs of its own (its message
+outbox) and hears of outcomes through :class:`bot.ports.AwardNotices`."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from bot.awards import QueuedOutcome
+from bot.ports import AwardNotices
+from bot.services import Services
+from bot.worker import Job
+
+log = logging.getLogger(__name__)
+
+#: How long request ids (trigger_id, event_id) are kept: well past Slack's 5-minute
+#: signing window, so a replay is recognised for as long as its signature is accepted.
+REPLAY_WINDOW = 3600.0
+
+
+def core_jobs(services: Services, notices: AwardNotices) -> list[Job]:
+    """The jobs. A give or decision left half-done (its process died mid-call) is taken
+    over only once it is older than OUTBOX_STALE_SECONDS, which exceeds the Quantive
+    deadline of every POST: by then its owner has certainly stopped waiting. Before a
+    retry, the award is looked for, and looked for again once QUANTIVE_SETTLE_SECONDS have
+    passed since it was sent (bot.awards.AwardService.deliver_queued)."""
+    stale_seconds = services.settings.outbox_stale_seconds
+
+    def stale_before() -> float:
+        return time.time() - stale_seconds
+
+    async def deliver_queued_awards() -> None:
+        cutoff = stale_before()
+        for award in await services.store.due_awards(time.time(), cutoff):
+            if not await services.store.take_award(award, cutoff):
+                continue
+            result = await services.awards.deliver_queued(award)
+            if result.outcome is QueuedOutcome.DELIVERED:
+                services.holdings.invalidate()
+            await notices.queued_result(result)
+
+    async def finish_interrupted_decisions() -> None:
+        for view in await services.awards.recover_decisions(stale_before()):
+            log.info("finished the interrupted decision on %s", view.assignment_id)
+            await notices.decided(view)
+
+    async def forget_old_request_ids() -> None:
+        # Off the ack path: each request only inserts its key.
+        await services.store.forget_sightings(REPLAY_WINDOW)
+
+    return [deliver_queued_awards, finish_interrupted_decisions, forget_old_request_ids]
