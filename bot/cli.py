@@ -113,6 +113,21 @@ def run_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_teams_package(args: argparse.Namespace) -> int:
+    """Write the Teams app package (manifest and icons) for upload to Teams."""
+    from pathlib import Path
+
+    from handlers.teams.package import PackageError, write_package
+
+    try:
+        out = write_package(args.app_id, args.domain, Path(args.out))
+    except PackageError as exc:
+        print(f"teams-package: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}: upload it in Teams (Apps > Manage your apps > Upload an app)")
+    return 0
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """Serve Slack's HTTP requests (the Procfile's web process)."""
     from bot.web import create_web_app
@@ -227,6 +242,7 @@ COMMANDS: dict[str, Command] = {
     "serve": run_serve,
     "socket": run_socket,
     "migrate": run_migrate,
+    "teams-package": run_teams_package,
 }
 
 
@@ -241,6 +257,10 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     playground.add_argument("--port", type=int, default=3000)
     sub.add_parser("clock", help="post the digest on schedule (Procfile: clock)")
     sub.add_parser("migrate", help="bring the database to this version's schema (release)")
+    package = sub.add_parser("teams-package", help="write the Teams app package (a zip)")
+    package.add_argument("--app-id", required=True, help="the Azure bot's Microsoft App ID")
+    package.add_argument("--domain", required=True, help="the host serving /api/messages")
+    package.add_argument("--out", default="badgebot-teams.zip")
     digest = sub.add_parser("digest", help="post the digest once, now")
     digest.add_argument("--force", action="store_true", help="post even if already posted today")
     digest.add_argument("--channel", default=None, help="only this channel id")
