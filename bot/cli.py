@@ -228,9 +228,33 @@ def run_default(args: argparse.Namespace) -> int:
         # make run is the all-in-one path, so it migrates; the Procfile's release does it
         # for deployments.
         return run_migrate(args) or run_serve(args)
-    print("No Slack or Quantive settings: starting the offline playground.", file=sys.stderr)
+    print(_playground_reason(settings), file=sys.stderr)
     args.port = settings.port
     return run_playground(args)
+
+
+def _real_bot_settings(settings: Settings) -> dict[str, bool]:
+    """What the real bot needs, by variable name, and whether each is set."""
+    return {
+        "SLACK_BOT_TOKEN": settings.slack_bot_token is not None,
+        "SLACK_SIGNING_SECRET": settings.slack_signing_secret is not None,
+        "QUANTIVE_API_TOKEN": settings.quantive_api_token is not None,
+        "QUANTIVE_ACCOUNT_ID": bool(settings.quantive_account_id),
+        "BADGE_APPROVERS": bool(settings.badge_approvers),
+    }
+
+
+def _playground_reason(settings: Settings) -> str:
+    """Why ``make run`` starts the playground: no settings, or which ones are missing."""
+    found = _real_bot_settings(settings)
+    present = [name for name, ok in found.items() if ok]
+    if not present:
+        return "No Slack or Quantive settings: starting the offline playground."
+    missing = [name for name, ok in found.items() if not ok]
+    return (
+        f"Found {', '.join(present)}, but the real bot also needs {', '.join(missing)}: "
+        "starting the offline playground instead."
+    )
 
 
 COMMANDS: dict[str, Command] = {

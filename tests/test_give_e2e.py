@@ -121,6 +121,18 @@ def test_unknown_badge_answers_with_near_matches(bot: BotHarness) -> None:
     assert bot.emulator.calls.count("POST /badges/assign") == 0
 
 
+def test_an_unresolved_mention_is_named_not_taken_for_a_badge(bot: BotHarness) -> None:
+    bot.command("give @nobody Visionary thanks")
+    [reply] = bot.slack.wait_calls("response_url")
+    assert reply["text"].startswith("`@nobody` is not a person or user group I can find.")
+    assert "I don't know a badge" not in reply["text"]
+    assert reply["response_type"] == "ephemeral"
+    bot.command("give <@ULIAM|liam> @nobody @<b>x Visionary", response_key="two")
+    [two] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "two")
+    assert two["text"].startswith("`@nobody`, `@&lt;b&gt;x` are not people I can find.")
+    assert bot.emulator.calls.count("POST /badges/assign") == 0
+
+
 def test_missing_recipient_opens_prefilled_modal(bot: BotHarness) -> None:
     bot.command("Visionary for the plan")
     [opened] = bot.slack.wait_calls("views.open")

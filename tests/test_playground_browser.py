@@ -121,3 +121,16 @@ def test_message_shortcut_opens_the_give_form(page: Page, stack: PlaygroundStack
     )
     page.click("#modal-cancel")
     expect(page.locator("#overlay")).to_be_hidden()
+
+
+def test_escape_closes_the_modal(page: Page, stack: PlaygroundStack) -> None:
+    page.goto(stack.url + "?user=USOFIA&channel=CGENERAL")
+    page.fill("#text", "/badge")
+    page.press("#text", "Enter")
+    expect(page.locator("#overlay")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#overlay")).to_be_hidden()
+    page.keyboard.press("Escape")  # nothing open: nothing happens, nothing breaks
+    page.fill("#text", "/badge")
+    page.press("#text", "Enter")
+    expect(page.locator("#overlay")).to_be_visible()  # it opens again as usual

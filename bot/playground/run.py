@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import socket
+import sys
 import tempfile
 import threading
 from dataclasses import asdict
@@ -92,9 +94,32 @@ class PlaygroundStack:
         return [asdict(c) for c in self.emulator.calls.all()[-25:]]
 
 
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether nothing listens on ``port`` yet."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def choose_port(wanted: int) -> int:
+    """``wanted`` if it is free, else the next free port after it, saying so in one line."""
+    if wanted == 0 or port_is_free(wanted):
+        return wanted
+    port = next((p for p in range(wanted + 1, min(wanted + 50, 65536)) if port_is_free(p)), 0)
+    print(
+        f"Port {wanted} is already in use by another program; the playground takes "
+        f"{port or 'a free port'} instead (set PORT to choose one).",
+        file=sys.stderr,
+    )
+    return port
+
+
 def serve_playground(port: int) -> None:
-    """Run the playground until interrupted."""
-    stack = PlaygroundStack(port=port).start()
+    """Run the playground until interrupted, on ``port`` or the next free one."""
+    stack = PlaygroundStack(port=choose_port(port)).start()
     print(
         f"\n  badgebot playground: {stack.url}\n  (no Slack or Quantive account needed; "
         "Ctrl-C to stop)\n",

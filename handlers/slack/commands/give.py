@@ -10,6 +10,17 @@ from handlers.slack.mrkdwn import escape
 from handlers.slack.replies import ephemeral_or_dm, respond_ephemeral
 
 
+def unresolved_mentions(text: str) -> list[str]:
+    """The ``@words`` leading ``text``: names Slack did not turn into mentions, because no
+    person or user group has them (real mentions arrive as ``<@U…>``, already parsed)."""
+    names: list[str] = []
+    for word in text.split():
+        if not (word.startswith("@") and len(word) > 1):
+            break
+        names.append(word)
+    return names
+
+
 async def give_command(req: CommandRequest) -> None:
     """Give at once when the command is complete; open the prefilled modal when a piece is
     missing; answer ephemerally with near matches when the badge name is unknown."""
@@ -29,6 +40,15 @@ async def give_command(req: CommandRequest) -> None:
         return
     if not parsed.rest and not has_recipients:
         await req.open_modal(blocks.give_modal(channel_id=channel))
+        return
+    unresolved = unresolved_mentions(parsed.rest)
+    if unresolved:
+        names = ", ".join(f"`{escape(name)}`" for name in unresolved)
+        verb = "is not a person or user group" if len(unresolved) == 1 else "are not people"
+        await reply(
+            f"{names} {verb} I can find. Pick people from the list Slack shows as you type "
+            "`@`, so that they arrive as mentions, and check the spelling of user groups."
+        )
         return
     try:
         match = await req.ctx.services.catalogue.match(parsed.rest)
