@@ -67,6 +67,20 @@ class Settings(BaseSettings):
     badge_approval_channel: str | None = None
     badge_announce_channel: str | None = None
 
+    # Microsoft Teams (the front end is being built: see README, "Microsoft Teams")
+    teams_app_id: str | None = None
+    teams_app_password: SecretStr | None = None
+    teams_tenant_id: str | None = None
+    teams_approvers: CommaList = Field(default_factory=list)
+    teams_admins: CommaList = Field(default_factory=list)
+    teams_approval_conversation: str | None = None
+    teams_announce_conversation: str | None = None
+    teams_openid_metadata_url: str = (
+        "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    )
+    teams_login_url: str = "https://login.microsoftonline.com"
+    teams_service_url: str = "https://smba.trafficmanager.net/teams/"
+
     # The daily digest
     digest_time: str = "09:00"
     digest_timezone: str = "UTC"
@@ -74,14 +88,29 @@ class Settings(BaseSettings):
     digest_channels: CommaList = Field(default_factory=list)
     digest_when_empty: bool = False
 
-    @field_validator("badge_approvers", "badge_admins", "digest_channels", mode="before")
+    @field_validator(
+        "badge_approvers",
+        "badge_admins",
+        "digest_channels",
+        "teams_approvers",
+        "teams_admins",
+        mode="before",
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("badge_approval_channel", "badge_announce_channel", "quantive_account_id")
+    @field_validator(
+        "badge_approval_channel",
+        "badge_announce_channel",
+        "quantive_account_id",
+        "teams_app_id",
+        "teams_tenant_id",
+        "teams_approval_conversation",
+        "teams_announce_conversation",
+    )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
@@ -96,6 +125,11 @@ class Settings(BaseSettings):
         """``DIGEST_TIME`` as (hour, minute); call :meth:`problems_for` first."""
         hour, minute = self.digest_time.split(":")
         return int(hour), int(minute)
+
+    @property
+    def teams_enabled(self) -> bool:
+        """Whether any of the Azure bot registration is set (then all of it must be)."""
+        return bool(self.teams_app_id or self.teams_app_password or self.teams_tenant_id)
 
     @property
     def admins(self) -> list[str]:
@@ -126,6 +160,16 @@ class Settings(BaseSettings):
                 "OUTBOX_STALE_SECONDS must exceed QUANTIVE_TIMEOUT, or a crashed give could be "
                 "retried while Quantive is still handling it."
             )
+        if mode == "serve" and self.teams_enabled:
+            for name in ("teams_app_id", "teams_app_password", "teams_tenant_id"):
+                if not getattr(self, name):
+                    problems.append(
+                        f"{name.upper()} is not set: Teams needs the Azure bot registration's "
+                        "app id, client secret and tenant id together."
+                    )
+        for name in ("teams_openid_metadata_url", "teams_login_url", "teams_service_url"):
+            if not re.match(r"^https?://", getattr(self, name)):
+                problems.append(f"{name.upper()} must start with http:// or https://.")
         if not re.match(r"^https?://", self.quantive_api_url):
             problems.append("QUANTIVE_API_URL must start with http:// or https://.")
         if not re.match(r"^https?://", self.slack_api_url):

@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -37,9 +38,16 @@ def create_web_app(
     ``slack_retry_handlers`` replaces slack_sdk's retry handlers (tests use quick ones).
     """
     slack = SlackEndpoint(settings, slack_retry_handlers)
+    teams = _teams_front_end(settings)
+    log.info(
+        "serving Slack at POST /slack/events; %s",
+        "Teams at POST /api/messages" if teams else "Teams is not configured (TEAMS_APP_ID)",
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if teams is not None:
+            await teams.start()
         services = Services.create(settings)
         try:
             await services.store.check_schema()  # the CLI said why already; never run behind
@@ -70,6 +78,7 @@ def create_web_app(
     routes: list[BaseRoute] = [
         Route("/slack/events", slack_events, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        *(teams.routes if teams else []),
         *(extra_routes or []),
     ]
     web = Starlette(routes=routes, lifespan=lifespan)
@@ -94,6 +103,16 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _teams_front_end(settings: Settings) -> Any:
+    """The Teams front end when its settings are present (imported only then: the SDK is
+    large and Slack-only deployments never need it)."""
+    if not settings.teams_enabled:
+        return None
+    from handlers.teams.app import TeamsFrontEnd
+
+    return TeamsFrontEnd(settings, read_limited)
 
 
 async def _warm_catalogue(services: Services) -> None:

@@ -1,0 +1,94 @@
+"""Teams' /api/messages on the running app: the real Bot Framework JWT check (tokens
+signed with the fake's own key, served as its JWKS), the outbound token, the connector."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bot.background_server import BackgroundServer
+from tests.fake_teams import APP_PASSWORD, FakeTeams
+from tests.harness import BotHarness
+from tests.waiting import wait_until
+
+
+@pytest.fixture(scope="module")
+def teams_server():
+    fake = FakeTeams()
+    with BackgroundServer(fake.app) as server:
+        fake.url = server.url
+        yield fake
+
+
+@pytest.fixture
+def teams(teams_server: FakeTeams) -> FakeTeams:
+    teams_server.reset()
+    return teams_server
+
+
+@pytest.fixture
+def teams_bot(emulator, slack, teams, database_url):
+    harness = BotHarness(emulator, slack, database_url, **teams.settings()).start()
+    yield harness
+    harness.stop()
+
+
+def post_activity(bot: BotHarness, activity: dict, token: str | None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return bot.http.post(f"{bot.server.url}/api/messages", json=activity, headers=headers)
+
+
+def test_a_signed_message_is_answered_through_the_connector(teams_bot, teams) -> None:
+    answer = post_activity(teams_bot, teams.message("hello"), teams.sign())
+    assert answer.status_code == 200
+    wait_until(lambda: len(teams.calls_to("a:amara")) == 1)
+    [sent] = teams.calls_to("a:amara")
+    assert sent["method"] == "POST" and "badgebot" in sent["body"]["text"]
+    assert sent["authorization"].startswith("Bearer ey")  # the token from the token endpoint
+    [grant] = teams.token_requests
+    assert grant["grant_type"] == "client_credentials"
+    assert grant["scope"] == "https://api.botframework.com/.default"
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    ["no token", "other key", "wrong audience", "wrong issuer", "wrong serviceurl", "expired"],
+)
+def test_a_forged_token_gets_401_and_nothing_happens(teams_bot, teams, forgery) -> None:
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    token = {
+        "no token": None,
+        "other key": teams.sign(key=stranger),
+        "wrong audience": teams.sign(audience="00000000-0000-0000-0000-000000000000"),
+        "wrong issuer": teams.sign(issuer="https://evil.example"),
+        "wrong serviceurl": teams.sign(service_url="https://evil.example/"),
+        "expired": teams.sign(expires_in=-3600),
+    }[forgery]
+    answer = post_activity(teams_bot, teams.message("give @maria Visionary"), token)
+    assert answer.status_code == 401
+    assert teams.calls == [] and teams.token_requests == []
+    assert teams_bot.emulator.calls.all() == [] or all(
+        c.route == "GET /badges"
+        for c in teams_bot.emulator.calls.all()  # the start-up warm-up
+    )
+
+
+def test_malformed_and_oversized_bodies_never_get_500(teams_bot, teams) -> None:
+    url = f"{teams_bot.server.url}/api/messages"
+    auth = {"Authorization": f"Bearer {teams.sign()}"}
+    assert teams_bot.http.post(url, content=b"{not json", headers=auth).status_code == 400
+    assert teams_bot.http.post(url, content=b"[1, 2]", headers=auth).status_code == 400
+    big = json.dumps({"type": "message", "text": "x" * 1_100_000}).encode()
+    assert teams_bot.http.post(url, content=big, headers=auth).status_code == 413
+    odd = {"type": "message", "serviceUrl": f"{teams.url}/"}  # no conversation, no sender
+    assert teams_bot.http.post(url, json=odd, headers=auth).status_code < 500
+    assert teams.calls == []
+
+
+def test_secrets_stay_out_of_the_logs(teams_bot, teams, caplog) -> None:
+    post_activity(teams_bot, teams.message("hello"), teams.sign())
+    wait_until(lambda: len(teams.calls) == 1)
+    assert APP_PASSWORD not in caplog.text
