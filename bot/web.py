@@ -46,14 +46,14 @@ def create_web_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if teams is not None:
-            await teams.start()
         services = Services.create(settings)
         try:
             await services.store.check_schema()  # the CLI said why already; never run behind
         except BaseException:
             await services.aclose()
             raise
+        if teams is not None:
+            await teams.start(services)
         warm = asyncio.create_task(_warm_catalogue(services))
         try:
             async with slack.running(services) as ctx:

@@ -200,3 +200,18 @@ async def test_chat_ids_are_kept_per_platform(store: Store) -> None:
     assert (await store.digest_post("C1", "9.9", platform="teams")) is not None
     assert await store.unsubscribe_digest("C1", platform="teams")
     assert await store.digest_subscriptions() == ["C1"]
+
+
+async def test_conversation_references_are_refreshed(store: Store) -> None:
+    from bot.store import ConversationRef
+
+    old = ConversationRef("a:1", "personal", "https://old.example/", "t1", "29:ann")
+    await store.remember_conversation(old)
+    await store.remember_conversation(
+        ConversationRef("a:1", "personal", "https://new.example/", "t1", "29:ann")
+    )
+    await store.remember_conversation(ConversationRef("19:chan", "channel", "https://new.example/"))
+    ref = await store.personal_conversation("29:ann")
+    assert ref is not None and ref.service_url == "https://new.example/"
+    assert (await store.conversation("19:chan")).kind == "channel"  # type: ignore[union-attr]
+    assert await store.personal_conversation("29:bob") is None

@@ -92,3 +92,20 @@ def test_secrets_stay_out_of_the_logs(teams_bot, teams, caplog) -> None:
     post_activity(teams_bot, teams.message("hello"), teams.sign())
     wait_until(lambda: len(teams.calls) == 1)
     assert APP_PASSWORD not in caplog.text
+
+
+def test_every_activity_keeps_its_conversation_reference(teams_bot, teams) -> None:
+    post_activity(
+        teams_bot, teams.message("hello", user="29:liam", conversation="a:liam"), teams.sign()
+    )
+    wait_until(lambda: len(teams.calls_to("a:liam")) == 1)
+    ref = teams_bot.query(lambda store: store.personal_conversation("29:liam"))
+    assert ref is not None and ref.conversation_id == "a:liam"
+    assert ref.service_url == f"{teams.url}/" and ref.tenant_id and ref.kind == "personal"
+    assert (
+        teams_bot.query(lambda store: store.personal_conversation("29:liam", platform="slack"))
+        is None
+    )
+    # A forged activity leaves no reference behind.
+    post_activity(teams_bot, teams.message("hi", user="29:mallory", conversation="a:m"), None)
+    assert teams_bot.query(lambda store: store.personal_conversation("29:mallory")) is None

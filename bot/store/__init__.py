@@ -9,7 +9,8 @@ holds one engine and one connection pool:
 - ``digests``: digest subscriptions and the once-a-day claim per channel;
 - ``award_outbox``: gives kept until Quantive shows them;
 - ``slack_outbox``: Slack calls waiting for a retry;
-- ``seen_requests``: request ids already handled.
+- ``seen_requests``: request ids already handled;
+- ``conversations``: where the bot may write proactively (Teams' conversation references).
 
 The schema is versioned with Alembic (``schema``); run ``python -m bot migrate``.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from bot.store.award_outbox import AwardOutbox, OutboxAward
 from bot.store.award_views import AwardViews, MessageRef
+from bot.store.conversations import ConversationRef, Conversations
 from bot.store.database import DatabaseUrlError, describe, driver_url
 from bot.store.decisions import DecisionClaim, DecisionClaims
 from bot.store.digests import DigestClaims, DigestPost
@@ -35,6 +37,7 @@ class Store(
     AwardOutbox,
     SlackOutbox,
     SeenRequests,
+    Conversations,
 ):
     """All of the bot's persistent state. One instance per process; close with
     :meth:`aclose`."""
@@ -45,6 +48,7 @@ class Store(
 
 
 __all__ = [
+    "ConversationRef",
     "DatabaseUrlError",
     "DecisionClaim",
     "DigestPost",

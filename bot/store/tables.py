@@ -121,3 +121,16 @@ seen_requests = Table(
     Column("seen_at", Float, nullable=False),
     Index("seen_requests_by_time", "seen_at"),
 )
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("platform", Text, primary_key=True),
+    Column("conversation_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("service_url", Text, nullable=False),
+    Column("tenant_id", Text, nullable=False, server_default=text("''")),
+    Column("user_id", Text),
+    Column("updated_at", Float, nullable=False),
+    Index("conversations_by_user", "platform", "user_id", "kind"),
+)

@@ -15,7 +15,9 @@ from microsoft_teams.api import MessageActivity
 from microsoft_teams.api.auth.cloud_environment import PUBLIC
 from microsoft_teams.apps import ActivityContext, App
 
+from bot.services import Services
 from bot.settings import Settings
+from bot.store import ConversationRef
 from handlers.teams.adapter import BodyReader, StarletteAdapter
 from handlers.teams.token import ConnectorToken
 
@@ -55,21 +57,53 @@ class TeamsFrontEnd:
             # Never from the environment: the SDK would read DANGEROUSLY_ALLOW_... itself.
             dangerously_allow_unauthenticated_requests=False,
         )
-        register(self.app)
+        self._registered = False
 
     @property
     def routes(self) -> list[Any]:
         """``POST /api/messages`` (it answers 503 until :meth:`start` has run)."""
         return [self.adapter.route(MESSAGES_PATH)]
 
-    async def start(self) -> None:
-        """Let the SDK register its routes and load what it needs."""
+    async def start(self, services: Services) -> None:
+        """Register the handlers on the running process's services, then let the SDK
+        register its routes and load what it needs."""
+        if not self._registered:
+            register(self.app, services)
+            self._registered = True
         await self.app.initialize()
 
 
-def register(app: App) -> None:
+def register(app: App, services: Services) -> None:
     """Every handler the Teams front end registers."""
+
+    @app.use
+    async def remember_conversation(ctx: ActivityContext[Any]) -> None:
+        # Every activity refreshes where the bot can write later (notices, approvals).
+        ref = conversation_ref(ctx.activity)
+        if ref is not None:
+            try:
+                await services.store.remember_conversation(ref)
+            except Exception as exc:  # never lose the activity for want of a reference
+                log.warning("could not keep a Teams conversation reference: %s", exc)
+        await ctx.next()
 
     @app.on_message
     async def on_message(ctx: ActivityContext[MessageActivity]) -> None:
         await ctx.send(NOT_YET)
+
+
+def conversation_ref(activity: Any) -> ConversationRef | None:
+    """The reference of the conversation ``activity`` came from, if it names one."""
+    conversation = getattr(activity, "conversation", None)
+    service_url = getattr(activity, "service_url", None)
+    if conversation is None or not service_url or not getattr(conversation, "id", None):
+        return None
+    kind = getattr(conversation, "conversation_type", None) or "personal"
+    sender = getattr(activity, "from_", None)
+    return ConversationRef(
+        conversation_id=conversation.id,
+        kind=str(kind),
+        service_url=service_url,
+        tenant_id=getattr(conversation, "tenant_id", None) or "",
+        user_id=getattr(sender, "id", None) if kind == "personal" else None,
+    )
