@@ -36,10 +36,7 @@ class AwardViews(Database):
             "view": json.dumps(view),
             "updated_at": time.time(),
         }
-        statement = self._insert(awards).values(values)
-        statement = statement.on_conflict_do_update(index_elements=["assignment_id"], set_=values)
-        async with self.connect() as conn:
-            await conn.execute(statement)
+        await self._upsert(awards, values)
 
     async def award_view(self, assignment_id: str) -> dict[str, Any] | None:
         """The saved view of an award, if any."""

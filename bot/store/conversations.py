@@ -44,12 +44,7 @@ class Conversations(Database):
             "user_id": ref.user_id,
             "updated_at": time.time(),
         }
-        statement = self._insert(conversations).values(values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["platform", "conversation_id"], set_=values
-        )
-        async with self.connect() as conn:
-            await conn.execute(statement)
+        await self._upsert(conversations, values)
 
     async def personal_conversation(
         self, user_id: str, *, platform: Platform = "teams"

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -132,10 +132,18 @@ class Database:
 
     def __init__(self, database_url: str) -> None:
         self.engine = create_engine(database_url)
-        self.backend = self.engine.dialect.name
         # Both dialects' INSERT has on_conflict_do_nothing / on_conflict_do_update, which
         # is how claims stay atomic: the primary key decides who was first.
-        self._insert = postgresql.insert if self.backend == "postgresql" else sqlite.insert
+        postgres = self.engine.dialect.name == "postgresql"
+        self._insert = postgresql.insert if postgres else sqlite.insert
+
+    async def _upsert(self, table: Table, values: dict[str, Any]) -> None:
+        """Insert a row, or replace the one with the same primary key."""
+        key = [c.name for c in table.primary_key.columns]
+        statement = self._insert(table).values(values)
+        statement = statement.on_conflict_do_update(index_elements=key, set_=values)
+        async with self.connect() as conn:
+            await conn.execute(statement)
 
     def connect(self) -> Any:
         """``async with store.connect() as conn``: each statement commits on its own.

@@ -51,12 +51,7 @@ class IdentityCache(Database):
             "name": identity.name,
             "fetched_at": time.time(),
         }
-        statement = self._insert(identities).values(values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["platform", "chat_user_id"], set_=values
-        )
-        async with self.connect() as conn:
-            await conn.execute(statement)
+        await self._upsert(identities, values)
 
     async def cached_chat_user_by_email(
         self, email: str, max_age: float, *, platform: Platform = "slack"
@@ -82,9 +77,4 @@ class IdentityCache(Database):
             "chat_user_id": chat_user_id,
             "fetched_at": time.time(),
         }
-        statement = self._insert(chat_users_by_email).values(values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["platform", "email"], set_=values
-        )
-        async with self.connect() as conn:
-            await conn.execute(statement)
+        await self._upsert(chat_users_by_email, values)
