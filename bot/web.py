@@ -112,7 +112,7 @@ def _teams_front_end(settings: Settings) -> Any:
         return None
     from handlers.teams.app import TeamsFrontEnd
 
-    return TeamsFrontEnd(settings, read_limited)
+    return TeamsFrontEnd(settings, lambda request: read_limited(request, MAX_BODY_BYTES))
 
 
 async def _warm_catalogue(services: Services) -> None:

@@ -24,7 +24,7 @@ from bot.store.database import DatabaseUrlError, describe, driver_url
 from bot.store.decisions import DecisionClaim, DecisionClaims
 from bot.store.digests import DigestClaims, DigestPost
 from bot.store.identities import Identity, IdentityCache
-from bot.store.schema import SchemaBehind, check_schema, migrate, schema_version
+from bot.store.schema import SchemaBehind, check_schema, migrate
 from bot.store.seen_requests import SeenRequests
 from bot.store.slack_outbox import SlackOperation, SlackOutbox
 
@@ -61,5 +61,4 @@ __all__ = [
     "describe",
     "driver_url",
     "migrate",
-    "schema_version",
 ]

@@ -55,27 +55,22 @@ def head_revision() -> str:
     return head
 
 
-async def schema_version(engine: AsyncEngine) -> SchemaVersion:
-    """The revision the database is at (None: never migrated) and the code's head."""
-    async with engine.connect() as conn:
-        current = await conn.run_sync(_current_revision)
-    return SchemaVersion(current, head_revision())
-
-
 async def check_schema(engine: AsyncEngine) -> None:
     """Raise :class:`SchemaBehind` unless the database is at the code's schema."""
-    version = await schema_version(engine)
-    if version.is_current:
+    async with engine.connect() as conn:
+        current = await conn.run_sync(_current_revision)
+    scripts = ScriptDirectory.from_config(_config())
+    head = scripts.get_current_head()
+    if current == head:
         return
-    known = {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
-    if version.current is not None and version.current not in known:
+    if current is not None and current not in {s.revision for s in scripts.walk_revisions()}:
         raise SchemaBehind(
-            f"the database schema is at revision {version.current}, newer than this code "
-            f"({version.head}); deploy the newer code, or restore a matching backup."
+            f"the database schema is at revision {current}, newer than this code "
+            f"({head}); deploy the newer code, or restore a matching backup."
         )
-    at = version.current or "none (never migrated)"
+    at = current or "none (never migrated)"
     raise SchemaBehind(
-        f"the database schema is at revision {at}, this code needs {version.head}; "
+        f"the database schema is at revision {at}, this code needs {head}; "
         "run `python -m bot migrate`."
     )
 

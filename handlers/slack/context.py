@@ -20,10 +20,10 @@ class SlackContext:
     directory: SlackDirectory
     notifier: Notifier
     digest: DigestJob
+    #: Gives worked on at once after their ack (see handlers.slack.give_flow.give).
+    give_slots: asyncio.Semaphore
     #: Who opened their Home tab since start, so decisions refresh just those tabs.
     home_viewers: set[str] = field(default_factory=set)
-    #: Gives worked on at once after their ack (see handlers.slack.give_flow.give).
-    give_slots: asyncio.Semaphore = field(default_factory=asyncio.Semaphore)
 
 
 def give_slots(settings: Settings) -> asyncio.Semaphore:

@@ -14,10 +14,8 @@ from starlette.routing import Route
 
 log = logging.getLogger(__name__)
 
-#: Teams' activities are small; anything larger is refused before it is read.
-MAX_BODY_BYTES = 1_000_000
-
-BodyReader = Callable[[Request, int], Awaitable[bytes | None]]
+#: Reads a request's body within the web app's size limit; None when it is over.
+BodyReader = Callable[[Request], Awaitable[bytes | None]]
 
 
 class StarletteAdapter:
@@ -39,7 +37,7 @@ class StarletteAdapter:
             handler = self._handlers.get((method, path))
             if handler is None:
                 return PlainTextResponse("Teams is starting", 503)
-            raw = await self._read_body(request, MAX_BODY_BYTES)
+            raw = await self._read_body(request)
             if raw is None:
                 return PlainTextResponse("request body too large", 413)
             try:
