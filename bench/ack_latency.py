@@ -16,12 +16,11 @@ import statistics
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
 import httpx
 
-from bench.processes import BotProcess, EmulatorProcess, migrated_sqlite
+from bench.processes import BotProcess, EmulatorProcess, give_body, migrated_sqlite
 from bot.background_server import BackgroundServer
 from tests.fake_slack import FakeSlack
 from tests.harness import bot_environment, signed_headers
@@ -43,18 +42,7 @@ async def load(url: str, slack_url: str, *, rate: float | None, tag: str) -> dic
             for i in range(number, REQUESTS, SENDERS):
                 if rate:
                     await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
-                body = urllib.parse.urlencode(
-                    {
-                        "command": "/badge",
-                        "user_id": ["UAMARA", "USOFIA", "UPRIYA"][i % 3],
-                        "text": f"give <@ULIAM|liam> Team Player {tag} {i}",
-                        "channel_id": "CBENCH",
-                        "team_id": "T1",
-                        "trigger_id": f"{i}.{tag}.trigger",  # unique, as Slack makes them
-                        "response_url": f"{slack_url}/response/b{i}",
-                        "api_app_id": "A1",
-                    }
-                )
+                body = give_body(i, tag, slack_url)
                 sent = time.perf_counter()
                 response = await client.post(url, content=body, headers=signed_headers(body))
                 latencies.append(time.perf_counter() - sent)

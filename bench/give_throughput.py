@@ -18,12 +18,11 @@ import statistics
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
 import httpx
 
-from bench.processes import BotProcess, EmulatorProcess, migrated_sqlite
+from bench.processes import BotProcess, EmulatorProcess, give_body, migrated_sqlite
 from bot.background_server import BackgroundServer
 from bot.store import migrate
 from tests.fake_slack import FakeSlack
@@ -49,18 +48,7 @@ async def load(urls: list[str], slack_url: str, count: int, tag: str) -> list[fl
 
         async def sender(number: int) -> None:
             for i in range(number, count, SENDERS):
-                body = urllib.parse.urlencode(
-                    {
-                        "command": "/badge",
-                        "user_id": ["UAMARA", "USOFIA", "UPRIYA"][i % 3],
-                        "text": f"give <@ULIAM|liam> Team Player {tag} {i}",
-                        "channel_id": "CBENCH",
-                        "team_id": "T1",
-                        "trigger_id": f"{i}.{tag}.trigger",
-                        "response_url": f"{slack_url}/response/b{i}",
-                        "api_app_id": "A1",
-                    }
-                )
+                body = give_body(i, tag, slack_url)
                 sent = time.perf_counter()
                 answer = await client.post(
                     f"{urls[i % len(urls)]}/slack/events",

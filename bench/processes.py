@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import httpx
@@ -22,6 +23,23 @@ def migrated_sqlite(path: Path) -> str:
     url = f"sqlite:///{path}"
     asyncio.run(migrate(url))
     return url
+
+
+def give_body(i: int, tag: str, slack_url: str) -> str:
+    """The form body of the ``i``-th benchmark ``/badge give`` (givers take turns), with a
+    trigger_id unique to ``tag`` and ``i``, as Slack makes them."""
+    return urllib.parse.urlencode(
+        {
+            "command": "/badge",
+            "user_id": ["UAMARA", "USOFIA", "UPRIYA"][i % 3],
+            "text": f"give <@ULIAM|liam> Team Player {tag} {i}",
+            "channel_id": "CBENCH",
+            "team_id": "T1",
+            "trigger_id": f"{i}.{tag}.trigger",
+            "response_url": f"{slack_url}/response/{tag}{i}",
+            "api_app_id": "A1",
+        }
+    )
 
 
 def free_port() -> int:

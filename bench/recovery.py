@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
 import httpx
 
-from bench.processes import BotProcess, EmulatorProcess, migrated_sqlite
+from bench.processes import BotProcess, EmulatorProcess, give_body, migrated_sqlite
 from bot.background_server import BackgroundServer
 from tests.fake_slack import FakeSlack
 from tests.harness import bot_environment, signed_headers
@@ -52,18 +51,7 @@ def one_run(queued: int, slack: FakeSlack, folder: Path) -> float:
     try:
         with httpx.Client(timeout=30) as client:
             for i in range(queued):
-                body = urllib.parse.urlencode(
-                    {
-                        "command": "/badge",
-                        "user_id": ["UAMARA", "USOFIA", "UPRIYA"][i % 3],
-                        "text": f"give <@ULIAM|liam> Team Player queued {i}",
-                        "channel_id": "CBENCH",
-                        "team_id": "T1",
-                        "trigger_id": f"{i}.1.1",
-                        "response_url": f"{slack.url}/response/q{i}",
-                        "api_app_id": "A1",
-                    }
-                )
+                body = give_body(i, "queued", slack.url)
                 client.post(f"{bot.url}/slack/events", content=body, headers=signed_headers(body))
         while emulator.count("POST /badges/assign") < queued:
             time.sleep(0.1)  # every give has been tried once and queued
