@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from api import QuantiveClient, errors
 from api.models import Assignment, AssignRequest, Badge, Team
 from api.paths import is_plausible_id
+from bot.chat import Platform
 from bot.identity import ChatProfile, IdentityResolver, Unresolved
 from bot.people import Person
 from bot.permissions import Permissions
@@ -55,9 +56,13 @@ class AwardView(BaseModel):
     assigned_on: str | None = None
     status: Literal["pending", "approved", "rejected", "handled"] = "pending"
     decided_by: str | None = None
+    #: The approver's name, for a platform where ``decided_by`` (a chat id) means nothing.
+    decided_by_name: str = ""
     reason: str = ""
     #: Where the award was given, for the celebration when no announce channel is set.
     origin_channel: str | None = None
+    #: The platform it was given on: the chat ids of its parties and origin belong to it.
+    platform: Platform = "slack"
 
 
 class GiveRefused(Exception):
@@ -213,8 +218,11 @@ class AwardService:
             recipients=recipients,
             comment=comment,
             origin_channel=request.origin_channel,
+            platform=request.giver.platform,
         )
-        may_approve = self._permissions.can_approve(request.giver.user_id)
+        may_approve = self._permissions.can_approve(
+            request.giver.user_id, platform=request.giver.platform, aliases=request.giver.aliases
+        )
         if self._approval_mode == "bot" and not may_approve:
             return await self._hold(assign, view)
         evidence = await self._evidence_before(assign, approved_at_once=may_approve)
@@ -309,10 +317,12 @@ class AwardService:
         if held_id is not None:
             # An approver approved it while held: its messages are filed under the held id.
             claim = await self._store.decision(held_id)
+            shown = await self.view(held_id)
             view = view.model_copy(
                 update={
                     "assignment_id": held_id,
                     "decided_by": claim.decided_by if claim else None,
+                    "decided_by_name": shown.decided_by_name if shown else "",
                 }
             )
             await self.save_view(view)
@@ -426,7 +436,13 @@ class AwardService:
         await self._store.save_award_view(view.assignment_id, view.model_dump())
 
     async def decide(
-        self, assignment_id: str, decision: Decision, decided_by: str, reason: str = ""
+        self,
+        assignment_id: str,
+        decision: Decision,
+        decided_by: str,
+        reason: str = "",
+        *,
+        decided_by_name: str = "",
     ) -> DecisionResult:
         """Approve or reject an award exactly once, however often and by whom it is clicked.
 
@@ -444,6 +460,11 @@ class AwardService:
                 await self.view(assignment_id),
                 await self._store.decision(assignment_id),
             )
+        if decided_by_name:
+            # Kept with the view, so every platform can name the approver.
+            view = await self.view(assignment_id)
+            if view is not None:
+                await self.save_view(view.model_copy(update={"decided_by_name": decided_by_name}))
         if is_held(assignment_id):
             return await self._decide_held(assignment_id, decision)
         try:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from api import errors
 from api.models import Assignment
 from bot.awards import AwardView, view_from_assignment
+from bot.chat import Platform
 from bot.people import PeopleDirectory
 from bot.services import Services
 
@@ -41,6 +42,9 @@ class DigestPostFailed(Exception):
 
 class DigestPublisher(Protocol):
     """What the digest needs from a chat front end."""
+
+    #: Whose channels (and chat ids) these are.
+    platform: Platform
 
     #: How many awards one digest message can show.
     max_items: int
@@ -91,11 +95,12 @@ class DigestJob:
         return ZoneInfo(self._services.settings.digest_timezone)
 
     async def channels(self) -> list[str]:
-        """Channels from DIGEST_CHANNELS and from ``/badge digest here``, without repeats."""
-        configured = self._services.settings.digest_channels
-        return list(
-            dict.fromkeys([*configured, *await self._services.store.digest_subscriptions()])
-        )
+        """Channels from DIGEST_CHANNELS (Slack) and from ``digest here``, without repeats."""
+        platform = self._publisher.platform
+        # DIGEST_CHANNELS are Slack's; Teams conversations subscribe with "digest here".
+        configured = self._services.settings.digest_channels if platform == "slack" else []
+        subscribed = await self._services.store.digest_subscriptions(platform=platform)
+        return list(dict.fromkeys([*configured, *subscribed]))
 
     async def run(
         self,
@@ -126,10 +131,13 @@ class DigestJob:
         shown = [v.assignment_id for v in views]
         hidden = len(pending) - len(shown)
         limit = asyncio.Semaphore(CHANNEL_CONCURRENCY)
+        platform = self._publisher.platform
 
         async def post(channel: str) -> None:
             async with limit:
-                if not await self._services.store.claim_digest(channel, day, force=force):
+                if not await self._services.store.claim_digest(
+                    channel, day, force=force, platform=platform
+                ):
                     report.already_posted.append(channel)
                     return
                 try:
@@ -138,10 +146,12 @@ class DigestJob:
                     if exc.certain:
                         # Nothing was posted, so a rerun may post; with no answer the
                         # post may be there, so the claim stays for today.
-                        await self._services.store.release_digest(channel, day)
+                        await self._services.store.release_digest(channel, day, platform=platform)
                     report.failed[channel] = str(exc)
                     return
-                await self._services.store.record_digest(channel, day, message_id, shown, hidden)
+                await self._services.store.record_digest(
+                    channel, day, message_id, shown, hidden, platform=platform
+                )
                 report.posted.append(channel)
 
         await asyncio.gather(*(post(c) for c in targets))
@@ -163,7 +173,7 @@ class DigestJob:
         ids = {i for a in fresh for i in [a.assigned_by_id or "", *a.assignee_ids]}
         people = await self._people.lookup(ids)
         chat_ids = await self._services.identities.chat_users_for(
-            people.values(), self._publisher.chat_user_for_email
+            people.values(), self._publisher.chat_user_for_email, platform=self._publisher.platform
         )
         badges = {b.id: b for b in await self._services.catalogue.badges()}
         views = []
@@ -172,14 +182,16 @@ class DigestJob:
             if view is None:
                 view = view_from_assignment(
                     assignment, badges.get(assignment.badge_id), people, chat_ids
-                )
+                ).model_copy(update={"platform": self._publisher.platform})
                 await awards.save_view(view)
             views.append(view)
         return views
 
     async def redraw(self, channel: str, ts: str) -> None:
         """Redraw a posted digest with each award's current state."""
-        post = await self._services.store.digest_post(channel, ts)
+        post = await self._services.store.digest_post(
+            channel, ts, platform=self._publisher.platform
+        )
         if post is None:
             return
         views = [v for a in post.assignment_ids if (v := await self._services.awards.view(a))]

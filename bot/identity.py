@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from api import QuantiveClient
+from bot.chat import Platform
 from bot.people import Person
 from bot.store import Identity, Store
 
@@ -26,6 +27,9 @@ class ChatProfile:
     email: str | None = None
     is_bot: bool = False
     deleted: bool = False
+    platform: Platform = "slack"
+    #: Other names of the user that permissions may list (on Teams: email, AAD object id).
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,14 @@ class Unresolved:
 
     profile: ChatProfile
     reason: str
+
+
+_NO_EMAIL: dict[Platform, str] = {
+    "slack": "the bot cannot see their email address (it needs the users:read.email scope, "
+    "and the profile must have an email)",
+    "teams": "Teams did not tell the bot their email address (their account has no email "
+    "or user principal name)",
+}
 
 
 class IdentityResolver:
@@ -55,15 +67,16 @@ class IdentityResolver:
         missing: list[Unresolved] = []
         to_fetch: list[ChatProfile] = []
         for profile in dict.fromkeys(profiles):
-            cached = await self._store.cached_identity(profile.user_id, self._ttl)
+            cached = await self._store.cached_identity(
+                profile.user_id, self._ttl, platform=profile.platform
+            )
             if cached is not None:
                 found[profile.user_id] = cached
             elif not profile.email:
                 missing.append(
                     Unresolved(
                         profile,
-                        "the bot cannot see their email address (it needs the "
-                        "users:read.email scope, and the profile must have an email)",
+                        _NO_EMAIL[profile.platform],
                     )
                 )
             else:
@@ -78,7 +91,9 @@ class IdentityResolver:
                         Unresolved(profile, f"no Quantive user has the email {profile.email}")
                     )
                     continue
-                identity = Identity(profile.user_id, user.id, user.email, user.display_name)
+                identity = Identity(
+                    profile.user_id, user.id, user.email, user.display_name, profile.platform
+                )
                 await self._store.remember_identity(identity)
                 found[profile.user_id] = identity
         return found, missing
@@ -88,6 +103,8 @@ class IdentityResolver:
         people: Iterable[Person],
         lookup: Callable[[str], Awaitable[str | None]],
         concurrency: int = 5,
+        *,
+        platform: Platform = "slack",
     ) -> dict[str, str]:
         """Chat user ids by Quantive id, for the people the chat knows by email.
 
@@ -100,7 +117,9 @@ class IdentityResolver:
         async def one(person: Person) -> None:
             async with limit:
                 try:
-                    chat_id = await self.chat_user_for_email(person.email, lookup)
+                    chat_id = await self.chat_user_for_email(
+                        person.email, lookup, platform=platform
+                    )
                 except Exception as exc:  # one failed lookup only costs that mention
                     log.info("no chat user for a Quantive user: %s", type(exc).__name__)
                     return
@@ -111,14 +130,20 @@ class IdentityResolver:
         return found
 
     async def chat_user_for_email(
-        self, email: str, lookup: Callable[[str], Awaitable[str | None]]
+        self,
+        email: str,
+        lookup: Callable[[str], Awaitable[str | None]],
+        *,
+        platform: Platform = "slack",
     ) -> str | None:
         """The chat user id for a Quantive email, via the cache or ``lookup``."""
         if not email:
             return None
-        known, chat_user_id = await self._store.cached_chat_user_by_email(email, self._ttl)
+        known, chat_user_id = await self._store.cached_chat_user_by_email(
+            email, self._ttl, platform=platform
+        )
         if known:
             return chat_user_id
         chat_user_id = await lookup(email)
-        await self._store.remember_chat_user_by_email(email, chat_user_id)
+        await self._store.remember_chat_user_by_email(email, chat_user_id, platform=platform)
         return chat_user_id

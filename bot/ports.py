@@ -3,9 +3,14 @@ end implements. The core never imports a chat SDK: it calls these."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable
 from typing import Protocol
 
 from bot.awards import AwardView, QueuedResult
+
+log = logging.getLogger(__name__)
 
 
 class AwardNotices(Protocol):
@@ -19,3 +24,39 @@ class AwardNotices(Protocol):
     async def decided(self, view: AwardView) -> None:
         """A decision cut off by a crash is confirmed: redraw every message that shows
         the award and tell the giver and the recipients."""
+
+
+class NoticeBoard:
+    """Every running front end's :class:`AwardNotices`, told together.
+
+    An award given on one platform may be decided on another (decisions are claimed by
+    Quantive's assignment id, whoever clicks), so each outcome goes to every front end:
+    each redraws the messages it posted and tells the people of the awards given on it.
+    One front end failing never keeps the others from hearing.
+    """
+
+    def __init__(self) -> None:
+        self._subscribers: list[AwardNotices] = []
+
+    def subscribe(self, notices: AwardNotices) -> None:
+        """Add a front end's notices (once per process)."""
+        self._subscribers.append(notices)
+
+    async def queued_result(self, result: QueuedResult) -> None:
+        """Tell every front end what became of a queued give."""
+        await _each(
+            {f"{type(n).__name__} queued": n.queued_result(result) for n in self._subscribers}
+        )
+
+    async def decided(self, view: AwardView) -> None:
+        """Tell every front end about a decision."""
+        await _each({f"{type(n).__name__} decided": n.decided(view) for n in self._subscribers})
+
+
+async def _each(todo: dict[str, Awaitable[None]]) -> None:
+    results = await asyncio.gather(*todo.values(), return_exceptions=True)
+    for name, result in zip(todo, results, strict=True):
+        if isinstance(result, asyncio.CancelledError):
+            raise result
+        if isinstance(result, BaseException):
+            log.warning("%s failed: %s: %s", name, type(result).__name__, result)

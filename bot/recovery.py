@@ -1,6 +1,7 @@
 """The core's background jobs: deliver queued awards, finish decisions that a crash
 interrupted, and forget old request ids. A front end adds jobs of its own (its message
-outbox) and hears of outcomes through :class:`bot.ports.AwardNotices`."""
+outbox) and hears of outcomes through :class:`bot.ports.AwardNotices`, subscribed to
+``services.notices``."""
 
 from __future__ import annotations
 
@@ -19,13 +20,14 @@ log = logging.getLogger(__name__)
 REPLAY_WINDOW = 3600.0
 
 
-def core_jobs(services: Services, notices: AwardNotices) -> list[Job]:
+def core_jobs(services: Services, notices: AwardNotices | None = None) -> list[Job]:
     """The jobs. A give or decision left half-done (its process died mid-call) is taken
     over only once it is older than OUTBOX_STALE_SECONDS, which exceeds the Quantive
     deadline of every POST: by then its owner has certainly stopped waiting. Before a
     retry, the award is looked for, and looked for again once QUANTIVE_SETTLE_SECONDS have
     passed since it was sent (bot.awards.AwardService.deliver_queued)."""
     stale_seconds = services.settings.outbox_stale_seconds
+    told: AwardNotices = notices or services.notices
 
     def stale_before() -> float:
         return time.time() - stale_seconds
@@ -38,12 +40,12 @@ def core_jobs(services: Services, notices: AwardNotices) -> list[Job]:
             result = await services.awards.deliver_queued(award)
             if result.outcome is QueuedOutcome.DELIVERED:
                 services.holdings.invalidate()
-            await notices.queued_result(result)
+            await told.queued_result(result)
 
     async def finish_interrupted_decisions() -> None:
         for view in await services.awards.recover_decisions(stale_before()):
             log.info("finished the interrupted decision on %s", view.assignment_id)
-            await notices.decided(view)
+            await told.decided(view)
 
     async def forget_old_request_ids() -> None:
         # Off the ack path: each request only inserts its key.

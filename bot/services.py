@@ -13,6 +13,7 @@ from bot.holdings import HoldingsIndex
 from bot.identity import IdentityResolver
 from bot.people import PeopleDirectory
 from bot.permissions import Permissions
+from bot.ports import NoticeBoard
 from bot.settings import Settings
 from bot.store import Store
 
@@ -30,6 +31,8 @@ class Services:
     permissions: Permissions
     holdings: HoldingsIndex
     people: PeopleDirectory
+    #: The running front ends' notices; each subscribes when it starts.
+    notices: NoticeBoard
 
     @classmethod
     def create(cls, settings: Settings, *, http: httpx.AsyncClient | None = None) -> Services:
@@ -54,7 +57,12 @@ class Services:
             deadline=settings.quantive_timeout,
         )
         store = Store(settings.database)
-        permissions = Permissions(tuple(settings.badge_approvers), tuple(settings.badge_admins))
+        permissions = Permissions(
+            tuple(settings.badge_approvers),
+            tuple(settings.badge_admins),
+            tuple(settings.teams_approvers),
+            tuple(settings.teams_admins),
+        )
         identities = IdentityResolver(store, quantive, settings.identity_cache_ttl)
         catalogue = Catalogue(quantive, settings.catalogue_cache_ttl)
         return cls(
@@ -77,6 +85,7 @@ class Services:
             permissions=permissions,
             holdings=HoldingsIndex(quantive, catalogue, settings.catalogue_cache_ttl),
             people=PeopleDirectory(quantive),
+            notices=NoticeBoard(),
         )
 
     async def aclose(self) -> None:

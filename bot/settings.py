@@ -127,6 +127,11 @@ class Settings(BaseSettings):
         return int(hour), int(minute)
 
     @property
+    def slack_enabled(self) -> bool:
+        """Whether the Slack app's settings are present (``python -m bot serve`` runs Slack)."""
+        return bool(self.slack_bot_token or self.slack_signing_secret or self.slack_app_token)
+
+    @property
     def teams_enabled(self) -> bool:
         """Whether any of the Azure bot registration is set (then all of it must be)."""
         return bool(self.teams_app_id or self.teams_app_password or self.teams_tenant_id)
@@ -139,12 +144,20 @@ class Settings(BaseSettings):
     def problems_for(self, mode: Mode) -> list[str]:
         """One human sentence per setting that stops ``mode`` from working."""
         problems: list[str] = []
-        needs_slack = mode in ("serve", "socket", "clock", "digest")
+        # serve, clock and digest run whichever platforms are configured; at least one.
+        if mode in ("serve", "clock", "digest") and not (self.slack_enabled or self.teams_enabled):
+            problems.append(
+                "Neither Slack nor Teams is configured: set SLACK_BOT_TOKEN and "
+                "SLACK_SIGNING_SECRET, or TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID."
+            )
+        needs_slack = mode == "socket" or (
+            mode in ("serve", "clock", "digest") and self.slack_enabled
+        )
         if needs_slack and not _secret(self.slack_bot_token):
             problems.append("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...).")
         elif needs_slack and not _secret(self.slack_bot_token).startswith("xoxb-"):
             problems.append("SLACK_BOT_TOKEN should be a bot token starting with 'xoxb-'.")
-        if mode == "serve" and not _secret(self.slack_signing_secret):
+        if mode == "serve" and needs_slack and not _secret(self.slack_signing_secret):
             problems.append("SLACK_SIGNING_SECRET is not set: copy it from Basic Information.")
         if mode == "socket" and not _secret(self.slack_app_token).startswith("xapp-"):
             problems.append(
@@ -160,7 +173,7 @@ class Settings(BaseSettings):
                 "OUTBOX_STALE_SECONDS must exceed QUANTIVE_TIMEOUT, or a crashed give could be "
                 "retried while Quantive is still handling it."
             )
-        if mode == "serve" and self.teams_enabled:
+        if mode in ("serve", "clock", "digest") and self.teams_enabled:
             for name in ("teams_app_id", "teams_app_password", "teams_tenant_id"):
                 if not getattr(self, name):
                     problems.append(
@@ -195,10 +208,15 @@ class Settings(BaseSettings):
                 problems.append(
                     f"{name.upper()} must hold Slack user ids like U0123ABCD (not {bad[0]!r})."
                 )
-        if mode in ("serve", "socket") and not self.badge_approvers:
+        if mode in ("serve", "socket") and needs_slack and not self.badge_approvers:
             problems.append(
                 "BADGE_APPROVERS is empty: nobody could approve awards. "
                 "List Slack user ids, comma-separated."
+            )
+        if mode == "serve" and self.teams_enabled and not self.teams_approvers:
+            problems.append(
+                "TEAMS_APPROVERS is empty: nobody could approve awards in Teams. "
+                "List emails or Azure AD object ids, comma-separated."
             )
         return problems
 

@@ -1,4 +1,5 @@
-"""The web process: Slack's requests at ``POST /slack/events`` and ``GET /healthz``.
+"""The web process: Slack at ``POST /slack/events``, Teams at ``POST /api/messages``, and
+``GET /healthz``; one worker runs the core's background jobs and each front end's.
 
 This is a composition root: it builds the core's services and mounts the front ends.
 """
@@ -6,6 +7,7 @@ This is a composition root: it builds the core's services and mounts the front e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,8 +18,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.in_flight import InFlight
+from bot.recovery import core_jobs
 from bot.services import Services
 from bot.settings import Settings
+from bot.worker import Worker
 from handlers.slack.app import RetryHandlers
 from handlers.slack.endpoint import SlackEndpoint
 
@@ -35,14 +40,15 @@ def create_web_app(
 ) -> Starlette:
     """The ASGI app. Services are built in the lifespan, inside the serving event loop.
 
-    ``slack_retry_handlers`` replaces slack_sdk's retry handlers (tests use quick ones).
+    Slack is served when its settings are present, Teams when the Azure bot registration
+    is; ``slack_retry_handlers`` replaces slack_sdk's retry handlers (tests use quick ones).
     """
-    slack = SlackEndpoint(settings, slack_retry_handlers)
-    teams = _teams_front_end(settings)
-    log.info(
-        "serving Slack at POST /slack/events; %s",
-        "Teams at POST /api/messages" if teams else "Teams is not configured (TEAMS_APP_ID)",
+    in_flight = InFlight()
+    slack = (
+        SlackEndpoint(settings, slack_retry_handlers, in_flight) if settings.slack_enabled else None
     )
+    teams = _teams_front_end(settings, in_flight)
+    log.info("serving %s", running_front_ends(settings))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -52,13 +58,22 @@ def create_web_app(
         except BaseException:
             await services.aclose()
             raise
-        if teams is not None:
-            await teams.start(services)
         warm = asyncio.create_task(_warm_catalogue(services))
         try:
-            async with slack.running(services) as ctx:
-                app.state.ctx = ctx
-                app.state.worker = slack.worker
+            async with contextlib.AsyncExitStack() as stack:
+                jobs = core_jobs(services)
+                if slack is not None:
+                    app.state.ctx = await stack.enter_async_context(slack.running(services))
+                    jobs += slack.jobs
+                if teams is not None:
+                    await teams.start(services)
+                    app.state.teams = teams
+                    jobs += teams.jobs
+                worker = Worker(jobs, settings.outbox_poll_seconds)
+                worker.start()
+                stack.push_async_callback(worker.stop)
+                app.state.worker = worker
+                app.state.services = services
                 yield
         finally:
             warm.cancel()
@@ -68,22 +83,33 @@ def create_web_app(
         body = await read_limited(request, MAX_BODY_BYTES)
         if body is None:
             return PlainTextResponse("request body too large", 413)
+        assert slack is not None
         return await slack.handle(request, body)
 
     async def healthz(request: Request) -> Response:
         # The header tells a deploy (or a test) when this process has no work in hand.
-        running = str(slack.in_flight.count)
+        running = str(in_flight.count)
         return PlainTextResponse("ok", headers={"X-Listeners-Running": running})
 
     routes: list[BaseRoute] = [
-        Route("/slack/events", slack_events, methods=["POST"]),
+        *([Route("/slack/events", slack_events, methods=["POST"])] if slack else []),
         Route("/healthz", healthz, methods=["GET"]),
         *(teams.routes if teams else []),
         *(extra_routes or []),
     ]
     web = Starlette(routes=routes, lifespan=lifespan)
-    web.state.in_flight = slack.in_flight
+    web.state.in_flight = in_flight
     return web
+
+
+def running_front_ends(settings: Settings) -> str:
+    """Which chat platforms this process serves, and where, in words for the log."""
+    served = []
+    if settings.slack_enabled:
+        served.append("Slack at POST /slack/events")
+    if settings.teams_enabled:
+        served.append("Teams at POST /api/messages")
+    return " and ".join(served) or "no chat platform (set the Slack or Teams settings)"
 
 
 async def read_limited(request: Request, limit: int) -> bytes | None:
@@ -105,14 +131,14 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _teams_front_end(settings: Settings) -> Any:
+def _teams_front_end(settings: Settings, in_flight: InFlight) -> Any:
     """The Teams front end when its settings are present (imported only then: the SDK is
     large and Slack-only deployments never need it)."""
     if not settings.teams_enabled:
         return None
     from handlers.teams.app import TeamsFrontEnd
 
-    return TeamsFrontEnd(settings, lambda request: read_limited(request, MAX_BODY_BYTES))
+    return TeamsFrontEnd(settings, lambda request: read_limited(request, MAX_BODY_BYTES), in_flight)
 
 
 async def _warm_catalogue(services: Services) -> None:

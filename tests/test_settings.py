@@ -12,14 +12,32 @@ def test_serve_lists_every_missing_setting() -> None:
     with pytest.raises(SettingsError) as caught:
         check_settings(settings, "serve")
     text = str(caught.value)
-    for name in (
-        "SLACK_BOT_TOKEN",
-        "SLACK_SIGNING_SECRET",
-        "QUANTIVE_API_TOKEN",
-        "QUANTIVE_ACCOUNT_ID",
-        "BADGE_APPROVERS",
-    ):
+    for name in ("SLACK_BOT_TOKEN", "TEAMS_APP_ID", "QUANTIVE_API_TOKEN", "QUANTIVE_ACCOUNT_ID"):
         assert name in text
+
+
+def test_half_a_slack_configuration_names_the_rest(monkeypatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    with pytest.raises(SettingsError) as caught:
+        check_settings(load_settings(), "serve")
+    text = str(caught.value)
+    assert "SLACK_SIGNING_SECRET" in text and "BADGE_APPROVERS" in text
+    assert "TEAMS_" not in text  # Teams is simply not run
+
+
+def test_teams_alone_needs_its_registration_and_approvers(monkeypatch) -> None:
+    monkeypatch.setenv("QUANTIVE_API_TOKEN", "q")
+    monkeypatch.setenv("QUANTIVE_ACCOUNT_ID", "a")
+    monkeypatch.setenv("TEAMS_APP_ID", "app")
+    with pytest.raises(SettingsError) as caught:
+        check_settings(load_settings(), "serve")
+    text = str(caught.value)
+    assert "TEAMS_APP_PASSWORD" in text and "TEAMS_TENANT_ID" in text
+    assert "TEAMS_APPROVERS" in text and "SLACK_" not in text
+    monkeypatch.setenv("TEAMS_APP_PASSWORD", "p")
+    monkeypatch.setenv("TEAMS_TENANT_ID", "t")
+    monkeypatch.setenv("TEAMS_APPROVERS", "hr@example.com")
+    check_settings(load_settings(), "serve")  # Slack is not needed for a Teams-only bot
 
 
 def test_complete_settings_pass(monkeypatch) -> None:

@@ -72,10 +72,12 @@ class DigestClaims(Database):
         async with self.connect() as conn:
             return await inserted(conn, statement, digest_claims.c.channel)
 
-    async def release_digest(self, channel: str, day: str) -> None:
+    async def release_digest(self, channel: str, day: str, *, platform: Platform = "slack") -> None:
         """Give up a claim whose post certainly failed, so a later run may post."""
         t = digest_claims.c
-        statement = delete(digest_claims).where(t.channel == channel, t.day == day, t.ts.is_(None))
+        statement = delete(digest_claims).where(
+            t.platform == platform, t.channel == channel, t.day == day, t.ts.is_(None)
+        )
         async with self.connect() as conn:
             await conn.execute(statement)
 

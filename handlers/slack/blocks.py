@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot.awards import AwardView, Party, truncate
@@ -44,10 +45,15 @@ def badge_emoji(icon: str) -> str:
     return ICON_EMOJI.get((icon or "").lower(), DEFAULT_EMOJI)
 
 
+def is_slack_user_id(chat_user_id: str | None) -> bool:
+    """Whether a chat id is a Slack user's (an award given in Teams carries Teams ids)."""
+    return bool(chat_user_id) and re.fullmatch(r"[UW][A-Z0-9]+", chat_user_id or "") is not None
+
+
 def party_text(party: Party) -> str:
     """A giver or recipient in mrkdwn: a mention when known in Slack, else the escaped name."""
-    if party.chat_user_id:
-        return mention(party.chat_user_id)
+    if is_slack_user_id(party.chat_user_id):
+        return mention(party.chat_user_id or "")
     return f"*{escape(party.name)}*"
 
 
@@ -69,7 +75,10 @@ def award_sentence(view: AwardView, verb: str = "wants to give") -> str:
 
 def decision_text(view: AwardView) -> str:
     """The status line of an award's message."""
-    who = mention(view.decided_by) if view.decided_by else "someone"
+    if is_slack_user_id(view.decided_by):
+        who = mention(view.decided_by or "")
+    else:
+        who = f"*{escape(view.decided_by_name)}*" if view.decided_by_name else "an approver"
     if view.status == "approved":
         return f":white_check_mark: Approved by {who}"
     if view.status == "rejected":

@@ -5,7 +5,6 @@ from __future__ import annotations
 from api import errors
 from bot.awards import Decision, DecisionOutcome, is_plausible_id
 from handlers.slack.context import SlackContext
-from handlers.slack.home import refresh_homes
 from handlers.slack.mrkdwn import escape, mention
 from handlers.slack.replies import Reply
 
@@ -65,5 +64,5 @@ async def decide(
             "to do. I've updated the message."
         )
     if result.view is not None:
-        await ctx.notifier.after_decision(result.view)
-        await refresh_homes(ctx, result.view)
+        # Every front end redraws its copies; the award's own platform tells its people.
+        await ctx.services.notices.decided(result.view)

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.awards import AwardView
+from bot.chat import Platform
 from bot.digest import DigestPostFailed
 from handlers.slack.block_limits import Block
 from handlers.slack.digest_blocks import MAX_DIGEST_ITEMS, count_text, digest_blocks
@@ -28,6 +29,7 @@ class SlackDigestPublisher:
     """bot.digest.DigestPublisher for Slack."""
 
     max_items = MAX_DIGEST_ITEMS
+    platform: Platform = "slack"
 
     def __init__(self, client: AsyncWebClient, directory: SlackDirectory) -> None:
         self._client = client

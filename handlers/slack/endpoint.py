@@ -25,7 +25,7 @@ from starlette.responses import PlainTextResponse, Response
 from bot.in_flight import InFlight
 from bot.services import Services
 from bot.settings import Settings
-from bot.worker import Worker
+from bot.worker import Job
 from handlers.slack.app import (
     build_bolt_app,
     build_context,
@@ -33,7 +33,7 @@ from handlers.slack.app import (
     close_slack_client,
 )
 from handlers.slack.context import SlackContext
-from handlers.slack.recovery import start_worker
+from handlers.slack.recovery import SlackAwardNotices, slack_jobs
 from handlers.slack.replays import replay_key
 
 log = logging.getLogger(__name__)
@@ -44,30 +44,35 @@ class SlackEndpoint:
     :meth:`running`, and :meth:`handle` for each request."""
 
     def __init__(
-        self, settings: Settings, retry_handlers: list[AsyncRetryHandler] | None = None
+        self,
+        settings: Settings,
+        retry_handlers: list[AsyncRetryHandler] | None = None,
+        in_flight: InFlight | None = None,
     ) -> None:
         self._settings = settings
         self._retry_handlers = retry_handlers
         secret = settings.slack_signing_secret
         self._verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
         #: Listeners still working, the work after the ack included.
-        self.in_flight = InFlight()
+        self.in_flight = in_flight or InFlight()
         self.ctx: SlackContext | None = None
-        self.worker: Worker | None = None
+        #: Slack's background jobs, for the web app's worker, once running.
+        self.jobs: list[Job] = []
         self._bolt: AsyncApp | None = None
 
     @asynccontextmanager
     async def running(self, services: Services) -> AsyncIterator[SlackContext]:
-        """The Slack client, the Bolt app and the outbox worker, for as long as it lasts."""
+        """The Slack client and the Bolt app, subscribed to the core's outcomes, for as
+        long as it lasts; the web app runs :attr:`jobs` in its worker."""
         client = build_slack_client(self._settings, self._retry_handlers)
         ctx = build_context(self._settings, services, client)
         self.ctx = ctx
         self._bolt = build_bolt_app(self._settings, ctx, client, self.in_flight)
-        self.worker = start_worker(ctx)
+        services.notices.subscribe(SlackAwardNotices(ctx))
+        self.jobs = slack_jobs(ctx)
         try:
             yield ctx
         finally:
-            await self.worker.stop()
             await close_slack_client(client)
 
     async def handle(self, request: Request, body: bytes) -> Response:

@@ -113,6 +113,8 @@ class Notifier:
         deleted message does not stop the others."""
         todo: dict[str, Awaitable[Any]] = {}
         for ref in await self._store.messages_for(view.assignment_id):
+            if ref.platform != "slack":
+                continue  # Teams redraws its own
             if ref.kind == "digest":
                 todo[f"digest {ref.channel}/{ref.ts}"] = self._redraw_digest(ref.channel, ref.ts)
                 continue
@@ -134,6 +136,10 @@ class Notifier:
         say) does not keep the giver or the recipients from hearing the news.
         """
         todo: dict[str, Awaitable[Any]] = {"message updates": self.refresh(view)}
+        if view.platform != "slack":
+            # Given in Teams: its people hear there; only Slack's copies are redrawn here.
+            await effects(todo)
+            return
         if view.status != "handled" and view.giver.chat_user_id:
             todo["DM to the giver"] = self.dm(
                 view.giver.chat_user_id,

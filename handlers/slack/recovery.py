@@ -12,6 +12,7 @@ from bot.recovery import core_jobs
 from bot.worker import Job, Worker
 from handlers.slack.blocks import badge_text, recipients_text
 from handlers.slack.context import SlackContext
+from handlers.slack.home import refresh_homes
 from handlers.slack.mrkdwn import escape
 from handlers.slack.notifications import effects
 
@@ -21,9 +22,12 @@ log = logging.getLogger(__name__)
 async def announce_queued_result(ctx: SlackContext, result: QueuedResult) -> None:
     """Tell the giver what became of a queued award, then carry on as a give would."""
     view = result.view
+    held_made = result.outcome is QueuedOutcome.DELIVERED and is_held(view.assignment_id)
+    if view.platform != "slack" and not held_made:
+        return  # given in Teams: its giver hears there
     sentence = f"{badge_text(view)} for {recipients_text(view)}"
     giver = view.giver.chat_user_id
-    if result.outcome is QueuedOutcome.DELIVERED and is_held(view.assignment_id):
+    if held_made:
         # A held award an approver approved while Quantive was away: now it is made.
         await ctx.notifier.after_decision(view.model_copy(update={"status": "approved"}))
     elif result.outcome is QueuedOutcome.DELIVERED:
@@ -69,20 +73,29 @@ class SlackAwardNotices:
 
     async def decided(self, view: AwardView) -> None:
         """Redraw the award's messages and tell the people involved."""
-        await self._ctx.notifier.after_decision(view)
+        await effects(
+            {
+                "Slack messages": self._ctx.notifier.after_decision(view),
+                "Home tabs": refresh_homes(self._ctx, view),
+            }
+        )
 
 
-def recovery_jobs(ctx: SlackContext) -> list[Job]:
-    """The core's jobs, told of outcomes through Slack, plus the Slack outbox's retries."""
+def slack_jobs(ctx: SlackContext) -> list[Job]:
+    """The Slack front end's own background job: retries of queued Slack posts."""
 
     async def retry_slack_posts() -> None:
         await ctx.notifier.delivery.retry_due()
 
-    return [*core_jobs(ctx.services, SlackAwardNotices(ctx)), retry_slack_posts]
+    return [retry_slack_posts]
 
 
 def start_worker(ctx: SlackContext) -> Worker:
-    """Start the background worker in the running loop."""
-    worker = Worker(recovery_jobs(ctx), ctx.services.settings.outbox_poll_seconds)
+    """Subscribe Slack to the core's outcomes and start the worker with the core's jobs
+    and Slack's (Socket Mode; the web app builds one worker for every front end)."""
+    ctx.services.notices.subscribe(SlackAwardNotices(ctx))
+    worker = Worker(
+        [*core_jobs(ctx.services), *slack_jobs(ctx)], ctx.services.settings.outbox_poll_seconds
+    )
     worker.start()
     return worker

@@ -15,9 +15,11 @@ from microsoft_teams.api import MessageActivity
 from microsoft_teams.api.auth.cloud_environment import PUBLIC
 from microsoft_teams.apps import ActivityContext, App
 
+from bot.in_flight import InFlight
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import ConversationRef
+from bot.worker import Job
 from handlers.teams.adapter import BodyReader, StarletteAdapter
 from handlers.teams.token import ConnectorToken
 
@@ -35,7 +37,7 @@ NOT_YET = (
 class TeamsFrontEnd:
     """The SDK app and the routes to mount; call :meth:`start` in the web app's lifespan."""
 
-    def __init__(self, settings: Settings, read_body: BodyReader) -> None:
+    def __init__(self, settings: Settings, read_body: BodyReader, in_flight: InFlight) -> None:
         assert settings.teams_app_id and settings.teams_app_password and settings.teams_tenant_id
         self.adapter = StarletteAdapter(read_body)
         cloud = dataclasses.replace(
@@ -58,6 +60,9 @@ class TeamsFrontEnd:
             dangerously_allow_unauthenticated_requests=False,
         )
         self._registered = False
+        self.in_flight = in_flight
+        #: The Teams front end's background jobs, for the web app's worker.
+        self.jobs: list[Job] = []
 
     @property
     def routes(self) -> list[Any]:
