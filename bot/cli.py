@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from api.emulator import DEFAULT_TOKEN, Emulator
 from api.emulator.state import load_demo_data
 from bot.settings import Mode, Settings, SettingsError, check_settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.digest import DigestJob
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -165,28 +170,60 @@ def run_digest(args: argparse.Namespace) -> int:
     return asyncio.run(_digest_once(settings, force=args.force, channel=args.channel))
 
 
+@contextlib.asynccontextmanager
+async def digest_runtime(settings: Settings) -> AsyncIterator[list[tuple[str, DigestJob]]]:
+    """The digest job of each configured platform, by platform name, for a process
+    without a web server (clock, digest)."""
+    from bot.services import Services
+
+    services = Services.create(settings)
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(services.aclose)
+        jobs: list[tuple[str, DigestJob]] = []
+        if settings.slack_enabled:
+            from handlers.slack.app import build_context, build_slack_client, close_slack_client
+
+            client = build_slack_client(settings)
+            stack.push_async_callback(close_slack_client, client)
+            jobs.append(("Slack", build_context(settings, services, client).digest))
+        if settings.teams_enabled:
+            from handlers.teams.app import teams_runtime
+
+            ctx = await stack.enter_async_context(teams_runtime(settings, services))
+            jobs.append(("Teams", ctx.digest))
+        yield jobs
+
+
 async def _digest_once(settings: Settings, *, force: bool, channel: str | None) -> int:
     from bot.digest import DigestError
-    from handlers.slack.app import slack_runtime
 
-    async with slack_runtime(settings) as ctx:
-        if not channel and not await ctx.digest.channels():
-            print("digest: no channel is subscribed; set DIGEST_CHANNELS or use /badge digest here")
+    failed: list[str] = []
+    async with digest_runtime(settings) as jobs:
+        subscribed = [name for name, job in jobs if await job.channels()]
+        if not channel and not subscribed:
+            print(
+                "digest: no channel is subscribed; set DIGEST_CHANNELS or send "
+                "“digest here” (Slack: /badge digest here)"
+            )
             return 0
-        try:
-            report = await ctx.digest.run(force=force, channels=[channel] if channel else None)
-        except DigestError as exc:
-            print(f"digest failed: {exc}", file=sys.stderr)
-            return 1
-    if report.failed:
-        reasons = ", ".join(f"{c}: {e}" for c, e in report.failed.items())
-        print(f"digest failed on Slack for {reasons}", file=sys.stderr)
-        return 1
-    print(
-        f"digest: {report.pending} pending; posted to {len(report.posted)} channel(s), "
-        f"{len(report.already_posted)} already had today's"
-    )
-    return 0
+        for name, job in jobs:
+            if channel and channel not in await job.channels() and len(jobs) > 1:
+                continue
+            try:
+                report = await job.run(force=force, channels=[channel] if channel else None)
+            except DigestError as exc:
+                print(f"digest failed on {name}: {exc}", file=sys.stderr)
+                failed.append(name)
+                continue
+            if report.failed:
+                reasons = ", ".join(f"{c}: {e}" for c, e in report.failed.items())
+                print(f"digest failed on {name} for {reasons}", file=sys.stderr)
+                failed.append(name)
+            print(
+                f"digest ({name}): {report.pending} pending; posted to {len(report.posted)} "
+                f"channel(s), {len(report.already_posted)} already had today's"
+            )
+    return 1 if failed else 0
 
 
 def run_clock_process(args: argparse.Namespace) -> int:
@@ -199,10 +236,9 @@ def run_clock_process(args: argparse.Namespace) -> int:
 
     async def clock() -> None:
         from bot.clock import run_clock
-        from handlers.slack.app import slack_runtime
 
-        async with slack_runtime(settings) as ctx:
-            await run_clock(settings, ctx.digest)
+        async with digest_runtime(settings) as jobs:
+            await run_clock(settings, [job for _, job in jobs])
 
     asyncio.run(clock())
     return 0

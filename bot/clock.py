@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -17,14 +18,18 @@ log = logging.getLogger(__name__)
 DIGEST_JOB_ID = "daily-digest"
 
 
-def schedule_digest(scheduler: AsyncIOScheduler, settings: Settings, job: DigestJob) -> None:
-    """Add the digest job with an explicit id, so a restart replaces rather than adds it."""
+def schedule_digest(
+    scheduler: AsyncIOScheduler, settings: Settings, jobs: Sequence[DigestJob]
+) -> None:
+    """Add the digest job with an explicit id, so a restart replaces rather than adds it.
+    It runs each platform's digest (``jobs``); one failing does not stop the other."""
 
     async def run_digest() -> None:
-        try:
-            await job.run()
-        except DigestError as exc:
-            log.error("digest failed: %s", exc)
+        for job in jobs:
+            try:
+                await job.run()
+            except DigestError as exc:
+                log.error("digest failed: %s", exc)
 
     scheduler.add_job(
         run_digest,
@@ -39,14 +44,14 @@ def schedule_digest(scheduler: AsyncIOScheduler, settings: Settings, job: Digest
 
 async def run_clock(
     settings: Settings,
-    job: DigestJob,
+    jobs: Sequence[DigestJob],
     stop: asyncio.Event | None = None,
     started: asyncio.Event | None = None,
 ) -> None:
     """Run the scheduler inside this event loop until ``stop`` is set (or forever);
     ``started`` is set once the job is scheduled."""
     scheduler = AsyncIOScheduler(timezone=ZoneInfo(settings.digest_timezone))
-    schedule_digest(scheduler, settings, job)
+    schedule_digest(scheduler, settings, jobs)
     scheduler.start()
     log.info("clock started; next digest at %s", scheduler.get_job(DIGEST_JOB_ID).next_run_time)
     if started is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -187,13 +187,43 @@ class DigestJob:
             views.append(view)
         return views
 
-    async def redraw(self, channel: str, ts: str) -> None:
-        """Redraw a posted digest with each award's current state."""
+    async def render_posted(self, channel: str, ts: str) -> Any | None:
+        """A posted digest rendered again with each award's current state, or None when
+        no digest was posted there."""
         post = await self._services.store.digest_post(
             channel, ts, platform=self._publisher.platform
         )
         if post is None:
-            return
+            return None
         views = [v for a in post.assignment_ids if (v := await self._services.awards.view(a))]
         total = len(post.assignment_ids) + post.hidden_count
-        await self._publisher.update(channel, ts, self._publisher.render(views, total, None))
+        return self._publisher.render(views, total, None)
+
+    async def redraw(self, channel: str, ts: str) -> None:
+        """Redraw a posted digest with each award's current state."""
+        message = await self.render_posted(channel, ts)
+        if message is not None:
+            await self._publisher.update(channel, ts, message)
+
+
+def count_text(count: int) -> str:
+    """ "7 badge awards are waiting for approval"."""
+    if count == 1:
+        return "1 badge award is waiting for approval"
+    return f"{count} badge awards are waiting for approval"
+
+
+def age_text(assigned_on: str | None, now: datetime | None = None) -> str:
+    """How long an award has waited: "today", "1 day", "3 days"."""
+    if not assigned_on:
+        return "a while"
+    try:
+        then = datetime.fromisoformat(assigned_on.replace("Z", "+00:00"))
+    except ValueError:
+        return "a while"
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    days = ((now or datetime.now(UTC)) - then).days
+    if days <= 0:
+        return "today"
+    return "1 day" if days == 1 else f"{days} days"

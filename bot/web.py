@@ -67,6 +67,7 @@ def create_web_app(
                     jobs += slack.jobs
                 if teams is not None:
                     await teams.start(services)
+                    stack.push_async_callback(teams.stop)
                     app.state.teams = teams
                     jobs += teams.jobs
                 worker = Worker(jobs, settings.outbox_poll_seconds)

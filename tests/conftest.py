@@ -15,6 +15,8 @@ from api import QuantiveClient, RetryPolicy, build_http_client
 from api.emulator import DEFAULT_TOKEN, Emulator
 from bot.background_server import BackgroundServer
 from bot.store import migrate
+from tests.fake_teams import FakeTeams
+from tests.harness import BotHarness
 from tests.postgres import PostgresServer
 
 ACCOUNT_ID = "5be26318e5274a0007f17f61"
@@ -159,5 +161,27 @@ def fast_bot(emulator, slack, database_url):
     from tests.harness import FAST_OUTBOX, BotHarness
 
     harness = BotHarness(emulator, slack, database_url, **FAST_OUTBOX).start()
+    yield harness
+    harness.stop()
+
+
+@pytest.fixture(scope="session")
+def teams_server() -> Iterator[FakeTeams]:
+    fake = FakeTeams()
+    with BackgroundServer(fake.app) as server:
+        fake.url = server.url
+        yield fake
+
+
+@pytest.fixture
+def teams(teams_server: FakeTeams) -> FakeTeams:
+    teams_server.reset()
+    return teams_server
+
+
+@pytest.fixture
+def teams_bot(emulator, slack, teams, database_url):
+    """The app serving Slack and Teams, with Teams pointed at the fake."""
+    harness = BotHarness(emulator, slack, database_url, **teams.settings()).start()
     yield harness
     harness.stop()

@@ -4,6 +4,7 @@ runs), the Azure AD token endpoint, and the Bot Connector, which records every c
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -23,6 +24,19 @@ TENANT_ID = "7d2f9a10-3b4c-4d5e-8f60-718293a4b5c6"
 APP_PASSWORD = "teams-client-secret-do-not-log"
 ISSUER = "https://api.botframework.com"
 
+#: The people of the fake tenant: Teams id -> (name, email, Azure AD object id). Their
+#: emails are the Quantive demo organisation's.
+PEOPLE = {
+    "29:maria": ("Maria Garcia", "maria.garcia@acme.example", "aad-maria"),
+    "29:oliver": ("Oliver Smith", "oliver.smith@acme.example", "aad-oliver"),
+    "29:amara": ("Amara Okafor", "amara.okafor@acme.example", "aad-amara"),
+    "29:liam": ("Liam Chen", "Liam.Chen@acme.example", "aad-liam"),
+    "29:sofia": ("Sofia Rossi", "sofia.rossi@acme.example", "aad-sofia"),
+    "29:noah": ("Noah Müller", "noah.muller@acme.example", "aad-noah"),
+}
+#: TEAMS_APPROVERS of the tests: one by email, one by Azure AD object id.
+TEAMS_APPROVERS = "maria.garcia@acme.example,aad-oliver"
+
 
 class FakeTeams:
     """``url`` is set by the fixture that serves ``app``."""
@@ -35,11 +49,22 @@ class FakeTeams:
         self.calls: list[dict[str, Any]] = []
         self.token_requests: list[dict[str, str]] = []
         self._lock = threading.Lock()
+        #: People for whom the app is not installed: opening a chat with them gets 403.
+        self.unreachable: set[str] = set()
+        #: Seconds the connector waits before answering a send or an update.
+        self.latency = 0.0
+        self.member_lookups = 0
         self.app = Starlette(
             routes=[
                 Route("/v1/.well-known/openidconfiguration", self._openid),
                 Route("/v1/.well-known/keys", self._keys),
                 Route("/{tenant}/oauth2/v2.0/token", self._token, methods=["POST"]),
+                Route("/v3/conversations", self._create, methods=["POST"]),
+                Route(
+                    "/v3/conversations/{conversation}/members/{member}",
+                    self._member,
+                    methods=["GET"],
+                ),
                 Route(
                     "/v3/conversations/{conversation}/activities",
                     self._connector,
@@ -57,6 +82,9 @@ class FakeTeams:
         with self._lock:
             self.calls.clear()
             self.token_requests.clear()
+            self.unreachable.clear()
+            self.latency = 0.0
+            self.member_lookups = 0
 
     def settings(self) -> dict[str, str]:
         """The bot's Teams settings, pointed at this fake."""
@@ -67,6 +95,7 @@ class FakeTeams:
             "teams_openid_metadata_url": f"{self.url}/v1/.well-known/openidconfiguration",
             "teams_login_url": self.url,
             "teams_service_url": f"{self.url}/",
+            "teams_approvers": TEAMS_APPROVERS,
         }
 
     def sign(
@@ -90,25 +119,116 @@ class FakeTeams:
         }
         return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": "test-key"})
 
-    def message(self, text: str, *, user: str = "29:amara", conversation: str = "a:amara") -> dict:
-        """A personal-chat message activity from ``user``."""
+    def activity(
+        self,
+        kind: str,
+        *,
+        user: str = "29:amara",
+        conversation: str = "a:amara",
+        conversation_type: str = "personal",
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """An activity from ``user`` in ``conversation``, shaped as Teams sends it."""
+        name, _, aad = PEOPLE.get(user, (user, "", f"aad-{user}"))
+        conversation_data: dict[str, Any] = {
+            "id": conversation,
+            "conversationType": conversation_type,
+            "tenantId": TENANT_ID,
+        }
         return {
-            "type": "message",
+            "type": kind,
             "id": f"m{time.time_ns()}",
-            "text": text,
             "channelId": "msteams",
             "serviceUrl": f"{self.url}/",
-            "from": {"id": user, "aadObjectId": f"aad-{user}", "name": user},
+            "from": {"id": user, "aadObjectId": aad, "name": name},
             "recipient": {"id": f"28:{APP_ID}", "name": "badgebot"},
-            "conversation": {
-                "id": conversation,
-                "conversationType": "personal",
-                "tenantId": TENANT_ID,
-            },
+            "conversation": conversation_data,
             "channelData": {"tenant": {"id": TENANT_ID}},
             "timestamp": "2026-11-28T07:00:00.000Z",
             "locale": "en-US",
+            **fields,
         }
+
+    def message(
+        self,
+        text: str,
+        *,
+        user: str = "29:amara",
+        conversation: str = "a:amara",
+        mentions: list[str] = (),  # type: ignore[assignment]
+        conversation_type: str = "personal",
+    ) -> dict[str, Any]:
+        """A message from ``user``; ``{name}`` placeholders in ``text`` become mentions of
+        the people (Teams ids) in ``mentions``, with their entities."""
+        entities = []
+        for user_id in mentions:
+            name = PEOPLE[user_id][0] if user_id in PEOPLE else user_id
+            tag = f"<at>{name}</at>"
+            text = text.replace("{" + user_id + "}", tag, 1)
+            entities.append(
+                {"type": "mention", "text": tag, "mentioned": {"id": user_id, "name": name}}
+            )
+        return self.activity(
+            "message",
+            user=user,
+            conversation=conversation,
+            conversation_type=conversation_type,
+            text=text,
+            entities=entities,
+        )
+
+    def invoke(
+        self, name: str, value: dict[str, Any], *, user: str, conversation: str, **fields: Any
+    ) -> dict[str, Any]:
+        """An invoke activity (a card click, a dialog)."""
+        return self.activity(
+            "invoke", user=user, conversation=conversation, name=name, value=value, **fields
+        )
+
+    def click(
+        self,
+        card_activity: dict[str, Any],
+        action: dict[str, Any],
+        *,
+        user: str,
+        inputs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The ``adaptiveCard/action`` invoke of clicking ``action`` on a sent card."""
+        return self.invoke(
+            "adaptiveCard/action",
+            {
+                "action": {
+                    "type": "Action.Execute",
+                    "verb": action["verb"],
+                    "data": {**action.get("data", {}), **(inputs or {})},
+                },
+                "trigger": "manual",
+            },
+            user=user,
+            conversation=card_activity["conversation"],
+            replyToId=card_activity["id"],
+        )
+
+    def sent(self) -> list[dict[str, Any]]:
+        """Every activity the bot posted, with its conversation and id."""
+        with self._lock:
+            return [
+                {**c["body"], "conversation": c["conversation"], "id": c["id"]}
+                for c in self.calls
+                if c["method"] == "POST" and c["conversation"] and c["activity"] is None
+            ]
+
+    def updates(self) -> list[dict[str, Any]]:
+        """Every PUT of a sent activity."""
+        with self._lock:
+            return [c for c in self.calls if c["method"] == "PUT"]
+
+    def person(self, key: str) -> tuple[str, tuple[str, str, str]] | None:
+        """(Teams id, person) by Teams id or Azure AD object id."""
+        for user_id, person in PEOPLE.items():
+            if key in (user_id, person[2]):
+                return user_id, person
+        return None
 
     def calls_to(self, conversation: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -141,8 +261,49 @@ class FakeTeams:
         )
         return JSONResponse({"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
 
+    async def _create(self, request: Request) -> JSONResponse:
+        body = json.loads(await request.body() or b"{}")
+        found = self.person(str((body.get("members") or [{}])[0].get("id")))
+        if found is None:
+            return JSONResponse({"error": {"code": "BadArgument"}}, 400)
+        user_id, _ = found
+        with self._lock:
+            self.calls.append(
+                {
+                    "method": "CREATE",
+                    "conversation": "",
+                    "activity": None,
+                    "body": body,
+                    "authorization": request.headers.get("authorization", ""),
+                    "id": "",
+                }
+            )
+        if user_id in self.unreachable:
+            return JSONResponse({"error": {"code": "Forbidden", "message": "not installed"}}, 403)
+        return JSONResponse({"id": f"a:{user_id.removeprefix('29:')}"})
+
+    async def _member(self, request: Request) -> JSONResponse:
+        with self._lock:
+            self.member_lookups += 1
+        found = self.person(request.path_params["member"])
+        if found is None:
+            return JSONResponse({"error": {"code": "MemberNotFoundInConversation"}}, 404)
+        user_id, (name, email, aad) = found
+        return JSONResponse(
+            {
+                "id": user_id,
+                "name": name,
+                "email": email,
+                "userPrincipalName": email,
+                "aadObjectId": aad,
+                "objectId": aad,
+            }
+        )
+
     async def _connector(self, request: Request) -> JSONResponse:
         body = json.loads(await request.body() or b"{}")
+        if self.latency:
+            await asyncio.sleep(self.latency)
         with self._lock:
             self.calls.append(
                 {
@@ -154,4 +315,6 @@ class FakeTeams:
                 }
             )
             number = len(self.calls)
-        return JSONResponse({"id": f"activity-{number}"})
+            activity_id = request.path_params.get("activity") or f"activity-{number}"
+            self.calls[-1]["id"] = activity_id
+        return JSONResponse({"id": activity_id})

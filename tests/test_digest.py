@@ -79,7 +79,7 @@ async def test_scheduler_job_has_explicit_id_and_next_run() -> None:
     )
     with time_machine.travel(datetime(2026, 3, 6, 15, 0, tzinfo=UTC), tick=False):
         scheduler = AsyncIOScheduler(timezone=ZoneInfo("America/New_York"))
-        schedule_digest(scheduler, settings, job=None)  # type: ignore[arg-type]
+        schedule_digest(scheduler, settings, jobs=[])
         scheduler.start(paused=True)
         job = scheduler.get_job(DIGEST_JOB_ID)
         # Friday 6 March is past 07:30 in New York; the next is Monday 9 March, after the

@@ -9,36 +9,10 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.background_server import BackgroundServer
 from tests.fake_teams import APP_PASSWORD, FakeTeams
 from tests.harness import BotHarness
+from tests.teams_client import card_of, post_activity, texts
 from tests.waiting import wait_until
-
-
-@pytest.fixture(scope="module")
-def teams_server():
-    fake = FakeTeams()
-    with BackgroundServer(fake.app) as server:
-        fake.url = server.url
-        yield fake
-
-
-@pytest.fixture
-def teams(teams_server: FakeTeams) -> FakeTeams:
-    teams_server.reset()
-    return teams_server
-
-
-@pytest.fixture
-def teams_bot(emulator, slack, teams, database_url):
-    harness = BotHarness(emulator, slack, database_url, **teams.settings()).start()
-    yield harness
-    harness.stop()
-
-
-def post_activity(bot: BotHarness, activity: dict, token: str | None) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return bot.http.post(f"{bot.server.url}/api/messages", json=activity, headers=headers)
 
 
 def test_a_signed_message_is_answered_through_the_connector(teams_bot, teams) -> None:
@@ -46,7 +20,7 @@ def test_a_signed_message_is_answered_through_the_connector(teams_bot, teams) ->
     assert answer.status_code == 200
     wait_until(lambda: len(teams.calls_to("a:amara")) == 1)
     [sent] = teams.calls_to("a:amara")
-    assert sent["method"] == "POST" and "badgebot" in sent["body"]["text"]
+    assert sent["method"] == "POST" and "badgebot" in texts(card_of(sent["body"]))
     assert sent["authorization"].startswith("Bearer ey")  # the token from the token endpoint
     [grant] = teams.token_requests
     assert grant["grant_type"] == "client_credentials"

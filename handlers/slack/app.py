@@ -24,10 +24,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.digest import DigestJob
 from bot.in_flight import InFlight
-from bot.services import Services
+from bot.services import Services, give_slots
 from bot.settings import Settings
 from handlers.slack import register
-from handlers.slack.context import SlackContext, give_slots
+from handlers.slack.context import SlackContext
 from handlers.slack.delivery import SlackDelivery
 from handlers.slack.digest_publisher import SlackDigestPublisher
 from handlers.slack.directory import SlackDirectory

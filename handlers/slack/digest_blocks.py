@@ -3,9 +3,10 @@ its Approve and Reject buttons, within Slack's 50-block limit."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.awards import AwardView
+from bot.digest import age_text, count_text
 from handlers.slack.blocks import Block, award_sentence, decision_buttons, decision_text
 from handlers.slack.mrkdwn import quote
 
@@ -14,28 +15,7 @@ MAX_MESSAGE_BLOCKS = 50
 MAX_DIGEST_ITEMS = (MAX_MESSAGE_BLOCKS - 2) // 2
 COMMENT_LIMIT = 400
 
-
-def count_text(count: int) -> str:
-    """ "7 badge awards are waiting for approval"."""
-    if count == 1:
-        return "1 badge award is waiting for approval"
-    return f"{count} badge awards are waiting for approval"
-
-
-def age_text(assigned_on: str | None, now: datetime | None = None) -> str:
-    """How long an award has waited: "today", "1 day", "3 days"."""
-    if not assigned_on:
-        return "a while"
-    try:
-        then = datetime.fromisoformat(assigned_on.replace("Z", "+00:00"))
-    except ValueError:
-        return "a while"
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=UTC)
-    days = ((now or datetime.now(UTC)) - then).days
-    if days <= 0:
-        return "today"
-    return "1 day" if days == 1 else f"{days} days"
+__all__ = ["age_text", "count_text", "digest_blocks", "digest_item_blocks"]
 
 
 def digest_item_blocks(view: AwardView, now: datetime | None = None) -> list[Block]:

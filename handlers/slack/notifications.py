@@ -7,7 +7,6 @@ is retried later instead of being lost.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.awards import AwardView
+from bot.effects import effects as run_effects
 from bot.store import Store
 from handlers.slack import blocks
 from handlers.slack.delivery import SlackDelivery, describe_error
@@ -157,15 +157,5 @@ class Notifier:
 
 
 async def effects(todo: Mapping[str, Awaitable[Any]]) -> dict[str, bool]:
-    """Run independent effects together; one that fails is logged and never stops the
-    others. Returns, by name, which ones succeeded (a queued retry counts as success)."""
-    names = list(todo)
-    results = await asyncio.gather(*todo.values(), return_exceptions=True)
-    outcome: dict[str, bool] = {}
-    for name, result in zip(names, results, strict=True):
-        if isinstance(result, BaseException):
-            if isinstance(result, asyncio.CancelledError):
-                raise result
-            log.warning("%s failed: %s", name, describe_error(result))
-        outcome[name] = not isinstance(result, BaseException)
-    return outcome
+    """bot.effects.effects, with Slack's errors described by their Slack error code."""
+    return await run_effects(todo, describe_error)

@@ -1,26 +1,40 @@
 """The Teams front end's wiring: the SDK's App, with every address from the settings, its
-routes mounted into the bot's Starlette app, and the handlers it registers.
+route mounted into the bot's Starlette app, and :func:`register`, the one place that lists
+what the front end answers.
 
-So far (#13 is in progress) the bot answers every message with what it can do in Teams
-today; the commands, approval cards and notices come next, on the same core as Slack.
+The SDK checks each request's JWT and parses the activity. The bot then routes the
+activity's wire form itself, in one middleware, rather than through the SDK's typed
+routes: those match Action.Execute on ``data.action`` and answer 500 to shapes they do not
+expect (see the reference notes), and the bot must answer every invoke, whatever it is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from microsoft_teams.api import MessageActivity
 from microsoft_teams.api.auth.cloud_environment import PUBLIC
 from microsoft_teams.apps import ActivityContext, App
 
+from bot.digest import DigestJob
 from bot.in_flight import InFlight
-from bot.services import Services
+from bot.services import Services, give_slots
 from bot.settings import Settings
 from bot.store import ConversationRef
 from bot.worker import Job
+from handlers.teams import cards
 from handlers.teams.adapter import BodyReader, StarletteAdapter
+from handlers.teams.commands import help_card, on_message
+from handlers.teams.connector import TeamsConnector
+from handlers.teams.context import TeamsContext, Turn
+from handlers.teams.digest_publisher import TeamsDigestPublisher
+from handlers.teams.directory import Sender, TeamsDirectory
+from handlers.teams.invokes import INVOKES
+from handlers.teams.notifications import TeamsNotifier
+from handlers.teams.recovery import TeamsAwardNotices
 from handlers.teams.token import ConnectorToken
 
 log = logging.getLogger(__name__)
@@ -28,10 +42,7 @@ log = logging.getLogger(__name__)
 #: Where Teams posts activities (the SDK's messaging endpoint).
 MESSAGES_PATH = "/api/messages"
 
-NOT_YET = (
-    "Hi! I'm badgebot. My Teams commands (give, approve, the digest) are on their way; "
-    "for now, give and approve badges in Slack or in Quantive."
-)
+Invoke = Callable[[TeamsContext, Turn], Awaitable[dict[str, Any]]]
 
 
 class TeamsFrontEnd:
@@ -39,7 +50,14 @@ class TeamsFrontEnd:
 
     def __init__(self, settings: Settings, read_body: BodyReader, in_flight: InFlight) -> None:
         assert settings.teams_app_id and settings.teams_app_password and settings.teams_tenant_id
+        self._settings = settings
         self.adapter = StarletteAdapter(read_body)
+        self.token = ConnectorToken(
+            settings.teams_login_url,
+            settings.teams_tenant_id,
+            settings.teams_app_id,
+            settings.teams_app_password.get_secret_value(),
+        )
         cloud = dataclasses.replace(
             PUBLIC,
             openid_metadata_url=settings.teams_openid_metadata_url,
@@ -48,12 +66,7 @@ class TeamsFrontEnd:
         self.app = App(
             client_id=settings.teams_app_id,
             tenant_id=settings.teams_tenant_id,
-            token=ConnectorToken(
-                settings.teams_login_url,
-                settings.teams_tenant_id,
-                settings.teams_app_id,
-                settings.teams_app_password.get_secret_value(),
-            ),
+            token=self.token,
             cloud=cloud,
             http_server_adapter=self.adapter,
             # Never from the environment: the SDK would read DANGEROUSLY_ALLOW_... itself.
@@ -61,8 +74,10 @@ class TeamsFrontEnd:
         )
         self._registered = False
         self.in_flight = in_flight
-        #: The Teams front end's background jobs, for the web app's worker.
+        #: The Teams front end's background jobs, for the web app's worker (none: its
+        #: posts are retried in the call, and the core's jobs tell it their outcomes).
         self.jobs: list[Job] = []
+        self.ctx: TeamsContext | None = None
 
     @property
     def routes(self) -> list[Any]:
@@ -70,45 +85,164 @@ class TeamsFrontEnd:
         return [self.adapter.route(MESSAGES_PATH)]
 
     async def start(self, services: Services) -> None:
-        """Register the handlers on the running process's services, then let the SDK
-        register its routes and load what it needs."""
-        if not self._registered:
-            register(self.app, services)
-            self._registered = True
+        """Build the Teams helpers on the running process's services, subscribe them to
+        the core's outcomes, register the handlers, and let the SDK initialise."""
+        if self.ctx is None:
+            self.ctx = teams_context(self._settings, services, self.token, self.in_flight)
+            services.notices.subscribe(TeamsAwardNotices(self.ctx))
+            register(self.app, self.ctx)
         await self.app.initialize()
 
+    async def stop(self) -> None:
+        """Close the connector's HTTP client."""
+        if self.ctx is not None:
+            await self.ctx.connector.aclose()
 
-def register(app: App, services: Services) -> None:
-    """Every handler the Teams front end registers."""
+
+def teams_context(
+    settings: Settings, services: Services, token: ConnectorToken, in_flight: InFlight
+) -> TeamsContext:
+    """The Teams-side helpers around the domain services (also used by the clock)."""
+    assert settings.teams_app_id
+    connector = TeamsConnector(token, settings.teams_app_id)
+    directory = TeamsDirectory(connector, services.store, settings.identity_cache_ttl)
+    digest: DigestJob | None = None
+
+    async def redraw_digest(conversation_id: str, activity_id: str) -> None:
+        assert digest is not None
+        await digest.redraw(conversation_id, activity_id)
+
+    notifier = TeamsNotifier(settings, connector, directory, services.store, redraw_digest)
+    digest = DigestJob(services, TeamsDigestPublisher(notifier), services.people)
+    return TeamsContext(
+        services=services,
+        settings=settings,
+        connector=connector,
+        directory=directory,
+        notifier=notifier,
+        digest=digest,
+        in_flight=in_flight,
+        give_slots=give_slots(settings),
+    )
+
+
+@contextlib.asynccontextmanager
+async def teams_runtime(settings: Settings, services: Services) -> AsyncIterator[TeamsContext]:
+    """The Teams helpers for a process without a web server (clock, digest): they send
+    through the connector and need no SDK App."""
+    assert settings.teams_app_id and settings.teams_app_password and settings.teams_tenant_id
+    token = ConnectorToken(
+        settings.teams_login_url,
+        settings.teams_tenant_id,
+        settings.teams_app_id,
+        settings.teams_app_password.get_secret_value(),
+    )
+    ctx = teams_context(settings, services, token, InFlight())
+    try:
+        yield ctx
+    finally:
+        await ctx.connector.aclose()
+
+
+def register(app: App, ctx: TeamsContext) -> None:
+    """Everything the Teams front end answers: messages (commands), the invokes in
+    handlers.teams.invokes.INVOKES, and the bot being added to a chat or team."""
 
     @app.use
-    async def remember_conversation(ctx: ActivityContext[Any]) -> None:
-        # Every activity refreshes where the bot can write later (notices, approvals).
-        ref = conversation_ref(ctx.activity)
-        if ref is not None:
-            try:
-                await services.store.remember_conversation(ref)
-            except Exception as exc:  # never lose the activity for want of a reference
-                log.warning("could not keep a Teams conversation reference: %s", exc)
-        await ctx.next()
-
-    @app.on_message
-    async def on_message(ctx: ActivityContext[MessageActivity]) -> None:
-        await ctx.send(NOT_YET)
-
-
-def conversation_ref(activity: Any) -> ConversationRef | None:
-    """The reference of the conversation ``activity`` came from, if it names one."""
-    conversation = getattr(activity, "conversation", None)
-    service_url = getattr(activity, "service_url", None)
-    if conversation is None or not service_url or not getattr(conversation, "id", None):
+    async def dispatch(actx: ActivityContext[Any]) -> Any:
+        activity = actx.activity.model_dump(by_alias=True, exclude_none=True, mode="json")
+        turn = make_turn(activity)
+        if turn is None:
+            return None  # nobody to answer: ignore it, with a 200
+        try:
+            await ctx.services.store.remember_conversation(turn.ref)
+        except Exception as exc:  # never lose the activity for want of a reference
+            log.warning("could not keep a Teams conversation reference: %s", exc)
+        kind = activity.get("type")
+        if kind == "message":
+            ctx.later(on_message(ctx, turn), "command")
+            return None
+        if kind == "invoke":
+            return await answer_invoke(ctx, turn, INVOKES.get(str(activity.get("name") or "")))
+        if kind == "conversationUpdate" and _bot_added(activity):
+            ctx.later(welcome(ctx, turn), "welcome")
+        if kind in ("conversationUpdate", "installationUpdate") and turn.personal:
+            # Installed for a person: learn their email now, so that an approver listed
+            # by email in TEAMS_APPROVERS can be sent requests before they write.
+            ctx.later(learn(ctx, turn), "member lookup")
         return None
-    kind = getattr(conversation, "conversation_type", None) or "personal"
-    sender = getattr(activity, "from_", None)
+
+
+async def answer_invoke(ctx: TeamsContext, turn: Turn, handler: Invoke | None) -> Any:
+    """The invoke's answer, counted in flight; an unknown invoke or a failure still gets
+    one (Teams shows an error for an empty answer)."""
+    if handler is None:
+        return cards.message_response("badgebot doesn't handle that yet.")
+    ctx.in_flight.begin()
+    try:
+        return await handler(ctx, turn)
+    except Exception as exc:
+        log.error("Teams invoke failed: %s: %s", type(exc).__name__, exc)
+        return cards.message_response("Something went wrong on my side; nothing changed.")
+    finally:
+        ctx.in_flight.end()
+
+
+async def welcome(ctx: TeamsContext, turn: Turn) -> None:
+    """The welcome card, with help, when the app is added to a chat or a team."""
+    intro = "Thanks for adding badgebot! Recognise people with Quantive badges, right here."
+    content = help_card(intro)
+    content["actions"] = [
+        {
+            "type": "Action.Execute",
+            "title": "Open my home",
+            "verb": cards.HOME_VERB,
+            "data": {"action": cards.HOME_VERB},
+        }
+    ]
+    await ctx.say(turn, cards.card_message(content, "Welcome to badgebot"))
+
+
+async def learn(ctx: TeamsContext, turn: Turn) -> None:
+    """Look the sender up, which remembers their email and object id."""
+    await ctx.directory.profile(turn.sender, turn.ref)
+
+
+def _bot_added(activity: dict[str, Any]) -> bool:
+    bot_id = (activity.get("recipient") or {}).get("id")
+    added = activity.get("membersAdded") or []
+    return any(isinstance(m, dict) and m.get("id") == bot_id for m in added)
+
+
+def make_turn(activity: dict[str, Any]) -> Turn | None:
+    """The turn of an activity, if it names a sender and a conversation."""
+    ref = conversation_ref(activity)
+    sender = activity.get("from") or {}
+    if ref is None or not isinstance(sender, dict) or not sender.get("id"):
+        return None
+    who = Sender(
+        user_id=str(sender["id"]),
+        name=str(sender.get("name") or "someone"),
+        aad_object_id=sender.get("aadObjectId"),
+    )
+    if ref.kind == "personal":
+        ref = dataclasses.replace(ref, user_id=who.user_id)
+    return Turn(activity=activity, sender=who, ref=ref)
+
+
+def conversation_ref(activity: dict[str, Any]) -> ConversationRef | None:
+    """The reference of the conversation ``activity`` came from, if it names one."""
+    conversation = activity.get("conversation") or {}
+    service_url = activity.get("serviceUrl")
+    if not isinstance(conversation, dict) or not service_url or not conversation.get("id"):
+        return None
+    kind = str(conversation.get("conversationType") or "personal")
+    tenant = conversation.get("tenantId") or (
+        (activity.get("channelData") or {}).get("tenant") or {}
+    ).get("id")
     return ConversationRef(
-        conversation_id=conversation.id,
-        kind=str(kind),
-        service_url=service_url,
-        tenant_id=getattr(conversation, "tenant_id", None) or "",
-        user_id=getattr(sender, "id", None) if kind == "personal" else None,
+        conversation_id=str(conversation["id"]),
+        kind=kind,
+        service_url=str(service_url),
+        tenant_id=str(tenant or ""),
     )

@@ -1,0 +1,319 @@
+"""Pure functions that build Adaptive Cards (1.5) for messages about awards: the twins of
+handlers/slack/blocks.py, named alike (``approval_request_blocks`` there,
+``approval_request_card`` here).
+
+Text from people or from Quantive only ever goes into a ``TextRun``, which Adaptive Cards
+never read as markdown, so a comment cannot become a link or a heading; and ``<at>`` tags
+are broken up, because the bot never means to mention anyone from a card.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.awards import AwardView, Party, truncate
+
+Card = dict[str, Any]
+Element = dict[str, Any]
+Activity = dict[str, Any]
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+
+#: The verbs of the bot's Action.Execute buttons (sent as ``verb`` and as ``data.action``).
+APPROVE_VERB = "approve"
+REJECT_VERB = "reject"
+GIVE_VERB = "give"
+HOME_VERB = "home"
+DELETE_BADGE_VERB = "delete_badge"
+REVOKE_VERB = "revoke"
+CANCEL_VERB = "cancel"
+
+#: Quantive's icon names as characters (Teams shows no Slack-style :emoji: codes).
+ICON_CHARACTERS = {
+    "handshake": "🤝",
+    "telescope": "🔭",
+    "puzzle": "🧩",
+    "lightbulb": "💡",
+    "graduation-cap": "🎓",
+    "rocket": "🚀",
+    "heart": "❤️",
+    "star": "🌟",
+    "target": "🎯",
+    "trophy": "🏆",
+    "crown": "👑",
+    "fire": "🔥",
+    "medal": "🏅",
+    "thumbs-up": "👍",
+    "sparkles": "✨",
+}
+DEFAULT_CHARACTER = "🏅"
+
+#: How much of a comment a card quotes (Teams refuses activities over about 28 KB).
+COMMENT_LIMIT = 1000
+
+_AT_TAG = re.compile(r"<(/?)(at)\b", re.IGNORECASE)
+
+
+def plain(text: str, limit: int = 2000) -> str:
+    """Text from outside, safe in a TextRun: ``<at>`` tags broken, and length bounded."""
+    return _AT_TAG.sub(lambda m: f"<{m.group(1)}\u200b{m.group(2)}", truncate(text, limit))
+
+
+def badge_character(icon: str) -> str:
+    """The character shown for a Quantive icon name."""
+    return ICON_CHARACTERS.get((icon or "").lower(), DEFAULT_CHARACTER)
+
+
+def run(text: str, *, bold: bool = False, italic: bool = False, subtle: bool = False) -> Element:
+    """One run of plain text."""
+    element: Element = {"type": "TextRun", "text": plain(text)}
+    if bold:
+        element["weight"] = "Bolder"
+    if italic:
+        element["italic"] = True
+    if subtle:
+        element["isSubtle"] = True
+    return element
+
+
+def rich(*runs: Element, size: str | None = None) -> Element:
+    """A paragraph of runs (a RichTextBlock: no markdown, ever)."""
+    block: Element = {"type": "RichTextBlock", "inlines": list(runs)}
+    if size:
+        block["inlines"] = [{**r, "size": size} for r in runs]
+    return block
+
+
+def heading(text: str) -> Element:
+    """A fixed heading of the bot's own words."""
+    return {"type": "TextBlock", "text": text, "weight": "Bolder", "size": "Medium", "wrap": True}
+
+
+def note(text: str) -> Element:
+    """A fixed line of the bot's own words (TextBlock: its markdown is ours)."""
+    return {"type": "TextBlock", "text": text, "wrap": True}
+
+
+def card(body: list[Element], actions: list[Element] | None = None) -> Card:
+    """An Adaptive Card 1.5."""
+    content: Card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.5", "body": body}
+    if actions:
+        content["actions"] = actions
+    return content
+
+
+def card_message(content: Card, summary: str) -> Activity:
+    """A message activity carrying one card; ``summary`` is the notification text."""
+    return {
+        "type": "message",
+        "summary": plain(summary, 200),
+        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": content}],
+    }
+
+
+def text_message(text: str) -> Activity:
+    """A plain message of the bot's own words, with the names it quotes made plain."""
+    return {"type": "message", "text": text, "textFormat": "plain"}
+
+
+def party_runs(party: Party) -> list[Element]:
+    """A giver or recipient: always by name (a card mention would ping)."""
+    return [run(party.name, bold=True)]
+
+
+def recipients_runs(view: AwardView) -> list[Element]:
+    """The recipients, joined for a sentence."""
+    names = [party_runs(p) for p in view.recipients] or [[run("nobody")]]
+    runs: list[Element] = []
+    for i, name in enumerate(names):
+        if i:
+            runs.append(run(" and " if i == len(names) - 1 else ", "))
+        runs += name
+    return runs
+
+
+def badge_runs(view: AwardView) -> list[Element]:
+    """The badge with its character, bold."""
+    return [run(f"{badge_character(view.badge_icon)} "), run(view.badge_name, bold=True)]
+
+
+def award_sentence(view: AwardView, verb: str = "wants to give") -> Element:
+    """ "Giver wants to give 🌟 Rockstar to X and Team"."""
+    return rich(
+        *party_runs(view.giver),
+        run(f" {verb} "),
+        *badge_runs(view),
+        run(" to "),
+        *recipients_runs(view),
+    )
+
+
+def comment_block(view: AwardView) -> list[Element]:
+    """The comment as a quote, or nothing."""
+    if not view.comment:
+        return []
+    return [rich(run(f"“{truncate(view.comment, COMMENT_LIMIT)}”", italic=True))]
+
+
+def decision_line(view: AwardView) -> Element:
+    """The status line of an award's card."""
+    who = view.decided_by_name or "an approver"
+    if view.status == "approved":
+        return rich(run("✅ Approved by "), run(who, bold=True))
+    if view.status == "rejected":
+        reason = [run(f": {view.reason}")] if view.reason else []
+        return rich(run("❌ Rejected by "), run(who, bold=True), *reason)
+    if view.status == "handled":
+        return rich(run("\u2139\ufe0f Already handled in Quantive"))
+    return rich(run("⏳ Waiting for approval", subtle=True))
+
+
+def decision_actions(assignment_id: str, source: str = "request") -> list[Element]:
+    """Approve, and Reject with an optional reason (a ShowCard, so the reason is typed in
+    place before the one Action.Execute that rejects). ``source`` names the card the
+    buttons sit on (``request``, ``digest``, ``list``, ``home``), so a click redraws it."""
+    data = {"assignment_id": assignment_id, "card": source}
+    return [
+        {
+            "type": "Action.Execute",
+            "title": "Approve",
+            "verb": APPROVE_VERB,
+            "style": "positive",
+            "data": {**data, "action": APPROVE_VERB},
+        },
+        {
+            "type": "Action.ShowCard",
+            "title": "Reject",
+            "card": {
+                "type": "AdaptiveCard",
+                "body": [
+                    {
+                        "type": "Input.Text",
+                        "id": "reason",
+                        "label": "Reason (optional, the giver sees it)",
+                        "maxLength": 500,
+                        "isMultiline": True,
+                    }
+                ],
+                "actions": [
+                    {
+                        "type": "Action.Execute",
+                        "title": "Reject",
+                        "verb": REJECT_VERB,
+                        "style": "destructive",
+                        "data": {**data, "action": REJECT_VERB},
+                    }
+                ],
+            },
+        },
+    ]
+
+
+def approval_request_card(view: AwardView) -> Card:
+    """The approval request: who gave what to whom, the comment, and the buttons while
+    the award waits; after a decision, who decided and no buttons."""
+    verb = "wants to give" if view.status == "pending" else "gave"
+    body = [award_sentence(view, verb), *comment_block(view), decision_line(view)]
+    return card(body, decision_actions(view.assignment_id) if view.status == "pending" else None)
+
+
+def approval_request_summary(view: AwardView) -> str:
+    """The notification text of an approval request."""
+    state = "waiting for approval" if view.status == "pending" else view.status
+    return f"Badge award {state}: {view.badge_name} from {view.giver.name}"
+
+
+def celebration_card(view: AwardView) -> Card:
+    """The public celebration of an approved award."""
+    line = rich(
+        run("🎉 "),
+        *recipients_runs(view),
+        run(" received "),
+        *badge_runs(view),
+        run(" from "),
+        *party_runs(view.giver),
+        run("!"),
+    )
+    return card([line, *comment_block(view)])
+
+
+def celebration_summary(view: AwardView) -> str:
+    """The notification text of a celebration: no names."""
+    return f"{view.badge_name} awarded"
+
+
+def recipient_dm_card(view: AwardView) -> Card:
+    """The 1:1 message a recipient gets when an award reaches them."""
+    line = rich(run("🎉 You received "), *badge_runs(view), run(" from "), *party_runs(view.giver))
+    return card([line, *comment_block(view)])
+
+
+def recipient_dm_summary(view: AwardView) -> str:
+    """The notification text of a recipient's message."""
+    return f"You received the {view.badge_name} badge from {view.giver.name}"
+
+
+def giver_decision_card(view: AwardView) -> Card:
+    """The 1:1 message the giver gets after an approver decided."""
+    about = [*badge_runs(view), run(" for "), *recipients_runs(view)]
+    if view.status == "approved":
+        line = rich(run("✅ Your award of "), *about, run(" was approved."))
+    elif view.status == "rejected":
+        reason = [run(f" Reason: {view.reason}")] if view.reason else []
+        line = rich(run("❌ Your award of "), *about, run(" was not approved."), *reason)
+    else:
+        line = rich(
+            run("\u2139\ufe0f Your award of "), *about, run(" was already handled in Quantive.")
+        )
+    return card([line])
+
+
+def giver_decision_summary(view: AwardView) -> str:
+    """The notification text of the giver's message after a decision."""
+    return f"Your {view.badge_name} award was {view.status}"
+
+
+def lines_card(
+    title: str, lines: list[list[Element]], actions: list[Element] | None = None
+) -> Card:
+    """A heading and one paragraph per line of runs."""
+    return card([heading(title), *(rich(*runs) for runs in lines)], actions)
+
+
+def card_response(content: Card) -> dict[str, Any]:
+    """An ``adaptiveCard/action`` answer: this card replaces the clicked one, for the
+    person who clicked."""
+    return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": content}
+
+
+def message_response(text: str) -> dict[str, Any]:
+    """An ``adaptiveCard/action`` answer that shows a short message and leaves the card."""
+    return {
+        "statusCode": 200,
+        "type": "application/vnd.microsoft.activity.message",
+        "value": plain(text, 500),
+    }
+
+
+def confirm_card(text: list[Element], verb: str, data: dict[str, Any], button: str) -> Card:
+    """A question with a destructive button and Cancel (the twin of confirm_blocks)."""
+    return card(
+        [rich(*text)],
+        [
+            {
+                "type": "Action.Execute",
+                "title": button,
+                "verb": verb,
+                "style": "destructive",
+                "data": {**data, "action": verb},
+            },
+            {
+                "type": "Action.Execute",
+                "title": "Cancel",
+                "verb": CANCEL_VERB,
+                "data": {"action": CANCEL_VERB},
+            },
+        ],
+    )

@@ -1,0 +1,81 @@
+"""Parsing a message to the bot (``give @Maria Visionary thanks``) into its parts: the
+twin of handlers/slack/command_parser.py. Mentions arrive as ``<at>Maria</at>`` in the
+text, with ``mention`` entities carrying who each one is."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from handlers.teams.directory import Sender
+
+_TAG = re.compile(r"<[^>]*>")
+_SEPARATOR = re.compile(r"(?:\s+|,|\band\b|&)+")
+_PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
+
+
+@dataclass
+class TeamsCommand:
+    """The verb, the leading people mentioned, and the remaining text."""
+
+    verb: str
+    users: list[Sender] = field(default_factory=list)
+    #: Mentions of a channel or a whole team: badges never go to those.
+    channels: list[str] = field(default_factory=list)
+    rest: str = ""
+    shorthand: bool = False
+
+
+def parse_message(activity: dict[str, Any]) -> TeamsCommand:
+    """Split a message into verb, leading mentions and rest, the bot's own mention removed.
+
+    ``give @a @b Team Player thanks`` and the shorthand ``@a Team Player thanks`` both
+    give; mentions later in the text stay in ``rest`` as plain names.
+    """
+    text = str(activity.get("text") or "")
+    bot_id = str((activity.get("recipient") or {}).get("id") or "")
+    mentions: list[tuple[str, Sender]] = []
+    for entity in activity.get("entities") or []:
+        if not isinstance(entity, dict) or entity.get("type") != "mention":
+            continue
+        mentioned = entity.get("mentioned") or {}
+        tag = str(entity.get("text") or "")
+        who = str(mentioned.get("id") or "")
+        if not tag or not who or tag not in text:
+            continue
+        if who == bot_id:
+            text = text.replace(tag, " ", 1)
+            continue
+        name = str(mentioned.get("name") or _TAG.sub("", tag))
+        mentions.append((tag, Sender(who, html.unescape(name), mentioned.get("aadObjectId"))))
+        text = text.replace(tag, f"\x00{len(mentions) - 1}\x00", 1)
+    # Channel messages arrive as HTML; what is left of it is formatting.
+    text = " ".join(html.unescape(_TAG.sub(" ", text)).split())
+    if not text:
+        return TeamsCommand(verb="")
+    shorthand = _PLACEHOLDER.match(text) is not None
+    if shorthand:
+        verb, args = "give", text
+    else:
+        first, _, args = text.partition(" ")
+        verb = first.lower()
+    command = TeamsCommand(verb=verb, shorthand=shorthand)
+    position = 0
+    if verb in ("give", "mine", "revoke"):
+        while True:
+            gap = _SEPARATOR.match(args, position)
+            start = gap.end() if gap else position
+            match = _PLACEHOLDER.match(args, start)
+            if match is None:
+                break
+            sender = mentions[int(match.group(1))][1]
+            if sender.user_id.startswith("19:"):
+                command.channels.append(sender.name)
+            elif all(u.user_id != sender.user_id for u in command.users):
+                command.users.append(sender)
+            position = match.end()
+    rest = args[position:].strip()
+    command.rest = _PLACEHOLDER.sub(lambda m: mentions[int(m.group(1))][1].name, rest)
+    return command

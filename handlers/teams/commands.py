@@ -1,0 +1,325 @@
+"""The commands people write to the bot in Teams (its 1:1 chat, or @badgebot in a channel
+or group chat): the twins of handlers/slack/commands/. Each answers after Teams got its
+200, so a slow Quantive never delays the acknowledgement."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from api import errors
+from bot.awards import truncate
+from bot.catalogue import BadgeMatch
+from handlers.teams import cards
+from handlers.teams.admin import delete_command, revoke_command
+from handlers.teams.cards import Element, run
+from handlers.teams.command_parser import TeamsCommand, parse_message
+from handlers.teams.context import TeamsContext, Turn
+from handlers.teams.digest_cards import MAX_DIGEST_ITEMS, digest_card
+from handlers.teams.give_flow import give
+from handlers.teams.home import home_card
+from handlers.teams.wording import unknown_badge_text
+
+Command = Callable[[TeamsContext, Turn, TeamsCommand], Awaitable[None]]
+
+#: Names listed by ``who`` before "and N more".
+WHO_LIMIT = 60
+
+HELP_LINES = [
+    ("give @person Badge why", "give a badge (several people work too)"),
+    ("list", "every badge"),
+    ("who Badge", "who holds a badge"),
+    ("mine [@person]", "the badges you (or they) hold"),
+    ("pending", "awards waiting for approval (approvers get buttons)"),
+    ("top", "the most recognised people and teams"),
+    ("home", "your badges, your requests, and the approval queue"),
+    ("digest here | off | status", "the daily digest in this conversation (approvers)"),
+    ("delete Badge, revoke @person Badge", "for badge admins"),
+]
+
+
+def help_card(intro: str | None = None) -> cards.Card:
+    """Every command, with what it does."""
+    body: list[Element] = [cards.heading(intro or "badgebot: recognise people with badges")]
+    body.append(
+        {
+            "type": "FactSet",
+            "facts": [{"title": usage, "value": what} for usage, what in HELP_LINES],
+        }
+    )
+    body.append(
+        cards.note(
+            "In a channel, mention me first: @badgebot give @Maria Visionary thanks! "
+            "You can also use “Give a badge” from the message box or from any message's "
+            "… menu."
+        )
+    )
+    return cards.card(body)
+
+
+async def on_message(ctx: TeamsContext, turn: Turn) -> None:
+    """Dispatch a message on its first word; anything unknown gets help."""
+    command = parse_message(turn.activity)
+    handler = COMMANDS.get(command.verb)
+    if handler is None:
+        if command.verb and await _starts_with_badge_name(ctx, command):
+            await ctx.reply(
+                turn,
+                "Who should get it? Mention them first, e.g. “give @Maria "
+                f"{command.verb.capitalize()} …”, or use “Give a badge” from the message box.",
+            )
+            return
+        intro = None if command.verb in ("", "hi", "hello") else "I didn't get that."
+        await ctx.say(turn, cards.card_message(help_card(intro), "badgebot help"))
+        return
+    await handler(ctx, turn, command)
+
+
+async def _starts_with_badge_name(ctx: TeamsContext, command: TeamsCommand) -> bool:
+    try:
+        match = await ctx.services.catalogue.match(f"{command.verb} {command.rest}")
+    except errors.QuantiveError:
+        return False
+    return match.badge is not None
+
+
+async def give_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
+    """Give at once when complete; otherwise say what is missing and how to add it."""
+    if command.channels:
+        await ctx.reply(turn, "Badges go to people, not to channels or teams. Mention people.")
+        return
+    if not command.users:
+        await ctx.reply(
+            turn,
+            "Who should get it? Mention them: give @Maria Visionary thanks for the launch. "
+            "Or use “Give a badge” from the message box to pick people.",
+        )
+        return
+    unresolved = [w for w in command.rest.split()[:3] if w.startswith("@") and len(w) > 1]
+    if unresolved:
+        await ctx.reply(
+            turn,
+            f"{', '.join(unresolved)} is not a person I can find. Pick people from the list "
+            "Teams shows as you type @, so that they arrive as mentions.",
+        )
+        return
+    match = await _badge(ctx, turn, command.rest, "give @Maria")
+    if match is None or match.badge is None:
+        return
+    await give(ctx, turn, users=command.users, badge=match.badge, comment=match.rest)
+
+
+async def _badge(ctx: TeamsContext, turn: Turn, typed: str, example: str) -> BadgeMatch | None:
+    """The badge named at the start of ``typed``, or None after saying what is wrong."""
+    try:
+        match = await ctx.services.catalogue.match(typed)
+    except errors.QuantiveError as exc:
+        await ctx.reply(turn, f"I couldn't load the badges. {exc.user_message}")
+        return None
+    if match.badge is None:
+        await ctx.reply(turn, unknown_badge_text(typed, match.suggestions, example))
+        return None
+    return match
+
+
+async def list_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
+    """The catalogue: each badge with its character and summary."""
+    try:
+        badges = await ctx.services.catalogue.badges()
+    except errors.QuantiveError as exc:
+        await ctx.reply(turn, f"I couldn't load the badges. {exc.user_message}")
+        return
+    if not badges:
+        await ctx.reply(turn, "There are no badges yet. An admin can add them in Quantive.")
+        return
+    lines = [
+        [
+            run(f"{cards.badge_character(b.icon)} "),
+            run(b.name, bold=True),
+            *([run(f" — {truncate(b.summary, 200)}")] if b.summary else []),
+        ]
+        for b in badges[:100]
+    ]
+    content = cards.lines_card(f"{len(badges)} badges", lines)
+    await ctx.say(turn, cards.card_message(content, f"{len(badges)} badges"))
+
+
+async def who_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
+    """Who holds a badge, by name (a card never pings)."""
+    match = await _badge(ctx, turn, command.rest, "who")
+    if match is None or match.badge is None:
+        return
+    try:
+        holders = await ctx.services.quantive.badge_holders(match.badge.id)
+    except errors.QuantiveError as exc:
+        await ctx.reply(turn, f"I couldn't ask Quantive. {exc.user_message}")
+        return
+    names = [u.display_name for u in holders.users] + [t.name for t in holders.teams]
+    if not names:
+        await ctx.reply(turn, f"Nobody holds “{match.badge.name}” yet. Be the first to give it!")
+        return
+    shown = ", ".join(names[:WHO_LIMIT])
+    more = f" and {len(names) - WHO_LIMIT} more" if len(names) > WHO_LIMIT else ""
+    content = cards.card(
+        [
+            cards.rich(
+                run(f"{cards.badge_character(match.badge.icon)} "),
+                run(match.badge.name, bold=True),
+                run(f" is held by {len(names)}: "),
+            ),
+            cards.rich(run(f"{shown}{more}.")),
+        ]
+    )
+    await ctx.say(turn, cards.card_message(content, f"Who holds {match.badge.name}"))
+
+
+async def mine_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
+    """The badges you hold, or those of the first person mentioned."""
+    target = command.users[0] if command.users else turn.sender
+    profile = await ctx.directory.profile(target, turn.ref)
+    yours = target.user_id == turn.sender.user_id
+    try:
+        found, missing = await ctx.services.identities.resolve([profile])
+        if missing:
+            who = "you" if yours else profile.name
+            await ctx.reply(turn, f"I can't find {who} in Quantive: {missing[0].reason}.")
+            return
+        holdings = await ctx.services.holdings.holdings_of(found[target.user_id].quantive_user_id)
+    except errors.QuantiveError as exc:
+        await ctx.reply(turn, f"I couldn't ask Quantive. {exc.user_message}")
+        return
+    title = "Your badges" if yours else f"{profile.name}'s badges"
+    if not holdings:
+        await ctx.reply(turn, f"{'You hold' if yours else profile.name + ' holds'} no badges yet.")
+        return
+    lines = [
+        [
+            run(f"{cards.badge_character(h.badge.icon)} "),
+            run(h.badge.name, bold=True),
+            *([run(f" (through {h.via_team})", italic=True)] if h.via_team else []),
+        ]
+        for h in holdings[:100]
+    ]
+    await ctx.say(turn, cards.card_message(cards.lines_card(title, lines), title))
+
+
+async def pending_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
+    """Approvers: everything waiting, with buttons. Others: their own requests waiting."""
+    profile = await ctx.directory.profile(turn.sender, turn.ref)
+    approver = ctx.services.permissions.can_approve(
+        profile.user_id, platform="teams", aliases=profile.aliases
+    )
+    try:
+        pending = await ctx.services.awards.pending()
+        if not approver:
+            found, missing = await ctx.services.identities.resolve([profile])
+            if missing:
+                await ctx.reply(turn, f"I can't find you in Quantive: {missing[0].reason}.")
+                return
+            mine = found[profile.user_id].quantive_user_id
+            pending = [a for a in pending if a.assigned_by_id == mine]
+        views = await ctx.digest.views_for(pending[:MAX_DIGEST_ITEMS])
+    except errors.QuantiveError as exc:
+        await ctx.reply(turn, f"I couldn't ask Quantive. {exc.user_message}")
+        return
+    if not pending:
+        await ctx.reply(turn, "Nothing is waiting for approval. ✨")
+        return
+    title = None if approver else f"{len(pending)} of your badge awards are waiting"
+    content = digest_card(views, len(pending), with_buttons=approver, title=title, source="list")
+    await ctx.say(turn, cards.card_message(content, "Awards waiting for approval"))
+
+
+async def top_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
+    """The most recognised people and teams, from Quantive's holders."""
+    try:
+        ranked = await ctx.services.holdings.leaderboard()
+    except errors.QuantiveError as exc:
+        await ctx.reply(turn, f"I couldn't ask Quantive. {exc.user_message}")
+        return
+    if not ranked:
+        await ctx.reply(turn, "Nobody holds a badge yet.")
+        return
+    people = [r for r in ranked if not r.person.is_team][:10]
+    teams = [r for r in ranked if r.person.is_team][:5]
+    medals = ["🥇", "🥈", "🥉"]
+    facts = [
+        {"title": medals[i] if i < 3 else f"{i + 1}.", "value": f"{r.person.name} — {r.count}"}
+        for i, r in enumerate(people)
+    ]
+    body: list[Element] = [cards.heading("Most recognised people"), _facts(facts)]
+    if teams:
+        body += [
+            cards.heading("Most recognised teams"),
+            _facts(
+                [
+                    {"title": f"{i + 1}.", "value": f"{t.person.name} — {t.count}"}
+                    for i, t in enumerate(teams)
+                ]
+            ),
+        ]
+    await ctx.say(turn, cards.card_message(cards.card(body), "Badge leaderboard"))
+
+
+def _facts(facts: list[dict[str, str]]) -> Element:
+    # FactSet values are plain text in Teams, but names still lose any <at> tag.
+    return {
+        "type": "FactSet",
+        "facts": [{"title": f["title"], "value": cards.plain(f["value"], 200)} for f in facts],
+    }
+
+
+async def digest_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
+    """``digest here`` / ``digest off`` / ``digest``: approvers manage where it goes."""
+    profile = await ctx.directory.profile(turn.sender, turn.ref)
+    if not ctx.services.permissions.can_approve(
+        profile.user_id, platform="teams", aliases=profile.aliases
+    ):
+        await ctx.reply(turn, "Only approvers can manage the digest. Ask one of them.")
+        return
+    store = ctx.services.store
+    conversation = turn.ref.conversation_id
+    action = command.rest.lower().strip()
+    if action == "here":
+        added = await store.subscribe_digest(conversation, profile.user_id, platform="teams")
+        text = (
+            "📬 This conversation will get the approval digest every morning."
+            if added
+            else "This conversation already gets the digest."
+        )
+    elif action == "off":
+        removed = await store.unsubscribe_digest(conversation, platform="teams")
+        text = "Digest turned off here." if removed else "This conversation didn't get the digest."
+    else:
+        subscribed = conversation in await store.digest_subscriptions(platform="teams")
+        text = (
+            f"The digest is {'on' if subscribed else 'off'} here "
+            f"({ctx.settings.digest_time} {ctx.settings.digest_timezone}, "
+            f"{ctx.settings.digest_days}). Send “digest here” or “digest off”."
+        )
+    await ctx.say(turn, cards.text_message(text))
+
+
+async def home_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
+    """Your badges, your requests waiting and, for approvers, the queue with buttons."""
+    profile = await ctx.directory.profile(turn.sender, turn.ref)
+    await ctx.say(turn, cards.card_message(await home_card(ctx, profile), "Your badgebot home"))
+
+
+async def help_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
+    """Every command."""
+    await ctx.say(turn, cards.card_message(help_card(), "badgebot help"))
+
+
+COMMANDS: dict[str, Command] = {
+    "give": give_command,
+    "list": list_command,
+    "who": who_command,
+    "mine": mine_command,
+    "pending": pending_command,
+    "top": top_command,
+    "digest": digest_command,
+    "home": home_command,
+    "help": help_command,
+    "delete": delete_command,
+    "revoke": revoke_command,
+}

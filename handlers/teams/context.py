@@ -1,0 +1,85 @@
+"""What every Teams handler needs, built once per process, and the incoming activity as
+the handlers read it (a :class:`Turn`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.digest import DigestJob
+from bot.in_flight import InFlight
+from bot.services import Services
+from bot.settings import Settings
+from bot.store import ConversationRef
+from handlers.teams.cards import text_message
+from handlers.teams.connector import TeamsConnector
+from handlers.teams.directory import Sender, TeamsDirectory
+from handlers.teams.notifications import TeamsNotifier, Unreachable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Turn:
+    """One incoming activity: the wire JSON, who sent it and where it came from."""
+
+    activity: dict[str, Any]
+    sender: Sender
+    ref: ConversationRef
+
+    @property
+    def personal(self) -> bool:
+        """Whether it came from the bot's 1:1 chat with the sender."""
+        return self.ref.kind == "personal"
+
+
+@dataclass
+class TeamsContext:
+    """The domain services plus the Teams-side helpers that share one connector."""
+
+    services: Services
+    settings: Settings
+    connector: TeamsConnector
+    directory: TeamsDirectory
+    notifier: TeamsNotifier
+    digest: DigestJob
+    in_flight: InFlight
+    #: Gives worked on at once (see handlers.slack.context.give_slots for the measure).
+    give_slots: asyncio.Semaphore
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def later(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        """Run ``work`` after the activity was answered, counted in ``in_flight``; a
+        failure is logged in one line."""
+        self.in_flight.begin()
+
+        async def run() -> None:
+            try:
+                await work
+            except Exception as exc:
+                log.error("Teams %s failed: %s: %s", what, type(exc).__name__, exc)
+            finally:
+                self.in_flight.end()
+
+        task = asyncio.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def reply(self, turn: Turn, text: str) -> None:
+        """Answer the sender privately: in their 1:1 chat (what a channel's members need
+        not see), or in the thread when the bot cannot write to them there."""
+        message = text_message(text)
+        if not turn.personal:
+            try:
+                await self.notifier.dm(turn.sender.user_id, message)
+                return
+            except Unreachable:
+                pass
+        await self.notifier.post(turn.ref, message)
+
+    async def say(self, turn: Turn, activity: dict[str, Any]) -> str:
+        """Answer where the activity came from (a card or a message)."""
+        return await self.notifier.post(turn.ref, activity)

@@ -1,0 +1,45 @@
+"""The digest in Teams: cards posted to the conversations subscribed with ``digest here``
+and updated in place with the connector."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.awards import AwardView
+from bot.chat import Platform
+from bot.digest import DigestPostFailed, count_text
+from handlers.teams.cards import card_message
+from handlers.teams.connector import ConnectorError
+from handlers.teams.digest_cards import MAX_DIGEST_ITEMS, digest_card
+from handlers.teams.notifications import TeamsNotifier
+
+
+class TeamsDigestPublisher:
+    """bot.digest.DigestPublisher for Teams."""
+
+    max_items = MAX_DIGEST_ITEMS
+    platform: Platform = "teams"
+
+    def __init__(self, notifier: TeamsNotifier) -> None:
+        self._notifier = notifier
+
+    def render(self, views: list[AwardView], total: int, now: datetime | None) -> dict[str, Any]:
+        """The digest as a card message."""
+        return card_message(digest_card(views, total, now), count_text(total))
+
+    async def post(self, channel: str, message: dict[str, Any]) -> str:
+        """Post it; a refusal means nothing was posted, a lost answer that it may be."""
+        try:
+            return await self._notifier.post(await self._notifier.where(channel), message)
+        except ConnectorError as exc:
+            raise DigestPostFailed(str(exc), certain=exc.certain) from None
+
+    async def update(self, channel: str, message_id: str, message: dict[str, Any]) -> None:
+        """Redraw a posted digest in place."""
+        where = await self._notifier.where(channel)
+        await self._notifier.connector.update(where.service_url, channel, message_id, message)
+
+    async def chat_user_for_email(self, email: str) -> str | None:
+        """Teams cards show people by name, so no lookup is needed."""
+        return None

@@ -1,0 +1,275 @@
+"""Invokes: clicks on the bot's Action.Execute buttons (``adaptiveCard/action``) and the
+message extension's dialog (``composeExtension/fetchTask`` and ``/submitAction``).
+
+An invoke must be answered while the person waits. A decision is given INVOKE_BUDGET
+seconds to be confirmed by Quantive, and its answer is the redrawn card; a slower one is
+answered with "being confirmed" and finishes afterwards. Everything else a decision causes
+(the other copies of the card, the notices) runs after the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from api import errors
+from api.models import Badge
+from bot.awards import AwardView, DecisionOutcome, DecisionResult, is_plausible_id
+from bot.identity import ChatProfile
+from handlers.teams import cards
+from handlers.teams.admin import delete_clicked, revoke_clicked
+from handlers.teams.cards import (
+    APPROVE_VERB,
+    CANCEL_VERB,
+    DELETE_BADGE_VERB,
+    HOME_VERB,
+    REJECT_VERB,
+    REVOKE_VERB,
+    run,
+)
+from handlers.teams.context import TeamsContext, Turn
+from handlers.teams.digest_cards import MAX_DIGEST_ITEMS, digest_card
+from handlers.teams.directory import Sender
+from handlers.teams.give_flow import give
+from handlers.teams.home import home_card
+
+log = logging.getLogger(__name__)
+
+#: Seconds a decision may take before the click is answered anyway. Teams shows an error
+#: when an invoke goes unanswered for about 5 s; the connector needs some of that.
+INVOKE_BUDGET = 3.0
+GIVE_COMMAND_ID = "giveBadge"
+
+
+async def card_action(ctx: TeamsContext, turn: Turn) -> dict[str, Any]:
+    """Route a click on an Action.Execute by its verb; an unknown one is told so."""
+    action = (turn.activity.get("value") or {}).get("action") or {}
+    data = action.get("data") if isinstance(action.get("data"), dict) else {}
+    verb = str(action.get("verb") or data.get("action") or "")
+    if verb == CANCEL_VERB:
+        return cards.card_response(cards.card([cards.note("Cancelled.")]))
+    profile = await ctx.directory.profile(turn.sender, turn.ref)
+    if verb in (APPROVE_VERB, REJECT_VERB):
+        return await decision_clicked(ctx, turn, profile, verb, data)
+    if verb == HOME_VERB:
+        return cards.card_response(await home_card(ctx, profile))
+    if verb == DELETE_BADGE_VERB:
+        return await delete_clicked(ctx, profile, data)
+    if verb == REVOKE_VERB:
+        return await revoke_clicked(ctx, profile, data)
+    return cards.message_response("That button is no longer valid. Send “help” to start again.")
+
+
+async def decision_clicked(
+    ctx: TeamsContext, turn: Turn, profile: ChatProfile, verb: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Decide once; answer with the redrawn card, then update every copy and notify."""
+    assignment_id = str(data.get("assignment_id") or "")
+    if not is_plausible_id(assignment_id):
+        return cards.message_response("That button is no longer valid.")
+    if not ctx.services.permissions.can_approve(
+        profile.user_id, platform="teams", aliases=profile.aliases
+    ):
+        return cards.message_response(
+            "Only approvers can approve or reject badge awards; nothing changed. "
+            "Ask an approver, or an admin to add you to TEAMS_APPROVERS."
+        )
+    decision = "approve" if verb == APPROVE_VERB else "reject"
+    work = asyncio.ensure_future(
+        _decide(ctx, assignment_id, decision, profile, str(data.get("reason") or ""))
+    )
+    try:
+        result = await asyncio.wait_for(asyncio.shield(work), INVOKE_BUDGET)
+    except TimeoutError:
+        ctx.later(_finish_late(ctx, work), "late decision")
+        return cards.message_response(
+            "Quantive is slow to confirm this decision. The card will update when it does; "
+            "no need to click again."
+        )
+    if isinstance(result, str):
+        return cards.message_response(result)
+    if result.view is not None and result.outcome in (
+        DecisionOutcome.DONE,
+        DecisionOutcome.HANDLED_ELSEWHERE,
+    ):
+        ctx.later(ctx.services.notices.decided(result.view), "decision effects")
+    redrawn = await _redraw(ctx, turn, profile, str(data.get("card") or "request"), result.view)
+    text = _decision_words(result, profile)
+    if text and redrawn is None:
+        return cards.message_response(text)
+    if redrawn is None:
+        return cards.message_response("Done.")
+    return cards.card_response(redrawn)
+
+
+async def _decide(
+    ctx: TeamsContext, assignment_id: str, decision: str, profile: ChatProfile, reason: str
+) -> DecisionResult | str:
+    """The core's decision, settled once if Quantive's answer was lost; a string is what
+    to tell the approver instead of a card."""
+    awards = ctx.services.awards
+    try:
+        result = await awards.decide(
+            assignment_id,
+            "approve" if decision == "approve" else "reject",
+            profile.user_id,
+            reason,
+            decided_by_name=profile.name,
+        )
+        if result.outcome is DecisionOutcome.UNCERTAIN:
+            result = await awards.settle_decision(assignment_id)
+    except errors.QuantiveError as exc:
+        return f"Nothing changed: {exc.user_message}"
+    if result.outcome is DecisionOutcome.UNCERTAIN:
+        return (
+            "Quantive didn't confirm this decision in time. I'm checking what it shows and "
+            "will update the card; no need to click again."
+        )
+    if result.outcome is DecisionOutcome.QUEUED:
+        return (
+            "Approved. Quantive can't take awards right now, so this one is queued: it will "
+            "be made once when Quantive is back, and everyone told then."
+        )
+    return result
+
+
+async def _finish_late(ctx: TeamsContext, work: asyncio.Future[DecisionResult | str]) -> None:
+    result = await work
+    if isinstance(result, DecisionResult) and result.view is not None:
+        if result.outcome in (DecisionOutcome.DONE, DecisionOutcome.HANDLED_ELSEWHERE):
+            await ctx.services.notices.decided(result.view)
+
+
+def _decision_words(result: DecisionResult, profile: ChatProfile) -> str:
+    if result.outcome is not DecisionOutcome.ALREADY_CLAIMED:
+        return ""
+    earlier = result.earlier
+    if earlier is not None and not earlier.done:
+        return "A decision on this award is being confirmed with Quantive. The card will update."
+    if earlier is not None and earlier.decided_by != profile.user_id:
+        verb = "approved" if earlier.decision == "approve" else "rejected"
+        return f"No need: another approver already {verb} this award."
+    return ""
+
+
+async def _redraw(
+    ctx: TeamsContext, turn: Turn, profile: ChatProfile, source: str, view: AwardView | None
+) -> cards.Card | None:
+    """The card the click came from, drawn again with the award's new state."""
+    if source == "home":
+        return await home_card(ctx, profile)
+    if source == "digest":
+        message = await ctx.digest.render_posted(
+            turn.ref.conversation_id, str(turn.activity.get("replyToId") or "")
+        )
+        if message is not None:
+            return message["attachments"][0]["content"]
+        return None
+    if source == "list":
+        try:
+            pending = await ctx.services.awards.pending()
+            views = await ctx.digest.views_for(pending[:MAX_DIGEST_ITEMS])
+        except errors.QuantiveError:
+            return None
+        if not pending:
+            return cards.card([cards.note("Nothing is waiting for approval. ✨")])
+        return digest_card(views, len(pending), source="list")
+    return cards.approval_request_card(view) if view is not None else None
+
+
+def give_dialog_card(
+    badges: list[tuple[str, str]], reason: str = "", notice: str = ""
+) -> cards.Card:
+    """The dialog of "Give a badge": people (Teams' people picker), badge and reason."""
+    body: list[cards.Element] = []
+    if notice:
+        body.append(cards.rich(run(notice, bold=True)))
+    body += [
+        {
+            "type": "Input.ChoiceSet",
+            "id": "people",
+            "label": "Who?",
+            "isMultiSelect": True,
+            "isRequired": True,
+            "choices": [],
+            "choices.data": {"type": "Data.Query", "dataset": "graph.microsoft.com/users"},
+        },
+        {
+            "type": "Input.ChoiceSet",
+            "id": "badge",
+            "label": "Badge",
+            "isRequired": True,
+            "style": "filtered",
+            "choices": [{"title": cards.plain(name, 100), "value": bid} for bid, name in badges],
+        },
+        {
+            "type": "Input.Text",
+            "id": "reason",
+            "label": "Why? (everyone who sees the award reads this)",
+            "isMultiline": True,
+            "maxLength": 1000,
+            "value": cards.plain(reason, 1000),
+        },
+    ]
+    return cards.card(body, [{"type": "Action.Submit", "title": "Give", "data": {}}])
+
+
+def _dialog(content: cards.Card) -> dict[str, Any]:
+    return {
+        "task": {
+            "type": "continue",
+            "value": {
+                "title": "Give a badge",
+                "height": "medium",
+                "width": "medium",
+                "card": {"contentType": cards.CARD_CONTENT_TYPE, "content": content},
+            },
+        }
+    }
+
+
+def _message_link(value: dict[str, Any]) -> str:
+    payload = value.get("messagePayload") if isinstance(value.get("messagePayload"), dict) else {}
+    return str(payload.get("linkToMessage") or "")
+
+
+async def give_dialog_opened(ctx: TeamsContext, turn: Turn) -> dict[str, Any]:
+    """Open the dialog; from a message's … menu, the reason starts with its link."""
+    value = turn.activity.get("value") or {}
+    link = _message_link(value)
+    reason = f"For this message: {link}" if link else ""
+    badges = [(b.id, b.name) for b in await _catalogue(ctx)]
+    notice = "" if badges else "I couldn't load the badges from Quantive; try again shortly."
+    return _dialog(give_dialog_card(badges, reason, notice))
+
+
+async def give_dialog_submitted(ctx: TeamsContext, turn: Turn) -> dict[str, Any]:
+    """Check the dialog; close it and give after the answer, or show what is missing."""
+    value = turn.activity.get("value") or {}
+    data = value.get("data") if isinstance(value.get("data"), dict) else {}
+    people = [p.strip() for p in str(data.get("people") or "").split(",") if p.strip()]
+    badge_id = str(data.get("badge") or "")
+    reason = str(data.get("reason") or "")
+    catalogue = await _catalogue(ctx)
+    badge = next((b for b in catalogue if b.id == badge_id), None)
+    if not people or badge is None:
+        notice = "Pick at least one person." if not people else "Pick a badge from the list."
+        return _dialog(give_dialog_card([(b.id, b.name) for b in catalogue], reason, notice))
+    users = [Sender(user_id=p, name=p, aad_object_id=p) for p in people]
+    ctx.later(give(ctx, turn, users=users, badge=badge, comment=reason), "give from dialog")
+    return {}
+
+
+async def _catalogue(ctx: TeamsContext) -> list[Badge]:
+    try:
+        return list(await ctx.services.catalogue.badges())
+    except errors.QuantiveError:
+        return []
+
+
+INVOKES = {
+    "adaptiveCard/action": card_action,
+    "composeExtension/fetchTask": give_dialog_opened,
+    "composeExtension/submitAction": give_dialog_submitted,
+}

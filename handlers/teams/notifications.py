@@ -1,0 +1,179 @@
+"""Everything the bot posts in Teams about an award: approval cards, 1:1 notices, the
+celebration, and the in-place updates (``PUT .../activities/{id}``) of every card that
+showed an award once it is decided. Proactive messages use the conversation references
+the bot keeps from every activity it receives."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.awards import AwardView
+from bot.effects import effects
+from bot.settings import Settings
+from bot.store import ConversationRef, Store
+from handlers.teams import cards
+from handlers.teams.connector import ConnectorError, TeamsConnector
+from handlers.teams.directory import TeamsDirectory
+
+log = logging.getLogger(__name__)
+
+#: Redraws a digest card (conversation, activity id) after one of its awards changed.
+DigestRedraw = Callable[[str, str], Awaitable[None]]
+
+
+class Unreachable(Exception):
+    """The bot cannot write to this person: the app is not installed for them, or they
+    are listed by an email the bot has never seen in Teams."""
+
+
+class TeamsNotifier:
+    """Posts and updates award cards in Teams."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        connector: TeamsConnector,
+        directory: TeamsDirectory,
+        store: Store,
+        redraw_digest: DigestRedraw,
+    ) -> None:
+        self._settings = settings
+        self.connector = connector
+        self._directory = directory
+        self._store = store
+        self._redraw_digest = redraw_digest
+
+    async def where(self, conversation_id: str) -> ConversationRef:
+        """The reference of a conversation, with the default connector when never seen."""
+        ref = await self._store.conversation(conversation_id)
+        return ref or ConversationRef(
+            conversation_id=conversation_id,
+            kind="channel",
+            service_url=self._settings.teams_service_url,
+            tenant_id=self._settings.teams_tenant_id or "",
+        )
+
+    async def post(
+        self, ref: ConversationRef, activity: dict[str, Any], record: tuple[str, str] | None = None
+    ) -> str:
+        """Send into a conversation; ``record`` = (assignment id, kind) remembers the
+        message so that it is updated when the award changes."""
+        activity_id = await self.connector.send(ref.service_url, ref.conversation_id, activity)
+        if record is not None and activity_id:
+            await self._store.add_message(
+                record[0], ref.conversation_id, activity_id, record[1], platform="teams"
+            )
+        return activity_id
+
+    async def personal(self, user_key: str) -> ConversationRef:
+        """The 1:1 chat with a person (by ``29:`` id, email or Azure AD object id), opened
+        when the bot never wrote there. Raises Unreachable."""
+        user_id = user_key if user_key.startswith("29:") else None
+        if user_id is None:
+            user_id = await self._directory.user_id_for(user_key.lower())
+        if user_id is not None:
+            ref = await self._store.personal_conversation(user_id)
+            if ref is not None:
+                return ref
+        if user_id is None and "@" in user_key:
+            raise Unreachable(f"{user_key} has not used badgebot in Teams yet")
+        member = user_id or user_key  # an Azure AD object id opens a chat too
+        tenant = self._settings.teams_tenant_id or ""
+        service_url = self._settings.teams_service_url
+        try:
+            conversation_id = await self.connector.create_personal(service_url, tenant, member)
+        except ConnectorError as exc:
+            if exc.unreachable:
+                raise Unreachable("badgebot is not installed for them in Teams") from None
+            raise
+        ref = ConversationRef(conversation_id, "personal", service_url, tenant, user_id or member)
+        await self._store.remember_conversation(ref)
+        return ref
+
+    async def dm(
+        self, user_key: str, activity: dict[str, Any], record: tuple[str, str] | None = None
+    ) -> str:
+        """A 1:1 message to a person."""
+        return await self.post(await self.personal(user_key), activity, record)
+
+    async def request_approval(self, view: AwardView) -> int:
+        """Post the approval card to TEAMS_APPROVAL_CONVERSATION, or 1:1 to each approver;
+        each is its own effect. Returns how many were posted."""
+        message = cards.card_message(
+            cards.approval_request_card(view), cards.approval_request_summary(view)
+        )
+        record = (view.assignment_id, "request")
+        if self._settings.teams_approval_conversation:
+            conversation = self._settings.teams_approval_conversation
+            todo = {
+                f"approval card in {conversation}": self._post_to(conversation, message, record)
+            }
+        else:
+            todo = {
+                f"approval card to approver {i + 1}": self.dm(approver, message, record)
+                for i, approver in enumerate(self._settings.teams_approvers)
+            }
+        reached = await effects(todo)
+        return sum(reached.values())
+
+    async def _post_to(
+        self, conversation_id: str, activity: dict[str, Any], record: tuple[str, str] | None
+    ) -> str:
+        return await self.post(await self.where(conversation_id), activity, record)
+
+    async def announce(self, view: AwardView) -> dict[str, bool]:
+        """Tell the recipients 1:1 and celebrate in the announce (or origin) conversation;
+        each stands alone. Returns which succeeded, by name."""
+        dm = cards.card_message(cards.recipient_dm_card(view), cards.recipient_dm_summary(view))
+        todo: dict[str, Awaitable[Any]] = {
+            f"notice to {r.name}": self.dm(r.chat_user_id, dm)
+            for r in view.recipients
+            if r.chat_user_id
+        }
+        conversation = self._settings.teams_announce_conversation or view.origin_channel
+        if conversation:
+            todo["celebration"] = self._post_to(
+                conversation,
+                cards.card_message(cards.celebration_card(view), cards.celebration_summary(view)),
+                None,
+            )
+        return await effects(todo)
+
+    async def refresh(self, view: AwardView) -> None:
+        """Update every Teams card that shows the award, for everyone; each on its own."""
+        todo: dict[str, Awaitable[Any]] = {}
+        message = cards.card_message(
+            cards.approval_request_card(view), cards.approval_request_summary(view)
+        )
+        for ref in await self._store.messages_for(view.assignment_id):
+            if ref.platform != "teams":
+                continue
+            if ref.kind == "digest":
+                todo[f"digest {ref.ts}"] = self._redraw_digest(ref.channel, ref.ts)
+                continue
+            todo[f"card {ref.ts}"] = self._update(ref.channel, ref.ts, message)
+        await effects(todo)
+
+    async def _update(
+        self, conversation_id: str, activity_id: str, message: dict[str, Any]
+    ) -> None:
+        where = await self.where(conversation_id)
+        await self.connector.update(where.service_url, conversation_id, activity_id, message)
+
+    async def after_decision(self, view: AwardView) -> None:
+        """Redraw the cards; for an award given in Teams, tell the giver, and on approval
+        the recipients and the channel. Each is its own effect."""
+        todo: dict[str, Awaitable[Any]] = {"card updates": self.refresh(view)}
+        if view.platform == "teams":
+            if view.status != "handled" and view.giver.chat_user_id:
+                todo["notice to the giver"] = self.dm(
+                    view.giver.chat_user_id,
+                    cards.card_message(
+                        cards.giver_decision_card(view), cards.giver_decision_summary(view)
+                    ),
+                )
+            if view.status == "approved":
+                todo["announcement"] = self.announce(view)
+        await effects(todo)

@@ -1,0 +1,47 @@
+"""How the core's outcomes are told in Teams (the twin of handlers/slack/recovery.py):
+queued gives that went through or were refused, and decisions made elsewhere (on Slack,
+by another process, or finished after a crash)."""
+
+from __future__ import annotations
+
+from bot.awards import AwardView, QueuedOutcome, QueuedResult, is_held
+from handlers.teams.cards import text_message
+from handlers.teams.context import TeamsContext
+from handlers.teams.give_flow import after_give
+from handlers.teams.wording import award_words
+
+
+class TeamsAwardNotices:
+    """bot.ports.AwardNotices for Teams: 1:1 notices and the Teams cards."""
+
+    def __init__(self, ctx: TeamsContext) -> None:
+        self._ctx = ctx
+
+    async def queued_result(self, result: QueuedResult) -> None:
+        """Tell the giver what became of a queued award, then carry on as a give would."""
+        ctx, view = self._ctx, result.view
+        if result.outcome is QueuedOutcome.DELIVERED and is_held(view.assignment_id):
+            await ctx.notifier.after_decision(view.model_copy(update={"status": "approved"}))
+            return
+        if view.platform != "teams":
+            return  # given in Slack: its giver hears there
+        giver = view.giver.chat_user_id
+        words = award_words(view)
+        if result.outcome is QueuedOutcome.DELIVERED:
+            text = "✅ Your queued award went through. " + await after_give(ctx, view)
+        elif result.outcome is QueuedOutcome.REFUSED:
+            text = f"❌ Your queued award of {words} was not made: {result.error}"
+        elif result.outcome is QueuedOutcome.UNKNOWN:
+            text = (
+                f"⚠️ Quantive never confirmed your award of {words}, and I can't tell whether "
+                "it was made, so I did not send it again. Please look for it in Quantive "
+                "before you give it again."
+            )
+        else:
+            return
+        if giver:
+            await ctx.notifier.dm(giver, text_message(text))
+
+    async def decided(self, view: AwardView) -> None:
+        """Redraw the award's Teams cards and tell the people involved."""
+        await self._ctx.notifier.after_decision(view)

@@ -1,0 +1,84 @@
+"""Sending Teams activities to the running app, signed as the Bot Framework signs them,
+and reading what the bot sent back through the fake connector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.fake_teams import FakeTeams
+from tests.harness import BotHarness
+
+
+def post_activity(bot: BotHarness, activity: dict, token: str | None) -> httpx.Response:
+    """POST an activity to /api/messages with ``token`` as its bearer (None: no header)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return bot.http.post(f"{bot.server.url}/api/messages", json=activity, headers=headers)
+
+
+def send(bot: BotHarness, teams: FakeTeams, activity: dict) -> httpx.Response:
+    """Post a validly signed activity and wait until the bot has finished with it."""
+    answer = post_activity(bot, activity, teams.sign())
+    assert answer.status_code == 200, answer.text
+    bot.wait_idle()
+    return answer
+
+
+def install(bot: BotHarness, teams: FakeTeams, user: str) -> None:
+    """The app installed for ``user`` (Teams sends installationUpdate to their 1:1 chat)."""
+    conversation = f"a:{user.removeprefix('29:')}"
+    send(
+        bot,
+        teams,
+        teams.activity("installationUpdate", user=user, conversation=conversation, action="add"),
+    )
+
+
+def card_of(activity: dict[str, Any]) -> dict[str, Any]:
+    """The Adaptive Card an activity carries."""
+    [attachment] = activity["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    return attachment["content"]
+
+
+def texts(element: Any) -> str:
+    """Every text of a card, runs and facts included, joined: what a reader sees."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("text", "title", "value"):
+                if isinstance(node.get(key), str):
+                    found.append(node[key])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(element)
+    return " ".join(found)
+
+
+def actions(element: Any) -> list[dict[str, Any]]:
+    """Every Action.Execute of a card, those inside ShowCards included."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute":
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(element)
+    return found
+
+
+def action(element: Any, verb: str) -> dict[str, Any]:
+    """The first Action.Execute with this verb."""
+    return next(a for a in actions(element) if a["verb"] == verb)
