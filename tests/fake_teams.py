@@ -125,10 +125,13 @@ class FakeTeams:
         *,
         user: str = "29:amara",
         conversation: str = "a:amara",
-        conversation_type: str = "personal",
+        conversation_type: str | None = None,
         **fields: Any,
     ) -> dict[str, Any]:
-        """An activity from ``user`` in ``conversation``, shaped as Teams sends it."""
+        """An activity from ``user`` in ``conversation``, shaped as Teams sends it (a
+        ``19:`` conversation is a channel unless ``conversation_type`` says otherwise)."""
+        if conversation_type is None:
+            conversation_type = "channel" if conversation.startswith("19:") else "personal"
         name, _, aad = PEOPLE.get(user, (user, "", f"aad-{user}"))
         conversation_data: dict[str, Any] = {
             "id": conversation,
@@ -155,8 +158,8 @@ class FakeTeams:
         *,
         user: str = "29:amara",
         conversation: str = "a:amara",
-        mentions: list[str] = (),  # type: ignore[assignment]
-        conversation_type: str = "personal",
+        mentions: tuple[str, ...] | list[str] = (),
+        conversation_type: str | None = None,
     ) -> dict[str, Any]:
         """A message from ``user``; ``{name}`` placeholders in ``text`` become mentions of
         the people (Teams ids) in ``mentions``, with their entities."""

@@ -47,6 +47,10 @@ def texts(element: Any) -> str:
     found: list[str] = []
 
     def walk(node: Any) -> None:
+        if isinstance(node, dict) and node.get("type") == "RichTextBlock":
+            # A paragraph reads as its runs put together.
+            found.append("".join(str(r.get("text", "")) for r in node.get("inlines", [])))
+            return
         if isinstance(node, dict):
             for key in ("text", "title", "value"):
                 if isinstance(node.get(key), str):

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.fake_teams import APP_PASSWORD, FakeTeams
-from tests.harness import BotHarness
+from tests.fake_teams import APP_PASSWORD
 from tests.teams_client import card_of, post_activity, texts
 from tests.waiting import wait_until
 

@@ -29,7 +29,7 @@ from handlers.teams.cards import (
     run,
 )
 from handlers.teams.context import TeamsContext, Turn
-from handlers.teams.digest_cards import MAX_DIGEST_ITEMS, digest_card
+from handlers.teams.digest_cards import MAX_DIGEST_ITEMS, digest_card, digest_item_container
 from handlers.teams.directory import Sender
 from handlers.teams.give_flow import give
 from handlers.teams.home import home_card
@@ -156,9 +156,14 @@ def _decision_words(result: DecisionResult, profile: ChatProfile) -> str:
 async def _redraw(
     ctx: TeamsContext, turn: Turn, profile: ChatProfile, source: str, view: AwardView | None
 ) -> cards.Card | None:
-    """The card the click came from, drawn again with the award's new state."""
-    if source == "home":
-        return await home_card(ctx, profile)
+    """The card the click came from, drawn again with the award's new state. A list
+    (``pending``, ``home``) is read afresh, so the decided award leaves it: it is shown
+    on top with its outcome instead."""
+    if source in ("home", "list"):
+        fresh = await home_card(ctx, profile) if source == "home" else await _queue_card(ctx)
+        if fresh is not None and view is not None:
+            fresh["body"].insert(0, digest_item_container(view, with_buttons=False))
+        return fresh
     if source == "digest":
         message = await ctx.digest.render_posted(
             turn.ref.conversation_id, str(turn.activity.get("replyToId") or "")
@@ -166,16 +171,19 @@ async def _redraw(
         if message is not None:
             return message["attachments"][0]["content"]
         return None
-    if source == "list":
-        try:
-            pending = await ctx.services.awards.pending()
-            views = await ctx.digest.views_for(pending[:MAX_DIGEST_ITEMS])
-        except errors.QuantiveError:
-            return None
-        if not pending:
-            return cards.card([cards.note("Nothing is waiting for approval. ✨")])
-        return digest_card(views, len(pending), source="list")
     return cards.approval_request_card(view) if view is not None else None
+
+
+async def _queue_card(ctx: TeamsContext) -> cards.Card | None:
+    """The approver's ``pending`` list, read afresh."""
+    try:
+        pending = await ctx.services.awards.pending()
+        views = await ctx.digest.views_for(pending[:MAX_DIGEST_ITEMS])
+    except errors.QuantiveError:
+        return None
+    if not pending:
+        return cards.card([cards.note("Nothing else is waiting for approval. ✨")])
+    return digest_card(views, len(pending), source="list")
 
 
 def give_dialog_card(

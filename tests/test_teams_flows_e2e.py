@@ -1,0 +1,305 @@
+"""The Teams story end to end, over HTTP: signed activities to the running app, the fake
+Bot Connector recording what the bot sends, and the Quantive emulator deciding awards."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+
+import pytest
+
+from bot.cli import _digest_once
+from tests.harness import new_awards
+from tests.teams_client import action, actions, card_of, install, post_activity, send, texts
+
+VISIONARY = "64c000000000000000000002"
+
+
+def approval_cards(teams) -> list[dict]:
+    """The approval requests the bot sent, newest last."""
+    return [
+        a for a in teams.sent() if a.get("attachments") and "wants to give" in texts(card_of(a))
+    ]
+
+
+def sent_to(teams, conversation: str) -> list[str]:
+    """What each activity sent to a conversation says."""
+    return [
+        texts(card_of(a)) if a.get("attachments") else a.get("text", "")
+        for a in teams.sent()
+        if a["conversation"] == conversation
+    ]
+
+
+def give_for_approval(bot, teams, comment: str = "thanks for the launch") -> dict:
+    """Amara (not an approver) gives Liam Visionary; both approvers get a card."""
+    install(bot, teams, "29:maria")  # Maria is listed by email: the install tells it
+    message = teams.message(f"give {{29:liam}} Visionary {comment}", mentions=["29:liam"])
+    send(bot, teams, message)
+    [award] = new_awards(bot.emulator)
+    assert award["status"] == "pending" and award["badgeId"] == VISIONARY
+    return award
+
+
+def test_give_then_approve_updates_every_card_and_tells_everyone(teams_bot, teams) -> None:
+    award = give_for_approval(teams_bot, teams)
+    assert award["comment"] == "thanks for the launch"
+    cards = approval_cards(teams)
+    assert sorted(c["conversation"] for c in cards) == ["a:maria", "a:oliver"]
+    assert "Sent for approval" in " ".join(sent_to(teams, "a:amara"))
+    olivers = next(c for c in cards if c["conversation"] == "a:oliver")
+
+    answer = send(
+        teams_bot,
+        teams,
+        teams.click(olivers, action(card_of(olivers), "approve"), user="29:oliver"),
+    )
+
+    body = answer.json()
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "Approved by Oliver Smith" in texts(body["value"])
+    assert actions(body["value"]) == []  # no buttons once decided
+    assert teams_bot.emulator.state.assignments[award["id"]]["status"] == "approved"
+    updates = teams.updates()
+    assert sorted((u["conversation"], u["activity"]) for u in updates) == sorted(
+        (c["conversation"], c["id"]) for c in cards
+    )
+    assert all("Approved by Oliver Smith" in texts(card_of(u["body"])) for u in updates)
+    assert any("was approved" in t for t in sent_to(teams, "a:amara"))
+    assert any("You received" in t and "Visionary" in t for t in sent_to(teams, "a:liam"))
+
+
+def test_reject_with_a_reason_tells_the_giver(teams_bot, teams) -> None:
+    award = give_for_approval(teams_bot, teams)
+    marias = next(c for c in approval_cards(teams) if c["conversation"] == "a:maria")
+    reject = action(card_of(marias), "reject")
+    answer = send(
+        teams_bot,
+        teams,
+        teams.click(marias, reject, user="29:maria", inputs={"reason": "Not this quarter"}),
+    )
+    assert "Rejected by Maria Garcia: Not this quarter" in texts(answer.json()["value"])
+    assert teams_bot.emulator.state.assignments[award["id"]]["status"] == "rejected"
+    assert any("not approved" in t and "Not this quarter" in t for t in sent_to(teams, "a:amara"))
+    assert sent_to(teams, "a:liam") == []  # nothing to celebrate
+
+
+def test_an_approver_gives_directly_and_the_chat_celebrates(teams_bot, teams) -> None:
+    message = teams.message(
+        "give {29:liam} Visionary great demo",
+        user="29:maria",
+        conversation="19:general@thread.tacv2",
+        conversation_type="channel",
+        mentions=["29:liam"],
+    )
+    send(teams_bot, teams, message)
+    [award] = new_awards(teams_bot.emulator)
+    assert award["status"] == "approved"
+    assert approval_cards(teams) == []
+    celebration = " ".join(sent_to(teams, "19:general@thread.tacv2"))
+    assert "Liam Chen received" in celebration and "Visionary" in celebration
+    assert any("You received" in t for t in sent_to(teams, "a:liam"))
+    # The giver's receipt goes to her 1:1 chat, not to the channel.
+    assert any("Done!" in t for t in sent_to(teams, "a:maria"))
+
+
+def test_concurrent_clicks_from_both_approvers_make_one_quantive_call(teams_bot, teams) -> None:
+    award = give_for_approval(teams_bot, teams)
+    cards = {c["conversation"]: c for c in approval_cards(teams)}
+    clicks = [
+        teams.click(cards[conv], action(card_of(cards[conv]), "approve"), user=user)
+        for conv, user in [("a:maria", "29:maria"), ("a:oliver", "29:oliver")] * 5
+    ]
+    teams_bot.emulator.calls.clear()
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda a: post_activity(teams_bot, a, teams.sign()), clicks))
+    teams_bot.wait_idle()
+    assert all(a.status_code == 200 for a in answers)
+    assert teams_bot.emulator.calls.count("POST /badges/approve/{id}") == 1
+    assert teams_bot.emulator.state.assignments[award["id"]]["status"] == "approved"
+    assert sum("was approved" in t for t in sent_to(teams, "a:amara")) == 1
+    assert sum("You received" in t for t in sent_to(teams, "a:liam")) == 1
+
+
+def test_a_non_approver_click_changes_nothing_and_says_why(teams_bot, teams) -> None:
+    award = give_for_approval(teams_bot, teams)
+    card = approval_cards(teams)[0]
+    answer = send(
+        teams_bot, teams, teams.click(card, action(card_of(card), "approve"), user="29:sofia")
+    )
+    assert answer.json()["type"] == "application/vnd.microsoft.activity.message"
+    assert "Only approvers" in answer.json()["value"]
+    assert teams_bot.emulator.state.assignments[award["id"]]["status"] == "pending"
+    assert teams.updates() == []
+
+
+def test_the_digest_reaches_a_subscribed_channel_once_a_day(teams_bot, teams) -> None:
+    channel = "19:hr@thread.tacv2"
+    subscribe = teams.message(
+        "digest here", user="29:maria", conversation=channel, conversation_type="channel"
+    )
+    send(teams_bot, teams, subscribe)
+    assert any("approval digest" in t for t in sent_to(teams, channel))
+    give_for_approval(teams_bot, teams)
+    settings = teams_bot.settings.model_copy(
+        update={"slack_bot_token": None, "slack_signing_secret": None}
+    )
+    assert asyncio.run(_digest_once(settings, force=False, channel=None)) == 0
+    assert asyncio.run(_digest_once(settings, force=False, channel=None)) == 0  # once a day
+    digests = [a for a in teams.sent() if a["conversation"] == channel and a.get("attachments")]
+    assert len(digests) == 1
+    digest = card_of(digests[0])
+    assert "waiting for approval" in texts(digest) and "Visionary" in texts(digest)
+    # Approving from the digest redraws it for the clicker and for everyone.
+    first = action(digest, "approve")
+    answer = send(teams_bot, teams, teams.click(digests[0], first, user="29:oliver"))
+    assert "Approved by Oliver Smith" in texts(answer.json()["value"])
+    redrawn = [u for u in teams.updates() if u["activity"] == digests[0]["id"]]
+    assert redrawn and "Approved by Oliver Smith" in texts(card_of(redrawn[-1]["body"]))
+
+
+def test_the_message_extension_gives_from_a_message(teams_bot, teams) -> None:
+    install(teams_bot, teams, "29:maria")
+    link = "https://teams.microsoft.com/l/message/19:general/1700000000000"
+    opened = send(
+        teams_bot,
+        teams,
+        teams.invoke(
+            "composeExtension/fetchTask",
+            {
+                "commandId": "giveBadge",
+                "commandContext": "message",
+                "messagePayload": {
+                    "id": "1700000000000",
+                    "linkToMessage": link,
+                    "body": {"contentType": "html", "content": "shipped!"},
+                },
+            },
+            user="29:amara",
+            conversation="19:general@thread.tacv2",
+        ),
+    ).json()
+    dialog = opened["task"]["value"]["card"]["content"]
+    inputs = {e["id"]: e for e in dialog["body"] if "id" in e}
+    assert {"people", "badge", "reason"} <= set(inputs)
+    assert link in inputs["reason"]["value"]
+    assert any(c["title"] == "Visionary" for c in inputs["badge"]["choices"])
+    submitted = send(
+        teams_bot,
+        teams,
+        teams.invoke(
+            "composeExtension/submitAction",
+            {
+                "commandId": "giveBadge",
+                "commandContext": "message",
+                "data": {
+                    "people": "aad-liam",
+                    "badge": VISIONARY,
+                    "reason": inputs["reason"]["value"],
+                },
+            },
+            user="29:amara",
+            conversation="19:general@thread.tacv2",
+        ),
+    )
+    assert submitted.json() in ({}, None)
+    [award] = new_awards(teams_bot.emulator)
+    assert award["assigneeIds"] == ["64a000000000000000000004"] and link in award["comment"]
+    assert len(approval_cards(teams)) == 2
+    assert any("Sent for approval" in t for t in sent_to(teams, "a:amara"))
+
+
+def test_the_dialog_says_what_is_missing(teams_bot, teams) -> None:
+    answer = send(
+        teams_bot,
+        teams,
+        teams.invoke(
+            "composeExtension/submitAction",
+            {"commandId": "giveBadge", "commandContext": "compose", "data": {"badge": VISIONARY}},
+            user="29:amara",
+            conversation="a:amara",
+        ),
+    ).json()
+    assert "Pick at least one person" in texts(answer["task"]["value"]["card"]["content"])
+    assert new_awards(teams_bot.emulator) == []
+
+
+def test_a_person_who_cannot_be_reached_does_not_stop_the_rest(teams_bot, teams) -> None:
+    teams.unreachable.add("29:noah")
+    message = teams.message(
+        "give {29:noah} and {29:liam} Visionary thanks",
+        user="29:maria",
+        conversation="a:maria",
+        mentions=["29:noah", "29:liam"],
+    )
+    send(teams_bot, teams, message)
+    [award] = new_awards(teams_bot.emulator)
+    assert award["status"] == "approved" and len(award["assigneeIds"]) == 2
+    assert any("You received" in t for t in sent_to(teams, "a:liam"))
+    receipt = " ".join(sent_to(teams, "a:maria"))
+    assert "Done!" in receipt and "couldn't message Noah Müller" in receipt
+    assert "received" in receipt  # the celebration in the chat where it was given
+
+
+def test_comments_are_never_markup_in_cards(teams_bot, teams) -> None:
+    hostile = "<at>Maria Garcia</at> [win a prize](https://evil.example) **now**"
+    give_for_approval(teams_bot, teams, comment=hostile)
+    for card in approval_cards(teams):
+        raw = json.dumps(card)
+        assert "<at>" not in raw and "entities" not in card
+        runs = [block for block in card_of(card)["body"] if "evil.example" in json.dumps(block)]
+        assert runs and all(b["type"] == "RichTextBlock" for b in runs)
+
+
+@pytest.mark.parametrize("text", ["", "what can you do", "lunch?"])
+def test_anything_else_gets_help(teams_bot, teams, text) -> None:
+    send(teams_bot, teams, teams.message(text))
+    [reply] = teams.sent()
+    assert "give" in texts(card_of(reply)) and "pending" in texts(card_of(reply))
+
+
+def test_commands_answer_in_teams(teams_bot, teams) -> None:
+    for command, expected in [
+        ("list", "Visionary"),
+        ("who Mentor", "held by"),
+        ("mine", "Your badges"),
+        ("top", "Most recognised people"),
+        ("home", "Your requests waiting for approval"),
+        ("pending", "3 badge awards are waiting for approval"),
+        ("give {29:liam} Visionery thanks", "Did you mean “Visionary”"),
+    ]:
+        teams.reset()
+        send(
+            teams_bot,
+            teams,
+            teams.message(
+                command,
+                user="29:maria",
+                conversation="a:maria",
+                mentions=["29:liam"] if "{" in command else [],
+            ),
+        )
+        assert any(expected in t for t in sent_to(teams, "a:maria")), (command, teams.sent())
+
+
+def test_a_slack_give_approved_in_teams_is_told_in_slack(teams_bot, teams) -> None:
+    """One core behind both: the claim is Quantive's assignment id, whoever clicks. The
+    Slack messages are redrawn and the Slack giver told; Teams shows names, never ids."""
+    bot = teams_bot
+    bot.command("give <@ULIAM|liam> Visionary from slack", user="UAMARA", response_key="g")
+    bot.slack.wait_calls("chat.postMessage", count=2)  # the Slack approvers' requests
+    [award] = new_awards(bot.emulator)
+    send(bot, teams, teams.message("pending", user="29:maria", conversation="a:maria"))
+    [queue] = [a for a in teams.sent() if a.get("attachments")]
+    approve = next(
+        a for a in actions(card_of(queue)) if a["data"].get("assignment_id") == award["id"]
+    )
+    answer = send(bot, teams, teams.click(queue, approve, user="29:maria"))
+    assert "Approved by Maria Garcia" in texts(answer.json()["value"])
+    assert "<@" not in json.dumps(answer.json())  # Slack ids never reach a card
+    updates = bot.slack.wait_calls("chat.update", count=2)
+    assert all("Approved by *Maria Garcia*" in str(u["blocks"]) for u in updates)
+    posted = bot.slack.wait_calls("chat.postMessage", count=5)
+    assert {"DUAMARA", "DULIAM"} <= {p["channel"] for p in posted[2:]}
+    assert teams.calls_to("a:amara") == []  # the giver is told where she gave it
