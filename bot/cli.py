@@ -246,18 +246,22 @@ def run_clock_process(args: argparse.Namespace) -> int:
 
 def run_playground(args: argparse.Namespace) -> int:
     """The playground: emulator, bot and a page that plays Slack, with no accounts."""
-    from bot.playground.run import serve_playground
+    from playground.run import serve_playground
 
     serve_playground(args.port)
     return 0
 
 
 def run_default(args: argparse.Namespace) -> int:
-    """``make run``: the real bot when Slack and Quantive are configured, else the playground."""
+    """``make run``: the real bot when a chat platform and Quantive are configured, else
+    the playground."""
     settings = load_settings()
-    if settings.slack_bot_token and settings.quantive_api_token:
+    if (settings.slack_enabled or settings.teams_enabled) and not settings.problems_for("serve"):
+        from bot.web import running_front_ends
+
         print(
-            "Slack and Quantive settings found: starting the bot (python -m bot serve).",
+            f"Settings found: starting the bot (python -m bot serve), serving "
+            f"{running_front_ends(settings)}.",
             file=sys.stderr,
         )
         args.host, args.port = "0.0.0.0", None
@@ -270,14 +274,28 @@ def run_default(args: argparse.Namespace) -> int:
 
 
 def _real_bot_settings(settings: Settings) -> dict[str, bool]:
-    """What the real bot needs, by variable name, and whether each is set."""
-    return {
-        "SLACK_BOT_TOKEN": settings.slack_bot_token is not None,
-        "SLACK_SIGNING_SECRET": settings.slack_signing_secret is not None,
+    """What the real bot needs, by variable name, and whether each is set: Slack's unless
+    only Teams is configured, and Teams' when any of it is."""
+    needs: dict[str, bool] = {}
+    if settings.slack_enabled or not settings.teams_enabled:
+        needs |= {
+            "SLACK_BOT_TOKEN": settings.slack_bot_token is not None,
+            "SLACK_SIGNING_SECRET": settings.slack_signing_secret is not None,
+        }
+    needs |= {
         "QUANTIVE_API_TOKEN": settings.quantive_api_token is not None,
         "QUANTIVE_ACCOUNT_ID": bool(settings.quantive_account_id),
-        "BADGE_APPROVERS": bool(settings.badge_approvers),
     }
+    if settings.slack_enabled or not settings.teams_enabled:
+        needs["BADGE_APPROVERS"] = bool(settings.badge_approvers)
+    if settings.teams_enabled:
+        needs |= {
+            "TEAMS_APP_ID": bool(settings.teams_app_id),
+            "TEAMS_APP_PASSWORD": settings.teams_app_password is not None,
+            "TEAMS_TENANT_ID": bool(settings.teams_tenant_id),
+            "TEAMS_APPROVERS": bool(settings.teams_approvers),
+        }
+    return needs
 
 
 def _playground_reason(settings: Settings) -> str:
@@ -285,8 +303,11 @@ def _playground_reason(settings: Settings) -> str:
     found = _real_bot_settings(settings)
     present = [name for name, ok in found.items() if ok]
     if not present:
-        return "No Slack or Quantive settings: starting the offline playground."
+        return "No Slack, Teams or Quantive settings: starting the offline playground."
     missing = [name for name, ok in found.items() if not ok]
+    if not missing:
+        problems = " ".join(settings.problems_for("serve"))
+        return f"The settings are not usable yet: {problems} Starting the offline playground."
     return (
         f"Found {', '.join(present)}, but the real bot also needs {', '.join(missing)}: "
         "starting the offline playground instead."

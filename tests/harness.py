@@ -99,6 +99,40 @@ def bot_environment(
     }
 
 
+def click_body(
+    action_id: str,
+    value: str,
+    user: str,
+    *,
+    channel: str = "CAPPROVALS",
+    ts: str = "1700000000.000001",
+    response_url: str = "",
+) -> str:
+    """The form body Slack sends when ``user`` clicks a button in a message."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1", "domain": "acme"},
+        "user": {"id": user, "username": user.lower(), "team_id": "T1"},
+        "api_app_id": "A1",
+        "token": "unused",
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel},
+        "trigger_id": new_trigger_id(),
+        "channel": {"id": channel, "name": "approvals"},
+        "message": {"ts": ts, "text": "request"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "b1",
+                "value": value,
+                "type": "button",
+                "action_ts": str(time.time()),
+            }
+        ],
+    }
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
 class BotHarness:
     """Starts the app and sends it signed Slack requests."""
 
@@ -212,28 +246,15 @@ class BotHarness:
         ts: str = "1700000000.000001",
         response_key: str = "click",
     ) -> httpx.Response:
-        return self.interactive(
-            {
-                "type": "block_actions",
-                "team": {"id": "T1", "domain": "acme"},
-                "user": {"id": user, "username": user.lower(), "team_id": "T1"},
-                "api_app_id": "A1",
-                "token": "unused",
-                "container": {"type": "message", "message_ts": ts, "channel_id": channel},
-                "trigger_id": new_trigger_id(),
-                "channel": {"id": channel, "name": "approvals"},
-                "message": {"ts": ts, "text": "request"},
-                "response_url": self.slack.response_url(response_key),
-                "actions": [
-                    {
-                        "action_id": action_id,
-                        "block_id": "b1",
-                        "value": value,
-                        "type": "button",
-                        "action_ts": str(time.time()),
-                    }
-                ],
-            }
+        return self.post(
+            click_body(
+                action_id,
+                value,
+                user,
+                channel=channel,
+                ts=ts,
+                response_url=self.slack.response_url(response_key),
+            )
         )
 
     def submit(self, view: dict[str, Any], values: dict[str, Any], user: str) -> httpx.Response:

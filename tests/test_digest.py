@@ -251,7 +251,7 @@ def test_digest_command_exit_codes(bot: BotHarness, monkeypatch, capsys) -> None
     bot.emulator.faults.set("GET /badges/approve", Fault(status=503))
     assert main(["digest", "--force", "--channel", "CONE"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("digest failed: Quantive") and len(err.strip().splitlines()) == 1
+    assert err.startswith("digest failed on Slack: Quantive") and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("age,expected", [(0, "today"), (1, "1 day"), (5, "5 days")])
@@ -280,9 +280,7 @@ async def test_clock_runs_the_scheduler_until_stopped(caplog) -> None:
     caplog.set_level(logging.INFO)
     stop, started = asyncio.Event(), asyncio.Event()
     settings = Settings(digest_time="08:15", digest_timezone="Europe/Berlin")
-    clock = asyncio.create_task(
-        run_clock(settings, job=None, stop=stop, started=started)  # type: ignore[arg-type]
-    )
+    clock = asyncio.create_task(run_clock(settings, [], stop=stop, started=started))
     await asyncio.wait_for(started.wait(), 5)
     stop.set()
     await asyncio.wait_for(clock, 5)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.playground.app import to_slack_text
-from bot.playground.render import blocks_to_html, mrkdwn_to_html
-from bot.playground.workspace import Workspace, demo_people
+from playground.app import to_slack_text
+from playground.render import blocks_to_html, mrkdwn_to_html
+from playground.workspace import Workspace, demo_people
 
 
 def test_script_in_a_comment_shows_as_text() -> None:

@@ -91,3 +91,16 @@ def test_stale_outbox_window_must_exceed_the_quantive_timeout(monkeypatch) -> No
     monkeypatch.setenv("OUTBOX_STALE_SECONDS", "20")
     with pytest.raises(SettingsError, match="OUTBOX_STALE_SECONDS"):
         check_settings(load_settings(), "serve")
+
+
+def test_make_run_names_what_the_real_bot_still_needs(monkeypatch) -> None:
+    from bot.cli import _playground_reason
+
+    assert "No Slack, Teams or Quantive settings" in _playground_reason(load_settings())
+    monkeypatch.setenv("TEAMS_APP_ID", "app")
+    monkeypatch.setenv("QUANTIVE_API_TOKEN", "q")
+    reason = _playground_reason(load_settings())
+    assert reason.startswith("Found QUANTIVE_API_TOKEN, TEAMS_APP_ID, but the real bot also")
+    for name in ("QUANTIVE_ACCOUNT_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID", "TEAMS_APPROVERS"):
+        assert name in reason
+    assert "SLACK_" not in reason  # a Teams-only bot needs no Slack settings

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from api.emulator import DEFAULT_TOKEN, Emulator
 from bot.background_server import BackgroundServer
-from bot.playground.app import Playground
-from bot.playground.workspace import Workspace, demo_people
 from bot.settings import Settings
 from bot.store import migrate
 from bot.web import create_web_app
+from playground.app import Playground
+from playground.workspace import Workspace, demo_people
 
 APPROVERS = ["UMARIA", "UOLIVER"]
 

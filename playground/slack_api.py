@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.playground.workspace import BOT_USER_ID, USERGROUPS, Workspace
+from playground.workspace import BOT_USER_ID, USERGROUPS, Workspace
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from bot.playground.render import blocks_to_html, mrkdwn_to_html
-from bot.playground.slack_api import ReplyTarget, SlackApi
-from bot.playground.workspace import BOT_USER_ID, CHANNELS, USERGROUPS, Workspace
+from playground.render import blocks_to_html, mrkdwn_to_html
+from playground.slack_api import ReplyTarget, SlackApi
+from playground.workspace import BOT_USER_ID, CHANNELS, USERGROUPS, Workspace
 
 RunDigest = Callable[[], Awaitable[str]]
 RecentCalls = Callable[[], list[dict[str, Any]]]
@@ -113,7 +113,7 @@ class Playground:
 
     async def page(self, request: Request) -> Response:
         """The page."""
-        text = resources.files("bot.playground").joinpath("page.html").read_text("utf-8")
+        text = resources.files("playground").joinpath("page.html").read_text("utf-8")
         return HTMLResponse(text)
 
     async def state(self, request: Request) -> Response:
