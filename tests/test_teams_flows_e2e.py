@@ -12,6 +12,7 @@ import pytest
 from bot.cli import _digest_once
 from tests.harness import new_awards
 from tests.teams_client import action, actions, card_of, install, post_activity, send, texts
+from tests.waiting import wait_until
 
 VISIONARY = "64c000000000000000000002"
 
@@ -303,3 +304,63 @@ def test_a_slack_give_approved_in_teams_is_told_in_slack(teams_bot, teams) -> No
     posted = bot.slack.wait_calls("chat.postMessage", count=5)
     assert {"DUAMARA", "DULIAM"} <= {p["channel"] for p in posted[2:]}
     assert teams.calls_to("a:amara") == []  # the giver is told where she gave it
+
+
+def test_the_welcome_card_greets_a_new_install(teams_bot, teams) -> None:
+    added = teams.activity(
+        "conversationUpdate",
+        user="29:sofia",
+        conversation="a:sofia",
+        membersAdded=[{"id": f"28:{teams.settings()['teams_app_id']}"}],
+    )
+    send(teams_bot, teams, added)
+    [welcome] = [a for a in teams.sent() if a["conversation"] == "a:sofia"]
+    content = card_of(welcome)
+    assert "Thanks for adding badgebot" in texts(content)
+    home = send(teams_bot, teams, teams.click(welcome, action(content, "home"), user="29:sofia"))
+    assert "Your badges" in texts(home.json()["value"])
+    assert actions(home.json()["value"]) == [action(home.json()["value"], "home")]  # no queue
+
+
+def test_a_queued_give_is_delivered_once_and_the_giver_told(
+    emulator, slack, teams, database_url
+) -> None:
+    from api.emulator import Fault
+    from tests.harness import FAST_OUTBOX, BotHarness
+
+    bot = BotHarness(emulator, slack, database_url, **teams.settings(), **FAST_OUTBOX).start()
+    try:
+        install(bot, teams, "29:maria")
+        emulator.faults.set("POST /badges/assign", Fault(status=503, times=1))
+        send(bot, teams, teams.message("give {29:liam} Visionary later", mentions=["29:liam"]))
+        assert any("is queued" in t for t in sent_to(teams, "a:amara"))
+        wait_until(lambda: any("went through" in t for t in sent_to(teams, "a:amara")), timeout=10)
+        bot.wait_idle()
+        assert emulator.calls.count("POST /badges/assign") == 2  # the 503, then the one
+        assert len(new_awards(emulator)) == 1
+        assert len(approval_cards(teams)) == 2
+    finally:
+        bot.stop()
+
+
+def test_an_admin_deletes_a_badge_after_confirming(teams_bot, teams) -> None:
+    send(
+        teams_bot,
+        teams,
+        teams.message("delete Go-Getter", user="29:oliver", conversation="a:oliver"),
+    )
+    [question] = [a for a in teams.sent() if a["conversation"] == "a:oliver"]
+    assert "Delete the badge Go-Getter?" in texts(card_of(question))
+    refused = send(
+        teams_bot,
+        teams,
+        teams.click(question, action(card_of(question), "delete_badge"), user="29:amara"),
+    )
+    assert "Only badge admins" in refused.json()["value"]
+    done = send(
+        teams_bot,
+        teams,
+        teams.click(question, action(card_of(question), "delete_badge"), user="29:oliver"),
+    )
+    assert "Go-Getter was deleted" in texts(done.json()["value"])
+    assert "64c000000000000000000006" not in teams_bot.emulator.state.badges
