@@ -3,6 +3,7 @@ and reading what the bot sent back through the fake connector."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -42,45 +43,32 @@ def card_of(activity: dict[str, Any]) -> dict[str, Any]:
     return attachment["content"]
 
 
+def nodes(element: Any) -> Iterator[dict[str, Any]]:
+    """Every object of a card, depth first; a paragraph (RichTextBlock) is one node."""
+    if isinstance(element, dict):
+        yield element
+        if element.get("type") != "RichTextBlock":
+            for value in element.values():
+                yield from nodes(value)
+    elif isinstance(element, list):
+        for item in element:
+            yield from nodes(item)
+
+
 def texts(element: Any) -> str:
     """Every text of a card, runs and facts included, joined: what a reader sees."""
     found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict) and node.get("type") == "RichTextBlock":
-            # A paragraph reads as its runs put together.
+    for node in nodes(element):
+        if node.get("type") == "RichTextBlock":
             found.append("".join(str(r.get("text", "")) for r in node.get("inlines", [])))
-            return
-        if isinstance(node, dict):
-            for key in ("text", "title", "value"):
-                if isinstance(node.get(key), str):
-                    found.append(node[key])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(element)
+            continue
+        found += [node[key] for key in ("text", "title", "value") if isinstance(node.get(key), str)]
     return " ".join(found)
 
 
 def actions(element: Any) -> list[dict[str, Any]]:
     """Every Action.Execute of a card, those inside ShowCards included."""
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute":
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(element)
-    return found
+    return [node for node in nodes(element) if node.get("type") == "Action.Execute"]
 
 
 def action(element: Any, verb: str) -> dict[str, Any]:
