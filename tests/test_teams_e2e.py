@@ -9,6 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.fake_teams import APP_PASSWORD
+from tests.harness import BotHarness
 from tests.teams_client import card_of, post_activity, texts
 from tests.waiting import wait_until
 
@@ -81,3 +82,27 @@ def test_every_activity_keeps_its_conversation_reference(teams_bot, teams) -> No
     # A forged activity leaves no reference behind.
     post_activity(teams_bot, teams.message("hi", user="29:mallory", conversation="a:m"), None)
     assert teams_bot.query(lambda store: store.personal_conversation("29:mallory")) is None
+
+
+def test_serve_runs_teams_alone_when_slack_is_not_configured(
+    emulator, slack, teams, database_url, caplog
+) -> None:
+    caplog.set_level("INFO")
+    harness = BotHarness(
+        emulator,
+        slack,
+        database_url,
+        **teams.settings(),
+        slack_bot_token=None,
+        slack_signing_secret=None,
+    ).start()
+    try:
+        assert "serving Teams at POST /api/messages" in caplog.text
+        assert "Slack at" not in caplog.text
+        assert harness.http.post(harness.url, content=b"x").status_code == 404
+        answer = post_activity(harness, teams.message("help"), teams.sign())
+        assert answer.status_code == 200
+        harness.wait_idle()
+        assert len(teams.calls_to("a:amara")) == 1
+    finally:
+        harness.stop()
