@@ -8,21 +8,18 @@ import asyncio
 import json
 import threading
 import time
-import urllib.parse
 from typing import Any
 
-import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from playground.bot_framework import BotFrameworkAuth
+
 APP_ID = "0b6c1f3e-8a4d-4c7b-9e2f-5d1a2b3c4d5e"
 TENANT_ID = "7d2f9a10-3b4c-4d5e-8f60-718293a4b5c6"
 APP_PASSWORD = "teams-client-secret-do-not-log"
-ISSUER = "https://api.botframework.com"
 
 #: The people of the fake tenant: Teams id -> (name, email, Azure AD object id). Their
 #: emails are the Quantive demo organisation's.
@@ -42,12 +39,9 @@ class FakeTeams:
     """``url`` is set by the fixture that serves ``app``."""
 
     def __init__(self) -> None:
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
-        self.jwk = {**jwk, "kid": "test-key", "use": "sig", "alg": "RS256"}
-        self.url = ""
+        self.auth = BotFrameworkAuth(APP_ID, APP_PASSWORD)
+        self._url = ""
         self.calls: list[dict[str, Any]] = []
-        self.token_requests: list[dict[str, str]] = []
         self._lock = threading.Lock()
         #: People for whom the app is not installed: opening a chat with them gets 403.
         self.unreachable: set[str] = set()
@@ -56,9 +50,7 @@ class FakeTeams:
         self.member_lookups = 0
         self.app = Starlette(
             routes=[
-                Route("/v1/.well-known/openidconfiguration", self._openid),
-                Route("/v1/.well-known/keys", self._keys),
-                Route("/{tenant}/oauth2/v2.0/token", self._token, methods=["POST"]),
+                *self.auth.routes(),
                 Route("/v3/conversations", self._create, methods=["POST"]),
                 Route(
                     "/v3/conversations/{conversation}/members/{member}",
@@ -77,6 +69,21 @@ class FakeTeams:
                 ),
             ]
         )
+
+    @property
+    def url(self) -> str:
+        """Where the fixture serves ``app``."""
+        return self._url
+
+    @url.setter
+    def url(self, value: str) -> None:
+        self._url = value
+        self.auth.base_url = value
+
+    @property
+    def token_requests(self) -> list[dict[str, str]]:
+        """The forms the token endpoint received."""
+        return self.auth.token_requests
 
     def reset(self) -> None:
         with self._lock:
@@ -98,26 +105,9 @@ class FakeTeams:
             "teams_approvers": TEAMS_APPROVERS,
         }
 
-    def sign(
-        self,
-        *,
-        service_url: str | None = None,
-        audience: str = APP_ID,
-        issuer: str = ISSUER,
-        expires_in: int = 300,
-        key: Any = None,
-    ) -> str:
+    def sign(self, *, service_url: str | None = None, **claims: Any) -> str:
         """A Bot Framework token as Teams sends it; change a claim to forge one."""
-        now = int(time.time())
-        claims = {
-            "iss": issuer,
-            "aud": audience,
-            "serviceurl": service_url or f"{self.url}/",
-            "nbf": now - 10,
-            "iat": now - 10,
-            "exp": now + expires_in,
-        }
-        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": "test-key"})
+        return self.auth.sign(service_url=service_url or f"{self.url}/", **claims)
 
     def activity(
         self,
@@ -236,33 +226,6 @@ class FakeTeams:
     def calls_to(self, conversation: str) -> list[dict[str, Any]]:
         with self._lock:
             return [c for c in self.calls if c["conversation"] == conversation]
-
-    async def _openid(self, request: Request) -> JSONResponse:
-        return JSONResponse(
-            {
-                "issuer": ISSUER,
-                "jwks_uri": f"{self.url}/v1/.well-known/keys",
-                "id_token_signing_alg_values_supported": ["RS256"],
-            }
-        )
-
-    async def _keys(self, request: Request) -> JSONResponse:
-        return JSONResponse({"keys": [self.jwk]})
-
-    async def _token(self, request: Request) -> JSONResponse:
-        form = dict(urllib.parse.parse_qsl((await request.body()).decode()))
-        with self._lock:
-            self.token_requests.append({k: str(v) for k, v in form.items()})
-        if form.get("client_secret") != APP_PASSWORD:
-            return JSONResponse({"error": "invalid_client"}, 401)
-        now = int(time.time())
-        # The SDK decodes the token it is handed (for its expiry), so it must be a JWT.
-        token = jwt.encode(
-            {"aud": "https://api.botframework.com", "iat": now, "exp": now + 3600},
-            "fake-token-signing-key-0123456789abcdef",
-            algorithm="HS256",
-        )
-        return JSONResponse({"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
 
     async def _create(self, request: Request) -> JSONResponse:
         body = json.loads(await request.body() or b"{}")
