@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from playground.render import blocks_to_html, mrkdwn_to_html
 from playground.slack_api import ReplyTarget, SlackApi
+from playground.teams_view import TeamsView
 from playground.workspace import BOT_USER_ID, CHANNELS, USERGROUPS, Workspace
 
 RunDigest = Callable[[], Awaitable[str]]
@@ -66,8 +67,10 @@ class Playground:
         signing_secret: str,
         run_digest: RunDigest,
         recent_calls: RecentCalls,
+        teams: TeamsView | None = None,
     ) -> None:
         self.workspace = workspace
+        self.teams = teams
         self.api = SlackApi(workspace)
         self.bot_url = ""
         self._verifier = SignatureVerifier(signing_secret)
@@ -88,6 +91,7 @@ class Playground:
                 Route("/ui/home", self.home, methods=["POST"]),
                 Route("/ui/shortcut", self.shortcut, methods=["POST"]),
                 Route("/ui/digest", self.digest, methods=["POST"]),
+                *(teams.routes() if teams else []),
             ]
         )
 

@@ -17,9 +17,17 @@ from bot.settings import Settings
 from bot.store import migrate
 from bot.web import create_web_app
 from playground.app import Playground
+from playground.bot_framework import BotFrameworkAuth
+from playground.teams_api import PREFIX
+from playground.teams_tenant import APP_ID, TENANT_ID, TeamsTenant, demo_teams_people
+from playground.teams_view import TeamsView
 from playground.workspace import Workspace, demo_people
 
 APPROVERS = ["UMARIA", "UOLIVER"]
+#: The same approvers in Teams, listed by email as a Teams admin would.
+TEAMS_APPROVERS = ["maria.garcia@acme.example", "oliver.smith@acme.example"]
+TEAMS_DIGEST_CONVERSATION = "19:approvals@thread.tacv2"
+TEAMS_ANNOUNCE_CONVERSATION = "19:kudos@thread.tacv2"
 
 
 class PlaygroundStack:
@@ -32,8 +40,16 @@ class PlaygroundStack:
         self._emulator_server = BackgroundServer(self.emulator.app)
         signing_secret = secrets.token_hex(16)
         self.workspace = Workspace(demo_people(APPROVERS))
+        self._teams_password = secrets.token_hex(16)
+        self.tenant = TeamsTenant(demo_teams_people(TEAMS_APPROVERS))
+        self.teams = TeamsView(
+            self.tenant,
+            BotFrameworkAuth(APP_ID, self._teams_password),
+            self._run_teams_digest,
+            self._recent_calls,
+        )
         self.playground = Playground(
-            self.workspace, signing_secret, self._run_digest, self._recent_calls
+            self.workspace, signing_secret, self._run_digest, self._recent_calls, self.teams
         )
         self._playground_server = BackgroundServer(self.playground.app, port=port)
         self._signing_secret = signing_secret
@@ -46,6 +62,9 @@ class PlaygroundStack:
         self._emulator_server.start()
         self._playground_server.start()
         self.playground.api.base_url = self._playground_server.url
+        self.teams.base_url = self._playground_server.url
+        self.teams.auth.base_url = f"{self._playground_server.url}{PREFIX}"
+        teams_api = f"{self._playground_server.url}{PREFIX}"
         self.settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             slack_bot_token="xoxb-playground",
@@ -59,11 +78,33 @@ class PlaygroundStack:
             badge_approval_channel="CAPPROVALS",
             badge_announce_channel="CKUDOS",
             digest_channels=["CAPPROVALS"],
+            teams_app_id=APP_ID,
+            teams_app_password=self._teams_password,
+            teams_tenant_id=TENANT_ID,
+            teams_approvers=TEAMS_APPROVERS,
+            teams_announce_conversation=TEAMS_ANNOUNCE_CONVERSATION,
+            teams_openid_metadata_url=f"{teams_api}/v1/.well-known/openidconfiguration",
+            teams_login_url=teams_api,
+            teams_service_url=f"{teams_api}/",
         )
-        asyncio.run(migrate(self.settings.database))
+        asyncio.run(self._prepare_database())
         self._bot_server = BackgroundServer(create_web_app(self.settings)).start()
         self.playground.bot_url = self._bot_server.url
+        self.teams.bot_url = self._bot_server.url
+        self.teams.install_everyone()
         return self
+
+    async def _prepare_database(self) -> None:
+        """Migrate, and subscribe the Teams approvals channel to the digest."""
+        from bot.store import Store
+
+        assert self.settings is not None
+        await migrate(self.settings.database)
+        store = Store(self.settings.database)
+        try:
+            await store.subscribe_digest(TEAMS_DIGEST_CONVERSATION, "29:maria", platform="teams")
+        finally:
+            await store.aclose()
 
     @property
     def url(self) -> str:
@@ -89,6 +130,24 @@ class PlaygroundStack:
             except DigestError as exc:
                 return str(exc)
         return f"digest: {report.pending} pending, posted to {len(report.posted)} channel(s)"
+
+    async def _run_teams_digest(self) -> str:
+        # The clock's Teams job, run in the playground's loop against the same database.
+        from bot.digest import DigestError
+        from bot.services import Services
+        from handlers.teams.app import teams_runtime
+
+        assert self.settings is not None
+        services = Services.create(self.settings)
+        try:
+            async with teams_runtime(self.settings, services) as ctx:
+                try:
+                    report = await ctx.digest.run(force=True)
+                except DigestError as exc:
+                    return str(exc)
+        finally:
+            await services.aclose()
+        return f"digest: {report.pending} pending, posted to {len(report.posted)} conversation(s)"
 
     def _recent_calls(self) -> list[dict[str, object]]:
         return [asdict(c) for c in self.emulator.calls.all()[-25:]]

@@ -106,7 +106,7 @@ class TeamsTenant:
     def name_of(self, conversation: str) -> str:
         """A conversation's title."""
         if conversation in TEAM_CHANNELS:
-            return f"Acme › {TEAM_CHANNELS[conversation]}"
+            return f"Acme / {TEAM_CHANNELS[conversation]}"
         return "Chat with badgebot"
 
     def post(

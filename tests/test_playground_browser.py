@@ -134,3 +134,70 @@ def test_escape_closes_the_modal(page: Page, stack: PlaygroundStack) -> None:
     page.fill("#text", "/badge")
     page.press("#text", "Enter")
     expect(page.locator("#overlay")).to_be_visible()  # it opens again as usual
+
+
+def teams_person(page: Page, person: str) -> None:
+    """Be someone else in the Teams view (their chat with badgebot opens)."""
+    page.select_option("#person", person)
+    expect(page.locator("#title")).to_have_text("Chat with badgebot")
+
+
+def test_teams_view_give_approve_everywhere_and_digest(page: Page, stack: PlaygroundStack) -> None:
+    page.goto(stack.url + "teams?user=29:amara")
+    expect(page.locator("#messages")).to_contain_text("Thanks for adding badgebot")
+    page.fill("#text", "give ")
+    page.select_option("#mention", "liam")  # picked from the list: a real <at> mention
+    page.type("#text", "Team Player thanks for the demo")
+    page.press("#text", "Enter")
+    expect(page.locator("#messages")).to_contain_text("Sent for approval")
+    expect(page.locator("#messages .mention", has_text="@Liam Chen").last).to_be_visible()
+
+    teams_person(page, "29:maria")
+    card = page.locator(".msg", has_text="thanks for the demo").last
+    card.get_by_role("button", name="Approve").click()
+    expect(card).to_contain_text("Approved by Maria Garcia")
+    expect(card.get_by_role("button", name="Approve")).to_have_count(0)
+
+    teams_person(page, "29:oliver")  # the other approver's copy, updated in place
+    expect(page.locator(".msg", has_text="thanks for the demo").last).to_contain_text(
+        "Approved by Maria Garcia"
+    )
+    teams_person(page, "29:liam")
+    expect(page.locator("#messages")).to_contain_text("You received")
+    expect(page.locator("#connector")).to_contain_text("PUT /v3/conversations/a:oliver")
+    expect(page.locator("#calls")).to_contain_text("POST /badges/approve/{id}")
+
+    page.click('[data-conv="19:approvals@thread.tacv2"]')
+    page.click("#digest")
+    expect(page.locator("#messages")).to_contain_text("waiting for approval")
+    teams_person(page, "29:maria")
+    expect(page.locator(".msg", has_text="thanks for the demo").last).to_contain_text("Approved")
+    page.screenshot(path=str(DOCS / "playground-teams.png"))
+
+
+def test_teams_view_message_extension_and_escape(page: Page, stack: PlaygroundStack) -> None:
+    page.goto(stack.url + "teams?user=29:sofia&conv=19:general@thread.tacv2")
+    page.fill("#text", "shipped the release!")
+    page.press("#text", "Enter")
+    message = page.locator(".msg", has_text="shipped the release!").last
+    message.get_by_role("button", name="Give a badge").click()
+    expect(page.locator("#overlay")).to_be_visible()
+    dialog = page.locator("#dialog-body")
+    expect(dialog.locator('[data-input="reason"]')).to_have_value(
+        re.compile(r"teams\.microsoft\.com/l/message/19:general")
+    )
+    dialog.get_by_role("button", name="Give", exact=True).click()  # nobody picked
+    expect(dialog).to_contain_text("Pick at least one person")
+    dialog.locator('[data-input="people"]').select_option(["aad-kenji"])
+    dialog.locator('[data-input="badge"]').select_option(label="Visionary")
+    dialog.get_by_role("button", name="Give", exact=True).click()
+    expect(page.locator("#overlay")).to_be_hidden()
+    page.click('[data-conv="a:sofia"]')
+    expect(page.locator("#messages")).to_contain_text("Sent for approval")
+    page.click("#extension")
+    expect(page.locator("#overlay")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#overlay")).to_be_hidden()
+    page.fill("#text", "home")
+    page.press("#text", "Enter")
+    expect(page.locator("#messages")).to_contain_text("Your requests waiting for approval")
