@@ -20,10 +20,11 @@ from api import QuantiveClient, errors
 from api.models import Assignment, AssignRequest, Badge, Team
 from api.paths import is_plausible_id
 from bot.chat import Platform
+from bot.give_limits import GiveLimit
 from bot.identity import ChatProfile, IdentityResolver, Unresolved
 from bot.people import Person
 from bot.permissions import Permissions
-from bot.store import DecisionClaim, OutboxAward, Store
+from bot.store import DecisionClaim, GivenAward, OutboxAward, Store
 
 __all__ = ["is_plausible_id"]  # re-exported for the front ends' button checks
 
@@ -41,6 +42,7 @@ class Party(BaseModel):
     chat_user_id: str | None = None
     quantive_id: str | None = None
     is_team: bool = False
+    email: str | None = None
 
 
 class AwardView(BaseModel):
@@ -145,6 +147,12 @@ def is_held(assignment_id: str) -> bool:
     return assignment_id.startswith(HELD_PREFIX)
 
 
+def _held_row(assignment_id: str) -> int | None:
+    """The outbox row (and given_awards' give_id) of a held award's id, else None."""
+    number = assignment_id.removeprefix(HELD_PREFIX) if is_held(assignment_id) else ""
+    return int(number) if number.isdigit() else None
+
+
 def truncate(text: str, limit: int, marker: str = "…") -> str:
     """``text`` cut to ``limit`` characters, with a marker when it was cut."""
     return text if len(text) <= limit else text[: limit - len(marker)].rstrip() + marker
@@ -165,6 +173,7 @@ class AwardService:
         retry_cap: float = 300.0,
         settle_seconds: float = 30.0,
         approval_mode: Literal["quantive", "bot"] = "quantive",
+        give_limit: GiveLimit | None = None,
     ) -> None:
         self._quantive = quantive
         self._store = store
@@ -175,6 +184,7 @@ class AwardService:
         self._retry_cap = retry_cap
         self._settle_seconds = settle_seconds
         self._approval_mode = approval_mode
+        self._give_limit = give_limit
 
     async def give(self, request: GiveRequest) -> AwardView:
         """Check the rules, resolve everyone in Quantive, and make the award.
@@ -193,6 +203,7 @@ class AwardService:
                 name=identities[p.user_id].name or p.name,
                 chat_user_id=p.user_id,
                 quantive_id=identities[p.user_id].quantive_user_id,
+                email=identities[p.user_id].email,
             )
             for p in request.recipients
         ]
@@ -214,6 +225,7 @@ class AwardService:
                 name=giver.name,
                 chat_user_id=request.giver.user_id,
                 quantive_id=giver.quantive_user_id,
+                email=giver.email,
             ),
             recipients=recipients,
             comment=comment,
@@ -223,12 +235,69 @@ class AwardService:
         may_approve = self._permissions.can_approve(
             request.giver.user_id, platform=request.giver.platform, aliases=request.giver.aliases
         )
+        await self._check_limit(request, len(recipients), approver=may_approve)
         if self._approval_mode == "bot" and not may_approve:
             return await self._hold(assign, view)
         evidence = await self._evidence_before(assign, approved_at_once=may_approve)
         # Written down before Quantive is called: from here on the award cannot be lost.
         outbox_id = await self._store.enqueue_award(assign.to_wire(), view.model_dump(), evidence)
+        await self._record_given(outbox_id, view, "sending")
         return await self._attempt(outbox_id, 1, assign, view, raise_queued=True)
+
+    async def _check_limit(self, request: GiveRequest, wanted: int, *, approver: bool) -> None:
+        """Refuse a give that would take the giver over BADGE_GIVE_LIMIT (nothing is sent
+        to Quantive); each recipient counts once."""
+        limit = self._give_limit
+        if limit is None or not limit.applies_to(request.giver, approver=approver):
+            return
+        now = datetime.now(UTC)
+        used = await self.given_this_period(request.giver, now)
+        if used + wanted > limit.count:
+            raise GiveRefused(limit.refusal(used, wanted, now))
+
+    async def given_this_period(self, giver: ChatProfile, now: datetime) -> int:
+        """How many recipients ``giver`` gave to in the limit's current local period."""
+        assert self._give_limit is not None
+        since = self._give_limit.period_start(now).timestamp()
+        return await self._store.given_count(giver.platform, giver.user_id, since)
+
+    async def gives_left(self, giver: ChatProfile) -> str | None:
+        """ "3 of 5 gives left this week (resets …)" for a limited giver, else None."""
+        limit = self._give_limit
+        approver = self._permissions.can_approve(
+            giver.user_id, platform=giver.platform, aliases=giver.aliases
+        )
+        if limit is None or not limit.applies_to(giver, approver=approver):
+            return None
+        now = datetime.now(UTC)
+        return limit.remaining_words(await self.given_this_period(giver, now), now)
+
+    async def _record_given(self, give_id: int, view: AwardView, status: str) -> None:
+        """Keep the give for the limits, leaderboards, recap and export."""
+        await self._store.record_given(
+            GivenAward(
+                give_id=give_id,
+                platform=view.platform,
+                badge_id=view.badge_id,
+                badge_name=view.badge_name,
+                giver_chat_id=view.giver.chat_user_id or "",
+                status=status,
+                given_at=time.time(),
+                recipients=[
+                    {
+                        "name": r.name,
+                        "email": r.email or "",
+                        "quantive_id": r.quantive_id or "",
+                        "is_team": r.is_team,
+                    }
+                    for r in view.recipients
+                ],
+                giver_email=view.giver.email or "",
+                giver_name=view.giver.name,
+                comment=view.comment,
+                assignment_id=view.assignment_id or None,
+            )
+        )
 
     async def _hold(self, assign: AssignRequest, view: AwardView) -> AwardView:
         """Keep the award for an approver; nothing goes to Quantive until one approves."""
@@ -242,6 +311,7 @@ class AwardService:
         )
         await self._store.update_outbox(row, view=view.model_dump())
         await self.save_view(view)
+        await self._record_given(row, view, "held")
         log.info("award %s held for an approver", view.assignment_id)
         return view
 
@@ -291,6 +361,7 @@ class AwardService:
             raise
         except errors.QuantiveError as exc:
             await self._store.finish_award(outbox_id, "refused", error=str(exc))
+            await self._store.mark_given(outbox_id, "refused")
             raise
         return await self._delivered(outbox_id, view, assignment)
 
@@ -307,6 +378,7 @@ class AwardService:
         )
         await self._store.save_award_view(view.assignment_id, view.model_dump())
         await self._store.finish_award(outbox_id, "delivered", view.model_dump())
+        await self._store.mark_given(outbox_id, view.status, assignment_id=view.assignment_id)
         log.info(
             "award %s: %s to %d recipient(s), %s",
             view.assignment_id,
@@ -367,6 +439,7 @@ class AwardService:
             if not _absence_is_proof(assign, award.evidence):
                 log.warning("outbox award %d: made or not, Quantive cannot show it", award.id)
                 await self._store.finish_award(award.id, "unknown", error="no evidence either way")
+                await self._store.mark_given(award.id, "unknown")
                 return QueuedResult(QueuedOutcome.UNKNOWN, view)
         try:
             return QueuedResult(
@@ -483,8 +556,7 @@ class AwardService:
         """Decide an award the bot holds. Rejected: it is dropped, and nothing ever reaches
         Quantive. Approved: it is assigned through the outbox, exactly once, with the giver
         as ``assignedById``; if Quantive still queues it, the bot approves it there too."""
-        number = held_id.removeprefix(HELD_PREFIX)
-        row_id = int(number) if number.isdigit() else 0
+        row_id = _held_row(held_id) or 0
         row = await self._store.outbox_award(row_id)
         state = "rejected" if decision == "reject" else "sending"
         if row is None or not await self._store.release_held(row_id, state):
@@ -549,12 +621,17 @@ class AwardService:
         )
         decided_by = claim.decided_by if claim else ""
         log.info("award %s %s by %s", assignment_id, status, decided_by)
-        return DecisionResult(
-            DecisionOutcome.DONE,
-            await self._update_view(
-                assignment_id, status, decided_by, claim.reason if claim else ""
-            ),
+        view = await self._update_view(
+            assignment_id, status, decided_by, claim.reason if claim else ""
         )
+        await self._store.decide_given(
+            assignment_id,
+            status,
+            (view.decided_by_name if view else "") or decided_by,
+            time.time(),
+            give_id=_held_row(assignment_id),
+        )
+        return DecisionResult(DecisionOutcome.DONE, view)
 
     async def _after_refusal(
         self,
@@ -587,6 +664,7 @@ class AwardService:
             return await self._confirmed(assignment_id, decision)
         claim = await self._store.decision(assignment_id)
         await self._store.finish_decision(assignment_id)
+        await self._store.decide_given(assignment_id, "handled", "", time.time())
         return DecisionResult(
             DecisionOutcome.HANDLED_ELSEWHERE,
             await self._update_view(

@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import uvicorn
 
@@ -314,6 +314,62 @@ def _playground_reason(settings: Settings) -> str:
     )
 
 
+def run_export(args: argparse.Namespace) -> int:
+    """Write the HR export (or, with --holders, Quantive's holders) to a file or stdout."""
+    import asyncio
+
+    settings = ready_settings("export")
+    if settings is None:
+        return 2
+    try:
+        since = _day(args.since)
+        until = _day(args.until, end=True)
+    except ValueError:
+        print("export: --since and --until take dates as YYYY-MM-DD", file=sys.stderr)
+        return 2
+    # A CLI's event loop serves only this export, so plain blocking writes are fine.
+    out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
+    try:
+        count = asyncio.run(_export(settings, args, out, since, until))
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    print(
+        f"export: {count} row(s)" + (f" written to {args.out}" if args.out else ""),
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _day(text: str | None, *, end: bool = False) -> float | None:
+    """A YYYY-MM-DD date as the UTC timestamp of its start (of the next day for ``end``)."""
+    from datetime import UTC, datetime, timedelta
+
+    if not text:
+        return None
+    day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    return (day + timedelta(days=1 if end else 0)).timestamp()
+
+
+async def _export(
+    settings: Settings,
+    args: argparse.Namespace,
+    out: TextIO,
+    since: float | None,
+    until: float | None,
+) -> int:
+    from bot.export import write_export, write_holders
+    from bot.services import Services
+
+    services = Services.create(settings)
+    try:
+        if args.holders:
+            return await write_holders(services.quantive, out, args.format)
+        return await write_export(services.store, out, since=since, until=until, fmt=args.format)
+    finally:
+        await services.aclose()
+
+
 COMMANDS: dict[str, Command] = {
     "run": run_default,
     "playground": run_playground,
@@ -324,6 +380,7 @@ COMMANDS: dict[str, Command] = {
     "socket": run_socket,
     "migrate": run_migrate,
     "teams-package": run_teams_package,
+    "export": run_export,
 }
 
 
@@ -345,6 +402,14 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     digest = sub.add_parser("digest", help="post the digest once, now")
     digest.add_argument("--force", action="store_true", help="post even if already posted today")
     digest.add_argument("--channel", default=None, help="only this channel id")
+    export = sub.add_parser("export", help="write every award given through the bot (for HR)")
+    export.add_argument("--since", default=None, help="YYYY-MM-DD (UTC), inclusive")
+    export.add_argument("--until", default=None, help="YYYY-MM-DD (UTC), inclusive")
+    export.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+    export.add_argument("--out", default=None, help="a file (default: stdout)")
+    export.add_argument(
+        "--holders", action="store_true", help="Quantive's current holders of every badge instead"
+    )
     emu = sub.add_parser("emulator", help="serve the Quantive emulator")
     emu.add_argument("--host", default="127.0.0.1")
     emu.add_argument("--port", type=int, default=8081)

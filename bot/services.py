@@ -10,6 +10,7 @@ import httpx
 from api import QuantiveClient, RetryPolicy, build_http_client
 from bot.awards import AwardService
 from bot.catalogue import Catalogue
+from bot.give_limits import GiveLimit
 from bot.holdings import HoldingsIndex
 from bot.identity import IdentityResolver
 from bot.people import PeopleDirectory
@@ -82,6 +83,13 @@ class Services:
                 retry_cap=settings.outbox_retry_cap,
                 settle_seconds=settings.quantive_settle_seconds,
                 approval_mode=settings.badge_approval,
+                give_limit=GiveLimit.from_setting(
+                    settings.badge_give_limit,
+                    settings.digest_timezone,
+                    settings.badge_give_limit_exempt,
+                )
+                if settings.badge_give_limit
+                else None,
             ),
             permissions=permissions,
             holdings=HoldingsIndex(quantive, catalogue, settings.catalogue_cache_ttl),

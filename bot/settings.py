@@ -14,9 +14,10 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from api.client import DEFAULT_BASE_URL
+from bot.give_limits import LimitFormatError, parse_limit
 from bot.store.database import DatabaseUrlError, driver_url
 
-Mode = Literal["serve", "socket", "clock", "digest", "playground"]
+Mode = Literal["serve", "socket", "clock", "digest", "export", "playground"]
 CommaList = Annotated[list[str], NoDecode]
 
 
@@ -68,6 +69,8 @@ class Settings(BaseSettings):
     badge_announce_channel: str | None = None
 
     # Microsoft Teams (the front end is being built: see README, "Microsoft Teams")
+    badge_give_limit: str | None = None
+    badge_give_limit_exempt: CommaList = Field(default_factory=list)
     teams_app_id: str | None = None
     teams_app_password: SecretStr | None = None
     teams_tenant_id: str | None = None
@@ -94,6 +97,7 @@ class Settings(BaseSettings):
         "digest_channels",
         "teams_approvers",
         "teams_admins",
+        "badge_give_limit_exempt",
         mode="before",
     )
     @classmethod
@@ -202,6 +206,11 @@ class Settings(BaseSettings):
             )
         if not re.fullmatch(r"[a-z0-9,\-*]+", self.digest_days.lower()):
             problems.append("DIGEST_DAYS must be a cron day-of-week such as mon-fri.")
+        if self.badge_give_limit:
+            try:
+                parse_limit(self.badge_give_limit)
+            except LimitFormatError as exc:
+                problems.append(str(exc))
         for name in ("badge_approvers", "badge_admins"):
             bad = [v for v in getattr(self, name) if not re.fullmatch(r"[UW][A-Z0-9]+", v)]
             if bad:

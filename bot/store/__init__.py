@@ -10,7 +10,8 @@ holds one engine and one connection pool:
 - ``award_outbox``: gives kept until Quantive shows them;
 - ``slack_outbox``: Slack calls waiting for a retry;
 - ``seen_requests``: request ids already handled;
-- ``conversations``: where the bot may write proactively (Teams' conversation references).
+- ``conversations``: where the bot may write proactively (Teams' conversation references);
+- ``given_awards``: every award made or requested through the bot.
 
 The schema is versioned with Alembic (``schema``); run ``python -m bot migrate``.
 """
@@ -23,6 +24,7 @@ from bot.store.conversations import ConversationRef, Conversations
 from bot.store.database import DatabaseUrlError, describe, driver_url
 from bot.store.decisions import DecisionClaim, DecisionClaims
 from bot.store.digests import DigestClaims, DigestPost
+from bot.store.given_awards import GivenAward, GivenAwards
 from bot.store.identities import Identity, IdentityCache
 from bot.store.schema import SchemaBehind, check_schema, migrate
 from bot.store.seen_requests import SeenRequests
@@ -38,6 +40,7 @@ class Store(
     SlackOutbox,
     SeenRequests,
     Conversations,
+    GivenAwards,
 ):
     """All of the bot's persistent state. One instance per process; close with
     :meth:`aclose`."""
@@ -52,6 +55,7 @@ __all__ = [
     "DatabaseUrlError",
     "DecisionClaim",
     "DigestPost",
+    "GivenAward",
     "Identity",
     "MessageRef",
     "OutboxAward",

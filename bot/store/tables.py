@@ -134,3 +134,29 @@ conversations = Table(
     Column("updated_at", Float, nullable=False),
     Index("conversations_by_user", "platform", "user_id", "kind"),
 )
+
+#: Every award made or requested through the bot, kept for the give limits, the leaderboard
+#: by period, the weekly recap and the HR export. ``give_id`` is the give's row in
+#: award_outbox (its identity before Quantive gives it an id).
+given_awards = Table(
+    "given_awards",
+    metadata,
+    Column("give_id", Integer, primary_key=True, autoincrement=False),
+    Column("platform", Text, nullable=False),
+    Column("assignment_id", Text),
+    Column("badge_id", Text, nullable=False),
+    Column("badge_name", Text, nullable=False),
+    Column("giver_chat_id", Text, nullable=False),
+    Column("giver_email", Text, nullable=False, server_default=text("''")),
+    Column("giver_name", Text, nullable=False, server_default=text("''")),
+    Column("recipients", Text, nullable=False),
+    Column("recipient_count", Integer, nullable=False),
+    Column("comment", Text, nullable=False, server_default=text("''")),
+    Column("status", Text, nullable=False),
+    Column("given_at", Float, nullable=False),
+    Column("decided_at", Float),
+    Column("decided_by", Text, nullable=False, server_default=text("''")),
+    Index("given_awards_by_giver", "platform", "giver_chat_id", "given_at"),
+    Index("given_awards_by_time", "given_at"),
+    Index("given_awards_by_assignment", "assignment_id"),
+)

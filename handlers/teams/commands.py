@@ -188,8 +188,11 @@ async def mine_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> 
         await ctx.reply(turn, f"I couldn't ask Quantive. {exc.user_message}")
         return
     title = "Your badges" if yours else f"{profile.name}'s badges"
+    left = await ctx.services.awards.gives_left(profile) if yours else None
+    left_words = f" You have {left}." if left else ""
     if not holdings:
-        await ctx.reply(turn, f"{'You hold' if yours else profile.name + ' holds'} no badges yet.")
+        who = "You hold" if yours else profile.name + " holds"
+        await ctx.reply(turn, f"{who} no badges yet.{left_words}")
         return
     lines = [
         [
@@ -199,6 +202,8 @@ async def mine_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> 
         ]
         for h in holdings[:100]
     ]
+    if left:
+        lines.append([run(f"You have {left}.", italic=True)])
     await ctx.say(turn, cards.card_message(cards.lines_card(title, lines), title))
 
 

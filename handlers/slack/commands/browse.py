@@ -91,9 +91,11 @@ async def mine_command(req: CommandRequest) -> None:
         await req.say(f"I couldn't ask Quantive. {escape(exc.user_message)}")
         return
     whose = "You hold" if target == req.user_id else f"{mention(target)} holds"
+    left = await req.ctx.services.awards.gives_left(profile) if target == req.user_id else None
+    left_line = f"\n_You have {left}._" if left else ""
     if not holdings:
         nobody = "You don't" if target == req.user_id else f"{mention(target)} doesn't"
-        await req.say(f"{nobody} hold any badges yet.")
+        await req.say(f"{nobody} hold any badges yet.{left_line}")
         return
     direct = sum(1 for h in holdings if h.via_team is None)
     lines = [
@@ -103,6 +105,8 @@ async def mine_command(req: CommandRequest) -> None:
     for holding in holdings:
         via = f" _(through {escape(holding.via_team)})_" if holding.via_team else ""
         lines.append(f"{badge_emoji(holding.badge.icon)} *{escape(holding.badge.name)}*{via}")
+    if left:
+        lines.append(f"_You have {left}._")
     await req.say(lines[0], text_sections(lines))
 
 

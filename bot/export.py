@@ -1,0 +1,135 @@
+"""The HR export: one row per award made or requested through the bot, as CSV (the csv
+module's quoting, so commas, quotes and newlines in comments come back intact) or JSON
+lines, streamed from the database row by row. No token and no id of the bot's own tables
+is ever written; an award the bot still holds for an approver has no assignment id yet.
+
+Awards made in Quantive's web app are not in it: Quantive shows them only as current
+holders, which :func:`write_holders` exports instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime
+from typing import Any, Literal, TextIO
+
+from api import QuantiveClient
+from bot.store import GivenAward, Store
+
+Format = Literal["csv", "jsonl"]
+
+COLUMNS = [
+    "assignment_id",
+    "badge",
+    "giver_email",
+    "recipient_emails",
+    "team_names",
+    "comment",
+    "status",
+    "given_at",
+    "decided_at",
+    "decided_by",
+    "platform",
+]
+HOLDER_COLUMNS = ["badge", "holder", "holder_email", "kind"]
+
+#: The ledger's statuses as HR reads them: a give not yet confirmed is pending, and one
+#: Quantive refused was rejected.
+STATUS = {"sending": "pending", "refused": "rejected"}
+
+
+def _when(stamp: float | None) -> str:
+    if stamp is None:
+        return ""
+    return datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")
+
+
+def export_row(award: GivenAward, decided_by: str) -> dict[str, Any]:
+    """One award as an export row."""
+    people = [r for r in award.recipients if not r.get("is_team")]
+    teams = [r for r in award.recipients if r.get("is_team")]
+    held = award.status == "held" or (award.assignment_id or "").startswith("held-")
+    return {
+        "assignment_id": "" if held else award.assignment_id or "",
+        "badge": award.badge_name,
+        "giver_email": award.giver_email,
+        "recipient_emails": "; ".join(r.get("email") or r.get("name", "") for r in people),
+        "team_names": "; ".join(r.get("name", "") for r in teams),
+        "comment": award.comment,
+        "status": STATUS.get(award.status, award.status),
+        "given_at": _when(award.given_at),
+        "decided_at": _when(award.decided_at),
+        "decided_by": decided_by,
+        "platform": award.platform,
+    }
+
+
+class _Writer:
+    def __init__(self, out: TextIO, fmt: Format, columns: list[str]) -> None:
+        self._out = out
+        self._fmt = fmt
+        self._csv = csv.DictWriter(out, fieldnames=columns) if fmt == "csv" else None
+        if self._csv is not None:
+            self._csv.writeheader()
+
+    def row(self, row: dict[str, Any]) -> None:
+        if self._csv is not None:
+            self._csv.writerow(row)
+        else:
+            self._out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+async def write_export(
+    store: Store,
+    out: TextIO,
+    *,
+    since: float | None = None,
+    until: float | None = None,
+    fmt: Format = "csv",
+) -> int:
+    """Write the awards given in ``[since, until)``; returns how many rows."""
+    writer = _Writer(out, fmt, COLUMNS)
+    emails: dict[tuple[str, str], str] = {}
+    count = 0
+    async for award in store.given_between(since, until):
+        writer.row(export_row(award, await _approver(store, award, emails)))
+        count += 1
+    return count
+
+
+async def _approver(store: Store, award: GivenAward, emails: dict[tuple[str, str], str]) -> str:
+    """Who decided, by email when the bot knows it (approvers are few: cached)."""
+    who = award.decided_by
+    if not who:
+        return ""
+    key = (award.platform, who)
+    if key not in emails:
+        identity = await store.cached_identity(who, float("inf"), platform=award.platform)
+        emails[key] = identity.email if identity else who
+    return emails[key]
+
+
+async def write_holders(quantive: QuantiveClient, out: TextIO, fmt: Format = "csv") -> int:
+    """Who holds each badge now, from Quantive: the only view of awards made outside the
+    bot (Quantive lists holders without dates or givers)."""
+    writer = _Writer(out, fmt, HOLDER_COLUMNS)
+    count = 0
+    for badge in await quantive.list_badges():
+        holders = await quantive.badge_holders(badge.id)
+        for user in holders.users:
+            writer.row(
+                {
+                    "badge": badge.name,
+                    "holder": user.display_name,
+                    "holder_email": user.email,
+                    "kind": "person",
+                }
+            )
+            count += 1
+        for team in holders.teams:
+            writer.row(
+                {"badge": badge.name, "holder": team.name, "holder_email": "", "kind": "team"}
+            )
+            count += 1
+    return count

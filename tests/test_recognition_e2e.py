@@ -1,0 +1,129 @@
+"""Recognition features over HTTP (#15): the record of every give, the HR export, and the
+give limits across a period boundary (frozen clock)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from bot.__main__ import main
+from tests.harness import BotHarness
+
+HOSTILE = 'great, "quoted" work\nsecond line; =SUM(A1), done'
+
+
+def export_env(bot: BotHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {
+        "QUANTIVE_API_URL": bot.emulator.url,
+        "QUANTIVE_API_TOKEN": "emulator-token",
+        "QUANTIVE_ACCOUNT_ID": bot.emulator.account_id,
+        "DATABASE_URL": bot.settings.database,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+
+
+def give(bot: BotHarness, text: str, user: str = "UAMARA", key: str = "g") -> str:
+    bot.command(f"give {text}", user=user, response_key=key)
+    [reply] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == key)
+    return reply["text"]
+
+
+@pytest.mark.both_backends
+def test_the_export_round_trips_hostile_comments(
+    bot: BotHarness, monkeypatch, tmp_path, capsys
+) -> None:
+    assert "Sent for approval" in give(bot, f"<@ULIAM|liam> Visionary {HOSTILE}")
+    assert "Done!" in give(bot, "<@USOFIA|sofia> Mentor direct", user="UMARIA", key="d")
+    bot.wait_idle()
+    [request] = bot.slack.calls_of("chat.postMessage")[:1]
+    pending_id = request["blocks"][-1]["elements"][0]["value"]
+    bot.click("approve_award", pending_id, "UOLIVER", channel="DUOLIVER")
+    bot.wait_idle()
+    export_env(bot, monkeypatch)
+    out = tmp_path / "awards.csv"
+    assert main(["export", "--out", str(out)]) == 0
+    rows = list(csv.DictReader(out.open(newline="", encoding="utf-8")))
+    assert len(rows) == 2
+    first, second = rows
+    assert first["comment"] == HOSTILE  # commas, quotes and newlines intact
+    assert first["badge"] == "Visionary" and first["status"] == "approved"
+    assert first["giver_email"] == "amara.okafor@acme.example"
+    assert first["recipient_emails"] == "Liam.Chen@acme.example"  # as Quantive spells it
+    assert first["assignment_id"] == pending_id and first["platform"] == "slack"
+    assert first["decided_at"] and first["decided_by"] in ("UOLIVER", "oliver.smith@acme.example")
+    assert second["status"] == "approved" and second["giver_email"] == "maria.garcia@acme.example"
+    raw = out.read_text()
+    assert "xoxb" not in raw and "emulator-token" not in raw
+    # JSON lines, and a window that excludes everything.
+    assert main(["export", "--format", "jsonl", "--since", "2026-01-01"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["comment"] for r in lines][:1] == [HOSTILE]
+    assert main(["export", "--until", "2000-01-01"]) == 0
+    assert capsys.readouterr().out.strip().splitlines() == [",".join(_columns())]
+
+
+def _columns() -> list[str]:
+    from bot.export import COLUMNS
+
+    return COLUMNS
+
+
+def test_the_holders_snapshot_lists_quantive_holders(bot: BotHarness, monkeypatch, capsys) -> None:
+    export_env(bot, monkeypatch)
+    assert main(["export", "--holders"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows and {"badge", "holder", "holder_email", "kind"} == set(rows[0])
+    assert any(r["badge"] == "Mentor" for r in rows)
+
+
+@pytest.fixture
+def limited_bot(emulator, slack, database_url):
+    harness = BotHarness(
+        emulator,
+        slack,
+        database_url,
+        badge_give_limit="2/week",
+        badge_give_limit_exempt=["USOFIA"],
+        digest_timezone="Europe/Berlin",
+    ).start()
+    yield harness
+    harness.stop()
+
+
+def test_the_give_limit_counts_per_recipient_and_resets_with_the_week(limited_bot) -> None:
+    bot = limited_bot
+    # Sunday evening in Berlin: the week ends at midnight.
+    with time_machine.travel(datetime(2026, 11, 29, 20, 0, tzinfo=UTC), tick=True):
+        assert "Sent for approval" in give(bot, "<@ULIAM|liam> <@UNOAH|noah> Visionary a", key="1")
+        refused = give(bot, "<@UPRIYA|priya> Mentor b", key="2")
+        assert "Nothing was awarded" in refused and "2 per week" in refused
+        assert "resets Mon 30 Nov" in refused
+        assert bot.emulator.calls.count("POST /badges/assign") == 1  # nothing sent for "b"
+        # Sofia is exempt: her third give in the week goes through.
+        for n, who in enumerate(["<@UPRIYA|priya>", "<@UKENJI|kenji>", "<@UEMMA|emma>"]):
+            assert "Sent for approval" in give(bot, f"{who} Mentor exempt", "USOFIA", f"s{n}")
+        bot.command("mine", user="UAMARA", response_key="m")
+        [mine] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "m")
+        assert "0 of 2 gives left this week" in str(mine)
+    with time_machine.travel(datetime(2026, 11, 29, 23, 30, tzinfo=UTC), tick=True):
+        # 00:30 on Monday in Berlin: a new week.
+        assert "Sent for approval" in give(bot, "<@UPRIYA|priya> Mentor c", key="5")
+
+
+def test_a_rejected_award_gives_its_count_back(limited_bot) -> None:
+    bot = limited_bot
+    assert "Sent for approval" in give(bot, "<@ULIAM|liam> <@UNOAH|noah> Visionary a", key="1")
+    bot.wait_idle()
+    request = bot.slack.calls_of("chat.postMessage")[0]
+    bot.click("reject_award", request["blocks"][-1]["elements"][0]["value"], "UMARIA")
+    [opened] = bot.slack.wait_calls("views.open")
+    values = {"reason": {"reason": {"type": "plain_text_input", "value": "not now"}}}
+    bot.submit(opened["view"], values, user="UMARIA")
+    bot.wait_idle()
+    assert "Sent for approval" in give(bot, "<@UPRIYA|priya> Mentor again", key="2")
