@@ -127,3 +127,26 @@ def test_a_rejected_award_gives_its_count_back(limited_bot) -> None:
     bot.submit(opened["view"], values, user="UMARIA")
     bot.wait_idle()
     assert "Sent for approval" in give(bot, "<@UPRIYA|priya> Mentor again", key="2")
+
+
+def test_top_week_counts_awards_given_through_the_bot_and_says_so(bot: BotHarness) -> None:
+    assert "Done!" in give(bot, "<@USOFIA|sofia> <@ULIAM|liam> Mentor a", user="UMARIA", key="1")
+    assert "Done!" in give(bot, "<@USOFIA|sofia> Visionary b", user="UOLIVER", key="2")
+    assert "Sent for approval" in give(bot, "<@UNOAH|noah> Mentor pending", key="3")
+    bot.command("top week", user="UAMARA", response_key="t")
+    [board] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "t")
+    text = str(board["blocks"])
+    assert "Most recognised people* this week" in text
+    lines = [b["text"]["text"] for b in board["blocks"] if b["type"] == "section"]
+    first, second = lines[0].splitlines()[1:3]
+    assert "— 2" in first and "USOFIA" in first  # Sofia twice, Liam once; Noah waits
+    assert "— 1" in second and "ULIAM" in second
+    assert "NOAH" not in text
+    context = board["blocks"][-1]["elements"][0]["text"]
+    assert context.startswith("This week: 2 approved awards given through badgebot since Mon")
+    bot.command("top", user="UAMARA", response_key="a")
+    [all_time] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "a")
+    assert "from Quantive" in all_time["blocks"][-1]["elements"][0]["text"]
+    bot.command("top fortnight", user="UAMARA", response_key="f")
+    [unknown] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "f")
+    assert "Which period?" in unknown["text"]

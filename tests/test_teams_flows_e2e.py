@@ -266,6 +266,7 @@ def test_commands_answer_in_teams(teams_bot, teams) -> None:
         ("who Mentor", "held by"),
         ("mine", "Your badges"),
         ("top", "Most recognised people"),
+        ("top month", "This month: 0 approved awards given through badgebot"),
         ("home", "Your requests waiting for approval"),
         ("pending", "3 badge awards are waiting for approval"),
         ("give {29:liam} Visionery thanks", "Did you mean “Visionary”"),

@@ -5,10 +5,13 @@ or group chat): the twins of handlers/slack/commands/. Each answers after Teams 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from api import errors
 from bot.awards import truncate
 from bot.catalogue import BadgeMatch
+from bot.leaderboard import PeriodBoard, parse_period, period_board, source_words
 from handlers.teams import cards
 from handlers.teams.admin import delete_command, revoke_command
 from handlers.teams.cards import Element, run
@@ -235,23 +238,39 @@ async def pending_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) 
 
 
 async def top_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
-    """The most recognised people and teams, from Quantive's holders."""
+    """The most recognised people and teams: ``top`` / ``top all`` from Quantive's holders,
+    ``top week|month|quarter|year`` from the awards given through the bot then."""
+    period = parse_period(command.rest)
+    if period is None:
+        await ctx.reply(turn, "Which period? top week, month, quarter, year or all.")
+        return
+    services = ctx.services
+    board: PeriodBoard | None = None
     try:
-        ranked = await ctx.services.holdings.leaderboard()
+        if period == "all":
+            ranked = await services.holdings.leaderboard()
+            people = [r for r in ranked if not r.person.is_team][:10]
+            teams = [r for r in ranked if r.person.is_team][:5]
+        else:
+            zone = ZoneInfo(services.settings.digest_timezone)
+            board = await period_board(services.store, period, datetime.now(zone), zone)
+            people, teams = board.people, board.teams
     except errors.QuantiveError as exc:
         await ctx.reply(turn, f"I couldn't ask Quantive. {exc.user_message}")
         return
-    if not ranked:
-        await ctx.reply(turn, "Nobody holds a badge yet.")
+    source = cards.note(f"_{source_words(period, board)}_")
+    if not people and not teams:
+        when = "yet" if period == "all" else f"this {period}"
+        body = [cards.note(f"Nobody has been recognised {when}."), source]
+        await ctx.say(turn, cards.card_message(cards.card(body), "Badge leaderboard"))
         return
-    people = [r for r in ranked if not r.person.is_team][:10]
-    teams = [r for r in ranked if r.person.is_team][:5]
     medals = ["🥇", "🥈", "🥉"]
     facts = [
         {"title": medals[i] if i < 3 else f"{i + 1}.", "value": f"{r.person.name} — {r.count}"}
         for i, r in enumerate(people)
     ]
-    body: list[Element] = [cards.heading("Most recognised people"), _facts(facts)]
+    title = "Most recognised people" + ("" if period == "all" else f" this {period}")
+    body: list[Element] = [cards.heading(title), _facts(facts)]
     if teams:
         body += [
             cards.heading("Most recognised teams"),
@@ -262,6 +281,7 @@ async def top_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> N
                 ]
             ),
         ]
+    body.append(source)
     await ctx.say(turn, cards.card_message(cards.card(body), "Badge leaderboard"))
 
 

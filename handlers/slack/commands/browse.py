@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from api import errors
 from api.models import Assignment
 from bot.awards import truncate
+from bot.leaderboard import PeriodBoard, parse_period, period_board, source_words
 from bot.people import Person
 from handlers.slack.blocks import Block, badge_emoji
 from handlers.slack.commands.request import CommandRequest
@@ -148,27 +152,49 @@ async def _show_pending(
 
 
 async def top_command(req: CommandRequest) -> None:
-    """The most recognised people and teams."""
+    """The most recognised people and teams: ``top`` / ``top all`` from Quantive's holders,
+    ``top week|month|quarter|year`` from the awards given through the bot in that period."""
+    period = parse_period(req.parsed.rest)
+    if period is None:
+        await req.say("Which period? `/badge top week`, `month`, `quarter`, `year` or `all`.")
+        return
+    services = req.ctx.services
+    board: PeriodBoard | None = None
     try:
-        ranked = await req.ctx.services.holdings.leaderboard()
+        if period == "all":
+            ranked = await services.holdings.leaderboard()
+            people = [r for r in ranked if not r.person.is_team][:10]
+            teams = [r for r in ranked if r.person.is_team][:5]
+        else:
+            zone = ZoneInfo(services.settings.digest_timezone)
+            board = await period_board(services.store, period, datetime.now(zone), zone)
+            people, teams = board.people, board.teams
     except errors.QuantiveError as exc:
         await req.say(f"I couldn't ask Quantive. {escape(exc.user_message)}")
         return
-    if not ranked:
-        await req.say("Nobody holds a badge yet.")
+    if not people and not teams:
+        when = "yet" if period == "all" else f"this {period}"
+        await req.say(
+            f"Nobody has been recognised {when}.\n_{escape(source_words(period, board))}_"
+        )
         return
-    people = [r for r in ranked if not r.person.is_team][:10]
-    teams = [r for r in ranked if r.person.is_team][:5]
     chat_ids = await chat_ids_for(req.ctx, [r.person for r in people])
     medals = [":first_place_medal:", ":second_place_medal:", ":third_place_medal:"]
-    lines = ["*Most recognised people*"]
+    lines = ["*Most recognised people*" + ("" if period == "all" else f" this {period}")]
     for i, row in enumerate(people):
         place = medals[i] if i < 3 else f"{i + 1}."
         lines.append(f"{place} {person_text(row.person, chat_ids)} — {row.count}")
     if teams:
         lines.append("*Most recognised teams*")
         lines += [f"{i + 1}. *{escape(t.person.name)}* — {t.count}" for i, t in enumerate(teams)]
-    await req.say("Badge leaderboard", text_sections(lines))
+    blocks = text_sections(lines, max_blocks=47)
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": escape(source_words(period, board))}],
+        }
+    )
+    await req.say("Badge leaderboard", blocks)
 
 
 def unknown_badge_text(typed: str, suggestions: list[str], verb: str) -> str:

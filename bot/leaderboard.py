@@ -1,0 +1,92 @@
+"""Leaderboards by period (``top week``): awards made through the bot in the local week,
+month, quarter or year, counted per recipient from the record of gives. ``top all`` is
+Quantive's own view, its current holders (bot.holdings), which also knows awards made in
+Quantive's web app but not when they were made."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from bot.holdings import Ranked
+from bot.people import Person
+from bot.store import Store
+
+BoardPeriod = Literal["week", "month", "quarter", "year", "all"]
+PERIODS: tuple[BoardPeriod, ...] = ("week", "month", "quarter", "year", "all")
+
+
+def parse_period(text: str) -> BoardPeriod | None:
+    """The period named by ``top``'s argument ("" is all), or None if it names none."""
+    word = (text or "").strip().lower() or "all"
+    return word if word in PERIODS else None  # type: ignore[return-value]
+
+
+def period_start(period: BoardPeriod, now: datetime, timezone: ZoneInfo) -> datetime:
+    """The start of the local week (Monday), month, quarter or year ``now`` falls in."""
+    day = now.astimezone(timezone).date()
+    if period == "week":
+        day -= timedelta(days=day.weekday())
+    elif period == "month":
+        day = day.replace(day=1)
+    elif period == "quarter":
+        day = day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
+    elif period == "year":
+        day = day.replace(month=1, day=1)
+    return datetime.combine(day, time(0), timezone)
+
+
+@dataclass(frozen=True)
+class PeriodBoard:
+    """The people and teams recognised most in a period, and what it was counted from."""
+
+    people: list[Ranked]
+    teams: list[Ranked]
+    awards: int
+    since: datetime
+
+
+async def period_board(
+    store: Store, period: BoardPeriod, now: datetime, timezone: ZoneInfo
+) -> PeriodBoard:
+    """Approved awards given through the bot since the period began, per recipient."""
+    since = period_start(period, now, timezone)
+    counts: Counter[str] = Counter()
+    people: dict[str, Person] = {}
+    awards = 0
+    async for award in store.given_between(since.timestamp()):
+        if award.status != "approved":
+            continue
+        awards += 1
+        for recipient in award.recipients:
+            key = recipient.get("quantive_id") or recipient.get("email") or recipient["name"]
+            counts[key] += 1
+            people[key] = Person(
+                key, recipient["name"], recipient.get("email") or "", bool(recipient.get("is_team"))
+            )
+    ranked = [Ranked(people[k], n) for k, n in counts.items()]
+    ranked.sort(key=lambda r: (-r.count, r.person.name))
+    return PeriodBoard(
+        people=[r for r in ranked if not r.person.is_team][:10],
+        teams=[r for r in ranked if r.person.is_team][:5],
+        awards=awards,
+        since=since,
+    )
+
+
+def source_words(period: BoardPeriod, board: PeriodBoard | None = None) -> str:
+    """The small line under a board saying what it counts."""
+    if board is None:
+        return (
+            "All time: badges people and teams hold now, from Quantive (awards made "
+            "anywhere, without dates)."
+        )
+    since = board.since.strftime("%a %d %b %Y")
+    return (
+        f"This {period}: {board.awards} approved award{'s' if board.awards != 1 else ''} "
+        f"given through badgebot since {since} ({board.since.tzinfo}). Awards made in "
+        "Quantive's web app count only in “top all”."
+    )
