@@ -89,9 +89,12 @@ class FakeSlack:
             routes=[
                 Route("/api/{method}", self._api, methods=["GET", "POST"]),
                 Route("/response/{key}", self._response_url, methods=["POST"]),
+                Route("/upload/{file}", self._upload, methods=["POST"]),
             ]
         )
         self.url = ""
+        #: Files uploaded through files.uploadV2's upload URL, by file id.
+        self.uploads: dict[str, bytes] = {}
 
     # --- test helpers ---------------------------------------------------------------
 
@@ -103,6 +106,7 @@ class FakeSlack:
             self._errors.clear()
             self.users = {u.id: u for u in demo_slack_users()}
             self.usergroups = {}
+            self.uploads.clear()
             self._ts = itertools.count(1)
 
     def fail_with(
@@ -167,6 +171,10 @@ class FakeSlack:
         body["_key"] = request.path_params["key"]
         self._record("response_url", body)
         return Response("ok")
+
+    async def _upload(self, request: Request) -> Response:
+        self.uploads[request.path_params["file"]] = await request.body()
+        return Response("OK - uploaded")
 
     async def _api(self, request: Request) -> Response:
         method = request.path_params["method"]
@@ -256,4 +264,11 @@ class FakeSlack:
             return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.usergroups.get(str(args.get("usergroup")), [])}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):06d}"
+            return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = args.get("files")
+            files = json.loads(files) if isinstance(files, str) else files
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         return {"ok": True}

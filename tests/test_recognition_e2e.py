@@ -150,3 +150,18 @@ def test_top_week_counts_awards_given_through_the_bot_and_says_so(bot: BotHarnes
     bot.command("top fortnight", user="UAMARA", response_key="f")
     [unknown] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "f")
     assert "Which period?" in unknown["text"]
+
+
+def test_an_admin_gets_the_export_as_a_file_in_a_dm(bot: BotHarness) -> None:
+    assert "Sent for approval" in give(bot, f"<@ULIAM|liam> Visionary {HOSTILE}")
+    bot.command("export", user="UAMARA", response_key="no")
+    [refused] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "no")
+    assert "Only badge admins" in refused["text"]
+    bot.command("export 2026-01-01", user="UMARIA", response_key="x")
+    [done] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "x")
+    assert "sent you the export (1 award)" in done["text"]
+    [complete] = bot.slack.calls_of("files.completeUploadExternal")
+    assert complete["channel_id"] == "DUMARIA"
+    [content] = bot.slack.uploads.values()
+    [row] = list(csv.DictReader(io.StringIO(content.decode())))
+    assert row["comment"] == HOSTILE and row["status"] == "pending"

@@ -25,6 +25,7 @@ from handlers.slack.commands.browse import (
     who_command,
 )
 from handlers.slack.commands.digest import digest_command
+from handlers.slack.commands.export import export_command
 from handlers.slack.commands.give import give_command
 from handlers.slack.commands.help import help_text, unknown_subcommand_text
 from handlers.slack.commands.request import CommandRequest
@@ -82,4 +83,5 @@ def default_subcommands() -> dict[str, Subcommand]:
         "delete": delete_command,
         "revoke": revoke_command,
         "digest": digest_command,
+        "export": export_command,
     }

@@ -19,7 +19,10 @@ USAGE: dict[str, tuple[str, str]] = {
         "`/badge pending`",
         "awards waiting for approval (approvers see all, with buttons)",
     ),
-    "top": ("`/badge top`", "the most recognised people and teams"),
+    "top": (
+        "`/badge top` · `/badge top week`",
+        "the most recognised people and teams, all time or this week, month, quarter, year",
+    ),
     "create": ("`/badge create`", "add a badge (admins)"),
     "edit": ("`/badge edit Visionary`", "change a badge (admins)"),
     "delete": ("`/badge delete Visionary`", "delete a badge, after confirming (admins)"),
@@ -28,6 +31,7 @@ USAGE: dict[str, tuple[str, str]] = {
         "`/badge digest here` · `/badge digest off` · `/badge digest`",
         "subscribe this channel to the morning digest of pending awards (approvers)",
     ),
+    "export": ("`/badge export 2026-01-01`", "the awards given through badgebot, as CSV (admins)"),
     "help": ("`/badge help`", "this list"),
 }
 
