@@ -1,0 +1,135 @@
+"""Benchmark: the HR export of 100,000 awards, streamed page by page, beside the same rows
+read into memory first, in one run.
+
+The awards are written straight into a migrated SQLite file (long comments, two
+recipients each); the export writes CSV to a file. Peak Python memory is measured with
+tracemalloc for both; the ratio is what streaming saves.
+
+    .venv/bin/python -m bench.export_at_scale
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert
+
+from bench.processes import migrated_sqlite
+from bot.export import COLUMNS, export_row, write_export
+from bot.store import Store
+from bot.store.tables import given_awards
+
+AWARDS = 100_000
+
+
+def seed(url: str) -> None:
+    """AWARDS rows, in batches, with a synchronous engine (fast, and not measured)."""
+    engine = create_engine(url)  # the plain sqlite3 driver, for seeding only
+    start = time.time() - AWARDS
+    with engine.begin() as conn:
+        for batch in range(0, AWARDS, 10_000):
+            conn.execute(
+                insert(given_awards),
+                [
+                    {
+                        "give_id": i,
+                        "platform": "slack" if i % 3 else "teams",
+                        "assignment_id": f"64d{i:021d}",
+                        "badge_id": "64c000000000000000000002",
+                        "badge_name": "Visionary",
+                        "giver_chat_id": f"U{i % 500}",
+                        "giver_email": f"giver{i % 500}@acme.example",
+                        "giver_name": "Giver",
+                        "recipients": json.dumps(
+                            [
+                                {
+                                    "name": "Liam Chen",
+                                    "email": "liam@acme.example",
+                                    "quantive_id": "a",
+                                    "is_team": False,
+                                },
+                                {
+                                    "name": "Design",
+                                    "email": "",
+                                    "quantive_id": "t",
+                                    "is_team": True,
+                                },
+                            ]
+                        ),
+                        "recipient_count": 2,
+                        "comment": f'thanks, "really" — for #{i}\n' + "x" * 200,
+                        "status": "approved",
+                        "given_at": start + i,
+                        "decided_at": start + i + 60,
+                        "decided_by": "UMARIA",
+                    }
+                    for i in range(batch, min(batch + 10_000, AWARDS))
+                ],
+            )
+    engine.dispose()
+
+
+async def streamed(url: str, out: Path) -> int:
+    """The export as shipped."""
+    store = Store(url)
+    try:
+        with out.open("w", newline="", encoding="utf-8") as handle:
+            return await write_export(store, handle)
+    finally:
+        await store.aclose()
+
+
+async def in_memory(url: str, out: Path) -> int:
+    """The naive way: every row read first, then written."""
+    store = Store(url)
+    try:
+        rows = [award async for award in store.given_between()]
+        with out.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer.writeheader()
+            for award in rows:
+                writer.writerow(export_row(award, award.decided_by))
+        return len(rows)
+    finally:
+        await store.aclose()
+
+
+def measure(run, url: str, out: Path) -> tuple[float, float, int]:
+    """Seconds, peak MiB and rows of one export."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    rows = asyncio.run(run(url, out))
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return elapsed, peak / 2**20, rows
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = migrated_sqlite(Path(tmp) / "export.db")
+        seed(url)
+        out = Path(tmp) / "awards.csv"
+        s_time, s_peak, s_rows = measure(streamed, url, out)
+        size = out.stat().st_size / 2**20
+        m_time, m_peak, m_rows = measure(in_memory, url, out)
+    print(f"HR export of {AWARDS:,} awards to CSV ({size:.1f} MiB), SQLite")
+    print(
+        f"  streamed by pages: {s_time:5.2f} s, peak Python memory {s_peak:6.1f} MiB ({s_rows} rows)"
+    )
+    print(
+        f"  read into memory:  {m_time:5.2f} s, peak Python memory {m_peak:6.1f} MiB ({m_rows} rows)"
+    )
+    print(f"  peak memory ratio in-memory/streamed: {m_peak / s_peak:.1f}")
+    print(f"  time ratio streamed/in-memory: {s_time / m_time:.2f}")
+
+
+if __name__ == "__main__":
+    main()
