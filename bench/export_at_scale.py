@@ -121,12 +121,11 @@ def main() -> None:
         size = out.stat().st_size / 2**20
         m_time, m_peak, m_rows = measure(in_memory, url, out)
     print(f"HR export of {AWARDS:,} awards to CSV ({size:.1f} MiB), SQLite")
-    print(
-        f"  streamed by pages: {s_time:5.2f} s, peak Python memory {s_peak:6.1f} MiB ({s_rows} rows)"
-    )
-    print(
-        f"  read into memory:  {m_time:5.2f} s, peak Python memory {m_peak:6.1f} MiB ({m_rows} rows)"
-    )
+    for name, seconds, peak, rows in [
+        ("streamed by pages", s_time, s_peak, s_rows),
+        ("read into memory ", m_time, m_peak, m_rows),
+    ]:
+        print(f"  {name}: {seconds:5.2f} s, peak Python memory {peak:6.1f} MiB ({rows} rows)")
     print(f"  peak memory ratio in-memory/streamed: {m_peak / s_peak:.1f}")
     print(f"  time ratio streamed/in-memory: {s_time / m_time:.2f}")
 
