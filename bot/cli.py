@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 import uvicorn
@@ -16,6 +17,7 @@ from bot.settings import Mode, Settings, SettingsError, check_settings, load_set
 
 if TYPE_CHECKING:
     from bot.digest import DigestJob
+    from bot.recap import RecapJob
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -170,27 +172,37 @@ def run_digest(args: argparse.Namespace) -> int:
     return asyncio.run(_digest_once(settings, force=args.force, channel=args.channel))
 
 
+@dataclass(frozen=True)
+class PlatformJobs:
+    """One chat platform's scheduled jobs, for a process without a web server."""
+
+    name: str
+    digest: DigestJob
+    recap: RecapJob
+
+
 @contextlib.asynccontextmanager
-async def digest_runtime(settings: Settings) -> AsyncIterator[list[tuple[str, DigestJob]]]:
-    """The digest job of each configured platform, by platform name, for a process
-    without a web server (clock, digest)."""
+async def digest_runtime(settings: Settings) -> AsyncIterator[list[PlatformJobs]]:
+    """The digest and recap jobs of each configured platform, for a process without a
+    web server (clock, digest, recap)."""
     from bot.services import Services
 
     services = Services.create(settings)
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(services.aclose)
-        jobs: list[tuple[str, DigestJob]] = []
+        jobs: list[PlatformJobs] = []
         if settings.slack_enabled:
             from handlers.slack.app import build_context, build_slack_client, close_slack_client
 
             client = build_slack_client(settings)
             stack.push_async_callback(close_slack_client, client)
-            jobs.append(("Slack", build_context(settings, services, client).digest))
+            slack = build_context(settings, services, client)
+            jobs.append(PlatformJobs("Slack", slack.digest, slack.recap))
         if settings.teams_enabled:
             from handlers.teams.app import teams_runtime
 
             ctx = await stack.enter_async_context(teams_runtime(settings, services))
-            jobs.append(("Teams", ctx.digest))
+            jobs.append(PlatformJobs("Teams", ctx.digest, ctx.recap))
         yield jobs
 
 
@@ -199,14 +211,15 @@ async def _digest_once(settings: Settings, *, force: bool, channel: str | None) 
 
     failed: list[str] = []
     async with digest_runtime(settings) as jobs:
-        subscribed = [name for name, job in jobs if await job.channels()]
+        subscribed = [p.name for p in jobs if await p.digest.channels()]
         if not channel and not subscribed:
             print(
                 "digest: no channel is subscribed; set DIGEST_CHANNELS or send "
                 "“digest here” (Slack: /badge digest here)"
             )
             return 0
-        for name, job in jobs:
+        for platform in jobs:
+            name, job = platform.name, platform.digest
             if channel and channel not in await job.channels() and len(jobs) > 1:
                 continue
             try:
@@ -226,6 +239,36 @@ async def _digest_once(settings: Settings, *, force: bool, channel: str | None) 
     return 1 if failed else 0
 
 
+def run_recap(args: argparse.Namespace) -> int:
+    """Post the weekly recap now; exit 0 on success, 1 with a one-line reason."""
+    import asyncio
+
+    settings = ready_settings("recap")
+    if settings is None:
+        return 2
+    return asyncio.run(_recap_once(settings, force=args.force, channel=args.channel))
+
+
+async def _recap_once(settings: Settings, *, force: bool, channel: str | None) -> int:
+    failed = False
+    async with digest_runtime(settings) as jobs:
+        for platform in jobs:
+            job = platform.recap
+            channels = await job.channels()
+            if channel and channel not in channels and len(jobs) > 1:
+                continue
+            report = await job.run(force=force, channels=[channel] if channel else None)
+            if report.failed:
+                reasons = ", ".join(f"{c}: {e}" for c, e in report.failed.items())
+                print(f"recap failed on {platform.name} for {reasons}", file=sys.stderr)
+                failed = True
+            print(
+                f"recap ({platform.name}): {report.awards} award(s) this week; posted to "
+                f"{len(report.posted)} channel(s), {len(report.already_posted)} already had it"
+            )
+    return 1 if failed else 0
+
+
 def run_clock_process(args: argparse.Namespace) -> int:
     """Run the scheduler that posts the digest (the Procfile's clock process)."""
     import asyncio
@@ -238,7 +281,7 @@ def run_clock_process(args: argparse.Namespace) -> int:
         from bot.clock import run_clock
 
         async with digest_runtime(settings) as jobs:
-            await run_clock(settings, [job for _, job in jobs])
+            await run_clock(settings, [p.digest for p in jobs], recaps=[p.recap for p in jobs])
 
     asyncio.run(clock())
     return 0
@@ -381,6 +424,7 @@ COMMANDS: dict[str, Command] = {
     "migrate": run_migrate,
     "teams-package": run_teams_package,
     "export": run_export,
+    "recap": run_recap,
 }
 
 
@@ -402,6 +446,9 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     digest = sub.add_parser("digest", help="post the digest once, now")
     digest.add_argument("--force", action="store_true", help="post even if already posted today")
     digest.add_argument("--channel", default=None, help="only this channel id")
+    recap = sub.add_parser("recap", help="post the weekly recap once, now")
+    recap.add_argument("--force", action="store_true", help="post even if posted this week")
+    recap.add_argument("--channel", default=None, help="only this channel or conversation id")
     export = sub.add_parser("export", help="write every award given through the bot (for HR)")
     export.add_argument("--since", default=None, help="YYYY-MM-DD (UTC), inclusive")
     export.add_argument("--until", default=None, help="YYYY-MM-DD (UTC), inclusive")

@@ -1,4 +1,5 @@
-"""The clock process: one APScheduler job that posts the digest on the configured days."""
+"""The clock process: APScheduler jobs that post the digest on the configured days and the
+weekly recap at RECAP_TIME."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.digest import DigestError, DigestJob
-from bot.schedule import digest_trigger
+from bot.recap import RecapJob
+from bot.schedule import digest_trigger, recap_trigger
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 DIGEST_JOB_ID = "daily-digest"
+RECAP_JOB_ID = "weekly-recap"
 
 
 def schedule_digest(
@@ -42,16 +45,43 @@ def schedule_digest(
     )
 
 
+def schedule_recap(
+    scheduler: AsyncIOScheduler, settings: Settings, jobs: Sequence[RecapJob]
+) -> None:
+    """Add the weekly recap at RECAP_TIME (each platform's, independently)."""
+
+    async def run_recap() -> None:
+        for job in jobs:
+            try:
+                await job.run()
+            except Exception as exc:  # one platform's failure must not stop the other
+                log.error("recap failed: %s: %s", type(exc).__name__, exc)
+
+    scheduler.add_job(
+        run_recap,
+        recap_trigger(settings),
+        id=RECAP_JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=3600,
+    )
+
+
 async def run_clock(
     settings: Settings,
     jobs: Sequence[DigestJob],
     stop: asyncio.Event | None = None,
     started: asyncio.Event | None = None,
+    *,
+    recaps: Sequence[RecapJob] = (),
 ) -> None:
     """Run the scheduler inside this event loop until ``stop`` is set (or forever);
     ``started`` is set once the job is scheduled."""
     scheduler = AsyncIOScheduler(timezone=ZoneInfo(settings.digest_timezone))
     schedule_digest(scheduler, settings, jobs)
+    if recaps:
+        schedule_recap(scheduler, settings, recaps)
     scheduler.start()
     log.info("clock started; next digest at %s", scheduler.get_job(DIGEST_JOB_ID).next_run_time)
     if started is not None:

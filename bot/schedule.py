@@ -1,4 +1,5 @@
-"""When the digest runs: DIGEST_DAYS at DIGEST_TIME in DIGEST_TIMEZONE."""
+"""When the digest runs (DIGEST_DAYS at DIGEST_TIME in DIGEST_TIMEZONE), and the weekly
+recap (RECAP_TIME in RECAP_TIMEZONE)."""
 
 from __future__ import annotations
 
@@ -25,3 +26,11 @@ def next_digest_time(settings: Settings, now: datetime | None = None) -> datetim
     """When the digest runs next, in its own time zone."""
     tz = ZoneInfo(settings.digest_timezone)
     return digest_trigger(settings).get_next_fire_time(None, now or datetime.now(tz))
+
+
+def recap_trigger(settings: Settings) -> CronTrigger:
+    """The cron trigger of the weekly recap, in the recap's time zone."""
+    day, hour, minute = settings.recap_day_hour_minute
+    return CronTrigger(
+        day_of_week=day, hour=hour, minute=minute, timezone=ZoneInfo(settings.recap_zone)
+    )

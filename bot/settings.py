@@ -17,7 +17,8 @@ from api.client import DEFAULT_BASE_URL
 from bot.give_limits import LimitFormatError, parse_limit
 from bot.store.database import DatabaseUrlError, driver_url
 
-Mode = Literal["serve", "socket", "clock", "digest", "export", "playground"]
+_RECAP_TIME = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)\s+([01]?\d|2[0-3]):[0-5]\d")
+Mode = Literal["serve", "socket", "clock", "digest", "recap", "export", "playground"]
 CommaList = Annotated[list[str], NoDecode]
 
 
@@ -91,6 +92,12 @@ class Settings(BaseSettings):
     digest_channels: CommaList = Field(default_factory=list)
     digest_when_empty: bool = False
 
+    # The weekly recap
+    recap_channels: CommaList = Field(default_factory=list)
+    recap_time: str = "fri 16:00"
+    recap_timezone: str | None = None
+    recap_when_empty: bool = False
+
     @field_validator(
         "badge_approvers",
         "badge_admins",
@@ -98,6 +105,7 @@ class Settings(BaseSettings):
         "teams_approvers",
         "teams_admins",
         "badge_give_limit_exempt",
+        "recap_channels",
         mode="before",
     )
     @classmethod
@@ -136,6 +144,18 @@ class Settings(BaseSettings):
         return bool(self.slack_bot_token or self.slack_signing_secret or self.slack_app_token)
 
     @property
+    def recap_day_hour_minute(self) -> tuple[str, int, int]:
+        """``RECAP_TIME`` as (day, hour, minute); call :meth:`problems_for` first."""
+        day, clock = self.recap_time.strip().lower().split()
+        hour, minute = clock.split(":")
+        return day, int(hour), int(minute)
+
+    @property
+    def recap_zone(self) -> str:
+        """The recap's time zone: RECAP_TIMEZONE, else DIGEST_TIMEZONE."""
+        return self.recap_timezone or self.digest_timezone
+
+    @property
     def teams_enabled(self) -> bool:
         """Whether any of the Azure bot registration is set (then all of it must be)."""
         return bool(self.teams_app_id or self.teams_app_password or self.teams_tenant_id)
@@ -149,13 +169,15 @@ class Settings(BaseSettings):
         """One human sentence per setting that stops ``mode`` from working."""
         problems: list[str] = []
         # serve, clock and digest run whichever platforms are configured; at least one.
-        if mode in ("serve", "clock", "digest") and not (self.slack_enabled or self.teams_enabled):
+        if mode in ("serve", "clock", "digest", "recap") and not (
+            self.slack_enabled or self.teams_enabled
+        ):
             problems.append(
                 "Neither Slack nor Teams is configured: set SLACK_BOT_TOKEN and "
                 "SLACK_SIGNING_SECRET, or TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID."
             )
         needs_slack = mode == "socket" or (
-            mode in ("serve", "clock", "digest") and self.slack_enabled
+            mode in ("serve", "clock", "digest", "recap") and self.slack_enabled
         )
         if needs_slack and not _secret(self.slack_bot_token):
             problems.append("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...).")
@@ -177,7 +199,7 @@ class Settings(BaseSettings):
                 "OUTBOX_STALE_SECONDS must exceed QUANTIVE_TIMEOUT, or a crashed give could be "
                 "retried while Quantive is still handling it."
             )
-        if mode in ("serve", "clock", "digest") and self.teams_enabled:
+        if mode in ("serve", "clock", "digest", "recap") and self.teams_enabled:
             for name in ("teams_app_id", "teams_app_password", "teams_tenant_id"):
                 if not getattr(self, name):
                     problems.append(
@@ -204,6 +226,18 @@ class Settings(BaseSettings):
                 f"DIGEST_TIMEZONE must be an IANA name such as Europe/Berlin "
                 f"(got {self.digest_timezone!r})."
             )
+        if not _RECAP_TIME.fullmatch(self.recap_time.strip().lower()):
+            problems.append(
+                f"RECAP_TIME must be a weekday and HH:MM, e.g. fri 16:00 (got {self.recap_time!r})."
+            )
+        if self.recap_timezone:
+            try:
+                ZoneInfo(self.recap_timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                problems.append(
+                    f"RECAP_TIMEZONE must be an IANA name such as Europe/Berlin "
+                    f"(got {self.recap_timezone!r})."
+                )
         if not re.fullmatch(r"[a-z0-9,\-*]+", self.digest_days.lower()):
             problems.append("DIGEST_DAYS must be a cron day-of-week such as mon-fri.")
         if self.badge_give_limit:

@@ -165,3 +165,39 @@ def test_an_admin_gets_the_export_as_a_file_in_a_dm(bot: BotHarness) -> None:
     [content] = bot.slack.uploads.values()
     [row] = list(csv.DictReader(io.StringIO(content.decode())))
     assert row["comment"] == HOSTILE and row["status"] == "pending"
+
+
+def test_the_weekly_recap_posts_once_per_channel_per_week_without_pings(bot: BotHarness) -> None:
+    import asyncio
+
+    from bot.cli import _recap_once
+
+    settings = bot.settings.model_copy(
+        update={"recap_channels": ["CKUDOS", "CTEAM"], "digest_timezone": "Europe/Berlin"}
+    )
+    friday = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    with time_machine.travel(friday, tick=True):
+        assert asyncio.run(_recap_once(settings, force=False, channel=None)) == 0
+        assert bot.slack.calls_of("chat.postMessage") == []  # an empty week posts nothing
+        give(bot, "<@USOFIA|sofia> <@ULIAM|liam> Mentor for the *launch*", user="UMARIA", key="1")
+        give(bot, "<@USOFIA|sofia> Visionary roadmap", user="UOLIVER", key="2")
+        give(bot, "<@UNOAH|noah> Mentor still waiting", key="3")
+        bot.wait_idle()
+        before = len(bot.slack.calls_of("chat.postMessage"))
+        assert asyncio.run(_recap_once(settings, force=False, channel=None)) == 0
+        assert asyncio.run(_recap_once(settings, force=False, channel=None)) == 0  # once
+        recaps = bot.slack.calls_of("chat.postMessage")[before:]
+        assert sorted(r["channel"] for r in recaps) == ["CKUDOS", "CTEAM"]
+        blocks = str(recaps[0]["blocks"])
+        assert "This week's recognition: 2 awards" in blocks
+        assert "*Mentor* — 1" in blocks and "*Visionary* — 1" in blocks
+        assert "Sofia Rossi" in blocks and "Liam Chen" in blocks and "Noah" not in blocks
+        assert "<@" not in blocks and "<@" not in recaps[0]["text"]  # nobody is pinged
+        forced = asyncio.run(_recap_once(settings, force=True, channel="CKUDOS"))
+        assert forced == 0
+        assert len(bot.slack.calls_of("chat.postMessage")) == before + 3
+    with time_machine.travel(datetime(2026, 12, 4, 15, 0, tzinfo=UTC), tick=True):
+        quiet = settings.model_copy(update={"recap_when_empty": True})
+        assert asyncio.run(_recap_once(quiet, force=False, channel=None)) == 0
+        latest = bot.slack.calls_of("chat.postMessage")[-1]
+        assert "No awards this week" in str(latest["blocks"])  # a new week, posted anew

@@ -365,3 +365,28 @@ def test_an_admin_deletes_a_badge_after_confirming(teams_bot, teams) -> None:
     )
     assert "Go-Getter was deleted" in texts(done.json()["value"])
     assert "64c000000000000000000006" not in teams_bot.emulator.state.badges
+
+
+def test_the_weekly_recap_reaches_a_teams_channel_once(teams_bot, teams) -> None:
+    from bot.cli import _recap_once
+
+    channel = "19:kudos@thread.tacv2"
+    send(teams_bot, teams, teams.message("recap here", user="29:maria", conversation=channel))
+    assert any("weekly recap" in t for t in sent_to(teams, channel))
+    give = teams.message(
+        "give {29:liam} Visionary <at>Oliver Smith</at> rocks",
+        user="29:maria",
+        mentions=["29:liam"],
+    )
+    send(teams_bot, teams, give)
+    settings = teams_bot.settings.model_copy(
+        update={"slack_bot_token": None, "slack_signing_secret": None}
+    )
+    assert asyncio.run(_recap_once(settings, force=False, channel=None)) == 0
+    assert asyncio.run(_recap_once(settings, force=False, channel=None)) == 0
+    recaps = [a for a in teams.sent() if a["conversation"] == channel and a.get("attachments")]
+    assert len(recaps) == 1
+    content = texts(card_of(recaps[0]))
+    assert "This week's recognition: 1 award" in content and "Liam Chen" in content
+    raw = json.dumps(recaps[0])
+    assert "<at>" not in raw and "entities" not in recaps[0]  # named, never mentioned

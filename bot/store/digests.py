@@ -1,4 +1,4 @@
-"""Digest subscriptions, and the claim on (channel, local day) that lets exactly one
+"""Digest (and recap) subscriptions, and the claim on (channel, local day) that lets exactly one
 clock post each day's digest, however many clocks run."""
 
 from __future__ import annotations
@@ -6,12 +6,22 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import delete, select, update
 
 from bot.chat import Platform
 from bot.store.database import Database, inserted, rowcount
-from bot.store.tables import award_messages, digest_claims, digest_subscriptions
+from bot.store.tables import (
+    award_messages,
+    digest_claims,
+    digest_subscriptions,
+    recap_subscriptions,
+)
+
+#: What a channel subscribes to: the daily digest or the weekly recap.
+Subscription = Literal["digest", "recap"]
+_SUBSCRIPTIONS = {"digest": digest_subscriptions, "recap": recap_subscriptions}
 
 
 @dataclass(frozen=True)
@@ -29,29 +39,40 @@ class DigestClaims(Database):
     """The ``digest_subscriptions`` and ``digest_claims`` tables."""
 
     async def subscribe_digest(
-        self, channel: str, user: str, *, platform: Platform = "slack"
+        self,
+        channel: str,
+        user: str,
+        *,
+        platform: Platform = "slack",
+        post: Subscription = "digest",
     ) -> bool:
-        """Subscribe a channel; False when it already was."""
+        """Subscribe a channel to the digest (or the recap); False when it already was."""
+        table = _SUBSCRIPTIONS[post]
         statement = (
-            self._insert(digest_subscriptions)
+            self._insert(table)
             .values(
                 platform=platform, channel=channel, subscribed_by=user, subscribed_at=time.time()
             )
             .on_conflict_do_nothing()
         )
         async with self.connect() as conn:
-            return await inserted(conn, statement, digest_subscriptions.c.channel)
+            return await inserted(conn, statement, table.c.channel)
 
-    async def unsubscribe_digest(self, channel: str, *, platform: Platform = "slack") -> bool:
+    async def unsubscribe_digest(
+        self, channel: str, *, platform: Platform = "slack", post: Subscription = "digest"
+    ) -> bool:
         """Unsubscribe a channel; False when it was not subscribed."""
-        t = digest_subscriptions.c
-        statement = delete(digest_subscriptions).where(t.platform == platform, t.channel == channel)
+        table = _SUBSCRIPTIONS[post]
+        t = table.c
+        statement = delete(table).where(t.platform == platform, t.channel == channel)
         async with self.connect() as conn:
             return await rowcount(conn, statement) == 1
 
-    async def digest_subscriptions(self, *, platform: Platform = "slack") -> list[str]:
+    async def digest_subscriptions(
+        self, *, platform: Platform = "slack", post: Subscription = "digest"
+    ) -> list[str]:
         """The platform's channels subscribed at run time."""
-        t = digest_subscriptions.c
+        t = _SUBSCRIPTIONS[post].c
         query = select(t.channel).where(t.platform == platform).order_by(t.channel)
         async with self.connect() as conn:
             return list((await conn.execute(query)).scalars().all())

@@ -160,3 +160,14 @@ given_awards = Table(
     Index("given_awards_by_time", "given_at"),
     Index("given_awards_by_assignment", "assignment_id"),
 )
+
+#: Teams conversations that asked for the weekly recap (``recap here``); Slack's come from
+#: RECAP_CHANNELS. Each week's post is claimed in digest_claims, as ``recap-<ISO week>``.
+recap_subscriptions = Table(
+    "recap_subscriptions",
+    metadata,
+    Column("platform", Text, primary_key=True),
+    Column("channel", Text, primary_key=True),
+    Column("subscribed_by", Text, nullable=False),
+    Column("subscribed_at", Float, nullable=False),
+)

@@ -24,12 +24,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.digest import DigestJob
 from bot.in_flight import InFlight
+from bot.recap import RecapJob
 from bot.services import Services, give_slots
 from bot.settings import Settings
 from handlers.slack import register
 from handlers.slack.context import SlackContext
 from handlers.slack.delivery import SlackDelivery
-from handlers.slack.digest_publisher import SlackDigestPublisher
+from handlers.slack.digest_publisher import SlackDigestPublisher, SlackRecapPublisher
 from handlers.slack.directory import SlackDirectory
 from handlers.slack.notifications import Notifier
 
@@ -91,6 +92,7 @@ def build_context(settings: Settings, services: Services, client: AsyncWebClient
         directory=directory,
         notifier=notifier,
         digest=digest,
+        recap=RecapJob(services, SlackRecapPublisher(client)),
         give_slots=give_slots(settings),
     )
 

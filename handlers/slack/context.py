@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from bot.digest import DigestJob
+from bot.recap import RecapJob
 from bot.services import Services
 from handlers.slack.directory import SlackDirectory
 from handlers.slack.notifications import Notifier
@@ -19,6 +20,7 @@ class SlackContext:
     directory: SlackDirectory
     notifier: Notifier
     digest: DigestJob
+    recap: RecapJob
     #: Gives worked on at once after their ack (see bot.services.give_slots).
     give_slots: asyncio.Semaphore
     #: Who opened their Home tab since start, so decisions refresh just those tabs.

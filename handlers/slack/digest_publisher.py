@@ -1,4 +1,5 @@
-"""The digest in Slack: Block Kit messages posted and updated with the Web API."""
+"""The digest and the weekly recap in Slack: Block Kit messages posted (and the digest
+updated) with the Web API."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.awards import AwardView
 from bot.chat import Platform
 from bot.digest import DigestPostFailed
+from bot.recap import Recap
 from handlers.slack.block_limits import Block
 from handlers.slack.digest_blocks import MAX_DIGEST_ITEMS, count_text, digest_blocks
 from handlers.slack.directory import SlackDirectory
+from handlers.slack.recap_blocks import RecapMessage, recap_message
 
 
 @dataclass(frozen=True)
@@ -40,16 +43,8 @@ class SlackDigestPublisher:
         return DigestMessage(count_text(total), digest_blocks(views, total, now))
 
     async def post(self, channel: str, message: DigestMessage) -> str:
-        """Post it; a Slack error means nothing was posted, a lost answer that it may be."""
-        try:
-            posted = await self._client.chat_postMessage(
-                channel=channel, text=message.text, blocks=message.blocks
-            )
-        except SlackApiError as exc:
-            raise DigestPostFailed(str(exc.response.get("error") or exc), certain=True) from None
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise DigestPostFailed(type(exc).__name__, certain=False) from None
-        return str(posted["ts"])
+        """Post it (see :func:`post_once`)."""
+        return await post_once(self._client, channel, message.text, message.blocks)
 
     async def update(self, channel: str, message_id: str, message: DigestMessage) -> None:
         """Redraw a posted digest in place."""
@@ -60,3 +55,32 @@ class SlackDigestPublisher:
     async def chat_user_for_email(self, email: str) -> str | None:
         """The Slack user with this email."""
         return await self._directory.user_id_for_email(email)
+
+
+class SlackRecapPublisher:
+    """bot.recap.RecapPublisher for Slack."""
+
+    platform: Platform = "slack"
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+
+    def render(self, recap: Recap) -> RecapMessage:
+        """The recap as Block Kit."""
+        return recap_message(recap)
+
+    async def post(self, channel: str, message: RecapMessage) -> str:
+        """Post it (see :func:`post_once`)."""
+        return await post_once(self._client, channel, message.text, message.blocks)
+
+
+async def post_once(client: AsyncWebClient, channel: str, text: str, blocks: list[Block]) -> str:
+    """Post a digest or recap; its ts. Raises DigestPostFailed: certain when Slack answered
+    with an error (nothing was posted), not when the answer was lost (it may be there)."""
+    try:
+        posted = await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    except SlackApiError as exc:
+        raise DigestPostFailed(str(exc.response.get("error") or exc), certain=True) from None
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        raise DigestPostFailed(type(exc).__name__, certain=False) from None
+    return str(posted["ts"])

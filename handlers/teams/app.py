@@ -21,6 +21,7 @@ from microsoft_teams.apps import ActivityContext, App
 
 from bot.digest import DigestJob
 from bot.in_flight import InFlight
+from bot.recap import RecapJob
 from bot.services import Services, give_slots
 from bot.settings import Settings
 from bot.store import ConversationRef
@@ -30,7 +31,7 @@ from handlers.teams.adapter import BodyReader, StarletteAdapter
 from handlers.teams.commands import help_card, on_message
 from handlers.teams.connector import TeamsConnector
 from handlers.teams.context import TeamsContext, Turn
-from handlers.teams.digest_publisher import TeamsDigestPublisher
+from handlers.teams.digest_publisher import TeamsDigestPublisher, TeamsRecapPublisher
 from handlers.teams.directory import Sender, TeamsDirectory
 from handlers.teams.invokes import INVOKES
 from handlers.teams.notifications import TeamsNotifier
@@ -121,6 +122,7 @@ def teams_context(
         directory=directory,
         notifier=notifier,
         digest=digest,
+        recap=RecapJob(services, TeamsRecapPublisher(notifier)),
         in_flight=in_flight,
         give_slots=give_slots(settings),
     )

@@ -33,9 +33,10 @@ HELP_LINES = [
     ("who Badge", "who holds a badge"),
     ("mine [@person]", "the badges you (or they) hold"),
     ("pending", "awards waiting for approval (approvers get buttons)"),
-    ("top", "the most recognised people and teams"),
+    ("top [week|month|quarter|year]", "the most recognised people and teams"),
     ("home", "your badges, your requests, and the approval queue"),
     ("digest here | off | status", "the daily digest in this conversation (approvers)"),
+    ("recap here | off | status", "the weekly recap of recognition here (approvers)"),
     ("delete Badge, revoke @person Badge", "for badge admins"),
 ]
 
@@ -324,6 +325,42 @@ async def digest_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -
     await ctx.say(turn, cards.text_message(text))
 
 
+async def recap_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
+    """``recap here`` / ``recap off`` / ``recap``: approvers choose where the weekly recap
+    of recognition goes."""
+    profile = await ctx.directory.profile(turn.sender, turn.ref)
+    if not ctx.services.permissions.can_approve(
+        profile.user_id, platform="teams", aliases=profile.aliases
+    ):
+        await ctx.reply(turn, "Only approvers can manage the weekly recap. Ask one of them.")
+        return
+    store = ctx.services.store
+    conversation = turn.ref.conversation_id
+    action = command.rest.lower().strip()
+    if action == "here":
+        added = await store.subscribe_digest(
+            conversation, profile.user_id, platform="teams", post="recap"
+        )
+        text = (
+            f"🎉 This conversation will get the weekly recap ({ctx.settings.recap_time})."
+            if added
+            else "This conversation already gets the weekly recap."
+        )
+    elif action == "off":
+        removed = await store.unsubscribe_digest(conversation, platform="teams", post="recap")
+        text = "Recap turned off here." if removed else "This conversation didn't get the recap."
+    else:
+        subscribed = conversation in await store.digest_subscriptions(
+            platform="teams", post="recap"
+        )
+        text = (
+            f"The weekly recap is {'on' if subscribed else 'off'} here "
+            f"({ctx.settings.recap_time}, {ctx.settings.recap_zone}). Send “recap here” or "
+            "“recap off”."
+        )
+    await ctx.say(turn, cards.text_message(text))
+
+
 async def home_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
     """Your badges, your requests waiting and, for approvers, the queue with buttons."""
     profile = await ctx.directory.profile(turn.sender, turn.ref)
@@ -343,6 +380,7 @@ COMMANDS: dict[str, Command] = {
     "pending": pending_command,
     "top": top_command,
     "digest": digest_command,
+    "recap": recap_command,
     "home": home_command,
     "help": help_command,
     "delete": delete_command,

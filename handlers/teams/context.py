@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.digest import DigestJob
 from bot.in_flight import InFlight
+from bot.recap import RecapJob
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import ConversationRef
@@ -46,6 +47,7 @@ class TeamsContext:
     directory: TeamsDirectory
     notifier: TeamsNotifier
     digest: DigestJob
+    recap: RecapJob
     in_flight: InFlight
     #: Gives worked on at once (see handlers.slack.context.give_slots for the measure).
     give_slots: asyncio.Semaphore

@@ -1,5 +1,5 @@
 """Every award made or requested through the bot (for give limits, leaderboards by period,
-the weekly recap and the HR export).
+the weekly recap and the HR export), and the conversations subscribed to the recap.
 
 Revision ID: 0004
 Revises: 0003
@@ -18,7 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create ``given_awards``."""
+    """Create ``given_awards`` and ``recap_subscriptions``."""
     op.create_table(
         "given_awards",
         sa.Column("give_id", sa.Integer, primary_key=True, autoincrement=False),
@@ -42,10 +42,18 @@ def upgrade() -> None:
     )
     op.create_index("given_awards_by_time", "given_awards", ["given_at"])
     op.create_index("given_awards_by_assignment", "given_awards", ["assignment_id"])
+    op.create_table(
+        "recap_subscriptions",
+        sa.Column("platform", sa.Text, primary_key=True),
+        sa.Column("channel", sa.Text, primary_key=True),
+        sa.Column("subscribed_by", sa.Text, nullable=False),
+        sa.Column("subscribed_at", sa.Float, nullable=False),
+    )
 
 
 def downgrade() -> None:
-    """Drop ``given_awards``."""
+    """Drop ``given_awards`` and ``recap_subscriptions``."""
+    op.drop_table("recap_subscriptions")
     for index in ("given_awards_by_giver", "given_awards_by_time", "given_awards_by_assignment"):
         op.drop_index(index, "given_awards")
     op.drop_table("given_awards")
