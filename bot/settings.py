@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     badge_announce_channel: str | None = None
 
     # Microsoft Teams (the front end is being built: see README, "Microsoft Teams")
+    badge_reactions: str | None = None
     badge_give_limit: str | None = None
     badge_give_limit_exempt: CommaList = Field(default_factory=list)
     teams_app_id: str | None = None

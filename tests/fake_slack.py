@@ -95,6 +95,8 @@ class FakeSlack:
         self.url = ""
         #: Files uploaded through files.uploadV2's upload URL, by file id.
         self.uploads: dict[str, bytes] = {}
+        #: Message texts by (channel, ts), for conversations.history.
+        self.messages: dict[tuple[str, str], str] = {}
 
     # --- test helpers ---------------------------------------------------------------
 
@@ -107,6 +109,7 @@ class FakeSlack:
             self.users = {u.id: u for u in demo_slack_users()}
             self.usergroups = {}
             self.uploads.clear()
+            self.messages.clear()
             self._ts = itertools.count(1)
 
     def fail_with(
@@ -264,6 +267,18 @@ class FakeSlack:
             return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.usergroups.get(str(args.get("usergroup")), [])}
+        if method == "chat.getPermalink":
+            channel, ts = str(args.get("channel")), str(args.get("message_ts"))
+            return {
+                "ok": True,
+                "channel": channel,
+                "permalink": f"https://acme.slack.com/archives/{channel}/p{ts.replace('.', '')}",
+            }
+        if method == "conversations.history":
+            key = (str(args.get("channel")), str(args.get("latest")))
+            text = self.messages.get(key)
+            messages = [] if text is None else [{"type": "message", "ts": key[1], "text": text}]
+            return {"ok": True, "messages": messages}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts):06d}"
             return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}

@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
 
 from bot.__main__ import main
-from tests.harness import BotHarness
+from tests.harness import BotHarness, new_awards
 
 HOSTILE = 'great, "quoted" work\nsecond line; =SUM(A1), done'
 
@@ -201,3 +202,56 @@ def test_the_weekly_recap_posts_once_per_channel_per_week_without_pings(bot: Bot
         assert asyncio.run(_recap_once(quiet, force=False, channel=None)) == 0
         latest = bot.slack.calls_of("chat.postMessage")[-1]
         assert "No awards this week" in str(latest["blocks"])  # a new week, posted anew
+
+
+def reaction(bot: BotHarness, user: str, author: str | None, emoji: str, ts: str) -> None:
+    event = {
+        "type": "reaction_added",
+        "user": user,
+        "reaction": emoji,
+        "item": {"type": "message", "channel": "CGENERAL", "ts": ts},
+        "event_ts": f"{time.time()}",
+    }
+    if author:
+        event["item_user"] = author
+    assert bot.post_event(event).status_code == 200
+    bot.wait_idle()
+
+
+def ephemerals(bot: BotHarness) -> list[dict]:
+    return bot.slack.calls_of("chat.postEphemeral")
+
+
+def test_a_mapped_reaction_offers_the_badge_and_gives_once(bot: BotHarness) -> None:
+    ts = "1700000000.000100"
+    bot.slack.messages[("CGENERAL", ts)] = "Shipped the new onboarding flow, with docs and tests"
+    reaction(bot, "UAMARA", "ULIAM", "bento", ts)  # not a badge emoji: nothing
+    assert ephemerals(bot) == []
+    reaction(bot, "UAMARA", "ULIAM", "telescope", ts)  # Visionary's icon
+    [offer] = ephemerals(bot)
+    assert offer["user"] == "UAMARA" and "Visionary" in str(offer["blocks"])
+    give_button = offer["blocks"][1]["elements"][0]
+    clicks = [
+        bot.click("give_for_reaction", give_button["value"], "UAMARA", channel="CGENERAL")
+        for _ in range(3)
+    ]  # a triple click
+    assert all(c.status_code == 200 for c in clicks)
+    bot.wait_idle()
+    assert bot.emulator.calls.count("POST /badges/assign") == 1
+    [award] = new_awards(bot.emulator)
+    assert "https://acme.slack.com/archives/CGENERAL/p1700000000000100" in award["comment"]
+    assert "Shipped the new onboarding flow" in award["comment"]
+    reaction(bot, "UAMARA", "ULIAM", "handshake", ts)  # a second badge emoji, same message
+    reaction(bot, "UAMARA", "ULIAM", "telescope", ts)
+    notes = [e for e in ephemerals(bot) if "already reacted" in e["text"]]
+    assert len(notes) == 1  # explained once, never again
+
+
+def test_own_and_bot_messages_give_nothing_and_are_explained_once(bot: BotHarness) -> None:
+    reaction(bot, "UAMARA", "UAMARA", "telescope", "1700000000.000200")
+    reaction(bot, "UAMARA", "UAMARA", "telescope", "1700000000.000200")
+    reaction(bot, "UAMARA", "UROBOT", "telescope", "1700000000.000300")
+    texts = [e["text"] for e in ephemerals(bot)]
+    assert sum("your own message" in t for t in texts) == 1
+    assert sum("from a bot" in t for t in texts) == 1
+    assert bot.emulator.calls.count("POST /badges/assign") == 0

@@ -123,14 +123,24 @@ class SlackDelivery:
         if kind == "ephemeral":
             try:
                 response = await self.client.chat_postEphemeral(
-                    channel=op["channel"], user=op["user"], text=op["text"]
+                    channel=op["channel"],
+                    user=op["user"],
+                    text=fit_fallback(op["text"]),
+                    blocks=op.get("blocks") or None,
                 )
                 return response.data  # type: ignore[return-value]
             except SlackApiError as exc:
                 if is_transient(exc):
                     raise
                 # Not in that channel (or a modal without one): a DM reaches them anyway.
-                return await self._execute({"kind": "dm", "user": op["user"], "text": op["text"]})
+                return await self._execute(
+                    {
+                        "kind": "dm",
+                        "user": op["user"],
+                        "text": op["text"],
+                        "blocks": op.get("blocks"),
+                    }
+                )
         raise ValueError(f"unknown Slack operation {kind!r}")
 
 
