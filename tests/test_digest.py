@@ -88,6 +88,22 @@ async def test_scheduler_job_has_explicit_id_and_next_run() -> None:
         scheduler.shutdown(wait=False)
 
 
+async def test_the_weekly_recap_is_scheduled_at_recap_time_in_its_zone() -> None:
+    from bot.clock import RECAP_JOB_ID, schedule_recap
+
+    settings = Settings(recap_time="fri 16:00", recap_timezone="Asia/Tokyo")
+    with time_machine.travel(datetime(2026, 11, 28, 12, 0, tzinfo=UTC), tick=False):
+        scheduler = AsyncIOScheduler(timezone=ZoneInfo("UTC"))
+        schedule_recap(scheduler, settings, jobs=[])
+        scheduler.start(paused=True)
+        job = scheduler.get_job(RECAP_JOB_ID)
+        # Saturday noon UTC; the next Friday 16:00 in Tokyo is 07:00 UTC on 4 December.
+        assert job.next_run_time.astimezone(UTC) == datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
+        scheduler.shutdown(wait=False)
+    bad = Settings(recap_time="friday at four").problems_for("clock")
+    assert any("RECAP_TIME" in p for p in bad)
+
+
 # --- content --------------------------------------------------------------------------
 
 
