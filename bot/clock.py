@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
 
 from bot.digest import DigestError, DigestJob
 from bot.recap import RecapJob
@@ -21,51 +23,52 @@ DIGEST_JOB_ID = "daily-digest"
 RECAP_JOB_ID = "weekly-recap"
 
 
-def schedule_digest(
-    scheduler: AsyncIOScheduler, settings: Settings, jobs: Sequence[DigestJob]
-) -> None:
-    """Add the digest job with an explicit id, so a restart replaces rather than adds it.
-    It runs each platform's digest (``jobs``); one failing does not stop the other."""
+class _Runnable(Protocol):
+    async def run(self) -> object: ...
 
-    async def run_digest() -> None:
+
+def _schedule(
+    scheduler: AsyncIOScheduler,
+    job_id: str,
+    trigger: BaseTrigger,
+    jobs: Sequence[_Runnable],
+    what: str,
+) -> None:
+    """Add one scheduler job, with an explicit id so a restart replaces rather than adds
+    it, that runs each platform's job in turn; one failing does not stop the others."""
+
+    async def run_each() -> None:
         for job in jobs:
             try:
                 await job.run()
             except DigestError as exc:
-                log.error("digest failed: %s", exc)
+                log.error("%s failed: %s", what, exc)
+            except Exception as exc:  # one platform's failure must not stop the other
+                log.error("%s failed: %s: %s", what, type(exc).__name__, exc)
 
     scheduler.add_job(
-        run_digest,
-        digest_trigger(settings),
-        id=DIGEST_JOB_ID,
+        run_each,
+        trigger,
+        id=job_id,
         replace_existing=True,
         coalesce=True,
         max_instances=1,
         misfire_grace_time=3600,
     )
+
+
+def schedule_digest(
+    scheduler: AsyncIOScheduler, settings: Settings, jobs: Sequence[DigestJob]
+) -> None:
+    """The daily digest on DIGEST_DAYS at DIGEST_TIME, each platform's in turn."""
+    _schedule(scheduler, DIGEST_JOB_ID, digest_trigger(settings), jobs, "digest")
 
 
 def schedule_recap(
     scheduler: AsyncIOScheduler, settings: Settings, jobs: Sequence[RecapJob]
 ) -> None:
-    """Add the weekly recap at RECAP_TIME (each platform's, independently)."""
-
-    async def run_recap() -> None:
-        for job in jobs:
-            try:
-                await job.run()
-            except Exception as exc:  # one platform's failure must not stop the other
-                log.error("recap failed: %s: %s", type(exc).__name__, exc)
-
-    scheduler.add_job(
-        run_recap,
-        recap_trigger(settings),
-        id=RECAP_JOB_ID,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=3600,
-    )
+    """The weekly recap at RECAP_TIME, each platform's in turn."""
+    _schedule(scheduler, RECAP_JOB_ID, recap_trigger(settings), jobs, "recap")
 
 
 async def run_clock(

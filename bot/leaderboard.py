@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.holdings import Ranked
+from bot.holdings import HoldingsIndex, Ranked
 from bot.people import Person
 from bot.store import Store
 
@@ -90,3 +90,33 @@ def source_words(period: BoardPeriod, board: PeriodBoard | None = None) -> str:
         f"given through badgebot since {since} ({board.since.tzinfo}). Awards made in "
         "Quantive's web app count only in “top all”."
     )
+
+
+@dataclass(frozen=True)
+class Board:
+    """What ``top`` shows: the people and teams, and what they were counted from (None
+    for Quantive's holders)."""
+
+    people: list[Ranked]
+    teams: list[Ranked]
+    period: BoardPeriod
+    counted: PeriodBoard | None
+
+    @property
+    def source(self) -> str:
+        """The line under the board."""
+        return source_words(self.period, self.counted)
+
+
+async def board_for(
+    period: BoardPeriod, store: Store, holdings: HoldingsIndex, timezone: ZoneInfo
+) -> Board:
+    """The board of ``top <period>``: Quantive's holders for ``all``, else the awards given
+    through the bot since the local period began. Raises api.errors.QuantiveError."""
+    if period == "all":
+        ranked = await holdings.leaderboard()
+        people = [r for r in ranked if not r.person.is_team][:10]
+        teams = [r for r in ranked if r.person.is_team][:5]
+        return Board(people, teams, period, None)
+    counted = await period_board(store, period, datetime.now(timezone), timezone)
+    return Board(counted.people, counted.teams, period, counted)

@@ -5,13 +5,13 @@ or group chat): the twins of handlers/slack/commands/. Each answers after Teams 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from api import errors
 from bot.awards import truncate
 from bot.catalogue import BadgeMatch
-from bot.leaderboard import PeriodBoard, parse_period, period_board, source_words
+from bot.leaderboard import board_for, parse_period
+from bot.store.digests import Subscription
 from handlers.teams import cards
 from handlers.teams.admin import delete_command, revoke_command
 from handlers.teams.cards import Element, run
@@ -246,20 +246,15 @@ async def top_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> N
         await ctx.reply(turn, "Which period? top week, month, quarter, year or all.")
         return
     services = ctx.services
-    board: PeriodBoard | None = None
     try:
-        if period == "all":
-            ranked = await services.holdings.leaderboard()
-            people = [r for r in ranked if not r.person.is_team][:10]
-            teams = [r for r in ranked if r.person.is_team][:5]
-        else:
-            zone = ZoneInfo(services.settings.digest_timezone)
-            board = await period_board(services.store, period, datetime.now(zone), zone)
-            people, teams = board.people, board.teams
+        board = await board_for(
+            period, services.store, services.holdings, ZoneInfo(services.settings.digest_timezone)
+        )
     except errors.QuantiveError as exc:
         await ctx.reply(turn, f"I couldn't ask Quantive. {exc.user_message}")
         return
-    source = cards.note(f"_{source_words(period, board)}_")
+    people, teams = board.people, board.teams
+    source = cards.note(f"_{board.source}_")
     if not people and not teams:
         when = "yet" if period == "all" else f"this {period}"
         body = [cards.note(f"Nobody has been recognised {when}."), source]
@@ -294,69 +289,60 @@ def _facts(facts: list[dict[str, str]]) -> Element:
     }
 
 
+#: What ``digest`` and ``recap`` say: what it is, and when it comes.
+_POSTS = {
+    "digest": ("the approval digest", "every morning", "📬"),
+    "recap": ("the weekly recap", "every week", "🎉"),
+}
+
+
 async def digest_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
     """``digest here`` / ``digest off`` / ``digest``: approvers manage where it goes."""
-    profile = await ctx.directory.profile(turn.sender, turn.ref)
-    if not ctx.services.permissions.can_approve(
-        profile.user_id, platform="teams", aliases=profile.aliases
-    ):
-        await ctx.reply(turn, "Only approvers can manage the digest. Ask one of them.")
-        return
-    store = ctx.services.store
-    conversation = turn.ref.conversation_id
-    action = command.rest.lower().strip()
-    if action == "here":
-        added = await store.subscribe_digest(conversation, profile.user_id, platform="teams")
-        text = (
-            "📬 This conversation will get the approval digest every morning."
-            if added
-            else "This conversation already gets the digest."
-        )
-    elif action == "off":
-        removed = await store.unsubscribe_digest(conversation, platform="teams")
-        text = "Digest turned off here." if removed else "This conversation didn't get the digest."
-    else:
-        subscribed = conversation in await store.digest_subscriptions(platform="teams")
-        text = (
-            f"The digest is {'on' if subscribed else 'off'} here "
-            f"({ctx.settings.digest_time} {ctx.settings.digest_timezone}, "
-            f"{ctx.settings.digest_days}). Send “digest here” or “digest off”."
-        )
-    await ctx.say(turn, cards.text_message(text))
+    await _subscription(ctx, turn, command, "digest")
 
 
 async def recap_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
     """``recap here`` / ``recap off`` / ``recap``: approvers choose where the weekly recap
     of recognition goes."""
+    await _subscription(ctx, turn, command, "recap")
+
+
+async def _subscription(
+    ctx: TeamsContext, turn: Turn, command: TeamsCommand, post: Subscription
+) -> None:
+    what, when, icon = _POSTS[post]
     profile = await ctx.directory.profile(turn.sender, turn.ref)
     if not ctx.services.permissions.can_approve(
         profile.user_id, platform="teams", aliases=profile.aliases
     ):
-        await ctx.reply(turn, "Only approvers can manage the weekly recap. Ask one of them.")
+        await ctx.reply(turn, f"Only approvers can manage {what}. Ask one of them.")
         return
     store = ctx.services.store
     conversation = turn.ref.conversation_id
     action = command.rest.lower().strip()
     if action == "here":
         added = await store.subscribe_digest(
-            conversation, profile.user_id, platform="teams", post="recap"
+            conversation, profile.user_id, platform="teams", post=post
         )
         text = (
-            f"🎉 This conversation will get the weekly recap ({ctx.settings.recap_time})."
+            f"{icon} This conversation will get {what} {when}."
             if added
-            else "This conversation already gets the weekly recap."
+            else f"This conversation already gets {what}."
         )
     elif action == "off":
-        removed = await store.unsubscribe_digest(conversation, platform="teams", post="recap")
-        text = "Recap turned off here." if removed else "This conversation didn't get the recap."
+        removed = await store.unsubscribe_digest(conversation, platform="teams", post=post)
+        text = f"Turned off {what} here." if removed else f"This conversation didn't get {what}."
     else:
-        subscribed = conversation in await store.digest_subscriptions(
-            platform="teams", post="recap"
+        subscribed = conversation in await store.digest_subscriptions(platform="teams", post=post)
+        settings = ctx.settings
+        schedule = (
+            f"{settings.digest_time} {settings.digest_timezone}, {settings.digest_days}"
+            if post == "digest"
+            else f"{settings.recap_time}, {settings.recap_zone}"
         )
         text = (
-            f"The weekly recap is {'on' if subscribed else 'off'} here "
-            f"({ctx.settings.recap_time}, {ctx.settings.recap_zone}). Send “recap here” or "
-            "“recap off”."
+            f"{what.capitalize()} is {'on' if subscribed else 'off'} here ({schedule}). "
+            f"Send “{post} here” or “{post} off”."
         )
     await ctx.say(turn, cards.text_message(text))
 

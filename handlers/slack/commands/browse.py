@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from api import errors
 from api.models import Assignment
 from bot.awards import truncate
-from bot.leaderboard import PeriodBoard, parse_period, period_board, source_words
+from bot.leaderboard import board_for, parse_period
 from bot.people import Person
 from handlers.slack.blocks import Block, badge_emoji
 from handlers.slack.commands.request import CommandRequest
@@ -159,24 +158,17 @@ async def top_command(req: CommandRequest) -> None:
         await req.say("Which period? `/badge top week`, `month`, `quarter`, `year` or `all`.")
         return
     services = req.ctx.services
-    board: PeriodBoard | None = None
     try:
-        if period == "all":
-            ranked = await services.holdings.leaderboard()
-            people = [r for r in ranked if not r.person.is_team][:10]
-            teams = [r for r in ranked if r.person.is_team][:5]
-        else:
-            zone = ZoneInfo(services.settings.digest_timezone)
-            board = await period_board(services.store, period, datetime.now(zone), zone)
-            people, teams = board.people, board.teams
+        board = await board_for(
+            period, services.store, services.holdings, ZoneInfo(services.settings.digest_timezone)
+        )
     except errors.QuantiveError as exc:
         await req.say(f"I couldn't ask Quantive. {escape(exc.user_message)}")
         return
+    people, teams = board.people, board.teams
     if not people and not teams:
         when = "yet" if period == "all" else f"this {period}"
-        await req.say(
-            f"Nobody has been recognised {when}.\n_{escape(source_words(period, board))}_"
-        )
+        await req.say(f"Nobody has been recognised {when}.\n_{escape(board.source)}_")
         return
     chat_ids = await chat_ids_for(req.ctx, [r.person for r in people])
     medals = [":first_place_medal:", ":second_place_medal:", ":third_place_medal:"]
@@ -191,7 +183,7 @@ async def top_command(req: CommandRequest) -> None:
     blocks.append(
         {
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": escape(source_words(period, board))}],
+            "elements": [{"type": "mrkdwn", "text": escape(board.source)}],
         }
     )
     await req.say("Badge leaderboard", blocks)
