@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -20,6 +21,7 @@ from bot.awards import AwardView, view_from_assignment
 from bot.chat import Platform
 from bot.people import PeopleDirectory
 from bot.services import Services
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +69,56 @@ class DigestPublisher(Protocol):
 
 
 @dataclass
-class DigestReport:
-    """What one run did."""
+class PostReport:
+    """Where one run posted, where it had already posted, and where it failed."""
 
-    pending: int = 0
     posted: list[str] = field(default_factory=list)
     already_posted: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DigestReport(PostReport):
+    """What one digest run did."""
+
+    pending: int = 0
+
+
+async def post_once_each(
+    store: Store,
+    platform: Platform,
+    key: str,
+    targets: list[str],
+    report: PostReport,
+    *,
+    force: bool,
+    post: Callable[[str], Awaitable[str]],
+    posted: Callable[[str, str], Awaitable[None]] | None = None,
+) -> None:
+    """Post to each channel at most once per ``key`` (a local day, a week): each
+    (channel, key) is claimed in the database first, so reruns, restarts and a second
+    clock post nothing more. ``posted(channel, message_id)`` records a post."""
+    limit = asyncio.Semaphore(CHANNEL_CONCURRENCY)
+
+    async def one(channel: str) -> None:
+        async with limit:
+            if not await store.claim_digest(channel, key, force=force, platform=platform):
+                report.already_posted.append(channel)
+                return
+            try:
+                message_id = await post(channel)
+            except DigestPostFailed as exc:
+                if exc.certain:
+                    # Nothing was posted, so a rerun may post; with no answer the post
+                    # may be there, so the claim stays.
+                    await store.release_digest(channel, key, platform=platform)
+                report.failed[channel] = str(exc)
+                return
+            if posted is not None:
+                await posted(channel, message_id)
+            report.posted.append(channel)
+
+    await asyncio.gather(*(one(c) for c in targets))
 
 
 class DigestJob:
@@ -130,31 +175,22 @@ class DigestJob:
         message = self._publisher.render(views, len(pending), now)
         shown = [v.assignment_id for v in views]
         hidden = len(pending) - len(shown)
-        limit = asyncio.Semaphore(CHANNEL_CONCURRENCY)
         platform = self._publisher.platform
+        store = self._services.store
 
-        async def post(channel: str) -> None:
-            async with limit:
-                if not await self._services.store.claim_digest(
-                    channel, day, force=force, platform=platform
-                ):
-                    report.already_posted.append(channel)
-                    return
-                try:
-                    message_id = await self._publisher.post(channel, message)
-                except DigestPostFailed as exc:
-                    if exc.certain:
-                        # Nothing was posted, so a rerun may post; with no answer the
-                        # post may be there, so the claim stays for today.
-                        await self._services.store.release_digest(channel, day, platform=platform)
-                    report.failed[channel] = str(exc)
-                    return
-                await self._services.store.record_digest(
-                    channel, day, message_id, shown, hidden, platform=platform
-                )
-                report.posted.append(channel)
+        async def recorded(channel: str, message_id: str) -> None:
+            await store.record_digest(channel, day, message_id, shown, hidden, platform=platform)
 
-        await asyncio.gather(*(post(c) for c in targets))
+        await post_once_each(
+            store,
+            platform,
+            day,
+            targets,
+            report,
+            force=force,
+            post=lambda channel: self._publisher.post(channel, message),
+            posted=recorded,
+        )
         log.info(
             "digest %s: %d pending, posted to %d, already posted to %d, failed %d",
             day,

@@ -7,16 +7,15 @@ people without notifying them."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.chat import Platform
-from bot.digest import CHANNEL_CONCURRENCY, DigestPostFailed
+from bot.digest import PostReport, post_once_each
 from bot.leaderboard import period_start
 from bot.services import Services
 from bot.store import GivenAward
@@ -55,13 +54,10 @@ class RecapPublisher(Protocol):
 
 
 @dataclass
-class RecapReport:
-    """What one run did."""
+class RecapReport(PostReport):
+    """What one recap run did."""
 
     awards: int = 0
-    posted: list[str] = field(default_factory=list)
-    already_posted: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
 
 
 def week_key(week_start: datetime) -> str:
@@ -144,25 +140,15 @@ class RecapJob:
             return report
         message = self._publisher.render(recap)
         key = week_key(recap.week_start)
-        platform = self._publisher.platform
-        store = self._services.store
-        limit = asyncio.Semaphore(CHANNEL_CONCURRENCY)
-
-        async def post(channel: str) -> None:
-            async with limit:
-                if not await store.claim_digest(channel, key, force=force, platform=platform):
-                    report.already_posted.append(channel)
-                    return
-                try:
-                    await self._publisher.post(channel, message)
-                except DigestPostFailed as exc:
-                    if exc.certain:
-                        await store.release_digest(channel, key, platform=platform)
-                    report.failed[channel] = str(exc)
-                    return
-                report.posted.append(channel)
-
-        await asyncio.gather(*(post(c) for c in targets))
+        await post_once_each(
+            self._services.store,
+            self._publisher.platform,
+            key,
+            targets,
+            report,
+            force=force,
+            post=lambda channel: self._publisher.post(channel, message),
+        )
         log.info(
             "recap %s: %d awards, posted to %d, already posted to %d, failed %d",
             key,
