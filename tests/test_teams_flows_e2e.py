@@ -390,3 +390,23 @@ def test_the_weekly_recap_reaches_a_teams_channel_once(teams_bot, teams) -> None
     assert "This week's recognition: 1 award" in content and "Liam Chen" in content
     raw = json.dumps(recaps[0])
     assert "<at>" not in raw and "entities" not in recaps[0]  # named, never mentioned
+
+
+def test_the_give_limit_holds_in_teams_too(emulator, slack, teams, database_url) -> None:
+    from tests.harness import BotHarness
+
+    bot = BotHarness(
+        emulator, slack, database_url, **teams.settings(), badge_give_limit="1/week"
+    ).start()
+    try:
+        install(bot, teams, "29:maria")
+        send(bot, teams, teams.message("give {29:liam} Visionary one", mentions=["29:liam"]))
+        send(bot, teams, teams.message("give {29:sofia} Mentor two", mentions=["29:sofia"]))
+        replies = sent_to(teams, "a:amara")
+        assert any("Sent for approval" in t for t in replies)
+        assert any("Nothing was awarded" in t and "1 per week" in t for t in replies)
+        assert len(new_awards(emulator)) == 1
+        send(bot, teams, teams.message("mine"))
+        assert any("0 of 1 gives left this week" in t for t in sent_to(teams, "a:amara"))
+    finally:
+        bot.stop()
