@@ -80,6 +80,7 @@ class Playground:
         self.app = Starlette(
             routes=[
                 Route("/", self.page),
+                Route("/common.js", self.common_js),
                 Route("/api/{method}", self.api.web_api, methods=["GET", "POST"]),
                 Route("/response/{key}", self.api.response_url, methods=["POST"]),
                 Route("/ui/state", self.state),
@@ -119,6 +120,11 @@ class Playground:
         """The page."""
         text = resources.files("playground").joinpath("page.html").read_text("utf-8")
         return HTMLResponse(text)
+
+    async def common_js(self, request: Request) -> Response:
+        """The script both views share."""
+        text = resources.files("playground").joinpath("common.js").read_text("utf-8")
+        return Response(text, media_type="text/javascript")
 
     async def state(self, request: Request) -> Response:
         """What one person sees: sidebar, messages, modal, Home, inspector."""
