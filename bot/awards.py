@@ -235,25 +235,40 @@ class AwardService:
         may_approve = self._permissions.can_approve(
             request.giver.user_id, platform=request.giver.platform, aliases=request.giver.aliases
         )
-        await self._check_limit(request, len(recipients), approver=may_approve)
+        wanted = len(recipients)
+        await self._check_limit(request, wanted, approver=may_approve)
         if self._approval_mode == "bot" and not may_approve:
-            return await self._hold(assign, view)
+            return await self._hold(assign, view, request)
         evidence = await self._evidence_before(assign, approved_at_once=may_approve)
         # Written down before Quantive is called: from here on the award cannot be lost.
         outbox_id = await self._store.enqueue_award(assign.to_wire(), view.model_dump(), evidence)
         await self._record_given(outbox_id, view, "sending")
+        await self._check_limit(request, wanted, approver=may_approve, give_id=outbox_id)
         return await self._attempt(outbox_id, 1, assign, view, raise_queued=True)
 
-    async def _check_limit(self, request: GiveRequest, wanted: int, *, approver: bool) -> None:
+    async def _check_limit(
+        self, request: GiveRequest, wanted: int, *, approver: bool, give_id: int | None = None
+    ) -> None:
         """Refuse a give that would take the giver over BADGE_GIVE_LIMIT (nothing is sent
-        to Quantive); each recipient counts once."""
+        to Quantive); each recipient counts once.
+
+        Checked twice: before anything is written (to answer at once), and once the give
+        is recorded (``give_id``), counting it, so that gives at the same moment cannot
+        together pass the limit: the later one sees the earlier one, and a give over the
+        limit is refused and given back before Quantive is called.
+        """
         limit = self._give_limit
         if limit is None or not limit.applies_to(request.giver, approver=approver):
             return
         now = datetime.now(UTC)
         used = await self.given_this_period(request.giver, now)
-        if used + wanted > limit.count:
-            raise GiveRefused(limit.refusal(used, wanted, now))
+        before = used if give_id is None else used - wanted
+        if before + wanted <= limit.count:
+            return
+        if give_id is not None:
+            await self._store.finish_award(give_id, "refused", error="over the give limit")
+            await self._store.mark_given(give_id, "refused")
+        raise GiveRefused(limit.refusal(before, wanted, now))
 
     async def given_this_period(self, giver: ChatProfile, now: datetime) -> int:
         """How many recipients ``giver`` gave to in the limit's current local period."""
@@ -299,9 +314,13 @@ class AwardService:
             )
         )
 
-    async def _hold(self, assign: AssignRequest, view: AwardView) -> AwardView:
+    async def _hold(
+        self, assign: AssignRequest, view: AwardView, request: GiveRequest
+    ) -> AwardView:
         """Keep the award for an approver; nothing goes to Quantive until one approves."""
         row = await self._store.enqueue_award(assign.to_wire(), view.model_dump(), {}, held=True)
+        await self._record_given(row, view, "held")
+        await self._check_limit(request, len(view.recipients), approver=False, give_id=row)
         view = view.model_copy(
             update={
                 "assignment_id": f"{HELD_PREFIX}{row}",
@@ -311,7 +330,7 @@ class AwardService:
         )
         await self._store.update_outbox(row, view=view.model_dump())
         await self.save_view(view)
-        await self._record_given(row, view, "held")
+        await self._store.mark_given(row, "held", assignment_id=view.assignment_id)
         log.info("award %s held for an approver", view.assignment_id)
         return view
 

@@ -255,3 +255,34 @@ def test_own_and_bot_messages_give_nothing_and_are_explained_once(bot: BotHarnes
     assert sum("your own message" in t for t in texts) == 1
     assert sum("from a bot" in t for t in texts) == 1
     assert bot.emulator.calls.count("POST /badges/assign") == 0
+
+
+@pytest.mark.both_backends
+def test_gives_at_the_same_moment_never_pass_the_limit_together(
+    emulator, slack, database_url
+) -> None:
+    import threading
+
+    bot = BotHarness(emulator, slack, database_url, badge_give_limit="1/week").start()
+    try:
+        people = ["ULIAM", "UNOAH", "UPRIYA", "UKENJI", "UEMMA", "USOFIA"]
+        barrier = threading.Barrier(len(people))
+
+        def one(n: int, who: str) -> None:
+            barrier.wait(timeout=10)
+            bot.command(f"give <@{who}|x> Mentor race {n}", user="UAMARA", response_key=f"r{n}")
+
+        threads = [threading.Thread(target=one, args=(n, w)) for n, w in enumerate(people)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=20)
+        replies = bot.slack.wait_calls("response_url", count=len(people), timeout=15)
+        bot.wait_idle()
+        made = new_awards(bot.emulator)
+        sent = [r for r in replies if "Sent for approval" in r["text"]]
+        refused = [r for r in replies if "Nothing was awarded" in r["text"]]
+        assert len(made) <= 1 and len(sent) == len(made)  # never over the limit
+        assert len(sent) + len(refused) == len(people)
+    finally:
+        bot.stop()
