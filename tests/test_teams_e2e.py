@@ -106,3 +106,42 @@ def test_serve_runs_teams_alone_when_slack_is_not_configured(
         assert len(teams.calls_to("a:amara")) == 1
     finally:
         harness.stop()
+
+
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("adaptiveCard/action", {"action": {"type": "Action.Execute", "verb": "approve"}}),
+        (
+            "adaptiveCard/action",
+            {
+                "action": {
+                    "type": "Action.Execute",
+                    "verb": "approve",
+                    "data": {"assignment_id": "../x"},
+                }
+            },
+        ),
+        (
+            "adaptiveCard/action",
+            {"action": {"type": "Action.Execute", "verb": "no-such-verb", "data": {}}},
+        ),
+        (
+            "adaptiveCard/action",
+            {"action": {"type": "Action.Execute", "verb": "revoke", "data": {}}},
+        ),
+        (
+            "composeExtension/submitAction",
+            {"commandId": "giveBadge", "commandContext": "compose", "data": {"people": 7}},
+        ),
+        ("composeExtension/query", {"commandId": "x", "parameters": []}),
+        ("task/fetch", {"data": {}}),
+    ],
+)
+def test_odd_invokes_are_answered_and_change_nothing(teams_bot, teams, name, value) -> None:
+    activity = teams.invoke(name, value, user="29:maria", conversation="a:maria")
+    answer = post_activity(teams_bot, activity, teams.sign())
+    assert answer.status_code < 500, answer.text
+    teams_bot.wait_idle()
+    assert teams_bot.emulator.calls.count("POST /badges/approve/{id}") == 0
+    assert teams_bot.emulator.calls.count("POST /badges/assign") == 0
