@@ -410,3 +410,14 @@ def test_the_give_limit_holds_in_teams_too(emulator, slack, teams, database_url)
         assert any("0 of 1 gives left this week" in t for t in sent_to(teams, "a:amara"))
     finally:
         bot.stop()
+
+
+def test_an_approval_names_recipients_the_bot_cannot_reach(teams_bot, teams) -> None:
+    teams.unreachable.add("29:noah")
+    install(teams_bot, teams, "29:maria")
+    message = teams.message("give {29:noah} Visionary thanks", mentions=["29:noah"])
+    send(teams_bot, teams, message)
+    card = next(c for c in approval_cards(teams) if c["conversation"] == "a:maria")
+    send(teams_bot, teams, teams.click(card, action(card_of(card), "approve"), user="29:maria"))
+    told = " ".join(sent_to(teams, "a:amara"))
+    assert "was approved" in told and "couldn't tell Noah Müller" in told

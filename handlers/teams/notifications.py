@@ -175,5 +175,20 @@ class TeamsNotifier:
                     ),
                 )
             if view.status == "approved":
-                todo["announcement"] = self.announce(view)
+                todo["announcement"] = self._announce_and_report(view)
         await effects(todo)
+
+    async def _announce_and_report(self, view: AwardView) -> None:
+        """Announce an approved award; then tell the giver whom Teams would not let the bot
+        reach (the app is not installed for them), since they would otherwise never know."""
+        outcome = await self.announce(view)
+        missed = [name.removeprefix("notice to ") for name, ok in outcome.items() if not ok]
+        missed = [name for name in missed if name != "celebration"]
+        if missed and view.giver.chat_user_id:
+            await self.dm(
+                view.giver.chat_user_id,
+                cards.text_message(
+                    f"I couldn't tell {', '.join(missed)} about the {view.badge_name} badge in "
+                    "Teams (badgebot isn't installed for them), but it is theirs in Quantive."
+                ),
+            )
