@@ -421,3 +421,22 @@ def test_an_approval_names_recipients_the_bot_cannot_reach(teams_bot, teams) -> 
     send(teams_bot, teams, teams.click(card, action(card_of(card), "approve"), user="29:maria"))
     told = " ".join(sent_to(teams, "a:amara"))
     assert "was approved" in told and "couldn't tell Noah Müller" in told
+
+
+def test_approval_requests_can_go_to_one_channel(emulator, slack, teams, database_url) -> None:
+    from tests.harness import BotHarness
+
+    channel = "19:approvals@thread.tacv2"
+    bot = BotHarness(
+        emulator, slack, database_url, **teams.settings(), teams_approval_conversation=channel
+    ).start()
+    try:
+        send(bot, teams, teams.message("give {29:liam} Visionary one", mentions=["29:liam"]))
+        [card] = approval_cards(teams)
+        assert card["conversation"] == channel
+        send(bot, teams, teams.click(card, action(card_of(card), "approve"), user="29:oliver"))
+        [update] = teams.updates()
+        assert update["conversation"] == channel and update["activity"] == card["id"]
+        assert "Approved by Oliver Smith" in texts(card_of(update["body"]))
+    finally:
+        bot.stop()
