@@ -440,3 +440,20 @@ def test_approval_requests_can_go_to_one_channel(emulator, slack, teams, databas
         assert "Approved by Oliver Smith" in texts(card_of(update["body"]))
     finally:
         bot.stop()
+
+
+def test_a_slow_invoke_is_answered_in_time_and_finishes_after(teams_bot, teams, monkeypatch):
+    import time
+
+    from api.emulator import Fault
+
+    monkeypatch.setattr("handlers.teams.app.ANSWER_WITHIN", 0.5)
+    teams_bot.emulator.faults.set("GET /badges/approve", Fault(latency=1.5))
+    card = {"conversation": "a:maria", "id": "activity-home"}
+    click = teams.click(card, {"verb": "home", "data": {"action": "home"}}, user="29:maria")
+    started = time.monotonic()
+    answer = post_activity(teams_bot, click, teams.sign())
+    assert time.monotonic() - started < 1.4  # answered before Quantive did
+    assert "taking longer than usual" in answer.json()["value"]
+    teams_bot.wait_idle()  # the work carried on and finished
+    assert teams_bot.emulator.calls.count("GET /badges/approve") >= 1

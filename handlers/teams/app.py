@@ -10,6 +10,7 @@ expect (see the reference notes), and the bot must answer every invoke, whatever
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -42,6 +43,9 @@ log = logging.getLogger(__name__)
 
 #: Where Teams posts activities (the SDK's messaging endpoint).
 MESSAGES_PATH = "/api/messages"
+#: Seconds before any invoke is answered, whatever it is still doing: Teams shows the
+#: person an error when an invoke goes unanswered for about 5 s.
+ANSWER_WITHIN = 4.5
 
 Invoke = Callable[[TeamsContext, Turn], Awaitable[dict[str, Any]]]
 
@@ -177,17 +181,29 @@ def register(app: App, ctx: TeamsContext) -> None:
 
 async def answer_invoke(ctx: TeamsContext, turn: Turn, handler: Invoke | None) -> Any:
     """The invoke's answer, counted in flight; an unknown invoke or a failure still gets
-    one (Teams shows an error for an empty answer)."""
+    one (Teams shows an error for an empty answer). One that takes longer than
+    ANSWER_WITHIN is answered anyway and finishes in the background, never cut off: it may
+    already have changed something in Quantive."""
     if handler is None:
         return cards.message_response("badgebot doesn't handle that yet.")
     ctx.in_flight.begin()
+    work = asyncio.ensure_future(handler(ctx, turn))
     try:
-        return await handler(ctx, turn)
+        return await asyncio.wait_for(asyncio.shield(work), ANSWER_WITHIN)
+    except TimeoutError:
+        ctx.later(_finish(work), "slow invoke")
+        return cards.message_response(
+            "This is taking longer than usual; it carries on, and I'll update what changes."
+        )
     except Exception as exc:
         log.error("Teams invoke failed: %s: %s", type(exc).__name__, exc)
         return cards.message_response("Something went wrong on my side; nothing changed.")
     finally:
         ctx.in_flight.end()
+
+
+async def _finish(work: asyncio.Future[Any]) -> None:
+    await work
 
 
 async def welcome(ctx: TeamsContext, turn: Turn) -> None:
