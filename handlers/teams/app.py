@@ -160,10 +160,12 @@ def register(app: App, ctx: TeamsContext) -> None:
         turn = make_turn(activity)
         if turn is None:
             return None  # nobody to answer: ignore it, with a 200
-        try:
-            await ctx.services.store.remember_conversation(turn.ref)
-        except Exception as exc:  # never lose the activity for want of a reference
-            log.warning("could not keep a Teams conversation reference: %s", exc)
+        if ctx.known_refs.get(turn.ref.conversation_id) != turn.ref:
+            try:
+                await ctx.services.store.remember_conversation(turn.ref)
+                ctx.known_refs[turn.ref.conversation_id] = turn.ref
+            except Exception as exc:  # never lose the activity for want of a reference
+                log.warning("could not keep a Teams conversation reference: %s", exc)
         kind = activity.get("type")
         if kind == "message":
             ctx.later(on_message(ctx, turn), "command")

@@ -51,6 +51,9 @@ class TeamsContext:
     in_flight: InFlight
     #: Gives worked on at once (see handlers.slack.context.give_slots for the measure).
     give_slots: asyncio.Semaphore
+    #: The references this process has already stored, so an unchanged one (every click
+    #: and message in the same chat) costs no database write.
+    known_refs: dict[str, ConversationRef] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def later(self, work: Coroutine[Any, Any, None], what: str) -> None:
