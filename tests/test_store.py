@@ -166,6 +166,22 @@ async def test_request_keys_are_seen_once_until_forgotten(stores: list[Store]) -
     assert await store.first_sighting("trigger:1") is True
 
 
+async def test_keep_keys_outlast_the_replay_window(store: Store) -> None:
+    import time_machine
+
+    from bot.store.seen_requests import KEEP_SECONDS
+
+    with time_machine.travel(time.time() - 7200, tick=False):  # two hours ago
+        assert await store.first_sighting("trigger:old") is True
+        assert await store.first_sighting("keep:reaction:U1:C1:1.0") is True
+    await store.forget_sightings(3600)
+    assert await store.first_sighting("trigger:old") is True  # forgotten: new again
+    assert await store.first_sighting("keep:reaction:U1:C1:1.0") is False  # still known
+    with time_machine.travel(time.time() + KEEP_SECONDS + 60, tick=False):
+        await store.forget_sightings(3600)
+        assert await store.first_sighting("keep:reaction:U1:C1:1.0") is True
+
+
 async def test_a_transaction_that_fails_leaves_nothing(store: Store) -> None:
     from bot.store.tables import seen_requests
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import delete
+from sqlalchemy import and_, delete, or_
 
 from bot.store.database import Database, inserted
 from bot.store.tables import seen_requests
+
+#: Keys with this prefix are kept for KEEP_SECONDS rather than the replay window: facts
+#: like "this person was already offered a badge for this message".
+KEEP_PREFIX = "keep:"
+KEEP_SECONDS = 90 * 86400
 
 
 class SeenRequests(Database):
@@ -29,7 +34,15 @@ class SeenRequests(Database):
             return await inserted(conn, statement, seen_requests.c.key)
 
     async def forget_sightings(self, older_than: float) -> None:
-        """Drop request keys seen more than ``older_than`` seconds ago."""
-        statement = delete(seen_requests).where(seen_requests.c.seen_at < time.time() - older_than)
+        """Drop request keys seen more than ``older_than`` seconds ago, and ``keep:`` keys
+        seen more than KEEP_SECONDS ago."""
+        t = seen_requests.c
+        now = time.time()
+        statement = delete(seen_requests).where(
+            or_(
+                and_(~t.key.startswith(KEEP_PREFIX), t.seen_at < now - older_than),
+                t.seen_at < now - KEEP_SECONDS,
+            )
+        )
         async with self.connect() as conn:
             await conn.execute(statement)

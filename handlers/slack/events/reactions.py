@@ -3,7 +3,9 @@ reacting person, privately, whether to give that badge for it; **Give** runs the
 give flow with a link to the message (and its first words) as the comment.
 
 Reacting to your own message, to a bot's, or again on the same message gives nothing and
-is explained once, without spam."""
+is explained once, without spam. What was offered and given for which message is kept
+for 90 days (``keep:`` keys), not just the hour that request ids are kept: an old
+ephemeral's Give button cannot give twice."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from api import errors
 from api.models import Badge
 from bot.awards import truncate
+from bot.store.seen_requests import KEEP_PREFIX
 from handlers.slack import give_flow
 from handlers.slack.blocks import ICON_EMOJI, Block, badge_emoji
 from handlers.slack.context import SlackContext
@@ -100,7 +103,7 @@ def reaction_added(ctx: SlackContext) -> Callable[..., Any]:
         message = f"{user}:{channel}:{ts}"
 
         async def explain_once(text: str) -> None:
-            if await store.first_sighting(f"reaction-note:{message}"):
+            if await store.first_sighting(f"{KEEP_PREFIX}reaction-note:{message}"):
                 await ctx.notifier.ephemeral(channel, user, text)
 
         if not author or author == user:
@@ -110,7 +113,7 @@ def reaction_added(ctx: SlackContext) -> Callable[..., Any]:
         if profile.is_bot:
             await explain_once("That message is from a bot, so no badge: badges go to people.")
             return
-        if not await store.first_sighting(f"reaction:{message}"):
+        if not await store.first_sighting(f"{KEEP_PREFIX}reaction:{message}"):
             await explain_once(
                 "You already reacted with a badge emoji on this message, so I won't offer "
                 "another one for it."
@@ -148,7 +151,8 @@ def give_for_reaction(ctx: SlackContext) -> Callable[..., Any]:
         async def reply(text: str) -> None:
             await respond(text=text, replace_original=True)
 
-        if not await ctx.services.store.first_sighting(f"reaction-give:{user}:{channel}:{ts}"):
+        key = f"{KEEP_PREFIX}reaction-give:{user}:{channel}:{ts}"
+        if not await ctx.services.store.first_sighting(key):
             return  # a double click: the first one gives
         try:
             badge = await ctx.services.catalogue.by_id(badge_id)
