@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,8 +23,9 @@ from bot.recovery import core_jobs
 from bot.services import Services
 from bot.settings import Settings
 from bot.worker import Worker
-from handlers.slack.app import RetryHandlers
-from handlers.slack.endpoint import SlackEndpoint
+
+if TYPE_CHECKING:
+    from handlers.slack.app import RetryHandlers
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,7 @@ def create_web_app(
     is; ``slack_retry_handlers`` replaces slack_sdk's retry handlers (tests use quick ones).
     """
     in_flight = InFlight()
-    slack = (
-        SlackEndpoint(settings, slack_retry_handlers, in_flight) if settings.slack_enabled else None
-    )
+    slack = _slack_front_end(settings, slack_retry_handlers, in_flight)
     teams = _teams_front_end(settings, in_flight)
     log.info("serving %s", running_front_ends(settings))
 
@@ -130,6 +129,18 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _slack_front_end(
+    settings: Settings, retry_handlers: RetryHandlers | None, in_flight: InFlight
+) -> Any:
+    """The Slack front end when its settings are present (imported only then, as Teams':
+    a Teams-only deployment never loads Bolt)."""
+    if not settings.slack_enabled:
+        return None
+    from handlers.slack.endpoint import SlackEndpoint
+
+    return SlackEndpoint(settings, retry_handlers, in_flight)
 
 
 def _teams_front_end(settings: Settings, in_flight: InFlight) -> Any:
