@@ -195,7 +195,8 @@ async def answer_invoke(ctx: TeamsContext, turn: Turn, handler: Invoke | None) -
     except TimeoutError:
         ctx.later(_finish(work), "slow invoke")
         return cards.message_response(
-            "This is taking longer than usual; it carries on, and I'll update what changes."
+            "This is taking longer than usual (Quantive is slow). It carries on, and the card "
+            "will update when it is done; no need to click again."
         )
     except Exception as exc:
         log.error("Teams invoke failed: %s: %s", type(exc).__name__, exc)

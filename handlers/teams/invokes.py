@@ -1,15 +1,14 @@
 """Invokes: clicks on the bot's Action.Execute buttons (``adaptiveCard/action``) and the
 message extension's dialog (``composeExtension/fetchTask`` and ``/submitAction``).
 
-An invoke must be answered while the person waits. A decision is given INVOKE_BUDGET
-seconds to be confirmed by Quantive, and its answer is the redrawn card; a slower one is
-answered with "being confirmed" and finishes afterwards. Everything else a decision causes
-(the other copies of the card, the notices) runs after the answer.
+An invoke must be answered while the person waits. A decision's answer is the redrawn
+card; one Quantive is slow to confirm is answered anyway by handlers.teams.app's
+``answer_invoke`` (every invoke within ANSWER_WITHIN) and finishes afterwards. Everything
+else a decision causes (the other copies of the card, the notices) runs after the answer.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -36,9 +35,6 @@ from handlers.teams.home import home_card
 
 log = logging.getLogger(__name__)
 
-#: Seconds a decision may take before the click is answered anyway. Teams shows an error
-#: when an invoke goes unanswered for about 5 s; the connector needs some of that.
-INVOKE_BUDGET = 3.0
 GIVE_COMMAND_ID = "giveBadge"
 
 
@@ -76,17 +72,7 @@ async def decision_clicked(
             "Ask an approver, or an admin to add you to TEAMS_APPROVERS."
         )
     decision = "approve" if verb == APPROVE_VERB else "reject"
-    work = asyncio.ensure_future(
-        _decide(ctx, assignment_id, decision, profile, str(data.get("reason") or ""))
-    )
-    try:
-        result = await asyncio.wait_for(asyncio.shield(work), INVOKE_BUDGET)
-    except TimeoutError:
-        ctx.later(_finish_late(ctx, work), "late decision")
-        return cards.message_response(
-            "Quantive is slow to confirm this decision. The card will update when it does; "
-            "no need to click again."
-        )
+    result = await _decide(ctx, assignment_id, decision, profile, str(data.get("reason") or ""))
     if isinstance(result, str):
         return cards.message_response(result)
     if result.view is not None and result.outcome in (
@@ -132,13 +118,6 @@ async def _decide(
             "be made once when Quantive is back, and everyone told then."
         )
     return result
-
-
-async def _finish_late(ctx: TeamsContext, work: asyncio.Future[DecisionResult | str]) -> None:
-    result = await work
-    if isinstance(result, DecisionResult) and result.view is not None:
-        if result.outcome in (DecisionOutcome.DONE, DecisionOutcome.HANDLED_ELSEWHERE):
-            await ctx.services.notices.decided(result.view)
 
 
 def _decision_words(result: DecisionResult, profile: ChatProfile) -> str:
