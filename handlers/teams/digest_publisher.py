@@ -36,8 +36,7 @@ class TeamsDigestPublisher:
 
     async def update(self, channel: str, message_id: str, message: dict[str, Any]) -> None:
         """Redraw a posted digest in place."""
-        where = await self._notifier.where(channel)
-        await self._notifier.connector.update(where.service_url, channel, message_id, message)
+        await self._notifier.update(channel, message_id, message)
 
     async def chat_user_for_email(self, email: str) -> str | None:
         """Teams cards show people by name, so no lookup is needed."""

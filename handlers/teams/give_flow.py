@@ -79,9 +79,7 @@ async def after_give(ctx: TeamsContext, view: AwardView) -> str:
             f"⏳ Sent for approval: {words}. You'll hear from me when an approver "
             f"decides.{unreachable}"
         )
-    outcome = await ctx.notifier.announce(view)
-    missed = [name.removeprefix("notice to ") for name, ok in outcome.items() if not ok]
-    missed = [m for m in missed if m != "celebration"]
+    missed = await ctx.notifier.announce(view)
     tail = ""
     if missed:
         tail = (

@@ -123,14 +123,14 @@ class TeamsNotifier:
     ) -> str:
         return await self.post(await self.where(conversation_id), activity, record)
 
-    async def announce(self, view: AwardView) -> dict[str, bool]:
+    async def announce(self, view: AwardView) -> list[str]:
         """Tell the recipients 1:1 and celebrate in the announce (or origin) conversation;
-        each stands alone. Returns which succeeded, by name."""
+        each stands alone. Returns the recipients who could not be told."""
         dm = cards.card_message(cards.recipient_dm_card(view), cards.recipient_dm_summary(view))
+        people = [r for r in view.recipients if r.chat_user_id]
         todo: dict[str, Awaitable[Any]] = {
-            f"notice to {r.name}": self.dm(r.chat_user_id, dm)
-            for r in view.recipients
-            if r.chat_user_id
+            f"notice {i} to {r.name}": self.dm(r.chat_user_id or "", dm)
+            for i, r in enumerate(people)
         }
         conversation = self._settings.teams_announce_conversation or view.origin_channel
         if conversation:
@@ -139,7 +139,8 @@ class TeamsNotifier:
                 cards.card_message(cards.celebration_card(view), cards.celebration_summary(view)),
                 None,
             )
-        return await effects(todo)
+        outcome = await effects(todo)
+        return [r.name for i, r in enumerate(people) if not outcome[f"notice {i} to {r.name}"]]
 
     async def refresh(self, view: AwardView) -> None:
         """Update every Teams card that shows the award, for everyone; each on its own."""
@@ -153,12 +154,11 @@ class TeamsNotifier:
             if ref.kind == "digest":
                 todo[f"digest {ref.ts}"] = self._redraw_digest(ref.channel, ref.ts)
                 continue
-            todo[f"card {ref.ts}"] = self._update(ref.channel, ref.ts, message)
+            todo[f"card {ref.ts}"] = self.update(ref.channel, ref.ts, message)
         await effects(todo)
 
-    async def _update(
-        self, conversation_id: str, activity_id: str, message: dict[str, Any]
-    ) -> None:
+    async def update(self, conversation_id: str, activity_id: str, message: dict[str, Any]) -> None:
+        """Replace a sent message for everyone in its conversation."""
         where = await self.where(conversation_id)
         await self.connector.update(where.service_url, conversation_id, activity_id, message)
 
@@ -181,9 +181,7 @@ class TeamsNotifier:
     async def _announce_and_report(self, view: AwardView) -> None:
         """Announce an approved award; then tell the giver whom Teams would not let the bot
         reach (the app is not installed for them), since they would otherwise never know."""
-        outcome = await self.announce(view)
-        missed = [name.removeprefix("notice to ") for name, ok in outcome.items() if not ok]
-        missed = [name for name in missed if name != "celebration"]
+        missed = await self.announce(view)
         if missed and view.giver.chat_user_id:
             await self.dm(
                 view.giver.chat_user_id,
