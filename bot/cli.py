@@ -361,12 +361,14 @@ def run_export(args: argparse.Namespace) -> int:
     """Write the HR export (or, with --holders, Quantive's holders) to a file or stdout."""
     import asyncio
 
+    from bot.export import day_start
+
     settings = ready_settings("export")
     if settings is None:
         return 2
     try:
-        since = _day(args.since)
-        until = _day(args.until, end=True)
+        since = day_start(args.since)
+        until = day_start(args.until, end=True)
     except ValueError:
         print("export: --since and --until take dates as YYYY-MM-DD", file=sys.stderr)
         return 2
@@ -382,16 +384,6 @@ def run_export(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def _day(text: str | None, *, end: bool = False) -> float | None:
-    """A YYYY-MM-DD date as the UTC timestamp of its start (of the next day for ``end``)."""
-    from datetime import UTC, datetime, timedelta
-
-    if not text:
-        return None
-    day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
-    return (day + timedelta(days=1 if end else 0)).timestamp()
 
 
 async def _export(

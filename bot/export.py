@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TextIO
 
 from api import QuantiveClient
@@ -37,6 +37,15 @@ HOLDER_COLUMNS = ["badge", "holder", "holder_email", "kind"]
 #: The ledger's statuses as HR reads them: a give not yet confirmed is pending, and one
 #: Quantive refused was rejected.
 STATUS = {"sending": "pending", "refused": "rejected"}
+
+
+def day_start(text: str | None, *, end: bool = False) -> float | None:
+    """A ``YYYY-MM-DD`` date as the UTC timestamp of its start (of the next day with
+    ``end``, so an "until" date is included); None for no date. Raises ValueError."""
+    if not text:
+        return None
+    day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    return (day + timedelta(days=1 if end else 0)).timestamp()
 
 
 def _when(stamp: float | None) -> str:

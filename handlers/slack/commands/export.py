@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from slack_sdk.errors import SlackApiError
 
-from bot.export import write_export
+from bot.export import day_start, write_export
 from handlers.slack.commands.request import CommandRequest
 from handlers.slack.mrkdwn import escape
 
@@ -22,15 +22,13 @@ async def export_command(req: CommandRequest) -> None:
         await req.say("Only badge admins can export awards. Ask an approver if you need them.")
         return
     since_text = req.parsed.rest.strip()
-    since = None
-    if since_text:
-        try:
-            since = datetime.strptime(since_text, "%Y-%m-%d").replace(tzinfo=UTC)
-        except ValueError:
-            await req.say("Export since when? `/badge export 2026-01-01`, or no date for all.")
-            return
+    try:
+        since = day_start(since_text)
+    except ValueError:
+        await req.say("Export since when? `/badge export 2026-01-01`, or no date for all.")
+        return
     buffer = io.StringIO()
-    count = await write_export(services.store, buffer, since=since.timestamp() if since else None)
+    count = await write_export(services.store, buffer, since=since)
     today = datetime.now(UTC).date().isoformat()
     window = f" since {since_text}" if since_text else ""
     client = req.ctx.notifier.client
