@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from bot.digest import DigestError, DigestJob
+from bot.digest import DigestJob
 from bot.recap import RecapJob
 from bot.schedule import digest_trigger, recap_trigger
 from bot.settings import Settings
@@ -41,8 +41,6 @@ def _schedule(
         for job in jobs:
             try:
                 await job.run()
-            except DigestError as exc:
-                log.error("%s failed: %s", what, exc)
             except Exception as exc:  # one platform's failure must not stop the other
                 log.error("%s failed: %s: %s", what, type(exc).__name__, exc)
 

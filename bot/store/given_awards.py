@@ -4,6 +4,7 @@ HR export read it."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -49,21 +50,9 @@ class GivenAwards(Database):
     async def record_given(self, award: GivenAward) -> None:
         """Record a give as it is accepted (or replace it)."""
         values = {
-            "give_id": award.give_id,
-            "platform": award.platform,
-            "assignment_id": award.assignment_id,
-            "badge_id": award.badge_id,
-            "badge_name": award.badge_name,
-            "giver_chat_id": award.giver_chat_id,
-            "giver_email": award.giver_email,
-            "giver_name": award.giver_name,
+            **dataclasses.asdict(award),
             "recipients": json.dumps(award.recipients),
             "recipient_count": len(award.recipients),
-            "comment": award.comment,
-            "status": award.status,
-            "given_at": award.given_at,
-            "decided_at": award.decided_at,
-            "decided_by": award.decided_by,
         }
         await self._upsert(given_awards, values)
 
@@ -140,19 +129,6 @@ class GivenAwards(Database):
 
 
 def _given(row: Any) -> GivenAward:
-    return GivenAward(
-        give_id=row["give_id"],
-        platform=row["platform"],
-        badge_id=row["badge_id"],
-        badge_name=row["badge_name"],
-        giver_chat_id=row["giver_chat_id"],
-        status=row["status"],
-        given_at=row["given_at"],
-        recipients=json.loads(row["recipients"]),
-        giver_email=row["giver_email"],
-        giver_name=row["giver_name"],
-        comment=row["comment"],
-        assignment_id=row["assignment_id"],
-        decided_at=row["decided_at"],
-        decided_by=row["decided_by"],
-    )
+    values = dict(row)
+    del values["recipient_count"]  # derived from the recipients
+    return GivenAward(**{**values, "recipients": json.loads(values["recipients"])})

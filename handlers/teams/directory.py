@@ -41,19 +41,11 @@ class TeamsDirectory:
         cached = self._cache.get(who.user_id)
         if cached and time.monotonic() - cached[0] < self._ttl:
             return cached[1]
-        member: dict[str, object] = {}
-        places = [where]
-        own = await self._store.personal_conversation(who.user_id)
-        if own is not None and own.conversation_id != where.conversation_id:
-            places.append(own)
-        for place in places:
-            try:
-                member = await self._connector.member(
-                    place.service_url, place.conversation_id, who.user_id
-                )
-                break
-            except ConnectorError as exc:
-                log.info("no member lookup for a Teams user: %s", exc)
+        member = await self._member(who.user_id, where)
+        if not member:
+            own = await self._store.personal_conversation(who.user_id)
+            if own is not None and own.conversation_id != where.conversation_id:
+                member = await self._member(who.user_id, own)
         email = str(member.get("email") or member.get("userPrincipalName") or "") or None
         aad = str(member.get("aadObjectId") or who.aad_object_id or "") or None
         # Looked up by Azure AD object id (the dialog's people picker), Teams answers
@@ -70,6 +62,14 @@ class TeamsDirectory:
             self._cache[who.user_id] = self._cache[user_id] = (time.monotonic(), profile)
             await self.remember(user_id, email, aad)
         return profile
+
+    async def _member(self, user_id: str, where: ConversationRef) -> dict[str, object]:
+        """The connector's member lookup in one conversation; {} when it has none."""
+        try:
+            return await self._connector.member(where.service_url, where.conversation_id, user_id)
+        except ConnectorError as exc:
+            log.info("no member lookup for a Teams user: %s", exc)
+            return {}
 
     async def remember(self, user_id: str, email: str | None, aad: str | None) -> None:
         """Keep how to find this ``29:`` id from an email or an Azure AD object id."""
