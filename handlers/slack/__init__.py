@@ -12,13 +12,7 @@ from handlers.slack.actions.give_button import give_for_message, open_give_modal
 from handlers.slack.commands.badge import badge_command, default_subcommands
 from handlers.slack.context import SlackContext
 from handlers.slack.events.app_home import app_home_opened
-from handlers.slack.events.reactions import (
-    GIVE_FOR_REACTION,
-    NOT_NOW,
-    give_for_reaction,
-    not_now,
-    reaction_added,
-)
+from handlers.slack.events.reactions import GIVE_FOR_REACTION, give_for_reaction, reaction_added
 from handlers.slack.options.badges import badge_options
 from handlers.slack.views.badge_editor import badge_editor_submitted
 from handlers.slack.views.give import give_submitted
@@ -44,6 +38,5 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
     app.event("app_home_opened")(app_home_opened(ctx))
     app.event("reaction_added")(reaction_added(ctx))
     app.action(GIVE_FOR_REACTION)(give_for_reaction(ctx))
-    app.action(NOT_NOW)(not_now(ctx))
 
     app.options(blocks.BADGE_OPTIONS)(badge_options(ctx))

@@ -23,14 +23,14 @@ from api.models import Badge
 from bot.awards import truncate
 from bot.store.seen_requests import KEEP_PREFIX
 from handlers.slack import give_flow
-from handlers.slack.blocks import ICON_EMOJI, Block, badge_emoji
+from handlers.slack.blocks import CANCEL_ACTION, ICON_EMOJI, Block, badge_emoji
 from handlers.slack.context import SlackContext
 from handlers.slack.mrkdwn import escape, mention
+from handlers.slack.replies import replace_original
 
 log = logging.getLogger(__name__)
 
 GIVE_FOR_REACTION = "give_for_reaction"
-NOT_NOW = "not_now_for_reaction"
 #: Room left in a comment for the message's first words, after the link.
 FIRST_WORDS = 120
 
@@ -70,10 +70,11 @@ def prompt_blocks(badge: Badge, author: str, value: str) -> list[Block]:
                     "value": value,
                 },
                 {
+                    # The existing Cancel listener takes the question away.
                     "type": "button",
-                    "action_id": NOT_NOW,
+                    "action_id": CANCEL_ACTION,
                     "text": {"type": "plain_text", "text": "Not now"},
-                    "value": "not_now",
+                    "value": "cancel",
                 },
             ],
         },
@@ -147,10 +148,7 @@ def give_for_reaction(ctx: SlackContext) -> Callable[..., Any]:
         except (ValueError, KeyError, TypeError):
             return  # not a button of ours
         user = body["user"]["id"]
-
-        async def reply(text: str) -> None:
-            await respond(text=text, replace_original=True)
-
+        reply = replace_original(ctx.notifier, body, respond)
         key = f"{KEEP_PREFIX}reaction-give:{user}:{channel}:{ts}"
         if not await ctx.services.store.first_sighting(key):
             return  # a double click: the first one gives
@@ -199,13 +197,3 @@ async def message_comment(ctx: SlackContext, channel: str, ts: str) -> str:
     if words:
         comment += f" — “{truncate(words, FIRST_WORDS)}”"
     return comment
-
-
-def not_now(ctx: SlackContext) -> Callable[..., Any]:
-    """**Not now**: the question goes away."""
-
-    async def handle(ack: AsyncAck, respond: AsyncRespond) -> None:
-        await ack()
-        await respond(delete_original=True)
-
-    return handle
