@@ -24,7 +24,6 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 #: The verbs of the bot's Action.Execute buttons (sent as ``verb`` and as ``data.action``).
 APPROVE_VERB = "approve"
 REJECT_VERB = "reject"
-GIVE_VERB = "give"
 HOME_VERB = "home"
 DELETE_BADGE_VERB = "delete_badge"
 REVOKE_VERB = "revoke"
@@ -78,12 +77,9 @@ def run(text: str, *, bold: bool = False, italic: bool = False, subtle: bool = F
     return element
 
 
-def rich(*runs: Element, size: str | None = None) -> Element:
+def rich(*runs: Element) -> Element:
     """A paragraph of runs (a RichTextBlock: no markdown, ever)."""
-    block: Element = {"type": "RichTextBlock", "inlines": list(runs)}
-    if size:
-        block["inlines"] = [{**r, "size": size} for r in runs]
-    return block
+    return {"type": "RichTextBlock", "inlines": list(runs)}
 
 
 def heading(text: str) -> Element:
