@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from api import errors
 from api.models import Assignment
-from bot.awards import AwardView, view_from_assignment
+from bot.awards import Award, award_from_assignment
 from bot.chat import Platform
 from bot.people import PeopleDirectory
 from bot.services import Services
@@ -51,7 +51,7 @@ class DigestPublisher(Protocol):
     #: How many awards one digest message can show.
     max_items: int
 
-    def render(self, views: list[AwardView], total: int, now: datetime | None) -> Any:
+    def render(self, views: list[Award], total: int, now: datetime | None) -> Any:
         """The digest message for ``views`` out of ``total`` waiting, built once a run."""
         ...
 
@@ -201,27 +201,30 @@ class DigestJob:
         )
         return report
 
-    async def views_for(self, assignments: list[Assignment]) -> list[AwardView]:
-        """Views of the awards, reusing saved ones (which carry decisions and chat ids)."""
+    async def views_for(self, assignments: list[Assignment]) -> list[Award]:
+        """The records of the awards, kept the first time one is seen (a stored record,
+        which carries decisions and chat ids, wins)."""
         awards = self._services.awards
-        saved = {a.id: await awards.view(a.id) for a in assignments}
+        saved = {a.id: await awards.award(a.id) for a in assignments}
         fresh = [a for a in assignments if saved[a.id] is None]
         ids = {i for a in fresh for i in [a.assigned_by_id or "", *a.assignee_ids]}
         people = await self._people.lookup(ids)
+        platform = self._publisher.platform
         chat_ids = await self._services.identities.chat_users_for(
-            people.values(), self._publisher.chat_user_for_email, platform=self._publisher.platform
+            people.values(), self._publisher.chat_user_for_email, platform=platform
         )
         badges = {b.id: b for b in await self._services.catalogue.badges()}
-        views = []
+        found = []
         for assignment in assignments:
-            view = saved[assignment.id]
-            if view is None:
-                view = view_from_assignment(
-                    assignment, badges.get(assignment.badge_id), people, chat_ids
-                ).model_copy(update={"platform": self._publisher.platform})
-                await awards.save_view(view)
-            views.append(view)
-        return views
+            award = saved[assignment.id]
+            if award is None:
+                award = await awards.remember_seen(
+                    award_from_assignment(
+                        assignment, badges.get(assignment.badge_id), people, chat_ids, platform
+                    )
+                )
+            found.append(award)
+        return found
 
     async def render_posted(self, channel: str, ts: str) -> Any | None:
         """A posted digest rendered again with each award's current state, or None when
@@ -231,7 +234,7 @@ class DigestJob:
         )
         if post is None:
             return None
-        views = [v for a in post.assignment_ids if (v := await self._services.awards.view(a))]
+        views = [v for a in post.assignment_ids if (v := await self._services.awards.award(a))]
         total = len(post.assignment_ids) + post.hidden_count
         return self._publisher.render(views, total, None)
 

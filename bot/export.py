@@ -1,7 +1,8 @@
 """The HR export: one row per award made or requested through the bot, as CSV (the csv
 module's quoting, so commas, quotes and newlines in comments come back intact) or JSON
 lines, streamed from the database row by row. No token and no id of the bot's own tables
-is ever written; an award the bot still holds for an approver has no assignment id yet.
+is ever written; an award the bot still holds for an approver, or one it recognised only
+by its holders, has no assignment id.
 
 Awards made in Quantive's web app are not in it: Quantive shows them only as current
 holders, which :func:`write_holders` exports instead.
@@ -15,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TextIO
 
 from api import QuantiveClient
-from bot.store import GivenAward, Store
+from bot.awards import Award, awards_given
+from bot.store import Store
 
 Format = Literal["csv", "jsonl"]
 
@@ -54,23 +56,22 @@ def _when(stamp: float | None) -> str:
     return datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")
 
 
-def export_row(award: GivenAward, decided_by: str) -> dict[str, Any]:
+def export_row(award: Award, decided_by: str) -> dict[str, Any]:
     """One award as an export row."""
-    people = [r for r in award.recipients if not r.get("is_team")]
-    teams = [r for r in award.recipients if r.get("is_team")]
-    held = award.status == "held" or (award.assignment_id or "").startswith("held-")
+    people = [r for r in award.recipients if not r.is_team]
+    teams = [r for r in award.recipients if r.is_team]
     return {
-        "assignment_id": "" if held else award.assignment_id or "",
+        "assignment_id": award.made_in_quantive or "",
         "badge": award.badge_name,
-        "giver_email": award.giver_email,
-        "recipient_emails": "; ".join(r.get("email") or r.get("name", "") for r in people),
-        "team_names": "; ".join(r.get("name", "") for r in teams),
+        "giver_email": award.giver.email or "",
+        "recipient_emails": "; ".join(r.email or r.name for r in people),
+        "team_names": "; ".join(r.name for r in teams),
         "comment": award.comment,
         "status": STATUS.get(award.status, award.status),
         "given_at": _when(award.given_at),
         "decided_at": _when(award.decided_at),
         "decided_by": decided_by,
-        "platform": award.platform,
+        "platform": award.platform or "",
     }
 
 
@@ -101,21 +102,27 @@ async def write_export(
     writer = _Writer(out, fmt, COLUMNS)
     emails: dict[tuple[str, str], str] = {}
     count = 0
-    async for award in store.given_between(since, until):
+    async for award in awards_given(store, since, until):
         writer.row(export_row(award, await _approver(store, award, emails)))
         count += 1
     return count
 
 
-async def _approver(store: Store, award: GivenAward, emails: dict[tuple[str, str], str]) -> str:
-    """Who decided, by email when the bot knows it (approvers are few: cached)."""
-    who = award.decided_by
-    if not who:
+async def _approver(store: Store, award: Award, emails: dict[tuple[str, str], str]) -> str:
+    """Who decided, by email: the record's, else the bot's identity of their chat id (a
+    record migrated from before decisions named their email; approvers are few:
+    cached)."""
+    decider = award.decided_by
+    if decider is None or decider.via == "quantive":
         return ""
-    key = (award.platform, who)
+    if decider.email:
+        return decider.email
+    key = (decider.via, decider.chat_user_id)
     if key not in emails:
-        identity = await store.cached_identity(who, float("inf"), platform=award.platform)
-        emails[key] = identity.email if identity else who
+        identity = await store.cached_identity(
+            decider.chat_user_id, float("inf"), platform=decider.via
+        )
+        emails[key] = identity.email if identity else decider.name or decider.chat_user_id
     return emails[key]
 
 

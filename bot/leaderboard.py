@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot.awards import awards_given
 from bot.holdings import HoldingsIndex, Ranked
 from bot.people import Person
 from bot.store import Store
@@ -57,16 +58,14 @@ async def period_board(
     counts: Counter[str] = Counter()
     people: dict[str, Person] = {}
     awards = 0
-    async for award in store.given_between(since.timestamp()):
+    async for award in awards_given(store, since.timestamp()):
         if award.status != "approved":
             continue
         awards += 1
         for recipient in award.recipients:
-            key = recipient.get("quantive_id") or recipient.get("email") or recipient["name"]
+            key = recipient.quantive_id or recipient.email or recipient.name
             counts[key] += 1
-            people[key] = Person(
-                key, recipient["name"], recipient.get("email") or "", bool(recipient.get("is_team"))
-            )
+            people[key] = Person(key, recipient.name, recipient.email or "", recipient.is_team)
     ranked = [Ranked(people[k], n) for k, n in counts.items()]
     ranked.sort(key=lambda r: (-r.count, r.person.name))
     return PeriodBoard(

@@ -3,10 +3,35 @@ end implements. The core never imports a chat SDK: it calls these."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
-from bot.awards import AwardView, QueuedResult
+from bot.awards import Award, Party, QueuedResult
+from bot.chat import Platform
 from bot.effects import effects
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Whom one platform tells about an award: each person hears on the platform where
+    they were reached, and the celebration goes where the award was given."""
+
+    giver: bool
+    recipients: list[Party]
+    celebrate: bool
+
+
+def audience(award: Award, platform: Platform) -> Audience:
+    """Who on ``platform`` hears about a decided award."""
+    return Audience(
+        giver=award.status != "handled"
+        and bool(award.giver.chat_user_id)
+        and award.giver.platform == platform,
+        recipients=[r for r in award.recipients if r.chat_user_id and r.platform == platform]
+        if award.status == "approved"
+        else [],
+        celebrate=award.status == "approved" and award.platform == platform,
+    )
 
 
 class AwardNotices(Protocol):
@@ -17,9 +42,9 @@ class AwardNotices(Protocol):
         """A queued give was delivered, refused, or could not be confirmed: tell the giver,
         and ask for approval or celebrate as a give would."""
 
-    async def decided(self, view: AwardView) -> None:
-        """A decision cut off by a crash is confirmed: redraw every message that shows
-        the award and tell the giver and the recipients."""
+    async def decided(self, view: Award) -> None:
+        """A decision is confirmed: redraw every message of this platform that shows the
+        award, and tell the people reached on this platform (see :func:`audience`)."""
 
 
 class NoticeBoard:
@@ -27,8 +52,8 @@ class NoticeBoard:
 
     An award given on one platform may be decided on another (decisions are claimed by
     Quantive's assignment id, whoever clicks), so each outcome goes to every front end:
-    each redraws the messages it posted and tells the people of the awards given on it.
-    One front end failing never keeps the others from hearing.
+    each redraws the messages it posted and tells only the people reached on it. One
+    front end failing never keeps the others from hearing.
     """
 
     def __init__(self) -> None:
@@ -44,6 +69,6 @@ class NoticeBoard:
             {f"{type(n).__name__} queued": n.queued_result(result) for n in self._subscribers}
         )
 
-    async def decided(self, view: AwardView) -> None:
+    async def decided(self, view: Award) -> None:
         """Tell every front end about a decision."""
         await effects({f"{type(n).__name__} decided": n.decided(view) for n in self._subscribers})

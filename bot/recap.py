@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.awards import Award, awards_given
 from bot.chat import Platform
 from bot.digest import PostReport, post_once_each
 from bot.leaderboard import period_start
 from bot.services import Services
-from bot.store import GivenAward
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def week_key(week_start: datetime) -> str:
     return f"recap-{year}-W{week:02d}"
 
 
-def build_recap(awards: list[GivenAward], week_start: datetime) -> Recap:
+def build_recap(awards: list[Award], week_start: datetime) -> Recap:
     """The recap of the approved ``awards``."""
     per_badge: Counter[str] = Counter()
     people: dict[str, None] = {}
@@ -74,10 +74,10 @@ def build_recap(awards: list[GivenAward], week_start: datetime) -> Recap:
     for award in awards:
         per_badge[award.badge_name] += 1
         for recipient in award.recipients:
-            (teams if recipient.get("is_team") else people)[recipient["name"]] = None
+            (teams if recipient.is_team else people)[recipient.name] = None
     comments = [
-        (a.giver_name, a.badge_name, a.comment)
-        for a in sorted(awards, key=lambda a: a.given_at, reverse=True)
+        (a.giver.name, a.badge_name, a.comment)
+        for a in sorted(awards, key=lambda a: a.given_at or 0.0, reverse=True)
         if a.comment.strip()
     ][:RECAP_COMMENTS]
     return Recap(
@@ -117,8 +117,8 @@ class RecapJob:
         end = start + timedelta(days=7)
         awards = [
             award
-            async for award in self._services.store.given_between(
-                start.timestamp(), end.timestamp()
+            async for award in awards_given(
+                self._services.store, start.timestamp(), end.timestamp()
             )
             if award.status == "approved"
         ]

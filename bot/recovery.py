@@ -34,18 +34,20 @@ def core_jobs(services: Services, notices: AwardNotices | None = None) -> list[J
 
     async def deliver_queued_awards() -> None:
         cutoff = stale_before()
-        for award in await services.store.due_awards(time.time(), cutoff):
-            if not await services.store.take_award(award, cutoff):
+        for queued in await services.store.due_awards(time.time(), cutoff):
+            if not await services.store.take_award(queued, cutoff):
                 continue
-            result = await services.awards.deliver_queued(award)
+            result = await services.awards.deliver_queued(queued)
+            if result is None:
+                continue
             if result.outcome is QueuedOutcome.DELIVERED:
                 services.holdings.invalidate()
             await told.queued_result(result)
 
     async def finish_interrupted_decisions() -> None:
-        for view in await services.awards.recover_decisions(stale_before()):
-            log.info("finished the interrupted decision on %s", view.assignment_id)
-            await told.decided(view)
+        for award in await services.awards.recover_decisions(stale_before()):
+            log.info("finished the interrupted decision on %s", award.assignment_id)
+            await told.decided(award)
 
     async def forget_old_request_ids() -> None:
         # Off the ack path: each request only inserts its key.

@@ -12,7 +12,7 @@ import time_machine
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from api.emulator import Emulator, Fault
-from bot.awards import AwardView, Party
+from bot.awards import Award, Party
 from bot.clock import DIGEST_JOB_ID, schedule_digest
 from bot.schedule import next_digest_time
 from bot.settings import Settings
@@ -107,8 +107,8 @@ async def test_the_weekly_recap_is_scheduled_at_recap_time_in_its_zone() -> None
 # --- content --------------------------------------------------------------------------
 
 
-def view(i: int, comment: str = "nice") -> AwardView:
-    return AwardView(
+def view(i: int, comment: str = "nice") -> Award:
+    return Award(
         assignment_id=f"a{i}",
         badge_id="b",
         badge_name="Visionary",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.awards import AwardView, Party
+from bot.awards import Award, Decider, Party
 from handlers.slack import blocks
 from handlers.slack.mrkdwn import escape, plain_mentions
 
@@ -18,8 +18,8 @@ def test_plain_mentions() -> None:
     )
 
 
-def view(**changes) -> AwardView:
-    base = AwardView(
+def view(**changes) -> Award:
+    base = Award(
         assignment_id="a1",
         badge_id="b1",
         badge_name="Rock <star>",
@@ -45,7 +45,7 @@ def test_pending_request_has_buttons_and_escapes_everything() -> None:
 
 def test_decided_request_has_no_buttons() -> None:
     built = blocks.approval_request_blocks(
-        view(status="rejected", decided_by="UMARIA", reason="a <b>")
+        view(status="rejected", decided_by=Decider(chat_user_id="UMARIA"), reason="a <b>")
     )
     assert all(b["type"] != "actions" for b in built)
     assert "Rejected by <@UMARIA>: a &lt;b&gt;" in str(built)

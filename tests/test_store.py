@@ -80,8 +80,21 @@ async def test_digest_subscriptions(store: Store) -> None:
     assert await store.digest_subscriptions() == ["C1"]
 
 
+def a_record(badge_name: str = "x", **values) -> dict:
+    """An award record's row, as the core writes it."""
+    from bot.awards.record import Award, Party, award_row
+
+    giver = Party(name="Ann", chat_user_id="U1", platform="slack")
+    return award_row(Award(badge_id="b", badge_name=badge_name, giver=giver, **values))
+
+
+async def accept(store: Store, request: dict, *, held: bool = False, evidence=None) -> int:
+    give_id, _ = await store.accept_award(request, a_record(), evidence or {}, held=held)
+    return give_id
+
+
 async def test_outbox_rows_are_taken_once_and_stale_sending_rows_come_back(store: Store) -> None:
-    row_id = await store.enqueue_award({"badgeId": "b"}, {"badge_name": "x"}, {"holders": []})
+    row_id = await accept(store, {"badgeId": "b"}, evidence={"holders": []})
     assert await store.due_awards(time.time(), stale_before=time.time() - 60) == []  # in flight
     due = await store.due_awards(time.time(), stale_before=time.time() + 1)  # its process died
     assert [a.id for a in due] == [row_id] and due[0].state == "sending"
@@ -91,14 +104,14 @@ async def test_outbox_rows_are_taken_once_and_stale_sending_rows_come_back(store
     [queued] = await store.due_awards(time.time() + 0.01, stale_before=0)
     assert await store.take_award(queued, stale_before=0)
     assert not await store.take_award(queued, stale_before=0)  # someone else has it now
-    await store.finish_award(row_id, "delivered", {"assignment_id": "a9"})
+    await store.finish_award(row_id, "delivered", "a9")
     assert await store.outbox_counts() == {"delivered": 1}
     assert await store.assignment_delivered("a9")
     assert (await store.outbox_award(row_id)).attempts == 3  # type: ignore[union-attr]
 
 
 async def test_each_due_award_is_taken_by_one_engine(stores: list[Store]) -> None:
-    ids = [await stores[0].enqueue_award({"n": i}, {}, {}) for i in range(10)]
+    ids = [await accept(stores[0], {"n": i}) for i in range(10)]
     for row in ids:
         await stores[0].retry_award_later(row, "queued", 0, "503")
     due = await stores[1].due_awards(time.time() + 1, stale_before=0)
@@ -107,13 +120,13 @@ async def test_each_due_award_is_taken_by_one_engine(stores: list[Store]) -> Non
 
 
 async def test_held_awards_are_released_once(stores: list[Store]) -> None:
-    row = await stores[0].enqueue_award({"n": 1}, {"v": 1}, {}, held=True)
+    row = await accept(stores[0], {"n": 1}, held=True)
     assert [a.id for a in await stores[1].held_awards()] == [row]
-    await stores[1].update_outbox(row, view={"v": 2}, evidence={"e": 1})
+    await stores[1].update_evidence(row, {"e": 1})
     released = await asyncio.gather(*(s.release_held(row, "sending") for s in stores))
     assert released.count(True) == 1
     award = await stores[2].outbox_award(row)
-    assert award is not None and award.view == {"v": 2} and award.evidence == {"e": 1}
+    assert award is not None and award.request == {"n": 1} and award.evidence == {"e": 1}
     assert award.state == "sending" and await stores[3].held_awards() == []
 
 
@@ -132,13 +145,22 @@ async def test_slack_outbox_rows_are_leased_to_one_engine(stores: list[Store]) -
     assert await first.slack_queue_length() == 0
 
 
-async def test_award_views_and_messages(store: Store) -> None:
-    await store.save_award_view("a1", {"comment": "first"})
-    await store.save_award_view("a2", {"comment": "second"})
-    await store.save_award_view("a1", {"comment": "first, again"})
-    assert await store.award_view("a1") == {"comment": "first, again"}
-    assert await store.award_view("nope") is None
-    assert [v["comment"] for v in await store.award_views()] == ["first, again", "second"]
+async def test_award_records_and_messages(store: Store) -> None:
+    give_id, record_id = await store.accept_award({}, a_record("first"), {}, held=False)
+    assert (await store.award_row_by_give(give_id))["id"] == record_id  # type: ignore[index]
+    await store.save_award(record_id, a_record("first, again", assignment_id="a1"))
+    # An award first seen in Quantive is kept once; the bot's own record always wins.
+    await store.add_seen_award(a_record("seen", assignment_id="a2"))
+    await store.add_seen_award(a_record("seen again", assignment_id="a2"))
+    await store.add_seen_award(a_record("not mine", assignment_id="a1"))
+    assert (await store.award_row("a1"))["badge_name"] == "first, again"  # type: ignore[index]
+    assert (await store.award_row("a2"))["badge_name"] == "seen"  # type: ignore[index]
+    assert await store.award_row("nope") is None and await store.award_row("") is None
+    # A held award is found by its key and by the id Quantive gave it later.
+    await store.add_seen_award(
+        a_record("held", assignment_id="held-7", quantive_assignment_id="q7")
+    )
+    assert (await store.award_row("q7"))["assignment_id"] == "held-7"  # type: ignore[index]
     await store.add_message("a1", "C1", "1.1", "request")
     await store.add_message("a1", "C1", "1.1", "request")  # a repeat is harmless
     assert [(m.channel, m.ts) for m in await store.messages_for("a1")] == [("C1", "1.1")]

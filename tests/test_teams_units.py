@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from bot.awards import AwardView, Party
+from bot.awards import Award, Party
 from handlers.teams import cards
 from handlers.teams.command_parser import parse_message
 from handlers.teams.connector import ConnectorError, TeamsConnector
@@ -51,7 +51,7 @@ def test_shorthand_channels_and_other_verbs() -> None:
 
 
 def test_card_text_breaks_at_tags_and_never_uses_markdown() -> None:
-    view = AwardView(
+    view = Award(
         assignment_id="64d000000000000000000009",
         badge_id="b",
         badge_name="**Star** <at>x</at>",

@@ -4,14 +4,13 @@ Each table family lives in its own module; :class:`Store` puts them together so 
 holds one engine and one connection pool:
 
 - ``identities``: chat user to Quantive user, and email to chat user (a shared cache);
-- ``award_views``: what the bot showed about each award, and the messages that show it;
+- ``award_records``: the award records, and each platform's messages that show them;
 - ``decisions``: decision claims (the first approver's click wins);
 - ``digests``: digest subscriptions and the once-a-day claim per channel;
 - ``award_outbox``: gives kept until Quantive shows them;
 - ``slack_outbox``: Slack calls waiting for a retry;
 - ``seen_requests``: request ids already handled;
-- ``conversations``: where the bot may write proactively (Teams' conversation references);
-- ``given_awards``: every award made or requested through the bot.
+- ``conversations``: where the bot may write proactively (Teams' conversation references).
 
 The schema is versioned with Alembic (``schema``); run ``python -m bot migrate``.
 """
@@ -19,12 +18,11 @@ The schema is versioned with Alembic (``schema``); run ``python -m bot migrate``
 from __future__ import annotations
 
 from bot.store.award_outbox import AwardOutbox, OutboxAward
-from bot.store.award_views import AwardViews, MessageRef
+from bot.store.award_records import AwardRecords, MessageRef
 from bot.store.conversations import ConversationRef, Conversations
 from bot.store.database import DatabaseUrlError, describe, driver_url
 from bot.store.decisions import DecisionClaim, DecisionClaims
 from bot.store.digests import DigestClaims, DigestPost
-from bot.store.given_awards import GivenAward, GivenAwards
 from bot.store.identities import Identity, IdentityCache
 from bot.store.schema import SchemaBehind, check_schema, migrate
 from bot.store.seen_requests import SeenRequests
@@ -33,14 +31,13 @@ from bot.store.slack_outbox import SlackOperation, SlackOutbox
 
 class Store(
     IdentityCache,
-    AwardViews,
+    AwardRecords,
     DecisionClaims,
     DigestClaims,
     AwardOutbox,
     SlackOutbox,
     SeenRequests,
     Conversations,
-    GivenAwards,
 ):
     """All of the bot's persistent state. One instance per process; close with
     :meth:`aclose`."""
@@ -55,7 +52,6 @@ __all__ = [
     "DatabaseUrlError",
     "DecisionClaim",
     "DigestPost",
-    "GivenAward",
     "Identity",
     "MessageRef",
     "OutboxAward",

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, func, insert, or_, select, update
+from sqlalchemy import Row, func, or_, select, update
 
 from bot.store.database import Database, rowcount
 from bot.store.tables import award_outbox
@@ -30,14 +30,13 @@ class OutboxAward:
     id: int
     state: str
     request: dict[str, Any]
-    view: dict[str, Any]
     attempts: int
     sent_at: float | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
 _t = award_outbox.c
-_ROW = select(_t.id, _t.state, _t.request, _t.view, _t.attempts, _t.sent_at, _t.evidence)
+_ROW = select(_t.id, _t.state, _t.request, _t.attempts, _t.sent_at, _t.evidence)
 _WAITING = ("queued", "uncertain")
 
 
@@ -46,7 +45,6 @@ def _outbox_award(row: Row[Any]) -> OutboxAward:
         row.id,
         row.state,
         json.loads(row.request),
-        json.loads(row.view),
         row.attempts,
         row.sent_at,
         json.loads(row.evidence or "{}"),
@@ -55,34 +53,6 @@ def _outbox_award(row: Row[Any]) -> OutboxAward:
 
 class AwardOutbox(Database):
     """The ``award_outbox`` table."""
-
-    async def enqueue_award(
-        self,
-        request: dict[str, Any],
-        view: dict[str, Any],
-        evidence: dict[str, Any],
-        *,
-        held: bool = False,
-    ) -> int:
-        """Write an accepted give before Quantive is called; it starts as ``sending``, or
-        as ``held`` when it waits for an approver (BADGE_APPROVAL=bot) and nothing is sent."""
-        now = time.time()
-        statement = (
-            insert(award_outbox)
-            .values(
-                state="held" if held else "sending",
-                request=json.dumps(request),
-                view=json.dumps(view),
-                attempts=0 if held else 1,
-                next_attempt_at=now,
-                updated_at=now,
-                sent_at=None if held else now,
-                evidence=json.dumps(evidence),
-            )
-            .returning(_t.id)
-        )
-        async with self.connect() as conn:
-            return int((await conn.execute(statement)).scalar_one())
 
     async def release_held(self, award_id: int, state: str) -> bool:
         """Move a held award on, to ``sending`` (approved) or ``rejected``; False when it
@@ -101,22 +71,13 @@ class AwardOutbox(Database):
             rows = (await conn.execute(_ROW.where(_t.state == "held").order_by(_t.id))).all()
         return [_outbox_award(r) for r in rows]
 
-    async def update_outbox(
-        self,
-        award_id: int,
-        *,
-        view: dict[str, Any] | None = None,
-        evidence: dict[str, Any] | None = None,
-    ) -> None:
-        """Replace the view or the evidence kept with an outbox row."""
-        values = {}
-        if view is not None:
-            values["view"] = json.dumps(view)
-        if evidence is not None:
-            values["evidence"] = json.dumps(evidence)
-        if values:
-            async with self.connect() as conn:
-                await conn.execute(update(award_outbox).where(_t.id == award_id).values(values))
+    async def update_evidence(self, award_id: int, evidence: dict[str, Any]) -> None:
+        """Replace the evidence kept with an outbox row."""
+        statement = (
+            update(award_outbox).where(_t.id == award_id).values(evidence=json.dumps(evidence))
+        )
+        async with self.connect() as conn:
+            await conn.execute(statement)
 
     async def mark_award_sent(self, award_id: int) -> None:
         """Note that the assign request of an outbox row is going out now."""
@@ -182,18 +143,17 @@ class AwardOutbox(Database):
             await conn.execute(statement)
 
     async def finish_award(
-        self, award_id: int, state: str, view: dict[str, Any] | None = None, error: str = ""
+        self, award_id: int, state: str, assignment_id: str | None = None, error: str = ""
     ) -> None:
-        """Mark an award ``delivered`` (with its final view), ``refused``, or ``unknown``
-        (Quantive never showed whether it was made)."""
+        """Mark an award ``delivered`` (as Quantive's ``assignment_id``), ``refused``, or
+        ``unknown`` (Quantive never showed whether it was made)."""
         values: dict[str, Any] = {
             "state": state,
             "updated_at": time.time(),
             "last_error": error[:300],
         }
-        if view is not None:
-            values["view"] = json.dumps(view)
-            values["assignment_id"] = view.get("assignment_id") or None
+        if assignment_id is not None:
+            values["assignment_id"] = assignment_id
         async with self.connect() as conn:
             await conn.execute(update(award_outbox).where(_t.id == award_id).values(values))
 

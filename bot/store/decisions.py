@@ -21,6 +21,8 @@ class DecisionClaim:
     decided_by: str
     reason: str
     done: bool
+    #: Who decided, as bot.awards.record.Decider's JSON (so any process can name them).
+    decider: str = "{}"
 
 
 _COLUMNS = (
@@ -29,6 +31,7 @@ _COLUMNS = (
     decision_claims.c.decided_by,
     decision_claims.c.reason,
     decision_claims.c.done_at.is_not(None),
+    decision_claims.c.decider,
 )
 
 
@@ -36,7 +39,13 @@ class DecisionClaims(Database):
     """The ``decision_claims`` table."""
 
     async def claim_decision(
-        self, assignment_id: str, decision: str, decided_by: str, reason: str = ""
+        self,
+        assignment_id: str,
+        decision: str,
+        decided_by: str,
+        reason: str = "",
+        *,
+        decider: str = "{}",
     ) -> bool:
         """Claim the right to decide an award. Only the first claim wins."""
         statement = (
@@ -46,6 +55,7 @@ class DecisionClaims(Database):
                 decision=decision,
                 decided_by=decided_by,
                 reason=reason,
+                decider=decider,
                 claimed_at=time.time(),
             )
             .on_conflict_do_nothing()

@@ -11,9 +11,9 @@ from typing import Literal
 from sqlalchemy import delete, select, update
 
 from bot.chat import Platform
+from bot.store.award_records import message_rows
 from bot.store.database import Database, inserted, rowcount
 from bot.store.tables import (
-    award_messages,
     digest_claims,
     digest_subscriptions,
     recap_subscriptions,
@@ -122,17 +122,11 @@ class DigestClaims(Database):
         async with self.transaction() as conn:
             await conn.execute(claim)
             if assignment_ids:
+                table = message_rows(platform, channel, ts, "", "digest")[0]
                 links = [
-                    {
-                        "platform": platform,
-                        "channel": channel,
-                        "ts": ts,
-                        "assignment_id": a,
-                        "kind": "digest",
-                    }
-                    for a in assignment_ids
+                    message_rows(platform, channel, ts, a, "digest")[1] for a in assignment_ids
                 ]
-                await conn.execute(self._insert(award_messages).on_conflict_do_nothing(), links)
+                await conn.execute(self._insert(table).on_conflict_do_nothing(), links)
 
     async def digest_post(
         self, channel: str, ts: str, *, platform: Platform = "slack"

@@ -33,23 +33,62 @@ chat_users_by_email = Table(
     Column("fetched_at", Float, nullable=False),
 )
 
+#: The award record (bot.awards.record): one row per award the bot gave or showed.
+#: ``assignment_id`` is the award's key (Quantive's id, or ``held-<give>``), NULL until
+#: Quantive answers; ``give_id`` is the give's row in award_outbox, NULL for an award given
+#: in Quantive. ``giver``, ``recipients`` and ``decided_by`` are JSON documents; the giver's
+#: chat id and the decider's email are columns too, for the limits and the export.
 awards = Table(
     "awards",
     metadata,
-    Column("assignment_id", Text, primary_key=True),
-    Column("view", Text, nullable=False),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("assignment_id", Text, unique=True),
+    Column("quantive_assignment_id", Text),
+    Column("give_id", Integer, unique=True),
+    Column("platform", Text),
+    Column("badge_id", Text, nullable=False),
+    Column("badge_name", Text, nullable=False),
+    Column("badge_icon", Text, nullable=False, server_default=text("''")),
+    Column("giver", Text, nullable=False),
+    Column("giver_chat_id", Text, nullable=False, server_default=text("''")),
+    Column("recipients", Text, nullable=False),
+    Column("recipient_count", Integer, nullable=False),
+    Column("comment", Text, nullable=False, server_default=text("''")),
+    Column("status", Text, nullable=False),
+    Column("origin_channel", Text),
+    Column("given_at", Float),
+    Column("assigned_on", Text),
+    Column("decided_at", Float),
+    Column("decided_by", Text),
+    Column("decided_by_email", Text, nullable=False, server_default=text("''")),
+    Column("reason", Text, nullable=False, server_default=text("''")),
     Column("updated_at", Float, nullable=False),
+    Index("awards_by_giver", "platform", "giver_chat_id", "given_at"),
+    Index("awards_by_time", "given_at"),
+    Index("awards_by_quantive_id", "quantive_assignment_id"),
+    sqlite_autoincrement=True,
 )
 
-award_messages = Table(
-    "award_messages",
+#: Slack messages that show an award (a request or a digest), to redraw them in place.
+slack_messages = Table(
+    "slack_messages",
     metadata,
-    Column("platform", Text, primary_key=True, server_default=text("'slack'")),
     Column("channel", Text, primary_key=True),
     Column("ts", Text, primary_key=True),
     Column("assignment_id", Text, primary_key=True),
     Column("kind", Text, nullable=False),
-    Index("award_messages_by_assignment", "assignment_id"),
+    Index("slack_messages_by_assignment", "assignment_id"),
+)
+
+#: Teams cards that show an award: the conversation and the activity to replace.
+teams_messages = Table(
+    "teams_messages",
+    metadata,
+    Column("conversation_id", Text, primary_key=True),
+    Column("activity_id", Text, primary_key=True),
+    Column("assignment_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Index("teams_messages_by_assignment", "assignment_id"),
 )
 
 decision_claims = Table(
@@ -61,6 +100,7 @@ decision_claims = Table(
     Column("reason", Text, nullable=False, server_default=text("''")),
     Column("claimed_at", Float, nullable=False),
     Column("done_at", Float),
+    Column("decider", Text, nullable=False, server_default=text("'{}'")),
 )
 
 digest_subscriptions = Table(
@@ -90,7 +130,6 @@ award_outbox = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("state", Text, nullable=False),
     Column("request", Text, nullable=False),
-    Column("view", Text, nullable=False),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("next_attempt_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
@@ -133,32 +172,6 @@ conversations = Table(
     Column("user_id", Text),
     Column("updated_at", Float, nullable=False),
     Index("conversations_by_user", "platform", "user_id", "kind"),
-)
-
-#: Every award made or requested through the bot, kept for the give limits, the leaderboard
-#: by period, the weekly recap and the HR export. ``give_id`` is the give's row in
-#: award_outbox (its identity before Quantive gives it an id).
-given_awards = Table(
-    "given_awards",
-    metadata,
-    Column("give_id", Integer, primary_key=True, autoincrement=False),
-    Column("platform", Text, nullable=False),
-    Column("assignment_id", Text),
-    Column("badge_id", Text, nullable=False),
-    Column("badge_name", Text, nullable=False),
-    Column("giver_chat_id", Text, nullable=False),
-    Column("giver_email", Text, nullable=False, server_default=text("''")),
-    Column("giver_name", Text, nullable=False, server_default=text("''")),
-    Column("recipients", Text, nullable=False),
-    Column("recipient_count", Integer, nullable=False),
-    Column("comment", Text, nullable=False, server_default=text("''")),
-    Column("status", Text, nullable=False),
-    Column("given_at", Float, nullable=False),
-    Column("decided_at", Float),
-    Column("decided_by", Text, nullable=False, server_default=text("''")),
-    Index("given_awards_by_giver", "platform", "giver_chat_id", "given_at"),
-    Index("given_awards_by_time", "given_at"),
-    Index("given_awards_by_assignment", "assignment_id"),
 )
 
 #: Teams conversations that asked for the weekly recap (``recap here``); Slack's come from

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from bot.awards import AwardView, Party, truncate
+from bot.awards import Award, Party, truncate
 from handlers.slack.block_limits import Block, fit_fallback
 from handlers.slack.mrkdwn import escape, mention, quote
 
@@ -52,33 +52,34 @@ def is_slack_user_id(chat_user_id: str | None) -> bool:
 
 def party_text(party: Party) -> str:
     """A giver or recipient in mrkdwn: a mention when known in Slack, else the escaped name."""
-    if is_slack_user_id(party.chat_user_id):
+    if party.platform in (None, "slack") and is_slack_user_id(party.chat_user_id):
         return mention(party.chat_user_id or "")
     return f"*{escape(party.name)}*"
 
 
-def recipients_text(view: AwardView) -> str:
+def recipients_text(view: Award) -> str:
     """The recipients, joined for a sentence."""
     names = [party_text(p) for p in view.recipients] or ["nobody"]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def badge_text(view: AwardView) -> str:
+def badge_text(view: Award) -> str:
     """The badge with its emoji, bold, escaped."""
     return f"{badge_emoji(view.badge_icon)} *{escape(view.badge_name)}*"
 
 
-def award_sentence(view: AwardView, verb: str = "wants to give") -> str:
+def award_sentence(view: Award, verb: str = "wants to give") -> str:
     """ "@giver wants to give :star: *Rockstar* to @x and *Team*"."""
     return f"{party_text(view.giver)} {verb} {badge_text(view)} to {recipients_text(view)}"
 
 
-def decision_text(view: AwardView) -> str:
+def decision_text(view: Award) -> str:
     """The status line of an award's message."""
-    if is_slack_user_id(view.decided_by):
-        who = mention(view.decided_by or "")
+    decider = view.decided_by
+    if decider is not None and decider.via == "slack" and is_slack_user_id(decider.chat_user_id):
+        who = mention(decider.chat_user_id)
     else:
-        who = f"*{escape(view.decided_by_name)}*" if view.decided_by_name else "an approver"
+        who = f"*{escape(view.decider_name)}*" if view.decider_name else "an approver"
     if view.status == "approved":
         return f":white_check_mark: Approved by {who}"
     if view.status == "rejected":
@@ -115,47 +116,47 @@ def decision_buttons(assignment_id: str, block_id: str | None = None) -> Block:
     return block
 
 
-def approval_request_blocks(view: AwardView) -> list[Block]:
+def approval_request_blocks(view: Award) -> list[Block]:
     """The approval request: who gave what to whom, the comment, and the buttons while
     the award waits; after a decision, who decided and no buttons."""
-    text = award_sentence(view, "wants to give" if view.status == "pending" else "gave")
+    text = award_sentence(view, "wants to give" if view.waiting else "gave")
     if view.comment:
         text += "\n" + quote(view.comment, 2500)
     blocks: list[Block] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": decision_text(view)}]},
     ]
-    if view.status == "pending":
+    if view.waiting:
         blocks.append(decision_buttons(view.assignment_id))
     return blocks
 
 
-def approval_request_fallback(view: AwardView) -> str:
+def approval_request_fallback(view: Award) -> str:
     """The notification text of an approval request: names escaped, no mentions."""
-    state = "waiting for approval" if view.status == "pending" else view.status
+    state = "waiting for approval" if view.waiting else view.status
     return fit_fallback(
         f"Badge award {state}: {escape(view.badge_name)} from {escape(view.giver.name)}"
     )
 
 
-def recipient_dm_fallback(view: AwardView) -> str:
+def recipient_dm_fallback(view: Award) -> str:
     """The notification text of a recipient's DM."""
     return fit_fallback(
         f"You received the {escape(view.badge_name)} badge from {escape(view.giver.name)}"
     )
 
 
-def celebration_fallback(view: AwardView) -> str:
+def celebration_fallback(view: Award) -> str:
     """The notification text of a celebration: no names, so nobody is pinged by it."""
     return fit_fallback(f"{escape(view.badge_name)} awarded")
 
 
-def giver_decision_fallback(view: AwardView) -> str:
+def giver_decision_fallback(view: Award) -> str:
     """The notification text of the giver's DM after a decision."""
     return fit_fallback(f"Your {escape(view.badge_name)} award was {view.status}")
 
 
-def celebration_blocks(view: AwardView) -> list[Block]:
+def celebration_blocks(view: Award) -> list[Block]:
     """The public celebration of an approved award."""
     text = (
         f":tada: {recipients_text(view)} received {badge_text(view)} from {party_text(view.giver)}!"
@@ -165,7 +166,7 @@ def celebration_blocks(view: AwardView) -> list[Block]:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
-def recipient_dm_blocks(view: AwardView) -> list[Block]:
+def recipient_dm_blocks(view: Award) -> list[Block]:
     """The DM a recipient gets when an award reaches them."""
     text = f":tada: You received {badge_text(view)} from {party_text(view.giver)}!"
     if view.comment:
@@ -173,7 +174,7 @@ def recipient_dm_blocks(view: AwardView) -> list[Block]:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
-def giver_decision_text(view: AwardView) -> str:
+def giver_decision_text(view: Award) -> str:
     """The DM the giver gets after an approver decided."""
     base = f"{badge_text(view)} for {recipients_text(view)}"
     if view.status == "approved":
@@ -253,7 +254,7 @@ def give_modal(
     }
 
 
-def reject_modal(assignment_id: str, view: AwardView | None) -> dict[str, Any]:
+def reject_modal(assignment_id: str, view: Award | None) -> dict[str, Any]:
     """The modal asking for an optional reason before a rejection."""
     summary = award_sentence(view) if view else "Reject this badge award?"
     return {

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from api import errors
 from bot.awards import Decision, DecisionOutcome, is_plausible_id
+from bot.identity import ChatProfile
 from handlers.slack.context import SlackContext
 from handlers.slack.mrkdwn import escape, mention
 from handlers.slack.replies import Reply
+
+log = logging.getLogger(__name__)
 
 
 def not_an_approver_text(ctx: SlackContext, verb: str) -> str:
@@ -24,12 +29,16 @@ async def decide(
     reason: str,
     reply: Reply,
 ) -> None:
-    """Decide once, then redraw messages and notify; a repeat click stays quiet."""
+    """Decide once, then redraw messages and notify; a repeat click stays quiet. The core
+    checks that the person may decide; a refusal is shown to them."""
     if not is_plausible_id(assignment_id):
         return  # not a button of ours
     awards = ctx.services.awards
     try:
-        result = await awards.decide(assignment_id, decision, user_id, reason)
+        result = await awards.decide(assignment_id, decision, await _approver(ctx, user_id), reason)
+        if result.outcome is DecisionOutcome.NOT_ALLOWED:
+            await reply(not_an_approver_text(ctx, decision))
+            return
         if result.outcome is DecisionOutcome.UNCERTAIN:
             await reply(
                 ":hourglass: Quantive didn't confirm this decision in time. I'm checking what "
@@ -63,6 +72,16 @@ async def decide(
             "This award was already approved or rejected in Quantive, so there was nothing "
             "to do. I've updated the message."
         )
-    if result.view is not None:
+    if result.award is not None:
         # Every front end redraws its copies; the award's own platform tells its people.
-        await ctx.services.notices.decided(result.view)
+        await ctx.services.notices.decided(result.award)
+
+
+async def _approver(ctx: SlackContext, user_id: str) -> ChatProfile:
+    """The clicking person as the record names them (name and email); their id alone when
+    Slack cannot say more now, since the decision must not wait on a profile."""
+    try:
+        return await ctx.directory.profile(user_id)
+    except Exception as exc:  # a profile only adds a name and an email to the record
+        log.info("no Slack profile for a decider: %s", type(exc).__name__)
+        return ChatProfile(user_id=user_id, name=user_id)

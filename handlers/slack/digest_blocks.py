@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.awards import AwardView
+from bot.awards import Award
 from bot.digest import age_text, count_text
 from handlers.slack.blocks import Block, award_sentence, decision_buttons, decision_text
 from handlers.slack.mrkdwn import quote
@@ -18,14 +18,14 @@ COMMENT_LIMIT = 400
 __all__ = ["age_text", "count_text", "digest_blocks", "digest_item_blocks"]
 
 
-def digest_item_blocks(view: AwardView, now: datetime | None = None) -> list[Block]:
+def digest_item_blocks(view: Award, now: datetime | None = None) -> list[Block]:
     """One award: who gave what to whom, its age and comment, then buttons or decision."""
     text = award_sentence(view, "gave")
     text += f"\n_waiting {age_text(view.assigned_on, now)}_"
     if view.comment:
         text += "\n" + quote(" ".join(view.comment.split()), COMMENT_LIMIT)
     section: Block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-    if view.status == "pending":
+    if view.waiting:
         return [section, decision_buttons(view.assignment_id, f"digest-{view.assignment_id}")]
     return [
         section,
@@ -33,7 +33,7 @@ def digest_item_blocks(view: AwardView, now: datetime | None = None) -> list[Blo
     ]
 
 
-def digest_blocks(views: list[AwardView], total: int, now: datetime | None = None) -> list[Block]:
+def digest_blocks(views: list[Award], total: int, now: datetime | None = None) -> list[Block]:
     """The whole digest for ``views`` (already cut to what fits) out of ``total`` waiting."""
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": count_text(total)[:150]}}

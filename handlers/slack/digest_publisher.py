@@ -10,7 +10,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.awards import AwardView
+from bot.awards import Award
 from bot.chat import Platform
 from bot.digest import DigestPostFailed
 from bot.recap import Recap
@@ -38,7 +38,7 @@ class SlackDigestPublisher:
         self._client = client
         self._directory = directory
 
-    def render(self, views: list[AwardView], total: int, now: datetime | None) -> DigestMessage:
+    def render(self, views: list[Award], total: int, now: datetime | None) -> DigestMessage:
         """The digest as Block Kit, within the 50-block limit."""
         return DigestMessage(count_text(total), digest_blocks(views, total, now))
 

@@ -84,7 +84,7 @@ async def give(
             await reply(escape(str(exc)))
             return
         except AwardQueued as queued:
-            sentence = f"{badge_text(queued.view)} for {recipients_text(queued.view)}"
+            sentence = f"{badge_text(queued.award)} for {recipients_text(queued.award)}"
             if not queued.timed_out:
                 await reply(
                     ":hourglass: Quantive can't take awards right now, so your award of "
@@ -110,7 +110,7 @@ async def give(
 
         sentence = f"{badge_text(view)} for {recipients_text(view)}"
         # The award's own messages go first: they matter more than the giver's receipt.
-        if view.status == "pending":
+        if view.waiting:
             reached = await ctx.notifier.request_approval(view)
             unreachable = (
                 ""

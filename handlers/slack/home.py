@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from api import errors
 from api.models import Assignment
-from bot.awards import AwardView
+from bot.awards import Award
 from handlers.slack.blocks import OPEN_GIVE_MODAL, Block, badge_emoji
 from handlers.slack.context import SlackContext
 from handlers.slack.digest_blocks import count_text, digest_item_blocks
@@ -29,8 +29,8 @@ def _context(text: str) -> Block:
 
 def home_blocks(
     holdings_lines: list[str],
-    own_waiting: list[AwardView],
-    queue: list[AwardView] | None,
+    own_waiting: list[Award],
+    queue: list[Award] | None,
     queue_total: int = 0,
 ) -> list[Block]:
     """The Home tab's blocks, within 100: the approver queue gets whatever room is left."""
@@ -89,8 +89,8 @@ async def publish_home(
     services = ctx.services
     ctx.home_viewers.add(user_id)
     holdings_lines: list[str] = []
-    own: list[AwardView] = []
-    queue: list[AwardView] | None = None
+    own: list[Award] = []
+    queue: list[Award] | None = None
     total = 0
     try:
         found, _ = await services.identities.resolve([await ctx.directory.profile(user_id)])
@@ -120,7 +120,7 @@ async def publish_home(
         log.warning("could not publish Home for %s: %s", user_id, exc.response.get("error"))
 
 
-async def refresh_homes(ctx: SlackContext, view: AwardView) -> None:
+async def refresh_homes(ctx: SlackContext, view: Award) -> None:
     """Republish the Home tabs that show this award: approvers', the giver's, recipients'."""
     involved = {view.giver.chat_user_id, *(r.chat_user_id for r in view.recipients)}
     involved |= set(ctx.services.permissions.approvers)

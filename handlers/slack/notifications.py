@@ -13,8 +13,9 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.awards import AwardView
+from bot.awards import Award
 from bot.effects import effects as run_effects
+from bot.ports import audience
 from bot.store import Store
 from handlers.slack import blocks
 from handlers.slack.delivery import SlackDelivery, describe_error
@@ -65,7 +66,7 @@ class Notifier:
         else:
             await self.dm(user_id, text)
 
-    async def request_approval(self, view: AwardView) -> int:
+    async def request_approval(self, view: Award) -> int:
         """Post the approval request to the approval channel, or DM it to each approver,
         and remember every message so that it can be updated after the decision.
 
@@ -89,14 +90,18 @@ class Notifier:
         )
         return sum(reached.values())
 
-    async def announce(self, view: AwardView) -> None:
-        """Tell the recipients by DM and celebrate in the announce (or origin) channel;
-        each message stands alone."""
+    async def announce(self, view: Award, *, celebrate: bool = True) -> None:
+        """Tell the recipients reached in Slack by DM and, with ``celebrate``, celebrate in
+        the announce (or origin) channel; each message stands alone."""
         dm_blocks = blocks.recipient_dm_blocks(view)
         text = blocks.recipient_dm_fallback(view)
-        people = [r.chat_user_id for r in view.recipients if r.chat_user_id]
+        people = [
+            r.chat_user_id
+            for r in view.recipients
+            if r.chat_user_id and r.platform in (None, "slack")
+        ]
         todo = {f"DM to {u}": self.dm(u, text, dm_blocks) for u in people}
-        channel = self._announce_channel or view.origin_channel
+        channel = (self._announce_channel or view.origin_channel) if celebrate else None
         if channel:
             todo[f"celebration in {channel}"] = self.delivery.perform(
                 {
@@ -108,7 +113,7 @@ class Notifier:
             )
         await effects(todo)
 
-    async def refresh(self, view: AwardView) -> None:
+    async def refresh(self, view: Award) -> None:
         """Update every message that shows the award, in place; each on its own, so a
         deleted message does not stop the others."""
         todo: dict[str, Awaitable[Any]] = {}
@@ -129,18 +134,16 @@ class Notifier:
             )
         await effects(todo)
 
-    async def after_decision(self, view: AwardView) -> None:
-        """Redraw the messages, tell the giver, and on approval the recipients and channel.
+    async def after_decision(self, view: Award) -> None:
+        """Redraw the messages; tell the giver, and on approval the recipients, when they
+        were reached in Slack, and celebrate an award given here.
 
         Every one of these is its own effect: a message that cannot be updated (deleted,
         say) does not keep the giver or the recipients from hearing the news.
         """
         todo: dict[str, Awaitable[Any]] = {"message updates": self.refresh(view)}
-        if view.platform != "slack":
-            # Given in Teams: its people hear there; only Slack's copies are redrawn here.
-            await effects(todo)
-            return
-        if view.status != "handled" and view.giver.chat_user_id:
+        told = audience(view, "slack")
+        if told.giver and view.giver.chat_user_id:
             todo["DM to the giver"] = self.dm(
                 view.giver.chat_user_id,
                 blocks.giver_decision_fallback(view),
@@ -151,8 +154,8 @@ class Notifier:
                     }
                 ],
             )
-        if view.status == "approved":
-            todo["announcement"] = self.announce(view)
+        if told.recipients or told.celebrate:
+            todo["announcement"] = self.announce(view, celebrate=told.celebrate)
         await effects(todo)
 
 

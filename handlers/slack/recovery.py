@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable
 from typing import Any
 
-from bot.awards import AwardView, QueuedOutcome, QueuedResult, is_held
+from bot.awards import Award, QueuedOutcome, QueuedResult, is_held
 from bot.recovery import core_jobs
 from bot.worker import Job, Worker
 from handlers.slack.blocks import badge_text, recipients_text
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 async def announce_queued_result(ctx: SlackContext, result: QueuedResult) -> None:
     """Tell the giver what became of a queued award, then carry on as a give would."""
-    view = result.view
+    view = result.award
     held_made = result.outcome is QueuedOutcome.DELIVERED and is_held(view.assignment_id)
     if view.platform != "slack" and not held_made:
         return  # given in Teams: its giver hears there
@@ -32,7 +32,7 @@ async def announce_queued_result(ctx: SlackContext, result: QueuedResult) -> Non
         await ctx.notifier.after_decision(view.model_copy(update={"status": "approved"}))
     elif result.outcome is QueuedOutcome.DELIVERED:
         todo: dict[str, Awaitable[Any]] = {}
-        if view.status == "pending":
+        if view.waiting:
             todo["approval requests"] = ctx.notifier.request_approval(view)
             outcome = "went through and is now waiting for approval"
         else:
@@ -71,7 +71,7 @@ class SlackAwardNotices:
         """Tell the giver what became of a queued award, then carry on as a give would."""
         await announce_queued_result(self._ctx, result)
 
-    async def decided(self, view: AwardView) -> None:
+    async def decided(self, view: Award) -> None:
         """Redraw the award's messages and tell the people involved."""
         await effects(
             {

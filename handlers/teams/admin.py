@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from api import errors
-from bot.awards import AwardView, is_plausible_id
+from bot.awards import Award, is_plausible_id
 from bot.identity import ChatProfile
 from handlers.teams import cards
 from handlers.teams.cards import DELETE_BADGE_VERB, REVOKE_VERB, run
@@ -116,8 +116,8 @@ async def revoke_clicked(
     """Take the badge back once confirmed; the former holder is not pinged."""
     if not may_administer(ctx, profile):
         return cards.message_response("Only badge admins can revoke badges.")
-    view = await ctx.services.awards.view(str(data.get("assignment_id") or ""))
-    if not isinstance(view, AwardView):
+    view = await ctx.services.awards.award(str(data.get("assignment_id") or ""))
+    if not isinstance(view, Award):
         return cards.message_response("I no longer know that award.")
     try:
         await ctx.services.awards.revoke(view, str(data.get("assignee_id") or ""))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.awards import AwardView, Party, truncate
+from bot.awards import Award, Party, truncate
 
 Card = dict[str, Any]
 Element = dict[str, Any]
@@ -119,7 +119,7 @@ def party_runs(party: Party) -> list[Element]:
     return [run(party.name, bold=True)]
 
 
-def recipients_runs(view: AwardView) -> list[Element]:
+def recipients_runs(view: Award) -> list[Element]:
     """The recipients, joined for a sentence."""
     names = [party_runs(p) for p in view.recipients] or [[run("nobody")]]
     runs: list[Element] = []
@@ -130,12 +130,12 @@ def recipients_runs(view: AwardView) -> list[Element]:
     return runs
 
 
-def badge_runs(view: AwardView) -> list[Element]:
+def badge_runs(view: Award) -> list[Element]:
     """The badge with its character, bold."""
     return [run(f"{badge_character(view.badge_icon)} "), run(view.badge_name, bold=True)]
 
 
-def award_sentence(view: AwardView, verb: str = "wants to give") -> Element:
+def award_sentence(view: Award, verb: str = "wants to give") -> Element:
     """ "Giver wants to give 🌟 Rockstar to X and Team"."""
     return rich(
         *party_runs(view.giver),
@@ -146,16 +146,16 @@ def award_sentence(view: AwardView, verb: str = "wants to give") -> Element:
     )
 
 
-def comment_block(view: AwardView) -> list[Element]:
+def comment_block(view: Award) -> list[Element]:
     """The comment as a quote, or nothing."""
     if not view.comment:
         return []
     return [rich(run(f"“{truncate(view.comment, COMMENT_LIMIT)}”", italic=True))]
 
 
-def decision_line(view: AwardView) -> Element:
+def decision_line(view: Award) -> Element:
     """The status line of an award's card."""
-    who = view.decided_by_name or "an approver"
+    who = view.decider_name or "an approver"
     if view.status == "approved":
         return rich(run("✅ Approved by "), run(who, bold=True))
     if view.status == "rejected":
@@ -207,21 +207,21 @@ def decision_actions(assignment_id: str, source: str = "request") -> list[Elemen
     ]
 
 
-def approval_request_card(view: AwardView) -> Card:
+def approval_request_card(view: Award) -> Card:
     """The approval request: who gave what to whom, the comment, and the buttons while
     the award waits; after a decision, who decided and no buttons."""
-    verb = "wants to give" if view.status == "pending" else "gave"
+    verb = "wants to give" if view.waiting else "gave"
     body = [award_sentence(view, verb), *comment_block(view), decision_line(view)]
-    return card(body, decision_actions(view.assignment_id) if view.status == "pending" else None)
+    return card(body, decision_actions(view.assignment_id) if view.waiting else None)
 
 
-def approval_request_summary(view: AwardView) -> str:
+def approval_request_summary(view: Award) -> str:
     """The notification text of an approval request."""
-    state = "waiting for approval" if view.status == "pending" else view.status
+    state = "waiting for approval" if view.waiting else view.status
     return f"Badge award {state}: {view.badge_name} from {view.giver.name}"
 
 
-def celebration_card(view: AwardView) -> Card:
+def celebration_card(view: Award) -> Card:
     """The public celebration of an approved award."""
     line = rich(
         run("🎉 "),
@@ -235,23 +235,23 @@ def celebration_card(view: AwardView) -> Card:
     return card([line, *comment_block(view)])
 
 
-def celebration_summary(view: AwardView) -> str:
+def celebration_summary(view: Award) -> str:
     """The notification text of a celebration: no names."""
     return f"{view.badge_name} awarded"
 
 
-def recipient_dm_card(view: AwardView) -> Card:
+def recipient_dm_card(view: Award) -> Card:
     """The 1:1 message a recipient gets when an award reaches them."""
     line = rich(run("🎉 You received "), *badge_runs(view), run(" from "), *party_runs(view.giver))
     return card([line, *comment_block(view)])
 
 
-def recipient_dm_summary(view: AwardView) -> str:
+def recipient_dm_summary(view: Award) -> str:
     """The notification text of a recipient's message."""
     return f"You received the {view.badge_name} badge from {view.giver.name}"
 
 
-def giver_decision_card(view: AwardView) -> Card:
+def giver_decision_card(view: Award) -> Card:
     """The 1:1 message the giver gets after an approver decided."""
     about = [*badge_runs(view), run(" for "), *recipients_runs(view)]
     if view.status == "approved":
@@ -266,7 +266,7 @@ def giver_decision_card(view: AwardView) -> Card:
     return card([line])
 
 
-def giver_decision_summary(view: AwardView) -> str:
+def giver_decision_summary(view: Award) -> str:
     """The notification text of the giver's message after a decision."""
     return f"Your {view.badge_name} award was {view.status}"
 

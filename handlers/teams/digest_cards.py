@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.awards import AwardView, truncate
+from bot.awards import Award, truncate
 from bot.digest import age_text, count_text
 from handlers.teams.cards import (
     Card,
@@ -27,7 +27,7 @@ COMMENT_LIMIT = 400
 
 
 def digest_item_container(
-    view: AwardView,
+    view: Award,
     now: datetime | None = None,
     *,
     with_buttons: bool = True,
@@ -40,7 +40,7 @@ def digest_item_container(
     ]
     if view.comment:
         items.append(rich(run(f"“{truncate(' '.join(view.comment.split()), COMMENT_LIMIT)}”")))
-    if view.status != "pending":
+    if not view.waiting:
         items.append(decision_line(view))
     elif with_buttons:
         items.append({"type": "ActionSet", "actions": decision_actions(view.assignment_id, source)})
@@ -48,7 +48,7 @@ def digest_item_container(
 
 
 def digest_card(
-    views: list[AwardView],
+    views: list[Award],
     total: int,
     now: datetime | None = None,
     *,

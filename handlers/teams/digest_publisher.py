@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.awards import AwardView
+from bot.awards import Award
 from bot.chat import Platform
 from bot.digest import DigestPostFailed, count_text
 from bot.recap import Recap
@@ -26,7 +26,7 @@ class TeamsDigestPublisher:
     def __init__(self, notifier: TeamsNotifier) -> None:
         self._notifier = notifier
 
-    def render(self, views: list[AwardView], total: int, now: datetime | None) -> dict[str, Any]:
+    def render(self, views: list[Award], total: int, now: datetime | None) -> dict[str, Any]:
         """The digest as a card message."""
         return card_message(digest_card(views, total, now), count_text(total))
 

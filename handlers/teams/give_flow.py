@@ -8,7 +8,7 @@ import logging
 
 from api import errors
 from api.models import Badge
-from bot.awards import AwardQueued, AwardView, GiveRefused, GiveRequest
+from bot.awards import Award, AwardQueued, GiveRefused, GiveRequest
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.directory import Sender
 from handlers.teams.wording import award_words
@@ -43,7 +43,7 @@ async def give(
             await ctx.reply(turn, str(exc))
             return
         except AwardQueued as queued:
-            words = award_words(queued.view)
+            words = award_words(queued.award)
             if queued.timed_out:
                 text = (
                     f"⌛ Quantive didn't confirm your award of {words}. I'll check whether it "
@@ -64,11 +64,11 @@ async def give(
     await ctx.reply(turn, await after_give(ctx, view))
 
 
-async def after_give(ctx: TeamsContext, view: AwardView) -> str:
+async def after_give(ctx: TeamsContext, view: Award) -> str:
     """Ask for approval or celebrate; returns the giver's receipt, which says who could
     not be reached (nothing else stops for them)."""
     words = award_words(view)
-    if view.status == "pending":
+    if view.waiting:
         reached = await ctx.notifier.request_approval(view)
         unreachable = (
             ""

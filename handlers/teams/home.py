@@ -4,7 +4,7 @@ waiting and, for approvers, the queue with buttons; a Refresh button redraws it.
 from __future__ import annotations
 
 from api import errors
-from bot.awards import AwardView
+from bot.awards import Award
 from bot.digest import count_text
 from bot.identity import ChatProfile
 from handlers.teams import cards
@@ -18,8 +18,8 @@ HOME_QUEUE_ITEMS = 10
 
 def home_body(
     holdings: list[list[Element]],
-    own_waiting: list[AwardView],
-    queue: list[AwardView] | None,
+    own_waiting: list[Award],
+    queue: list[Award] | None,
     queue_total: int = 0,
 ) -> Card:
     """The home card from what was read; the twin of handlers.slack.home.home_blocks."""
@@ -55,8 +55,8 @@ async def home_card(ctx: TeamsContext, profile: ChatProfile) -> Card:
     """Read Quantive and build one person's home card."""
     services = ctx.services
     holdings: list[list[Element]] = []
-    own: list[AwardView] = []
-    queue: list[AwardView] | None = None
+    own: list[Award] = []
+    queue: list[Award] | None = None
     total = 0
     try:
         found, _ = await services.identities.resolve([profile])

@@ -14,7 +14,7 @@ from typing import Any
 
 from api import errors
 from api.models import Badge
-from bot.awards import AwardView, DecisionOutcome, DecisionResult, is_plausible_id
+from bot.awards import Award, DecisionOutcome, DecisionResult, is_plausible_id
 from bot.identity import ChatProfile
 from handlers.teams import cards
 from handlers.teams.admin import delete_clicked, revoke_clicked
@@ -64,23 +64,16 @@ async def decision_clicked(
     assignment_id = str(data.get("assignment_id") or "")
     if not is_plausible_id(assignment_id):
         return cards.message_response("That button is no longer valid.")
-    if not ctx.services.permissions.can_approve(
-        profile.user_id, platform="teams", aliases=profile.aliases
-    ):
-        return cards.message_response(
-            "Only approvers can approve or reject badge awards; nothing changed. "
-            "Ask an approver, or an admin to add you to TEAMS_APPROVERS."
-        )
     decision = "approve" if verb == APPROVE_VERB else "reject"
     result = await _decide(ctx, assignment_id, decision, profile, str(data.get("reason") or ""))
     if isinstance(result, str):
         return cards.message_response(result)
-    if result.view is not None and result.outcome in (
+    if result.award is not None and result.outcome in (
         DecisionOutcome.DONE,
         DecisionOutcome.HANDLED_ELSEWHERE,
     ):
-        ctx.later(ctx.services.notices.decided(result.view), "decision effects")
-    redrawn = await _redraw(ctx, turn, profile, str(data.get("card") or "request"), result.view)
+        ctx.later(ctx.services.notices.decided(result.award), "decision effects")
+    redrawn = await _redraw(ctx, turn, profile, str(data.get("card") or "request"), result.award)
     text = _decision_words(result, profile)
     if text and redrawn is None:
         return cards.message_response(text)
@@ -97,12 +90,13 @@ async def _decide(
     awards = ctx.services.awards
     try:
         result = await awards.decide(
-            assignment_id,
-            "approve" if decision == "approve" else "reject",
-            profile.user_id,
-            reason,
-            decided_by_name=profile.name,
+            assignment_id, "approve" if decision == "approve" else "reject", profile, reason
         )
+        if result.outcome is DecisionOutcome.NOT_ALLOWED:
+            return (
+                "Only approvers can approve or reject badge awards; nothing changed. "
+                "Ask an approver, or an admin to add you to TEAMS_APPROVERS."
+            )
         if result.outcome is DecisionOutcome.UNCERTAIN:
             result = await awards.settle_decision(assignment_id)
     except errors.QuantiveError as exc:
@@ -133,7 +127,7 @@ def _decision_words(result: DecisionResult, profile: ChatProfile) -> str:
 
 
 async def _redraw(
-    ctx: TeamsContext, turn: Turn, profile: ChatProfile, source: str, view: AwardView | None
+    ctx: TeamsContext, turn: Turn, profile: ChatProfile, source: str, view: Award | None
 ) -> cards.Card | None:
     """The card the click came from, drawn again with the award's new state. A list
     (``pending``, ``home``) is read afresh, so the decided award leaves it: it is shown

@@ -9,8 +9,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.awards import AwardView
+from bot.awards import Award
 from bot.effects import effects
+from bot.ports import audience
 from bot.settings import Settings
 from bot.store import ConversationRef, Store
 from handlers.teams import cards
@@ -98,7 +99,7 @@ class TeamsNotifier:
         """A 1:1 message to a person."""
         return await self.post(await self.personal(user_key), activity, record)
 
-    async def request_approval(self, view: AwardView) -> int:
+    async def request_approval(self, view: Award) -> int:
         """Post the approval card to TEAMS_APPROVAL_CONVERSATION, or 1:1 to each approver;
         each is its own effect. Returns how many were posted."""
         message = cards.card_message(
@@ -123,17 +124,18 @@ class TeamsNotifier:
     ) -> str:
         return await self.post(await self.where(conversation_id), activity, record)
 
-    async def announce(self, view: AwardView) -> list[str]:
-        """Tell the recipients 1:1 and celebrate in the announce (or origin) conversation;
-        each stands alone. Returns the recipients who could not be told."""
+    async def announce(self, view: Award, *, celebrate: bool = True) -> list[str]:
+        """Tell the recipients reached in Teams 1:1 and, with ``celebrate``, celebrate in
+        the announce (or origin) conversation; each stands alone. Returns the recipients
+        who could not be told."""
         dm = cards.card_message(cards.recipient_dm_card(view), cards.recipient_dm_summary(view))
-        people = [r for r in view.recipients if r.chat_user_id]
+        people = [r for r in view.recipients if r.chat_user_id and r.platform in (None, "teams")]
         todo: dict[str, Awaitable[Any]] = {
             f"notice {i} to {r.name}": self.dm(r.chat_user_id or "", dm)
             for i, r in enumerate(people)
         }
         conversation = self._settings.teams_announce_conversation or view.origin_channel
-        if conversation:
+        if conversation and celebrate:
             todo["celebration"] = self._post_to(
                 conversation,
                 cards.card_message(cards.celebration_card(view), cards.celebration_summary(view)),
@@ -142,7 +144,7 @@ class TeamsNotifier:
         outcome = await effects(todo)
         return [r.name for i, r in enumerate(people) if not outcome[f"notice {i} to {r.name}"]]
 
-    async def refresh(self, view: AwardView) -> None:
+    async def refresh(self, view: Award) -> None:
         """Update every Teams card that shows the award, for everyone; each on its own."""
         todo: dict[str, Awaitable[Any]] = {}
         message = cards.card_message(
@@ -162,27 +164,28 @@ class TeamsNotifier:
         where = await self.where(conversation_id)
         await self.connector.update(where.service_url, conversation_id, activity_id, message)
 
-    async def after_decision(self, view: AwardView) -> None:
-        """Redraw the cards; for an award given in Teams, tell the giver, and on approval
-        the recipients and the channel. Each is its own effect."""
+    async def after_decision(self, view: Award) -> None:
+        """Redraw the cards; tell the giver, and on approval the recipients, when they
+        were reached in Teams, and celebrate an award given here. Each is its own
+        effect."""
         todo: dict[str, Awaitable[Any]] = {"card updates": self.refresh(view)}
-        if view.platform == "teams":
-            if view.status != "handled" and view.giver.chat_user_id:
-                todo["notice to the giver"] = self.dm(
-                    view.giver.chat_user_id,
-                    cards.card_message(
-                        cards.giver_decision_card(view), cards.giver_decision_summary(view)
-                    ),
-                )
-            if view.status == "approved":
-                todo["announcement"] = self._announce_and_report(view)
+        told = audience(view, "teams")
+        if told.giver and view.giver.chat_user_id:
+            todo["notice to the giver"] = self.dm(
+                view.giver.chat_user_id,
+                cards.card_message(
+                    cards.giver_decision_card(view), cards.giver_decision_summary(view)
+                ),
+            )
+        if told.recipients or told.celebrate:
+            todo["announcement"] = self._announce_and_report(view, celebrate=told.celebrate)
         await effects(todo)
 
-    async def _announce_and_report(self, view: AwardView) -> None:
+    async def _announce_and_report(self, view: Award, *, celebrate: bool = True) -> None:
         """Announce an approved award; then tell the giver whom Teams would not let the bot
         reach (the app is not installed for them), since they would otherwise never know."""
-        missed = await self.announce(view)
-        if missed and view.giver.chat_user_id:
+        missed = await self.announce(view, celebrate=celebrate)
+        if missed and view.giver.chat_user_id and view.giver.platform == "teams":
             await self.dm(
                 view.giver.chat_user_id,
                 cards.text_message(

@@ -4,7 +4,7 @@ by another process, or finished after a crash)."""
 
 from __future__ import annotations
 
-from bot.awards import AwardView, QueuedOutcome, QueuedResult, is_held
+from bot.awards import Award, QueuedOutcome, QueuedResult, is_held
 from handlers.teams.cards import text_message
 from handlers.teams.context import TeamsContext
 from handlers.teams.give_flow import after_give
@@ -19,7 +19,7 @@ class TeamsAwardNotices:
 
     async def queued_result(self, result: QueuedResult) -> None:
         """Tell the giver what became of a queued award, then carry on as a give would."""
-        ctx, view = self._ctx, result.view
+        ctx, view = self._ctx, result.award
         if result.outcome is QueuedOutcome.DELIVERED and is_held(view.assignment_id):
             await ctx.notifier.after_decision(view.model_copy(update={"status": "approved"}))
             return
@@ -42,6 +42,6 @@ class TeamsAwardNotices:
         if giver:
             await ctx.notifier.dm(giver, text_message(text))
 
-    async def decided(self, view: AwardView) -> None:
+    async def decided(self, view: Award) -> None:
         """Redraw the award's Teams cards and tell the people involved."""
         await self._ctx.notifier.after_decision(view)

@@ -3,10 +3,10 @@ from Quantive are shown exactly as they are)."""
 
 from __future__ import annotations
 
-from bot.awards import AwardView, truncate
+from bot.awards import Award, truncate
 
 
-def award_words(view: AwardView) -> str:
+def award_words(view: Award) -> str:
     """ "“Visionary” for Maria and Liam", for plain-text replies."""
     names = [r.name for r in view.recipients] or ["nobody"]
     people = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -10,7 +10,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from api import errors
-from bot.awards import AwardView, is_plausible_id
+from bot.awards import Award, is_plausible_id
 from handlers.slack.context import SlackContext
 from handlers.slack.mrkdwn import escape
 from handlers.slack.replies import action_reply, replace_original
@@ -60,10 +60,10 @@ def revoke_button(ctx: SlackContext) -> Callable[..., Any]:
             return
         try:
             value = json.loads(action.get("value") or "{}")
-            view = await ctx.services.awards.view(str(value["assignment_id"]))
+            view = await ctx.services.awards.award(str(value["assignment_id"]))
         except (ValueError, KeyError, TypeError):
             return
-        if not isinstance(view, AwardView):
+        if not isinstance(view, Award):
             await say("I no longer know that award.")
             return
         try:

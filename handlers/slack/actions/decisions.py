@@ -11,6 +11,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.awards import is_plausible_id
+from bot.identity import ChatProfile
 from handlers.slack import blocks
 from handlers.slack.context import SlackContext
 from handlers.slack.decisions import decide, not_an_approver_text
@@ -26,9 +27,6 @@ def approve_button(ctx: SlackContext) -> Callable[..., Any]:
         await ack()
         user_id = body["user"]["id"]
         reply = action_reply(ctx.notifier, body, respond)
-        if not ctx.services.permissions.can_approve(user_id):
-            await reply(not_an_approver_text(ctx, "approve"))
-            return
         await decide(ctx, str(action.get("value", "")), "approve", user_id, "", reply)
 
     return handle
@@ -46,13 +44,14 @@ def reject_button(ctx: SlackContext) -> Callable[..., Any]:
     ) -> None:
         await ack()
         user_id = body["user"]["id"]
-        if not ctx.services.permissions.can_approve(user_id):
+        # Asked before the reason modal opens; the core asks again when it is submitted.
+        if not ctx.services.awards.may_approve(ChatProfile(user_id, user_id)):
             await action_reply(ctx.notifier, body, respond)(not_an_approver_text(ctx, "reject"))
             return
         assignment_id = str(action.get("value", ""))
         if not is_plausible_id(assignment_id):
             return
-        modal = blocks.reject_modal(assignment_id, await ctx.services.awards.view(assignment_id))
+        modal = blocks.reject_modal(assignment_id, await ctx.services.awards.award(assignment_id))
         channel = (body.get("channel") or {}).get("id")
         modal["private_metadata"] = json.dumps({"assignment_id": assignment_id, "channel": channel})
         await client.views_open(trigger_id=body["trigger_id"], view=modal)

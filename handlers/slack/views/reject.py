@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from handlers.slack.context import SlackContext
-from handlers.slack.decisions import decide, not_an_approver_text
+from handlers.slack.decisions import decide
 from handlers.slack.payload import field_value, private_metadata
 from handlers.slack.replies import ephemeral_or_dm
 
@@ -21,9 +21,6 @@ def reject_submitted(ctx: SlackContext) -> Callable[..., Any]:
         user_id = body["user"]["id"]
         metadata = private_metadata(view)
         reply = ephemeral_or_dm(ctx.notifier, metadata.get("channel"), user_id)
-        if not ctx.services.permissions.can_approve(user_id):
-            await reply(not_an_approver_text(ctx, "reject"))
-            return
         assignment_id = str(metadata.get("assignment_id") or "")
         if not assignment_id:
             return

@@ -1,0 +1,256 @@
+"""Decisions: approve or reject an award exactly once, however often and by whom it is
+clicked, checked against who may approve, and finished from what Quantive shows when its
+answer was lost."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+
+from api import errors
+from api.models import AssignRequest
+from bot.awards.delivery import PASSING, Delivery
+from bot.awards.giving import truncate
+from bot.awards.record import Award, Decider, held_give, is_held
+from bot.identity import ChatProfile
+from bot.store import DecisionClaim
+
+log = logging.getLogger(__name__)
+
+Decision = Literal["approve", "reject"]
+
+
+class DecisionOutcome(Enum):
+    """What came of a click on Approve or Reject."""
+
+    DONE = "done"
+    #: The person may not approve: nothing was claimed or called.
+    NOT_ALLOWED = "not_allowed"
+    ALREADY_CLAIMED = "already_claimed"
+    HANDLED_ELSEWHERE = "handled_elsewhere"
+    #: Quantive gave no answer; the claim is kept and :meth:`Decisions.settle_decision`
+    #: (or the worker, later) reads Quantive to finish it.
+    UNCERTAIN = "uncertain"
+    #: A held award was approved but Quantive cannot take it now: the outbox makes it
+    #: once Quantive is back, and tells everyone then.
+    QUEUED = "queued"
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    """The outcome, the record to redraw, and the earlier claim when there was one."""
+
+    outcome: DecisionOutcome
+    award: Award | None
+    earlier: DecisionClaim | None = None
+
+
+class Decisions(Delivery):
+    """Approving and rejecting (mixed into AwardService)."""
+
+    def may_approve(self, person: ChatProfile) -> bool:
+        """Whether this person may approve and reject awards on their platform."""
+        return self._permissions.can_approve(
+            person.user_id, platform=person.platform, aliases=person.aliases
+        )
+
+    async def decide(
+        self, assignment_id: str, decision: Decision, approver: ChatProfile, reason: str = ""
+    ) -> DecisionResult:
+        """Approve or reject an award exactly once, however often and by whom it is clicked.
+
+        Only an approver of the platform they clicked on may decide (NOT_ALLOWED
+        otherwise). The decision is claimed in the database before Quantive is called, so
+        a double click or two approvers at once make one call. It is marked done only when
+        Quantive confirms it, or shows that the award left its queue. A refusal while the
+        award still waits releases the claim and raises api.errors.QuantiveError, so the
+        approver can try again; an unanswered call keeps the claim, and the outcome is
+        UNCERTAIN until :meth:`settle_decision` reads Quantive.
+        """
+        if not self.may_approve(approver):
+            return DecisionResult(DecisionOutcome.NOT_ALLOWED, await self.award(assignment_id))
+        decider = Decider(
+            name=approver.name,
+            email=approver.email or "",
+            chat_user_id=approver.user_id,
+            via=approver.platform,
+        )
+        reason = truncate(reason.strip(), 500)
+        claimed = await self._store.claim_decision(
+            assignment_id, decision, approver.user_id, reason, decider=decider.model_dump_json()
+        )
+        if not claimed:
+            return DecisionResult(
+                DecisionOutcome.ALREADY_CLAIMED,
+                await self.award(assignment_id),
+                await self._store.decision(assignment_id),
+            )
+        if is_held(assignment_id):
+            return await self._decide_held(assignment_id, decision)
+        try:
+            await self._call_decision(assignment_id, decision)
+        except errors.OutcomeUnknown:
+            log.warning("decision on %s unanswered; it will be checked", assignment_id)
+            return DecisionResult(DecisionOutcome.UNCERTAIN, await self.award(assignment_id))
+        except (errors.BadRequest, errors.NotFound) as exc:
+            return await self._after_refusal(assignment_id, decision, exc, maybe_ours=False)
+        except errors.QuantiveError:
+            await self._store.release_decision(assignment_id)
+            raise
+        return await self._confirmed(assignment_id, decision)
+
+    async def _decide_held(self, held_id: str, decision: Decision) -> DecisionResult:
+        """Decide an award the bot holds. Rejected: it is dropped, and nothing ever reaches
+        Quantive. Approved: it is assigned through the outbox, exactly once, with the giver
+        as ``assignedById``; if Quantive still queues it, the bot approves it there too."""
+        give_id = held_give(held_id) or 0
+        queued = await self._store.outbox_award(give_id)
+        award = await self.award_of_give(give_id)
+        state = "rejected" if decision == "reject" else "sending"
+        if queued is None or award is None or not await self._store.release_held(give_id, state):
+            await self._store.finish_decision(held_id)
+            return DecisionResult(DecisionOutcome.HANDLED_ELSEWHERE, await self.award(held_id))
+        if decision == "reject":
+            return await self._confirmed(held_id, decision)
+        assign = AssignRequest.model_validate(queued.request)
+        await self._store.update_evidence(
+            give_id, await self._evidence_before(assign, approved_at_once=True)
+        )
+        await self._store.finish_decision(held_id)  # the outbox owns the award from here
+        try:
+            delivered = await self._attempt(give_id, 1, assign, award, raise_queued=False)
+        except (*PASSING, errors.OutcomeUnknown):
+            return DecisionResult(DecisionOutcome.QUEUED, await self.award(held_id))
+        if delivered.status == "pending" and delivered.quantive_assignment_id:
+            try:
+                await self._quantive.approve(delivered.quantive_assignment_id)
+            except errors.QuantiveError as exc:
+                log.warning("held award %s waits in Quantive's queue: %s", held_id, exc)
+        return await self._confirmed(held_id, decision)
+
+    async def settle_decision(self, assignment_id: str) -> DecisionResult:
+        """Finish a claimed decision whose answer was lost, from what Quantive shows.
+
+        Gone from the queue: it was decided (by this call or someone else), so every effect
+        runs now. Still waiting: the call is made again, which cannot double anything, since
+        Quantive answers 400 to a second decision.
+        """
+        claim = await self._store.decision(assignment_id)
+        if claim is None or claim.done:
+            return DecisionResult(
+                DecisionOutcome.ALREADY_CLAIMED, await self.award(assignment_id), claim
+            )
+        decision: Decision = "approve" if claim.decision == "approve" else "reject"
+        if not await self._still_pending(assignment_id):
+            approved = await self._was_approved(assignment_id)
+            return await self._finish_gone(assignment_id, decision, approved, maybe_ours=True)
+        try:
+            await self._call_decision(assignment_id, decision)
+        except errors.OutcomeUnknown:
+            return DecisionResult(DecisionOutcome.UNCERTAIN, await self.award(assignment_id))
+        except (errors.BadRequest, errors.NotFound) as exc:
+            # The first, unanswered call may have been the one that decided it.
+            return await self._after_refusal(assignment_id, decision, exc, maybe_ours=True)
+        return await self._confirmed(assignment_id, decision)
+
+    async def _call_decision(self, assignment_id: str, decision: Decision) -> None:
+        if decision == "approve":
+            await self._quantive.approve(assignment_id)
+        else:
+            await self._quantive.reject(assignment_id)
+
+    async def _confirmed(self, assignment_id: str, decision: Decision) -> DecisionResult:
+        """Quantive confirmed the decision: the record says who decided, and when."""
+        claim = await self._store.decision(assignment_id)
+        await self._store.finish_decision(assignment_id)
+        status = "approved" if decision == "approve" else "rejected"
+        log.info("award %s %s", assignment_id, status)
+        award = await self.award(assignment_id)
+        if award is not None:
+            award = await self._save(
+                award.model_copy(
+                    update={
+                        "status": status,
+                        "decided_by": Decider.model_validate_json(claim.decider) if claim else None,
+                        "decided_at": time.time(),
+                        "reason": claim.reason if claim else "",
+                    }
+                )
+            )
+        return DecisionResult(DecisionOutcome.DONE, award)
+
+    async def _after_refusal(
+        self,
+        assignment_id: str,
+        decision: Decision,
+        exc: errors.QuantiveError,
+        *,
+        maybe_ours: bool,
+    ) -> DecisionResult:
+        """Quantive refused the decision (400 or 404): act on what its queue shows."""
+        try:
+            pending = await self._still_pending(assignment_id)
+        except errors.QuantiveError:
+            await self._store.release_decision(assignment_id)
+            raise exc from None
+        if pending:
+            # Still waiting: the refusal was about this request, so nothing was decided.
+            await self._store.release_decision(assignment_id)
+            raise exc
+        approved = await self._was_approved(assignment_id) if maybe_ours else None
+        return await self._finish_gone(assignment_id, decision, approved, maybe_ours=maybe_ours)
+
+    async def _finish_gone(
+        self, assignment_id: str, decision: Decision, approved: bool | None, *, maybe_ours: bool
+    ) -> DecisionResult:
+        """The award left the queue. After an unanswered call of ours, it was ours unless
+        what Quantive shows contradicts our decision; otherwise someone decided it
+        elsewhere (or deleted it)."""
+        if maybe_ours and (approved is None or approved == (decision == "approve")):
+            return await self._confirmed(assignment_id, decision)
+        await self._store.finish_decision(assignment_id)
+        award = await self.award(assignment_id)
+        if award is not None:
+            award = await self._save(
+                award.model_copy(
+                    update={
+                        "status": "handled",
+                        "decided_by": Decider(via="quantive"),
+                        "decided_at": time.time(),
+                    }
+                )
+            )
+        return DecisionResult(DecisionOutcome.HANDLED_ELSEWHERE, award)
+
+    async def _still_pending(self, assignment_id: str) -> bool:
+        return any(a.id == assignment_id for a in await self._quantive.list_pending_approvals())
+
+    async def _was_approved(self, assignment_id: str) -> bool | None:
+        """Whether an award that left the queue was approved: its recipients hold the badge.
+        None when the bot never showed the award, so it cannot tell."""
+        award = await self.award(assignment_id)
+        if award is None or not award.recipients:
+            return None
+        try:
+            holders = await self._quantive.badge_holders(award.badge_id)
+        except errors.NotFound:
+            return False  # the badge itself is gone
+        held = holders.holder_ids()
+        return all(r.quantive_id in held for r in award.recipients if r.quantive_id)
+
+    async def recover_decisions(self, claimed_before: float) -> list[Award]:
+        """Finish decisions left unconfirmed: the process died between the claim and
+        Quantive's answer, or the answer never came. Returns the records to redraw."""
+        found = []
+        for claim in await self._store.unfinished_decisions(claimed_before):
+            try:
+                result = await self.settle_decision(claim.assignment_id)
+            except errors.QuantiveError as exc:
+                log.warning("decision on %s still not confirmed: %s", claim.assignment_id, exc)
+                continue
+            if result.award is not None and result.outcome is not DecisionOutcome.UNCERTAIN:
+                found.append(result.award)
+        return found

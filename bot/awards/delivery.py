@@ -1,0 +1,219 @@
+"""Delivery: the assign call of an accepted give, the evidence that recognises it in
+Quantive later, and the outbox's retries, so that an award is made once however often the
+call is cut off."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from api import errors
+from api.models import Assignment, AssignRequest
+from bot.awards.core import AwardCore
+from bot.awards.giving import AwardQueued
+from bot.awards.record import Award, Decider, is_held
+from bot.store import OutboxAward
+
+log = logging.getLogger(__name__)
+
+#: Quantive's answers that say it could not take the award now: send again later.
+PASSING = (errors.RateLimited, errors.Unreachable, errors.ServerError)
+
+
+class QueuedOutcome(Enum):
+    """What became of a queued award on one try of the worker."""
+
+    DELIVERED = "delivered"
+    WAITING = "waiting"
+    REFUSED = "refused"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class QueuedResult:
+    """A queued award after one try: its outcome, its record, and Quantive's reason when
+    it refused the award."""
+
+    outcome: QueuedOutcome
+    award: Award
+    error: str = ""
+
+
+class Delivery(AwardCore):
+    """Sending awards to Quantive exactly once (mixed into AwardService)."""
+
+    async def _evidence_before(
+        self, assign: AssignRequest, *, approved_at_once: bool
+    ) -> dict[str, Any]:
+        """What must be known before the assign goes out, to recognise the award later.
+
+        Quantive's holders list has no assignment ids, so "every recipient holds the badge"
+        proves nothing about *this* award; a recipient who did not hold it before and does
+        now does. A giver who may approve is likely approved at once (no pending entry to
+        find), which decides whether a missing award can be safely sent again.
+        """
+        evidence: dict[str, Any] = {"approved_at_once": approved_at_once, "holders_before": None}
+        try:
+            holders = await self._quantive.badge_holders(assign.badge_id)
+        except errors.QuantiveError as exc:
+            log.info("holders of %s unknown before the give: %s", assign.badge_id, exc)
+            return evidence
+        evidence["holders_before"] = sorted(holders.holder_ids())
+        return evidence
+
+    async def _attempt(
+        self, give_id: int, attempt: int, assign: AssignRequest, award: Award, *, raise_queued: bool
+    ) -> Award:
+        """Assign call number ``attempt`` for a give, recording the outcome."""
+        await self._store.mark_award_sent(give_id)
+        try:
+            assignment = await self._quantive.assign_badge(assign)
+        except PASSING as exc:
+            await self._store.retry_award_later(give_id, "queued", self._delay(attempt), str(exc))
+            if raise_queued:
+                raise AwardQueued(award, timed_out=False) from None
+            raise
+        except errors.OutcomeUnknown as exc:
+            await self._store.retry_award_later(
+                give_id, "uncertain", self._delay(attempt), str(exc)
+            )
+            if raise_queued:
+                raise AwardQueued(award, timed_out=exc.status is None) from None
+            raise
+        except errors.QuantiveError as exc:
+            await self._store.finish_award(give_id, "refused", error=str(exc))
+            await self._save(award.model_copy(update={"status": "refused"}))
+            raise
+        return await self._delivered(give_id, award, assignment)
+
+    async def _delivered(self, give_id: int, award: Award, assignment: Assignment) -> Award:
+        """Record what Quantive made of a give. ``assignment.id`` is "" when the award was
+        recognised by its holders only (Quantive lists no ids there)."""
+        update: dict[str, Any] = {
+            "assigned_on": assignment.assigned_on or award.assigned_on,
+            "status": "approved" if assignment.state == "approved" else "pending",
+        }
+        if is_held(award.assignment_id):
+            # Its messages and claim are filed under the held key; Quantive's id is kept
+            # beside it. An approver approved it, so the record names them.
+            update["quantive_assignment_id"] = assignment.id or None
+            claim = await self._store.decision(award.assignment_id)
+            if claim is not None:
+                update["decided_by"] = Decider.model_validate_json(claim.decider)
+                update["decided_at"] = time.time()
+        else:
+            update["assignment_id"] = assignment.id
+        award = await self._save(award.model_copy(update=update))
+        await self._store.finish_award(give_id, "delivered", assignment.id or None)
+        log.info(
+            "award %s: %s to %d recipient(s), %s",
+            award.assignment_id or f"of give {give_id}",
+            award.badge_id,
+            len(award.recipients),
+            award.status,
+        )
+        return award
+
+    def _delay(self, attempt: int) -> float:
+        """Seconds before the next try, after try number ``attempt`` failed."""
+        return min(self._retry_cap, self._retry_base * 2 ** max(attempt - 1, 0))
+
+    async def deliver_queued(self, queued: OutboxAward) -> QueuedResult | None:
+        """Try a queued award once more; the caller has taken the row. None when the
+        give has no record (it cannot be told to anyone, so it is given up with a log).
+
+        An award whose earlier call may have reached Quantive is looked for first, and
+        sent again only when Quantive has had ``settle_seconds`` to finish the first call
+        and still shows nothing. When it cannot show anything (see _evidence_before), the
+        award is given up as unknown rather than risk making it twice.
+        """
+        award = await self.award_of_give(queued.id)
+        if award is None:
+            log.error("outbox award %d has no record; given up", queued.id)
+            await self._store.finish_award(queued.id, "unknown", error="no record")
+            return None
+        assign = AssignRequest.model_validate(queued.request)
+        attempt = queued.attempts  # taking the row counted this try
+        # A row never sent (an approved held award whose process died before the send)
+        # cannot be in Quantive: it goes straight out.
+        if queued.state in ("uncertain", "sending") and queued.sent_at is not None:
+            try:
+                existing = await self._find_existing(assign, queued)
+            except errors.QuantiveError as exc:
+                await self._store.retry_award_later(
+                    queued.id, "uncertain", self._delay(attempt), str(exc)
+                )
+                return QueuedResult(QueuedOutcome.WAITING, award)
+            if existing is not None:
+                log.info("outbox award %d was already in Quantive", queued.id)
+                delivered = await self._delivered(queued.id, award, existing)
+                return QueuedResult(QueuedOutcome.DELIVERED, delivered)
+            settled_at = queued.sent_at + self._settle_seconds
+            if time.time() < settled_at:
+                # Quantive may still be working on the first call: look again later.
+                await self._store.retry_award_later(
+                    queued.id, "uncertain", max(settled_at - time.time(), 0.05), "not found yet"
+                )
+                return QueuedResult(QueuedOutcome.WAITING, award)
+            if not _absence_is_proof(assign, queued.evidence):
+                log.warning("outbox award %d: made or not, Quantive cannot show it", queued.id)
+                await self._store.finish_award(queued.id, "unknown", error="no evidence either way")
+                award = await self._save(award.model_copy(update={"status": "unknown"}))
+                return QueuedResult(QueuedOutcome.UNKNOWN, award)
+        try:
+            return QueuedResult(
+                QueuedOutcome.DELIVERED,
+                await self._attempt(queued.id, attempt, assign, award, raise_queued=False),
+            )
+        except (*PASSING, errors.OutcomeUnknown):
+            return QueuedResult(QueuedOutcome.WAITING, award)
+        except errors.QuantiveError as exc:
+            log.warning("outbox award %d refused by Quantive: %s", queued.id, exc)
+            refused = await self.award_of_give(queued.id) or award
+            return QueuedResult(QueuedOutcome.REFUSED, refused, exc.user_message)
+
+    async def _find_existing(self, assign: AssignRequest, queued: OutboxAward) -> Assignment | None:
+        """This award in Quantive, found by evidence that identifies it, or None.
+
+        Pending: an entry of the approval queue with the same badge, giver, recipients and
+        comment, not already matched to another give. Approved: every recipient that did
+        not hold the badge before the give holds it now; Quantive lists no id for it then,
+        and the bot makes none up.
+        """
+        wanted = set(assign.assignee_ids)
+        for pending in await self._quantive.list_pending_approvals():
+            if (
+                pending.badge_id == assign.badge_id
+                and pending.assigned_by_id == assign.assigned_by_id
+                and set(pending.assignee_ids) == wanted
+                and (pending.comment or "") == (assign.comment or "")
+                and not await self._store.assignment_delivered(pending.id)
+            ):
+                return pending
+        before = queued.evidence.get("holders_before")
+        if before is None:
+            return None
+        newcomers = wanted - set(before)
+        if not newcomers:
+            return None
+        holders = await self._quantive.badge_holders(assign.badge_id)
+        if newcomers <= holders.holder_ids():
+            return Assignment(
+                id="", badge_id=assign.badge_id, assignee_ids=sorted(wanted), status="approved"
+            )
+        return None
+
+
+def _absence_is_proof(assign: AssignRequest, evidence: dict[str, Any]) -> bool:
+    """Whether finding nothing in Quantive proves the award was not made.
+
+    It does when the award would have waited in the queue (a giver who is not an approver),
+    or when some recipient did not hold the badge before and would hold it now.
+    """
+    if not evidence.get("approved_at_once", True):
+        return True
+    before = evidence.get("holders_before")
+    return before is not None and bool(set(assign.assignee_ids) - set(before))

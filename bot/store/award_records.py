@@ -1,0 +1,207 @@
+"""The award records (bot.awards.record) and the chat messages that show them.
+
+A record is stored as a row of ``awards``; the store speaks in rows (dicts), the core turns
+them into records, so the store never imports the core. Each platform's message references
+live in its own table: ``slack_messages`` (channel, ts) and ``teams_messages``
+(conversation, activity).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, and_, func, insert, or_, select, update
+
+from bot.chat import Platform
+from bot.store.database import Database
+from bot.store.tables import award_outbox, awards, slack_messages, teams_messages
+
+#: Statuses of awards that were not made: they give the giver's count back.
+NOT_MADE = ("rejected", "refused")
+
+_t = awards.c
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """A chat message that shows an award: a single request or a digest. ``channel`` and
+    ``ts`` are the platform's ids (on Teams: the conversation and the activity)."""
+
+    channel: str
+    ts: str
+    kind: str
+    platform: Platform = "slack"
+
+
+def message_rows(
+    platform: Platform, channel: str, ts: str, assignment_id: str, kind: str
+) -> tuple[Table, dict[str, str]]:
+    """The table and the row that remember one message of ``platform``."""
+    if platform == "teams":
+        return teams_messages, {
+            "conversation_id": channel,
+            "activity_id": ts,
+            "assignment_id": assignment_id,
+            "kind": kind,
+        }
+    return slack_messages, {
+        "channel": channel,
+        "ts": ts,
+        "assignment_id": assignment_id,
+        "kind": kind,
+    }
+
+
+class AwardRecords(Database):
+    """The ``awards``, ``slack_messages`` and ``teams_messages`` tables."""
+
+    async def accept_award(
+        self,
+        request: dict[str, Any],
+        record: dict[str, Any],
+        evidence: dict[str, Any],
+        *,
+        held: bool,
+    ) -> tuple[int, int]:
+        """Write an accepted give to the outbox and its record, in one transaction, before
+        Quantive is called; returns the give's id and the record's. It starts as
+        ``sending``, or ``held`` when it waits for an approver (BADGE_APPROVAL=bot) and
+        nothing is sent."""
+        now = time.time()
+        outbox = insert(award_outbox).values(
+            state="held" if held else "sending",
+            request=json.dumps(request),
+            attempts=0 if held else 1,
+            next_attempt_at=now,
+            updated_at=now,
+            sent_at=None if held else now,
+            evidence=json.dumps(evidence),
+        )
+        async with self.transaction() as conn:
+            give_id = int((await conn.execute(outbox.returning(award_outbox.c.id))).scalar_one())
+            values = {**record, "give_id": give_id, "updated_at": now}
+            values.pop("id", None)
+            inserted = await conn.execute(insert(awards).values(values).returning(_t.id))
+            return give_id, int(inserted.scalar_one())
+
+    async def save_award(self, record_id: int, record: dict[str, Any]) -> None:
+        """Replace a stored record."""
+        values = {k: v for k, v in record.items() if k != "id"}
+        statement = (
+            update(awards).where(_t.id == record_id).values({**values, "updated_at": time.time()})
+        )
+        async with self.connect() as conn:
+            await conn.execute(statement)
+
+    async def add_seen_award(self, record: dict[str, Any]) -> None:
+        """Keep the record of an award first seen in Quantive (a digest shows it), unless
+        the bot already has one: a record is never overwritten by how it was seen."""
+        values = {k: v for k, v in record.items() if k != "id"}
+        statement = (
+            self._insert(awards)
+            .values({**values, "updated_at": time.time()})
+            .on_conflict_do_nothing(index_elements=["assignment_id"])
+        )
+        async with self.connect() as conn:
+            await conn.execute(statement)
+
+    async def award_row(self, assignment_id: str) -> dict[str, Any] | None:
+        """The record with this key (or, for a held award, this Quantive id)."""
+        if not assignment_id:
+            return None
+        query = (
+            select(awards)
+            .where(
+                or_(_t.assignment_id == assignment_id, _t.quantive_assignment_id == assignment_id)
+            )
+            .order_by(_t.assignment_id != assignment_id)
+            .limit(1)
+        )
+        async with self.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return dict(row._mapping) if row else None
+
+    async def award_row_by_give(self, give_id: int) -> dict[str, Any] | None:
+        """The record of a give through the bot."""
+        async with self.connect() as conn:
+            row = (await conn.execute(select(awards).where(_t.give_id == give_id))).first()
+        return dict(row._mapping) if row else None
+
+    async def award_rows(self, status: str) -> list[dict[str, Any]]:
+        """Every record in ``status``, newest first."""
+        query = select(awards).where(_t.status == status).order_by(_t.id.desc())
+        async with self.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [dict(r._mapping) for r in rows]
+
+    async def given_count(self, platform: Platform, giver_chat_id: str, since: float) -> int:
+        """How many recipients this person gave to since ``since``, awards not made
+        excepted."""
+        query = select(func.coalesce(func.sum(_t.recipient_count), 0)).where(
+            _t.platform == platform,
+            _t.giver_chat_id == giver_chat_id,
+            _t.given_at >= since,
+            _t.give_id.is_not(None),
+            _t.status.not_in(NOT_MADE),
+        )
+        async with self.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def given_between(
+        self, since: float | None = None, until: float | None = None, *, page: int = 1000
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The gives through the bot in ``[since, until)``, oldest first, read a page at a
+        time (keyset pagination, so an export of years of awards never sits in memory, and
+        no connection is held between pages)."""
+        after: tuple[float, int] | None = None
+        while True:
+            query = (
+                select(awards)
+                .where(_t.give_id.is_not(None))
+                .order_by(_t.given_at, _t.id)
+                .limit(page)
+            )
+            if since is not None:
+                query = query.where(_t.given_at >= since)
+            if until is not None:
+                query = query.where(_t.given_at < until)
+            if after is not None:
+                query = query.where(
+                    or_(_t.given_at > after[0], and_(_t.given_at == after[0], _t.id > after[1]))
+                )
+            async with self.connect() as conn:
+                rows = (await conn.execute(query)).all()
+            for row in rows:
+                yield dict(row._mapping)
+            if len(rows) < page:
+                return
+            last = rows[-1]._mapping
+            after = (last["given_at"], last["id"])
+
+    async def add_message(
+        self, assignment_id: str, channel: str, ts: str, kind: str, *, platform: Platform = "slack"
+    ) -> None:
+        """Remember that message (channel, ts) of ``platform`` shows the award."""
+        table, row = message_rows(platform, channel, ts, assignment_id, kind)
+        async with self.connect() as conn:
+            await conn.execute(self._insert(table).values(row).on_conflict_do_nothing())
+
+    async def messages_for(self, assignment_id: str) -> list[MessageRef]:
+        """Every message that shows the award, on every platform."""
+        s, t = slack_messages.c, teams_messages.c
+        async with self.connect() as conn:
+            on_slack = await conn.execute(
+                select(s.channel, s.ts, s.kind).where(s.assignment_id == assignment_id)
+            )
+            found = [MessageRef(*row, "slack") for row in on_slack.all()]
+            on_teams = await conn.execute(
+                select(t.conversation_id, t.activity_id, t.kind).where(
+                    t.assignment_id == assignment_id
+                )
+            )
+            found += [MessageRef(*row, "teams") for row in on_teams.all()]
+        return found
