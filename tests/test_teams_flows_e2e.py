@@ -457,3 +457,33 @@ def test_a_slow_invoke_is_answered_in_time_and_finishes_after(teams_bot, teams, 
     assert "taking longer than usual" in answer.json()["value"]
     teams_bot.wait_idle()  # the work carried on and finished
     assert teams_bot.emulator.calls.count("GET /badges/approve") >= 1
+
+
+def test_a_teams_give_approved_in_slack_names_the_approver_on_every_card(
+    teams_bot, teams, monkeypatch, capsys
+) -> None:
+    """The record names who decided, whatever platform they used: every Teams card reads
+    the Slack approver's name (never "an approver", never a Slack id), the giver hears in
+    Teams, and the export names the approver by email."""
+    from bot.__main__ import main
+
+    award = give_for_approval(teams_bot, teams)
+    teams_bot.click("approve_award", award["id"], "UMARIA", channel="DUMARIA")
+    wait_until(lambda: len(teams.updates()) >= 2)
+    updates = teams.updates()
+    assert sorted(u["conversation"] for u in updates) == ["a:maria", "a:oliver"]
+    for update in updates:
+        shown = texts(card_of(update["body"]))
+        assert "Approved by maria" in shown and "an approver" not in shown and "<@" not in shown
+    wait_until(lambda: any("approved" in t for t in sent_to(teams, "a:amara")))
+    for key, value in {
+        "QUANTIVE_API_URL": teams_bot.emulator.url,
+        "QUANTIVE_API_TOKEN": "emulator-token",
+        "QUANTIVE_ACCOUNT_ID": teams_bot.emulator.account_id,
+        "DATABASE_URL": teams_bot.settings.database,
+    }.items():
+        monkeypatch.setenv(key, value)
+    capsys.readouterr()
+    assert main(["export", "--format", "jsonl"]) == 0
+    [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert row["decided_by"] == "maria.garcia@acme.example" and row["platform"] == "teams"
