@@ -1,26 +1,12 @@
-"""The command line: ``python -m bot serve|socket|clock|digest|emulator|run``."""
+"""``python -m bot COMMAND``; the command line itself is bot.cli."""
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 
-from bot.cli import COMMANDS, add_arguments
+from bot.cli import main
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Parse the command line and run the chosen command; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="badgebot", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_arguments(sub)
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
-    return COMMANDS[args.command](args)
-
+__all__ = ["main"]  # pyproject's script entry: badgebot = "bot.__main__:main"
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -171,7 +171,7 @@ def test_an_admin_gets_the_export_as_a_file_in_a_dm(bot: BotHarness) -> None:
 def test_the_weekly_recap_posts_once_per_channel_per_week_without_pings(bot: BotHarness) -> None:
     import asyncio
 
-    from bot.cli import _recap_once
+    from bot.cli.scheduled import recap_once as _recap_once
 
     settings = bot.settings.model_copy(
         update={"recap_channels": ["CKUDOS", "CTEAM"], "digest_timezone": "Europe/Berlin"}

@@ -94,7 +94,7 @@ def test_stale_outbox_window_must_exceed_the_quantive_timeout(monkeypatch) -> No
 
 
 def test_make_run_names_what_the_real_bot_still_needs(monkeypatch) -> None:
-    from bot.cli import _playground_reason
+    from bot.cli.serving import playground_reason as _playground_reason
 
     assert "No Slack, Teams or Quantive settings" in _playground_reason(load_settings())
     monkeypatch.setenv("TEAMS_APP_ID", "app")

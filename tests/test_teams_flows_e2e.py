@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from bot.cli import _digest_once
+from bot.cli.scheduled import digest_once as _digest_once
 from tests.harness import new_awards
 from tests.teams_client import action, actions, card_of, install, post_activity, send, texts
 from tests.waiting import wait_until
@@ -368,7 +368,7 @@ def test_an_admin_deletes_a_badge_after_confirming(teams_bot, teams) -> None:
 
 
 def test_the_weekly_recap_reaches_a_teams_channel_once(teams_bot, teams) -> None:
-    from bot.cli import _recap_once
+    from bot.cli.scheduled import recap_once as _recap_once
 
     channel = "19:kudos@thread.tacv2"
     send(teams_bot, teams, teams.message("recap here", user="29:maria", conversation=channel))

@@ -1,0 +1,176 @@
+"""The scheduled posts: ``clock`` (the digest and weekly recap on schedule), and ``digest``
+and ``recap`` (each once, now), on every configured chat platform."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.cli.startup import ready_settings
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.digest import DigestJob
+    from bot.recap import RecapJob
+
+# Each command's line in --help, and the longer description atop its own --help.
+CLOCK_HELP = "post the digest and recap on schedule (Procfile: clock)"
+CLOCK_ABOUT = (
+    "Post the digest of pending awards at DIGEST_TIME and the weekly recap at RECAP_TIME, "
+    "on every configured chat platform (the Procfile's clock process)."
+)
+DIGEST_HELP = "post the digest of pending awards once, now"
+DIGEST_ABOUT = (
+    "Post the digest of awards waiting for approval once, now, to every subscribed "
+    "channel; exit 0 on success, 1 with a one-line reason."
+)
+RECAP_HELP = "post the weekly recap once, now"
+RECAP_ABOUT = (
+    "Post the weekly recap of the week's awards once, now, to every subscribed channel; "
+    "exit 0 on success, 1 with a one-line reason."
+)
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare ``clock``, ``digest`` and ``recap`` and their options."""
+    clock = sub.add_parser("clock", help=CLOCK_HELP, description=CLOCK_ABOUT)
+    clock.set_defaults(run=run_clock_process)
+    digest = sub.add_parser("digest", help=DIGEST_HELP, description=DIGEST_ABOUT)
+    digest.add_argument("--force", action="store_true", help="post even if already posted today")
+    digest.add_argument("--channel", default=None, help="only this channel or conversation id")
+    digest.set_defaults(run=run_digest)
+    recap = sub.add_parser("recap", help=RECAP_HELP, description=RECAP_ABOUT)
+    recap.add_argument("--force", action="store_true", help="post even if posted this week")
+    recap.add_argument("--channel", default=None, help="only this channel or conversation id")
+    recap.set_defaults(run=run_recap)
+
+
+@dataclass(frozen=True)
+class PlatformJobs:
+    """One chat platform's scheduled jobs, for a process without a web server."""
+
+    name: str
+    digest: DigestJob
+    recap: RecapJob
+
+
+@contextlib.asynccontextmanager
+async def digest_runtime(settings: Settings) -> AsyncIterator[list[PlatformJobs]]:
+    """The digest and recap jobs of each configured platform, for a process without a
+    web server (clock, digest, recap)."""
+    from bot.services import Services
+
+    services = Services.create(settings)
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(services.aclose)
+        jobs: list[PlatformJobs] = []
+        if settings.slack_enabled:
+            from handlers.slack.app import build_context, build_slack_client, close_slack_client
+
+            client = build_slack_client(settings)
+            stack.push_async_callback(close_slack_client, client)
+            slack = build_context(settings, services, client)
+            jobs.append(PlatformJobs("Slack", slack.digest, slack.recap))
+        if settings.teams_enabled:
+            from handlers.teams.app import teams_runtime
+
+            ctx = await stack.enter_async_context(teams_runtime(settings, services))
+            jobs.append(PlatformJobs("Teams", ctx.digest, ctx.recap))
+        yield jobs
+
+
+def run_digest(args: argparse.Namespace) -> int:
+    """Post the digest once, now; exit 0 on success, 1 with a one-line reason."""
+    import asyncio
+
+    settings = ready_settings("digest")
+    if settings is None:
+        return 2
+    return asyncio.run(digest_once(settings, force=args.force, channel=args.channel))
+
+
+async def digest_once(settings: Settings, *, force: bool, channel: str | None) -> int:
+    """Post the digest on each platform (or only to ``channel``); the exit status."""
+    from bot.digest import DigestError
+
+    failed: list[str] = []
+    async with digest_runtime(settings) as jobs:
+        subscribed = [p.name for p in jobs if await p.digest.channels()]
+        if not channel and not subscribed:
+            print(
+                "digest: no channel is subscribed; set DIGEST_CHANNELS or send "
+                "“digest here” (Slack: /badge digest here)"
+            )
+            return 0
+        for platform in jobs:
+            name, job = platform.name, platform.digest
+            if channel and channel not in await job.channels() and len(jobs) > 1:
+                continue
+            try:
+                report = await job.run(force=force, channels=[channel] if channel else None)
+            except DigestError as exc:
+                print(f"digest failed on {name}: {exc}", file=sys.stderr)
+                failed.append(name)
+                continue
+            if report.failed:
+                reasons = ", ".join(f"{c}: {e}" for c, e in report.failed.items())
+                print(f"digest failed on {name} for {reasons}", file=sys.stderr)
+                failed.append(name)
+            print(
+                f"digest ({name}): {report.pending} pending; posted to {len(report.posted)} "
+                f"channel(s), {len(report.already_posted)} already had today's"
+            )
+    return 1 if failed else 0
+
+
+def run_recap(args: argparse.Namespace) -> int:
+    """Post the weekly recap now; exit 0 on success, 1 with a one-line reason."""
+    import asyncio
+
+    settings = ready_settings("recap")
+    if settings is None:
+        return 2
+    return asyncio.run(recap_once(settings, force=args.force, channel=args.channel))
+
+
+async def recap_once(settings: Settings, *, force: bool, channel: str | None) -> int:
+    """Post the weekly recap on each platform (or only to ``channel``); the exit status."""
+    failed = False
+    async with digest_runtime(settings) as jobs:
+        for platform in jobs:
+            job = platform.recap
+            channels = await job.channels()
+            if channel and channel not in channels and len(jobs) > 1:
+                continue
+            report = await job.run(force=force, channels=[channel] if channel else None)
+            if report.failed:
+                reasons = ", ".join(f"{c}: {e}" for c, e in report.failed.items())
+                print(f"recap failed on {platform.name} for {reasons}", file=sys.stderr)
+                failed = True
+            print(
+                f"recap ({platform.name}): {report.awards} award(s) this week; posted to "
+                f"{len(report.posted)} channel(s), {len(report.already_posted)} already had it"
+            )
+    return 1 if failed else 0
+
+
+def run_clock_process(args: argparse.Namespace) -> int:
+    """Run the scheduler that posts the digest and recap (the Procfile's clock process)."""
+    import asyncio
+
+    settings = ready_settings("clock")
+    if settings is None:
+        return 2
+
+    async def clock() -> None:
+        from bot.clock import run_clock
+
+        async with digest_runtime(settings) as jobs:
+            await run_clock(settings, [p.digest for p in jobs], recaps=[p.recap for p in jobs])
+
+    asyncio.run(clock())
+    return 0
