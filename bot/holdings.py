@@ -8,14 +8,17 @@ all read that one snapshot.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from dataclasses import dataclass
+
+from cachetools import TTLCache
 
 from api import QuantiveClient
 from api.models import Badge, BadgeHolders
 from bot.catalogue import Catalogue
 from bot.people import Person
+
+_SNAPSHOT = "holders"
 
 
 @dataclass(frozen=True)
@@ -40,29 +43,31 @@ class HoldingsIndex:
     def __init__(self, quantive: QuantiveClient, catalogue: Catalogue, ttl: float = 60.0) -> None:
         self._quantive = quantive
         self._catalogue = catalogue
-        self._ttl = ttl
-        self._snapshot: dict[str, BadgeHolders] | None = None
-        self._taken_at = 0.0
+        # One entry, the whole snapshot: it is taken and dropped as one.
+        self._snapshot: TTLCache[str, dict[str, BadgeHolders]] = TTLCache(maxsize=1, ttl=ttl)
         self._lock = asyncio.Lock()
 
     def invalidate(self) -> None:
         """Forget the snapshot after something changed who holds what."""
-        self._snapshot = None
+        self._snapshot.clear()
 
     async def snapshot(self) -> dict[str, BadgeHolders]:
         """Holders by badge id, fetched at most once per TTL."""
         async with self._lock:
-            fresh = time.monotonic() - self._taken_at < self._ttl
-            if self._snapshot is None or not fresh:
-                badges = await self._catalogue.badges()
+            try:  # one read, not `in` then `[]`: the entry can expire between the two
+                return self._snapshot[_SNAPSHOT]
+            except KeyError:
+                pass
+            badges = await self._catalogue.badges()
 
-                # All at once: the client keeps QUANTIVE_MAX_CONCURRENCY of them in flight.
-                async def one(badge: Badge) -> tuple[str, BadgeHolders]:
-                    return badge.id, await self._quantive.badge_holders(badge.id)
+            # All at once: the client keeps QUANTIVE_MAX_CONCURRENCY of them in flight.
+            async def one(badge: Badge) -> tuple[str, BadgeHolders]:
+                return badge.id, await self._quantive.badge_holders(badge.id)
 
-                self._snapshot = dict(await asyncio.gather(*(one(b) for b in badges)))
-                self._taken_at = time.monotonic()
-            return self._snapshot
+            snapshot = dict(await asyncio.gather(*(one(b) for b in badges)))
+            # Returned as taken, not read back: with a TTL of 0 it is expired at once.
+            self._snapshot[_SNAPSHOT] = snapshot
+            return snapshot
 
     async def holdings_of(self, user_id: str) -> list[Holding]:
         """The badges a Quantive user holds, directly or through a team, by badge name."""

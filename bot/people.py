@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cachetools import TTLCache
+
 from api import QuantiveClient
+
+#: People and teams kept at most: more than a large account has, so the bound only stops
+#: a process that meets ever new ids from growing without end (least recently used go).
+MAX_CACHED = 10_000
 
 
 @dataclass(frozen=True)
@@ -24,18 +29,17 @@ class PeopleDirectory:
 
     def __init__(self, quantive: QuantiveClient, ttl: float = 300.0) -> None:
         self._quantive = quantive
-        self._ttl = ttl
-        self._cache: dict[str, tuple[float, Person]] = {}
+        self._cache: TTLCache[str, Person] = TTLCache(maxsize=MAX_CACHED, ttl=ttl)
 
     async def lookup(self, ids: Iterable[str]) -> dict[str, Person]:
         """People and teams by id; ids Quantive does not know are left out."""
         wanted = [i for i in dict.fromkeys(ids) if i]
-        now = time.monotonic()
-        found = {
-            i: self._cache[i][1]
-            for i in wanted
-            if i in self._cache and now - self._cache[i][0] < self._ttl
-        }
+        found: dict[str, Person] = {}
+        for i in wanted:
+            try:  # one read, not `in` then `[]`: an entry can expire between the two
+                found[i] = self._cache[i]
+            except KeyError:
+                pass
         missing = [i for i in wanted if i not in found]
         if missing:
             for user in await self._quantive.get_users(missing):
@@ -46,5 +50,5 @@ class PeopleDirectory:
                     found[team.id] = Person(team.id, team.name or team.id, is_team=True)
             for i in missing:
                 if i in found:
-                    self._cache[i] = (now, found[i])
+                    self._cache[i] = found[i]
         return found

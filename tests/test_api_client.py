@@ -259,3 +259,52 @@ async def test_headers_sent(emulator: Emulator) -> None:
     )
     await QuantiveClient(http).list_badges()
     assert seen["authorization"] == "Bearer tok" and seen["gtmhub-accountid"] == "acc"
+
+
+def _scripted(*answers: object) -> tuple[QuantiveClient, list[str]]:
+    """A client whose requests get ``answers`` in turn: a status code or an exception class."""
+    seen: list[str] = []
+    script = list(answers)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        answer = script.pop(0)
+        if isinstance(answer, type):
+            raise answer("scripted", request=request)
+        headers = {"Retry-After": "0"} if answer == 429 else {}
+        return httpx.Response(answer, json={"id": "a1"}, headers=headers)
+
+    http = build_http_client(
+        "http://q.test/api/v1", "t", "a", transport=httpx.MockTransport(handler)
+    )
+    policy = RetryPolicy(max_retries=2, backoff_base=0.01, backoff_cap=0.02)
+    return QuantiveClient(http, retry=policy), seen
+
+
+async def test_post_is_repeated_when_it_certainly_did_not_arrive() -> None:
+    # Not connected, then refused with a 429: neither reached Quantive's handler.
+    client, seen = _scripted(httpx.ConnectError, 429, 200)
+    await client.approve("64d000000000000000000001")
+    assert len(seen) == 3
+
+
+@pytest.mark.parametrize("first", [httpx.ReadError, httpx.ReadTimeout, 502, 503, 504])
+async def test_post_that_may_have_arrived_is_never_repeated(first: object) -> None:
+    client, seen = _scripted(first, 200)
+    with pytest.raises(errors.OutcomeUnknown):
+        await client.approve("64d000000000000000000001")
+    assert len(seen) == 1
+
+
+@pytest.mark.parametrize("first", [httpx.ReadError, httpx.ConnectError, 502, 503, 504, 429])
+async def test_safe_request_is_repeated_after_a_passing_failure(first: object) -> None:
+    client, seen = _scripted(first, first, 200)
+    await client.reject("64d000000000000000000001")
+    assert seen == ["DELETE /api/v1/badges/approve/64d000000000000000000001"] * 3
+
+
+async def test_retries_stop_after_the_policy_s_count() -> None:
+    client, seen = _scripted(503, 503, 503, 200)
+    with pytest.raises(errors.ServerError):
+        await client.reject("64d000000000000000000001")
+    assert len(seen) == 3  # one try and max_retries=2 repeats

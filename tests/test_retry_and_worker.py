@@ -43,3 +43,29 @@ async def test_worker_survives_a_failing_job_and_wakes_on_demand() -> None:
     await asyncio.wait_for(second_round.wait(), 5)
     await worker.stop()
     assert ran[:4] == ["broken", "fine", "broken", "fine"]
+
+
+async def test_the_shared_retrying_takes_any_predicate_and_honours_retry_after() -> None:
+    from api.retry import retrying
+
+    class Busy(Exception):
+        retry_after = 0.05
+
+    tries: list[float] = []
+
+    async def flaky() -> str:
+        tries.append(asyncio.get_running_loop().time())
+        if len(tries) < 3:
+            raise Busy()
+        return "done"
+
+    policy = RetryPolicy(max_retries=2, backoff_base=0.01)
+    assert await retrying(policy, lambda exc: isinstance(exc, Busy))(flaky) == "done"
+    assert len(tries) == 3 and tries[1] - tries[0] >= 0.05  # the Retry-After, not backoff
+
+    tries.clear()
+    try:
+        await retrying(policy, lambda exc: False)(flaky)
+    except Busy:
+        pass  # the last failure comes back as it is, never wrapped
+    assert len(tries) == 1

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterable
 
+from cachetools import TTLCache
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.identity import ChatProfile
 
 PROFILE_TTL = 600.0
+#: Profiles kept at most: a large workspace's active users; the least recently used go.
+MAX_PROFILES = 10_000
 
 
 class SlackDirectory:
@@ -19,14 +21,14 @@ class SlackDirectory:
 
     def __init__(self, client: AsyncWebClient, ttl: float = PROFILE_TTL) -> None:
         self._client = client
-        self._ttl = ttl
-        self._profiles: dict[str, tuple[float, ChatProfile]] = {}
+        self._profiles: TTLCache[str, ChatProfile] = TTLCache(maxsize=MAX_PROFILES, ttl=ttl)
 
     async def profile(self, user_id: str) -> ChatProfile:
         """The user's profile; a user Slack does not know comes back as deleted."""
-        cached = self._profiles.get(user_id)
-        if cached and time.monotonic() - cached[0] < self._ttl:
-            return cached[1]
+        try:  # one read, not `in` then `[]`: an entry can expire between the two
+            return self._profiles[user_id]
+        except KeyError:
+            pass
         try:
             response = await self._client.users_info(user=user_id)
         except SlackApiError as exc:
@@ -45,7 +47,7 @@ class SlackDirectory:
             is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
             deleted=bool(user.get("deleted")),
         )
-        self._profiles[user_id] = (time.monotonic(), chat_profile)
+        self._profiles[user_id] = chat_profile
         return chat_profile
 
     async def profiles(self, user_ids: Iterable[str]) -> list[ChatProfile]:

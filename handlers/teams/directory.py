@@ -5,14 +5,19 @@ or object id (TEAMS_APPROVERS) can be found by their ``29:`` id later."""
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
+
+from cachetools import TTLCache
 
 from bot.identity import ChatProfile
 from bot.store import ConversationRef, Store
 from handlers.teams.connector import ConnectorError, TeamsConnector
 
 log = logging.getLogger(__name__)
+
+#: Entries kept at most (a person may be kept under two ids, as looked up and as Teams
+#: answered): a large tenant's active users; the least recently used go.
+MAX_PROFILES = 20_000
 
 
 @dataclass(frozen=True)
@@ -31,16 +36,16 @@ class TeamsDirectory:
     def __init__(self, connector: TeamsConnector, store: Store, ttl: float) -> None:
         self._connector = connector
         self._store = store
-        self._ttl = ttl
-        self._cache: dict[str, tuple[float, ChatProfile]] = {}
+        self._cache: TTLCache[str, ChatProfile] = TTLCache(maxsize=MAX_PROFILES, ttl=ttl)
 
     async def profile(self, who: Sender, where: ConversationRef) -> ChatProfile:
         """The profile of ``who``, looked up in the conversation ``where`` (or in their own
         1:1 chat with the bot, when that is known). A failed lookup gives a profile without
         email, which the core refuses with a reason."""
-        cached = self._cache.get(who.user_id)
-        if cached and time.monotonic() - cached[0] < self._ttl:
-            return cached[1]
+        try:  # one read, not `in` then `[]`: an entry can expire between the two
+            return self._cache[who.user_id]
+        except KeyError:
+            pass
         member = await self._member(who.user_id, where)
         if not member:
             own = await self._store.personal_conversation(who.user_id)
@@ -59,7 +64,7 @@ class TeamsDirectory:
             aliases=tuple(a for a in (email, aad) if a),
         )
         if member:
-            self._cache[who.user_id] = self._cache[user_id] = (time.monotonic(), profile)
+            self._cache[who.user_id] = self._cache[user_id] = profile
             await self.remember(user_id, email, aad)
         return profile
 

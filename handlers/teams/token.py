@@ -6,14 +6,28 @@ bot calls comes from the settings (and tests can answer it on loopback)."""
 from __future__ import annotations
 
 import asyncio
-import time
+from dataclasses import dataclass
 
 import httpx
+from cachetools import TLRUCache
 
 #: The Bot Framework's scope for connector calls.
 BOT_SCOPE = "https://api.botframework.com/.default"
 #: A token is renewed this long before it expires.
 RENEW_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class _Grant:
+    """An access token and how many seconds it is valid for, as the endpoint said."""
+
+    token: str
+    lifetime: float
+
+
+def _renew_at(_key: str, grant: _Grant, now: float) -> float:
+    """When a grant leaves the cache: RENEW_SECONDS before the token expires."""
+    return now + grant.lifetime - RENEW_SECONDS
 
 
 class TokenError(RuntimeError):
@@ -31,15 +45,17 @@ class ConnectorToken:
             "client_secret": password,
             "scope": BOT_SCOPE,
         }
-        self._token = ""
-        self._expires_at = 0.0
+        # One entry; its time to live is the token's own lifetime, so a TLRU cache.
+        self._grant: TLRUCache[str, _Grant] = TLRUCache(maxsize=1, ttu=_renew_at)
         self._lock = asyncio.Lock()
 
     async def __call__(self, *scopes: object, **options: object) -> str:
         """A valid access token, fetched when the cached one is about to expire."""
         async with self._lock:
-            if time.time() < self._expires_at - RENEW_SECONDS:
-                return self._token
+            try:  # one read, not `in` then `[]`: the entry can expire between the two
+                return self._grant[BOT_SCOPE].token
+            except KeyError:
+                pass
             try:
                 async with httpx.AsyncClient(timeout=10) as client:
                     answer = await client.post(self._url, data=self._form)
@@ -51,6 +67,8 @@ class ConnectorToken:
                 # The body can quote the request; say only what failed.
                 raise TokenError(f"the token endpoint answered {answer.status_code}")
             body = answer.json()
-            self._token = str(body["access_token"])
-            self._expires_at = time.time() + float(body.get("expires_in", 3600))
-            return self._token
+            grant = _Grant(str(body["access_token"]), float(body.get("expires_in", 3600)))
+            # Returned as fetched, not read back: a token that lives less than
+            # RENEW_SECONDS is not kept at all.
+            self._grant[BOT_SCOPE] = grant
+            return grant.token
