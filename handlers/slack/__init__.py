@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.slack import blocks
+from handlers.slack import admin_blocks, blocks
 from handlers.slack.actions.admin import cancel_button, delete_button, revoke_button
 from handlers.slack.actions.decisions import approve_button, reject_button
 from handlers.slack.actions.give_button import give_for_message, open_give_modal
@@ -26,13 +26,13 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
     app.action(blocks.APPROVE_ACTION)(approve_button(ctx))
     app.action(blocks.REJECT_ACTION)(reject_button(ctx))
     app.action(blocks.OPEN_GIVE_MODAL)(open_give_modal(ctx))
-    app.action(blocks.DELETE_BADGE_ACTION)(delete_button(ctx))
-    app.action(blocks.REVOKE_AWARD_ACTION)(revoke_button(ctx))
-    app.action(blocks.CANCEL_ACTION)(cancel_button(ctx))
+    app.action(admin_blocks.DELETE_BADGE_ACTION)(delete_button(ctx))
+    app.action(admin_blocks.REVOKE_AWARD_ACTION)(revoke_button(ctx))
+    app.action(admin_blocks.CANCEL_ACTION)(cancel_button(ctx))
 
     app.view(blocks.GIVE_MODAL)(give_submitted(ctx))
     app.view(blocks.REJECT_MODAL)(reject_submitted(ctx))
-    app.view(blocks.BADGE_EDITOR)(badge_editor_submitted(ctx))
+    app.view(admin_blocks.BADGE_EDITOR)(badge_editor_submitted(ctx))
 
     app.shortcut(blocks.GIVE_FOR_MESSAGE_SHORTCUT)(give_for_message(ctx))
     app.event("app_home_opened")(app_home_opened(ctx))

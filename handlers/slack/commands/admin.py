@@ -6,7 +6,7 @@ import json
 
 from api import errors
 from api.models import Badge
-from handlers.slack import blocks
+from handlers.slack import admin_blocks
 from handlers.slack.command_parser import parse_command
 from handlers.slack.commands.browse import unknown_badge_text
 from handlers.slack.commands.request import CommandRequest
@@ -40,7 +40,7 @@ async def create_command(req: CommandRequest) -> None:
     """Open the empty badge editor."""
     if not await _admin_only(req, "create badges"):
         return
-    await req.open_modal(blocks.badge_editor_modal(None, req.channel_id))
+    await req.open_modal(admin_blocks.badge_editor_modal(None, req.channel_id))
 
 
 async def edit_command(req: CommandRequest) -> None:
@@ -48,7 +48,7 @@ async def edit_command(req: CommandRequest) -> None:
     badge = await _admin_and_badge(req, "edit")
     if badge is None:
         return
-    await req.open_modal(blocks.badge_editor_modal(badge, req.channel_id))
+    await req.open_modal(admin_blocks.badge_editor_modal(badge, req.channel_id))
 
 
 async def delete_command(req: CommandRequest) -> None:
@@ -59,9 +59,9 @@ async def delete_command(req: CommandRequest) -> None:
     name = escape(badge.name)
     await req.say(
         f"Delete {name}?",
-        blocks=blocks.confirm_blocks(
+        blocks=admin_blocks.confirm_blocks(
             f"Delete the badge *{name}*? Everyone who holds it loses it.",
-            blocks.DELETE_BADGE_ACTION,
+            admin_blocks.DELETE_BADGE_ACTION,
             badge.id,
             "Delete badge",
         ),
@@ -109,9 +109,9 @@ async def revoke_command(req: CommandRequest) -> None:
     )
     await req.say(
         "Revoke this badge?",
-        blocks=blocks.confirm_blocks(
+        blocks=admin_blocks.confirm_blocks(
             f"Take *{escape(match.badge.name)}* back from {escape(profile.name)}?",
-            blocks.REVOKE_AWARD_ACTION,
+            admin_blocks.REVOKE_AWARD_ACTION,
             value,
             "Revoke",
         ),

@@ -23,7 +23,8 @@ from api.models import Badge
 from bot.awards import truncate
 from bot.store.seen_requests import KEEP_PREFIX
 from handlers.slack import give_flow
-from handlers.slack.blocks import CANCEL_ACTION, ICON_EMOJI, Block, badge_emoji
+from handlers.slack.admin_blocks import CANCEL_ACTION
+from handlers.slack.blocks import ICON_EMOJI, Block, badge_emoji
 from handlers.slack.context import SlackContext
 from handlers.slack.mrkdwn import escape, mention
 from handlers.slack.replies import replace_original

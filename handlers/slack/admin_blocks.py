@@ -1,0 +1,125 @@
+"""Block Kit for the badge admins: the badge editor modal and the confirmations of
+deleting a badge and revoking an award."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from handlers.slack.block_limits import Block
+from handlers.slack.blocks import ICON_EMOJI, option
+
+BADGE_EDITOR = "badge_editor"
+DELETE_BADGE_ACTION = "delete_badge"
+REVOKE_AWARD_ACTION = "revoke_award"
+CANCEL_ACTION = "cancel_admin_action"
+
+#: Background colours offered by the badge editor (Quantive takes any colour string).
+BACKGROUNDS = {
+    "#4C6FFF": "Blue",
+    "#8E44AD": "Purple",
+    "#27AE60": "Green",
+    "#F39C12": "Orange",
+    "#16A085": "Teal",
+    "#E74C3C": "Red",
+    "#C0392B": "Crimson",
+    "#F1C40F": "Yellow",
+    "#2C3E50": "Navy",
+    "#D35400": "Pumpkin",
+}
+PATTERNS = ["dots", "waves", "grid", "stripes", "zigzag", "stars", "none"]
+
+
+def badge_editor_modal(badge: Any | None, channel_id: str | None) -> dict[str, Any]:
+    """The create or edit modal; ``badge`` prefills it for editing."""
+
+    def select(block_id: str, label: str, choices: dict[str, str], current: str) -> Block:
+        element: Block = {
+            "type": "static_select",
+            "action_id": block_id,
+            "options": [option(text, value) for value, text in choices.items()],
+        }
+        if current in choices:
+            element["initial_option"] = option(choices[current], current)
+        return {
+            "type": "input",
+            "block_id": block_id,
+            "optional": True,
+            "element": element,
+            "label": {"type": "plain_text", "text": label},
+        }
+
+    name: Block = {"type": "plain_text_input", "action_id": "name", "max_length": 60}
+    summary: Block = {
+        "type": "plain_text_input",
+        "action_id": "summary",
+        "multiline": True,
+        "max_length": 500,
+    }
+    if badge is not None:
+        name["initial_value"] = badge.name
+        if badge.summary:
+            summary["initial_value"] = badge.summary
+    icons = {icon: f"{icon}" for icon in ICON_EMOJI}
+    return {
+        "type": "modal",
+        "callback_id": BADGE_EDITOR,
+        "title": {"type": "plain_text", "text": "Edit badge" if badge else "New badge"},
+        "submit": {"type": "plain_text", "text": "Save" if badge else "Create"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps(
+            {"badge_id": badge.id if badge else None, "channel": channel_id}
+        ),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "name",
+                "element": name,
+                "label": {"type": "plain_text", "text": "Name"},
+            },
+            {
+                "type": "input",
+                "block_id": "summary",
+                "element": summary,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "What is it for?"},
+            },
+            select("icon", "Icon", icons, badge.icon if badge else ""),
+            select(
+                "background", "Background colour", BACKGROUNDS, badge.background if badge else ""
+            ),
+            select("pattern", "Pattern", {p: p for p in PATTERNS}, badge.pattern if badge else ""),
+        ],
+    }
+
+
+def confirm_blocks(text: str, action_id: str, value: str, button: str) -> list[Block]:
+    """An ephemeral question with a danger button (behind Slack's confirm dialog) and Cancel."""
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "style": "danger",
+                    "value": value[:2000],
+                    "text": {"type": "plain_text", "text": button},
+                    "confirm": {
+                        "title": {"type": "plain_text", "text": "Are you sure?"},
+                        "text": {"type": "plain_text", "text": "This cannot be undone."},
+                        "confirm": {"type": "plain_text", "text": button},
+                        "deny": {"type": "plain_text", "text": "Keep it"},
+                        "style": "danger",
+                    },
+                },
+                {
+                    "type": "button",
+                    "action_id": CANCEL_ACTION,
+                    "value": "cancel",
+                    "text": {"type": "plain_text", "text": "Cancel"},
+                },
+            ],
+        },
+    ]
