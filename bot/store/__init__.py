@@ -8,7 +8,7 @@ holds one engine and one connection pool:
 - ``decisions``: decision claims (the first approver's click wins);
 - ``digests``: digest subscriptions and the once-a-day claim per channel;
 - ``award_outbox``: gives kept until Quantive shows them;
-- ``slack_outbox``: Slack calls waiting for a retry;
+- ``chat_outbox``: chat posts (Slack's and Teams') waiting for a retry;
 - ``seen_requests``: request ids already handled;
 - ``conversations``: where the bot may write proactively (Teams' conversation references);
 - ``given_awards``: every award made or requested through the bot.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from bot.store.award_outbox import AwardOutbox, OutboxAward
 from bot.store.award_views import AwardViews, MessageRef
+from bot.store.chat_outbox import ChatOutbox, ChatPost
 from bot.store.conversations import ConversationRef, Conversations
 from bot.store.database import DatabaseUrlError, describe, driver_url
 from bot.store.decisions import DecisionClaim, DecisionClaims
@@ -28,7 +29,6 @@ from bot.store.given_awards import GivenAward, GivenAwards
 from bot.store.identities import Identity, IdentityCache
 from bot.store.schema import SchemaBehind, check_schema, migrate
 from bot.store.seen_requests import SeenRequests
-from bot.store.slack_outbox import SlackOperation, SlackOutbox
 
 
 class Store(
@@ -37,7 +37,7 @@ class Store(
     DecisionClaims,
     DigestClaims,
     AwardOutbox,
-    SlackOutbox,
+    ChatOutbox,
     SeenRequests,
     Conversations,
     GivenAwards,
@@ -51,6 +51,7 @@ class Store(
 
 
 __all__ = [
+    "ChatPost",
     "ConversationRef",
     "DatabaseUrlError",
     "DecisionClaim",
@@ -60,7 +61,6 @@ __all__ = [
     "MessageRef",
     "OutboxAward",
     "SchemaBehind",
-    "SlackOperation",
     "Store",
     "describe",
     "driver_url",

@@ -50,10 +50,18 @@ class Notifier:
         """The Web API client, for calls that are answered at once (views, options)."""
         return self.delivery.client
 
-    async def dm(self, user_id: str, text: str, message_blocks: list[Any] | None = None) -> None:
-        """Send a direct message, retried later if Slack cannot take it now."""
+    async def dm(
+        self,
+        user_id: str,
+        text: str,
+        message_blocks: list[Any] | None = None,
+        *,
+        key: str | None = None,
+    ) -> None:
+        """Send a direct message, retried later if Slack cannot take it now; ``key`` names
+        the notice, so that it is queued (and posted) once however often it is sent."""
         await self.delivery.perform(
-            {"kind": "dm", "user": user_id, "text": text, "blocks": message_blocks}
+            {"kind": "dm", "user": user_id, "text": text, "blocks": message_blocks, "key": key}
         )
 
     async def ephemeral(self, channel: str | None, user_id: str, text: str) -> None:
@@ -95,7 +103,10 @@ class Notifier:
         dm_blocks = blocks.recipient_dm_blocks(view)
         text = blocks.recipient_dm_fallback(view)
         people = [r.chat_user_id for r in view.recipients if r.chat_user_id]
-        todo = {f"DM to {u}": self.dm(u, text, dm_blocks) for u in people}
+        award = view.assignment_id
+        todo = {
+            f"DM to {u}": self.dm(u, text, dm_blocks, key=f"notice:{award}:{u}") for u in people
+        }
         channel = self._announce_channel or view.origin_channel
         if channel:
             todo[f"celebration in {channel}"] = self.delivery.perform(
@@ -104,6 +115,8 @@ class Notifier:
                     "channel": channel,
                     "text": blocks.celebration_fallback(view),
                     "blocks": blocks.celebration_blocks(view),
+                    "key": f"celebration:{award}:{channel}",
+                    "award": award,
                 }
             )
         await effects(todo)
