@@ -99,7 +99,7 @@ async def test_a_slack_post_answered_after_the_timeout_is_found_not_posted_again
     assert await delivery.perform(celebration("celebration:aa:CGENERAL")) is None
     assert await store.chat_queue_length("slack") == 1
 
-    await rounds.until(lambda: _state_is(store, "celebration:aa:CGENERAL", "done"))
+    await rounds.until(lambda: _state_is(store, "slack", "celebration:aa:CGENERAL", "done"))
     [posted] = slack.calls_of("chat.postMessage")
     assert posted["metadata"] == {
         "event_type": EVENT_TYPE,
@@ -122,7 +122,7 @@ async def test_a_slack_post_lost_before_slack_made_it_is_sent_again_once(
     slack.answer_late("chat.postMessage", LATE, made=False)
     await delivery.perform(celebration("celebration:bb:CGENERAL"))
 
-    await rounds.until(lambda: _state_is(store, "celebration:bb:CGENERAL", "done"))
+    await rounds.until(lambda: _state_is(store, "slack", "celebration:bb:CGENERAL", "done"))
     assert len(slack.calls_of("chat.postMessage:lost")) == 1
     assert len(slack.calls_of("chat.postMessage")) == 1
     assert len(slack.calls_of("conversations.history")) == 1
@@ -141,7 +141,7 @@ async def test_a_slack_ephemeral_whose_answer_was_lost_is_given_up_with_one_log_
     operation = {"kind": "ephemeral", "channel": "C1", "user": "UAMARA", "text": "secret words"}
     with caplog.at_level(logging.INFO, logger="bot.outbox"):
         await delivery.perform({**operation, "key": "receipt-1"})
-        await rounds.until(lambda: _state_is(store, "receipt-1", "uncertain"))
+        await rounds.until(lambda: _state_is(store, "slack", "receipt-1", "uncertain"))
     assert len(slack.calls_of("chat.postEphemeral")) == 1
     [line] = [r.getMessage() for r in caplog.records if "uncertain" in r.getMessage()]
     assert "receipt-1" in line and "secret words" not in line
@@ -195,7 +195,7 @@ async def test_a_teams_post_that_failed_three_times_is_delivered_once_by_the_wor
     worker = Worker([*core_jobs(services), rounds], interval=0.05)
     worker.start()
     try:
-        await rounds.until(lambda: _state_is(store, "notice:aa:29:amara", "done"))
+        await rounds.until(lambda: _state_is(store, "teams", "notice:aa:29:amara", "done"))
         later = worker.rounds + 2
         await rounds.until(lambda: _true(worker.rounds >= later))  # they send nothing more
     finally:
@@ -218,7 +218,9 @@ async def test_a_teams_post_whose_answer_was_lost_is_given_up_as_uncertain(
     try:
         with caplog.at_level(logging.INFO, logger="bot.outbox"):
             await ctx.notifier.dm("29:amara", text_message("hello"), key="notice:cc:29:amara")
-            await rounds.until(lambda: _state_is(services.store, "notice:cc:29:amara", "uncertain"))
+            await rounds.until(
+                lambda: _state_is(services.store, "teams", "notice:cc:29:amara", "uncertain")
+            )
         await rounds.until(lambda: _true(len(teams.sent()) == 1))  # the late one arrived
     finally:
         await worker.stop()
@@ -226,8 +228,8 @@ async def test_a_teams_post_whose_answer_was_lost_is_given_up_as_uncertain(
     assert any("uncertain" in r.getMessage() for r in caplog.records)
 
 
-async def _state_is(store: Store, key: str, state: str) -> bool:
-    return await store.chat_post_state(key) == state
+async def _state_is(store: Store, platform: str, key: str, state: str) -> bool:
+    return await store.chat_post_state(platform, key) == state
 
 
 async def _true(value: bool) -> bool:

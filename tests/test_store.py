@@ -123,6 +123,7 @@ async def test_chat_outbox_rows_are_leased_to_one_engine(stores: list[Store]) ->
     assert await first.enqueue_chat("slack", "k1", op, delay=0, error="429")
     # The same notice failing in another process is not queued twice.
     assert not await second.enqueue_chat("slack", "k1", op, delay=0, error="429")
+    assert await second.enqueue_chat("teams", "k1", {"kind": "dm"}, delay=3600, error="503")
     await first.enqueue_chat("teams", "k2", {"kind": "dm"}, delay=0, error="503")
     [due_a] = await first.due_chat(time.time() + 1, ["slack"])
     [due_b] = await second.due_chat(time.time() + 1, ["slack"])
@@ -133,13 +134,13 @@ async def test_chat_outbox_rows_are_leased_to_one_engine(stores: list[Store]) ->
     await first.retry_chat_later(due_a.id, 0, "again", unanswered=True)  # released
     assert (await second.due_chat(time.time() + 1, ["slack"]))[0].unanswered
     assert await second.lease_chat(due_b.id, 60)
-    assert await first.chat_queue_length() == 2 and await first.chat_queue_length("slack") == 1
+    assert await first.chat_queue_length() == 3 and await first.chat_queue_length("slack") == 1
     await second.finish_chat(due_b.id, "done")
     assert await first.chat_queue_length("slack") == 0
-    assert await first.chat_post_state("k1") == "done"
+    assert await first.chat_post_state("slack", "k1") == "done"
     await first.forget_finished_chat(time.time() + 1)
-    assert await first.chat_post_state("k1") is None
-    assert await first.chat_post_state("k2") == "queued"  # waiting rows are never forgotten
+    assert await first.chat_post_state("slack", "k1") is None
+    assert await first.chat_post_state("teams", "k2") == "queued"  # waiting: never forgotten
 
 
 async def test_award_views_and_messages(store: Store) -> None:

@@ -4,8 +4,8 @@ The store is platform-neutral: a row holds the platform's operation as JSON, and
 front end that registered a sender for that platform knows what it means. Each row is
 leased to one worker at a time with one atomic conditional UPDATE, so two processes
 sharing the database never both retry one post; a worker that dies lets its lease run
-out, and another takes the row. The idempotency key is unique: one notice is one row,
-however many processes fail to send it.
+out, and another takes the row. The idempotency key is unique within its platform: one
+notice is one row, however many processes fail to send it.
 
 States: ``queued`` (waiting), ``leased`` (a worker holds it), ``done`` (delivered, or
 found already delivered), ``uncertain`` (no answer came and the platform cannot say
@@ -157,10 +157,10 @@ class ChatOutbox(Database):
         async with self.connect() as conn:
             await conn.execute(update(chat_outbox).where(_t.id == post_id).values(values))
 
-    async def chat_post_state(self, key: str) -> str | None:
+    async def chat_post_state(self, platform: str, key: str) -> str | None:
         """The state of the call with this idempotency key, if one was ever queued."""
         async with self.connect() as conn:
-            query = select(_t.state).where(_t.idempotency_key == key)
+            query = select(_t.state).where(_t.platform == platform, _t.idempotency_key == key)
             return (await conn.execute(query)).scalar_one_or_none()
 
     async def chat_queue_length(self, platform: str | None = None) -> int:

@@ -103,7 +103,7 @@ award_outbox = Table(
 )
 
 #: Chat posts of either platform waiting for a retry (bot.store.chat_outbox): one row per
-#: notice, by its idempotency key, kept a while after it is finished.
+#: notice, by its idempotency key within its platform, kept a while after it is finished.
 chat_outbox = Table(
     "chat_outbox",
     metadata,
@@ -119,7 +119,7 @@ chat_outbox = Table(
     Column("leased_until", Float, nullable=False, server_default=text("0")),
     Column("updated_at", Float, nullable=False),
     Column("last_error", Text, nullable=False, server_default=text("''")),
-    Index("chat_outbox_by_key", "idempotency_key", unique=True),
+    Index("chat_outbox_by_key", "platform", "idempotency_key", unique=True),
     Index("chat_outbox_due", "state", "next_attempt_at"),
     sqlite_autoincrement=True,
 )

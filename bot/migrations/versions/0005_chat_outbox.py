@@ -38,7 +38,9 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text, nullable=False, server_default=sa.text("''")),
         sqlite_autoincrement=True,
     )
-    op.create_index("chat_outbox_by_key", "chat_outbox", ["idempotency_key"], unique=True)
+    op.create_index(
+        "chat_outbox_by_key", "chat_outbox", ["platform", "idempotency_key"], unique=True
+    )
     op.create_index("chat_outbox_due", "chat_outbox", ["state", "next_attempt_at"])
     # The old rows never record when they were first tried; their next attempt is the
     # closest time there is. Their leases are dropped: no worker of the old code runs on.
