@@ -72,3 +72,9 @@ class NoticeBoard:
     async def decided(self, view: Award) -> None:
         """Tell every front end about a decision."""
         await effects({f"{type(n).__name__} decided": n.decided(view) for n in self._subscribers})
+
+
+def notice_key(award: Award) -> str:
+    """The award's part of a notice's idempotency key: its record, which every award has
+    once stored (an award recognised only by its holders has no Quantive id to use)."""
+    return f"award-{award.id}" if award.id is not None else award.assignment_id

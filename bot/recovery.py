@@ -1,7 +1,7 @@
 """The core's background jobs: deliver queued awards, finish decisions that a crash
-interrupted, and forget old request ids. A front end adds jobs of its own (its message
-outbox) and hears of outcomes through :class:`bot.ports.AwardNotices`, subscribed to
-``services.notices``."""
+interrupted, retry the chat posts kept in the outbox, and forget old request ids. A front
+end registers its platform's sender with ``services.outbox``, and hears of outcomes
+through :class:`bot.ports.AwardNotices`, subscribed to ``services.notices``."""
 
 from __future__ import annotations
 
@@ -49,8 +49,17 @@ def core_jobs(services: Services, notices: AwardNotices | None = None) -> list[J
             log.info("finished the interrupted decision on %s", award.assignment_id)
             await told.decided(award)
 
+    async def deliver_chat_posts() -> None:
+        # Every platform's queued posts, in one job under one set of leases.
+        await services.outbox.retry_due()
+
     async def forget_old_request_ids() -> None:
         # Off the ack path: each request only inserts its key.
         await services.store.forget_sightings(REPLAY_WINDOW)
 
-    return [deliver_queued_awards, finish_interrupted_decisions, forget_old_request_ids]
+    return [
+        deliver_queued_awards,
+        finish_interrupted_decisions,
+        deliver_chat_posts,
+        forget_old_request_ids,
+    ]

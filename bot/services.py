@@ -13,6 +13,7 @@ from bot.catalogue import Catalogue
 from bot.give_limits import GiveLimit
 from bot.holdings import HoldingsIndex
 from bot.identity import IdentityResolver
+from bot.outbox import Outbox
 from bot.people import PeopleDirectory
 from bot.permissions import Permissions
 from bot.ports import NoticeBoard
@@ -35,6 +36,8 @@ class Services:
     people: PeopleDirectory
     #: The running front ends' notices; each subscribes when it starts.
     notices: NoticeBoard
+    #: Chat posts kept for a retry; each front end registers its platform's sender.
+    outbox: Outbox
 
     @classmethod
     def create(cls, settings: Settings, *, http: httpx.AsyncClient | None = None) -> Services:
@@ -95,6 +98,12 @@ class Services:
             holdings=HoldingsIndex(quantive, catalogue, settings.catalogue_cache_ttl),
             people=PeopleDirectory(quantive),
             notices=NoticeBoard(),
+            outbox=Outbox(
+                store,
+                retry_base=settings.outbox_retry_base,
+                retry_cap=settings.outbox_retry_cap,
+                settle_seconds=settings.outbox_settle_seconds,
+            ),
         )
 
     async def aclose(self) -> None:

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    #: Seconds a Slack call waits for its answer; a post that outlives it may still have
+    #: been made, so the outbox looks for it before sending it again.
+    slack_timeout: float = Field(default=10.0, gt=0)
     port: int = Field(default=3000, ge=0, le=65535)
 
     # Quantive
@@ -59,6 +62,8 @@ class Settings(BaseSettings):
     outbox_retry_base: float = Field(default=2.0, gt=0)
     outbox_retry_cap: float = Field(default=300.0, gt=0)
     outbox_stale_seconds: float = Field(default=60.0, gt=0)
+    #: Seconds before a chat post whose answer was lost is looked for (or given up).
+    outbox_settle_seconds: float = Field(default=10.0, gt=0)
 
     # Who may do what, and where messages go
     badge_approvers: CommaList = Field(default_factory=list)
@@ -85,6 +90,9 @@ class Settings(BaseSettings):
     )
     teams_login_url: str = "https://login.microsoftonline.com"
     teams_service_url: str = "https://smba.trafficmanager.net/teams/"
+    #: Seconds a Bot Connector call waits for its answer, and the first in-call backoff.
+    teams_timeout: float = Field(default=10.0, gt=0)
+    teams_retry_base: float = Field(default=0.5, ge=0)
 
     # The daily digest
     digest_time: str = "09:00"

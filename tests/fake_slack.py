@@ -2,14 +2,18 @@
 
 Every call is recorded so a test can say "chat.postMessage was called once", and wait for
 a call with :meth:`FakeSlack.wait_for` instead of sleeping. It also receives response_url
-posts at ``/response/<key>`` and can answer 429 to the next N calls of a method.
+posts at ``/response/<key>``, can answer 429 to the next N calls of a method, and can
+answer late (after the client gave up), with or without having done the call. Posted
+messages, with their metadata, are listed by conversations.history.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,6 +101,9 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         #: Message texts by (channel, ts), for conversations.history.
         self.messages: dict[tuple[str, str], str] = {}
+        #: Messages the bot posted: (channel, when, message with its metadata).
+        self.posted: list[tuple[str, float, dict[str, Any]]] = []
+        self._late: dict[str, list[tuple[float, bool]]] = {}
 
     # --- test helpers ---------------------------------------------------------------
 
@@ -110,6 +117,8 @@ class FakeSlack:
             self.usergroups = {}
             self.uploads.clear()
             self.messages.clear()
+            self.posted.clear()
+            self._late.clear()
             self._ts = itertools.count(1)
 
     def fail_with(
@@ -128,6 +137,14 @@ class FakeSlack:
         """Answer ``status`` to the next ``times`` calls of ``method``."""
         with self._cond:
             self._failures[method] = [(status, retry_after)] * times
+
+    def answer_late(self, method: str, seconds: float, times: int = 1, made: bool = True) -> None:
+        """Answer the next ``times`` calls of ``method`` only after ``seconds``. With
+        ``made`` the call is done at once, as Slack does when its answer is what is late
+        (recorded as ``method``); without, it is lost before Slack acts
+        (``method:lost``)."""
+        with self._cond:
+            self._late[method] = [(seconds, made)] * times
 
     def calls_of(self, method: str) -> list[dict[str, Any]]:
         with self._cond:
@@ -188,7 +205,7 @@ class FakeSlack:
                 args.update(json.loads(raw))
             else:
                 args.update(urllib.parse.parse_qsl(raw.decode()))
-        for key in ("blocks", "view", "users"):
+        for key in ("blocks", "view", "users", "metadata"):
             if isinstance(args.get(key), str) and args[key][:1] in "[{":
                 args[key] = json.loads(args[key])
         with self._cond:
@@ -198,6 +215,12 @@ class FakeSlack:
             error = None
             if errors and errors[0][1](args):
                 error = errors.pop(0)[0]
+            late = self._late.get(method)
+            delay, made = late.pop(0) if late else (0.0, True)
+        if not made:
+            self._record(method + ":lost", args)
+            await asyncio.sleep(delay)
+            return JSONResponse({"ok": False, "error": "request_timeout"}, 504)
         if error:
             self._record(method + ":failed", args)
             return JSONResponse({"ok": False, "error": error})
@@ -211,6 +234,8 @@ class FakeSlack:
             )
         answer = self._answer(method, args)
         self._record(method, args)
+        if delay:
+            await asyncio.sleep(delay)  # done on Slack's side; only the answer is late
         return JSONResponse(answer)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -229,6 +254,12 @@ class FakeSlack:
                 return {"ok": False, "error": "invalid_blocks"}
             channel = str(args.get("channel", ""))
             ts = args.get("ts") or f"1700000000.{next(self._ts):06d}"
+            if method == "chat.postMessage":
+                message = {"type": "message", "ts": ts, "text": args.get("text")}
+                if args.get("metadata"):
+                    message["metadata"] = args["metadata"]
+                with self._cond:
+                    self.posted.append((channel, time.time(), message))
             return {
                 "ok": True,
                 "channel": channel,
@@ -274,11 +305,13 @@ class FakeSlack:
                 "channel": channel,
                 "permalink": f"https://acme.slack.com/archives/{channel}/p{ts.replace('.', '')}",
             }
-        if method == "conversations.history":
+        if method == "conversations.history" and "latest" in args:
             key = (str(args.get("channel")), str(args.get("latest")))
             text = self.messages.get(key)
             messages = [] if text is None else [{"type": "message", "ts": key[1], "text": text}]
             return {"ok": True, "messages": messages}
+        if method == "conversations.history":
+            return {"ok": True, "messages": self._history(args)}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts):06d}"
             return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
@@ -287,3 +320,14 @@ class FakeSlack:
             files = json.loads(files) if isinstance(files, str) else files
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         return {"ok": True}
+
+    def _history(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """The bot's posts in a channel since ``oldest`` (by when they were made: the
+        fake's ts are not times), newest first; metadata only when asked for."""
+        channel, oldest = str(args.get("channel")), float(args.get("oldest") or 0)
+        with_metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
+        with self._cond:
+            found = [m for c, at, m in self.posted if c == channel and at >= oldest]
+        if not with_metadata:
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+        return list(reversed(found))

@@ -47,6 +47,10 @@ class FakeTeams:
         self.unreachable: set[str] = set()
         #: Seconds the connector waits before answering a send or an update.
         self.latency = 0.0
+        #: Sends and updates still to refuse with a 5xx (see :meth:`fail_next`).
+        self._failures: list[int] = []
+        #: Sends and updates refused so far.
+        self.refused = 0
         self.member_lookups = 0
         self.app = Starlette(
             routes=[
@@ -92,6 +96,13 @@ class FakeTeams:
             self.unreachable.clear()
             self.latency = 0.0
             self.member_lookups = 0
+            self._failures.clear()
+            self.refused = 0
+
+    def fail_next(self, times: int, status: int = 503) -> None:
+        """Refuse the next ``times`` sends or updates with ``status`` (nothing is sent)."""
+        with self._lock:
+            self._failures = [status] * times
 
     def settings(self) -> dict[str, str]:
         """The bot's Teams settings, pointed at this fake."""
@@ -268,6 +279,11 @@ class FakeTeams:
 
     async def _connector(self, request: Request) -> JSONResponse:
         body = json.loads(await request.body() or b"{}")
+        with self._lock:
+            status = self._failures.pop(0) if self._failures else None
+            self.refused += status is not None
+        if status is not None:
+            return JSONResponse({"error": {"code": "ServiceUnavailable"}}, status)
         if self.latency:
             await asyncio.sleep(self.latency)
         with self._lock:

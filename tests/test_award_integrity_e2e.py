@@ -373,7 +373,7 @@ def test_two_processes_retry_each_queued_post_once(emulator, slack, database_url
         first.command("give <@ULIAM|liam> Mentor shared outbox", user="UMARIA")
         posted = slack.wait_calls("chat.postMessage", count=2, timeout=15)
         assert sorted(p["channel"] for p in posted) == ["CGENERAL", "DULIAM"]
-        wait_until(lambda: first.query(lambda store: store.slack_queue_length()) == 0)
+        wait_until(lambda: first.query(lambda store: store.chat_queue_length()) == 0)
         for harness in (first, second):
             worker = harness.app.state.worker
             rounds = worker.rounds

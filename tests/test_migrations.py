@@ -106,6 +106,11 @@ def test_an_old_sqlite_file_upgrades_in_place_with_nothing_lost(
     assert main(["migrate"]) == 0
 
     after = dump(path)
+    # slack_outbox became chat_outbox (0005): its queued calls moved, as read() checks;
+    # SQLite's AUTOINCREMENT counters follow the tables' names.
+    moved = before.pop("slack_outbox")
+    before.pop("sqlite_sequence", None)
+    assert "slack_outbox" not in after and len(after["chat_outbox"]) == len(moved)
     for table, rows in before.items():
         if table in REPLACED:
             continue
@@ -147,8 +152,9 @@ def test_an_old_sqlite_file_upgrades_in_place_with_nothing_lost(
             assert (await store.decision("64d0000000000000000000aa")).decided_by == "UMARIA"  # type: ignore[union-attr]
             [queued] = await store.due_awards(1e12, stale_before=0)
             assert queued.request["user_ids"] == ["u1"] and queued.state == "queued"
-            [operation] = await store.due_slack(1e12)
-            assert operation.operation["channel"] == "C1"
+            [operation] = await store.due_chat(1e12, ["slack", "teams"])
+            assert operation.operation["channel"] == "C1" and operation.platform == "slack"
+            assert not operation.unanswered and await store.lease_chat(operation.id, 60)
             # The old file keeps working: new rows go in after the old ones.
             record = {**(await store.award_row_by_give(queued.id) or {}), "assignment_id": None}
             assert (await store.accept_award({"n": 1}, record, {}, held=False))[0] > queued.id

@@ -74,7 +74,7 @@ def test_slack_429_storm_loses_and_doubles_no_dm(fast_bot: BotHarness) -> None:
     # Snapshot only once nothing more can arrive: every listener done, the Slack outbox
     # empty, and a full worker round after that.
     bot.wait_idle()
-    wait_until(lambda: bot.query(lambda store: store.slack_queue_length()) == 0)
+    wait_until(lambda: bot.query(lambda store: store.chat_queue_length()) == 0)
     worker = bot.app.state.worker
     rounds = worker.rounds
     wait_until(lambda: worker.rounds >= rounds + 2)

@@ -130,19 +130,30 @@ async def test_held_awards_are_released_once(stores: list[Store]) -> None:
     assert award.state == "sending" and await stores[3].held_awards() == []
 
 
-async def test_slack_outbox_rows_are_leased_to_one_engine(stores: list[Store]) -> None:
+async def test_chat_outbox_rows_are_leased_to_one_engine(stores: list[Store]) -> None:
     first, second = stores[0], stores[1]
-    await first.enqueue_slack({"kind": "post", "channel": "C1", "text": "hi"}, 0, "429")
-    [due_a] = await first.due_slack(time.time() + 1)
-    [due_b] = await second.due_slack(time.time() + 1)
-    leased = await asyncio.gather(*(s.lease_slack(due_a.id, 60) for s in stores))
+    op = {"kind": "post", "channel": "C1", "text": "hi"}
+    assert await first.enqueue_chat("slack", "k1", op, delay=0, error="429")
+    # The same notice failing in another process is not queued twice.
+    assert not await second.enqueue_chat("slack", "k1", op, delay=0, error="429")
+    assert await second.enqueue_chat("teams", "k1", {"kind": "dm"}, delay=3600, error="503")
+    await first.enqueue_chat("teams", "k2", {"kind": "dm"}, delay=0, error="503")
+    [due_a] = await first.due_chat(time.time() + 1, ["slack"])
+    [due_b] = await second.due_chat(time.time() + 1, ["slack"])
+    assert due_a.operation == op and due_a.key == "k1" and not due_a.unanswered
+    leased = await asyncio.gather(*(s.lease_chat(due_a.id, 60) for s in stores))
     assert leased.count(True) == 1
-    assert await first.due_slack(time.time()) == [] and await second.due_slack(time.time()) == []
-    await first.retry_slack_later(due_a.id, 0, "again")  # released for the next round
-    assert await second.lease_slack(due_b.id, 60)
-    assert await first.slack_queue_length() == 1
-    await second.drop_slack(due_b.id)
-    assert await first.slack_queue_length() == 0
+    assert await first.due_chat(time.time(), ["slack"]) == []
+    await first.retry_chat_later(due_a.id, 0, "again", unanswered=True)  # released
+    assert (await second.due_chat(time.time() + 1, ["slack"]))[0].unanswered
+    assert await second.lease_chat(due_b.id, 60)
+    assert await first.chat_queue_length() == 3 and await first.chat_queue_length("slack") == 1
+    await second.finish_chat(due_b.id, "done")
+    assert await first.chat_queue_length("slack") == 0
+    assert await first.chat_post_state("slack", "k1") == "done"
+    await first.forget_finished_chat(time.time() + 1)
+    assert await first.chat_post_state("slack", "k1") is None
+    assert await first.chat_post_state("teams", "k2") == "queued"  # waiting: never forgotten
 
 
 async def test_award_records_and_messages(store: Store) -> None:

@@ -8,7 +8,7 @@ holds one engine and one connection pool:
 - ``decisions``: decision claims (the first approver's click wins);
 - ``digests``: digest subscriptions and the once-a-day claim per channel;
 - ``award_outbox``: gives kept until Quantive shows them;
-- ``slack_outbox``: Slack calls waiting for a retry;
+- ``chat_outbox``: chat posts (Slack's and Teams') waiting for a retry;
 - ``seen_requests``: request ids already handled;
 - ``conversations``: where the bot may write proactively (Teams' conversation references).
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from bot.store.award_outbox import AwardOutbox, OutboxAward
 from bot.store.award_records import AwardRecords, MessageRef
+from bot.store.chat_outbox import ChatOutbox, ChatPost
 from bot.store.conversations import ConversationRef, Conversations
 from bot.store.database import DatabaseUrlError, describe, driver_url
 from bot.store.decisions import DecisionClaim, DecisionClaims
@@ -26,7 +27,6 @@ from bot.store.digests import DigestClaims, DigestPost
 from bot.store.identities import Identity, IdentityCache
 from bot.store.schema import SchemaBehind, check_schema, migrate
 from bot.store.seen_requests import SeenRequests
-from bot.store.slack_outbox import SlackOperation, SlackOutbox
 
 
 class Store(
@@ -35,7 +35,7 @@ class Store(
     DecisionClaims,
     DigestClaims,
     AwardOutbox,
-    SlackOutbox,
+    ChatOutbox,
     SeenRequests,
     Conversations,
 ):
@@ -48,6 +48,7 @@ class Store(
 
 
 __all__ = [
+    "ChatPost",
     "ConversationRef",
     "DatabaseUrlError",
     "DecisionClaim",
@@ -56,7 +57,6 @@ __all__ = [
     "MessageRef",
     "OutboxAward",
     "SchemaBehind",
-    "SlackOperation",
     "Store",
     "describe",
     "driver_url",

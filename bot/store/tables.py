@@ -141,15 +141,25 @@ award_outbox = Table(
     sqlite_autoincrement=True,
 )
 
-slack_outbox = Table(
-    "slack_outbox",
+#: Chat posts of either platform waiting for a retry (bot.store.chat_outbox): one row per
+#: notice, by its idempotency key within its platform, kept a while after it is finished.
+chat_outbox = Table(
+    "chat_outbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", Text, nullable=False),
+    Column("idempotency_key", Text, nullable=False),
     Column("operation", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("unanswered", Integer, nullable=False, server_default=text("0")),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", Float, nullable=False),
     Column("next_attempt_at", Float, nullable=False),
-    Column("last_error", Text, nullable=False, server_default=text("''")),
     Column("leased_until", Float, nullable=False, server_default=text("0")),
+    Column("updated_at", Float, nullable=False),
+    Column("last_error", Text, nullable=False, server_default=text("''")),
+    Index("chat_outbox_by_key", "platform", "idempotency_key", unique=True),
+    Index("chat_outbox_due", "state", "next_attempt_at"),
     sqlite_autoincrement=True,
 )
 

@@ -63,20 +63,15 @@ def build_slack_client(
     return AsyncWebClient(
         token=token,
         base_url=settings.slack_api_url.rstrip("/") + "/",
-        session=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)),
-        timeout=10,
+        session=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.slack_timeout)),
+        timeout=settings.slack_timeout,  # type: ignore[arg-type]  # aiohttp takes a float
         retry_handlers=default_retry_handlers() if retry_handlers is None else retry_handlers,
     )
 
 
 def build_context(settings: Settings, services: Services, client: AsyncWebClient) -> SlackContext:
     """The Slack-side helpers around the domain services."""
-    delivery = SlackDelivery(
-        client,
-        services.store,
-        retry_base=settings.outbox_retry_base,
-        retry_cap=settings.outbox_retry_cap,
-    )
+    delivery = SlackDelivery(client, services.store, services.outbox)
     directory = SlackDirectory(client)
     digest = DigestJob(services, SlackDigestPublisher(client, directory), services.people)
     notifier = Notifier(

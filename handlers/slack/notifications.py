@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.awards import Award
 from bot.effects import effects as run_effects
-from bot.ports import audience
+from bot.ports import audience, notice_key
 from bot.store import Store
 from handlers.slack import blocks
 from handlers.slack.delivery import SlackDelivery, describe_error
@@ -51,10 +51,18 @@ class Notifier:
         """The Web API client, for calls that are answered at once (views, options)."""
         return self.delivery.client
 
-    async def dm(self, user_id: str, text: str, message_blocks: list[Any] | None = None) -> None:
-        """Send a direct message, retried later if Slack cannot take it now."""
+    async def dm(
+        self,
+        user_id: str,
+        text: str,
+        message_blocks: list[Any] | None = None,
+        *,
+        key: str | None = None,
+    ) -> None:
+        """Send a direct message, retried later if Slack cannot take it now; ``key`` names
+        the notice, so that it is queued (and posted) once however often it is sent."""
         await self.delivery.perform(
-            {"kind": "dm", "user": user_id, "text": text, "blocks": message_blocks}
+            {"kind": "dm", "user": user_id, "text": text, "blocks": message_blocks, "key": key}
         )
 
     async def ephemeral(self, channel: str | None, user_id: str, text: str) -> None:
@@ -100,7 +108,10 @@ class Notifier:
             for r in view.recipients
             if r.chat_user_id and r.platform in (None, "slack")
         ]
-        todo = {f"DM to {u}": self.dm(u, text, dm_blocks) for u in people}
+        award = notice_key(view)
+        todo = {
+            f"DM to {u}": self.dm(u, text, dm_blocks, key=f"notice:{award}:{u}") for u in people
+        }
         channel = (self._announce_channel or view.origin_channel) if celebrate else None
         if channel:
             todo[f"celebration in {channel}"] = self.delivery.perform(
@@ -109,6 +120,8 @@ class Notifier:
                     "channel": channel,
                     "text": blocks.celebration_fallback(view),
                     "blocks": blocks.celebration_blocks(view),
+                    "key": f"celebration:{award}:{channel}",
+                    "award": award,
                 }
             )
         await effects(todo)

@@ -1,5 +1,5 @@
 """The Slack side of the web process's background jobs: how the core's outcomes are told
-in Slack, and the retries of queued Slack posts."""
+in Slack. Queued Slack posts are retried by the core's chat outbox job."""
 
 from __future__ import annotations
 
@@ -82,12 +82,9 @@ class SlackAwardNotices:
 
 
 def slack_jobs(ctx: SlackContext) -> list[Job]:
-    """The Slack front end's own background job: retries of queued Slack posts."""
-
-    async def retry_slack_posts() -> None:
-        await ctx.notifier.delivery.retry_due()
-
-    return [retry_slack_posts]
+    """The Slack front end's own background jobs: none now, since its queued posts are
+    retried by the core's chat outbox job (SlackDelivery is registered as its sender)."""
+    return []
 
 
 def start_worker(ctx: SlackContext) -> Worker:

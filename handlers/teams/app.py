@@ -17,6 +17,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import httpx
 from microsoft_teams.api.auth.cloud_environment import PUBLIC
 from microsoft_teams.apps import ActivityContext, App
 
@@ -80,7 +81,8 @@ class TeamsFrontEnd:
         self._registered = False
         self.in_flight = in_flight
         #: The Teams front end's background jobs, for the web app's worker (none: its
-        #: posts are retried in the call, and the core's jobs tell it their outcomes).
+        #: posts are retried in the call, then by the core's chat outbox job, and the
+        #: core's jobs tell it their outcomes).
         self.jobs: list[Job] = []
         self.ctx: TeamsContext | None = None
 
@@ -109,7 +111,12 @@ def teams_context(
 ) -> TeamsContext:
     """The Teams-side helpers around the domain services (also used by the clock)."""
     assert settings.teams_app_id
-    connector = TeamsConnector(token, settings.teams_app_id)
+    connector = TeamsConnector(
+        token,
+        settings.teams_app_id,
+        http=httpx.AsyncClient(timeout=settings.teams_timeout),
+        retry_base=settings.teams_retry_base,
+    )
     directory = TeamsDirectory(connector, services.store, settings.identity_cache_ttl)
     digest: DigestJob | None = None
 
@@ -117,7 +124,9 @@ def teams_context(
         assert digest is not None
         await digest.redraw(conversation_id, activity_id)
 
-    notifier = TeamsNotifier(settings, connector, directory, services.store, redraw_digest)
+    notifier = TeamsNotifier(
+        settings, connector, directory, services.store, redraw_digest, services.outbox
+    )
     digest = DigestJob(services, TeamsDigestPublisher(notifier), services.people)
     return TeamsContext(
         services=services,

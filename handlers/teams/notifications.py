@@ -1,17 +1,24 @@
 """Everything the bot posts in Teams about an award: approval cards, 1:1 notices, the
 celebration, and the in-place updates (``PUT .../activities/{id}``) of every card that
 showed an award once it is decided. Proactive messages use the conversation references
-the bot keeps from every activity it receives."""
+the bot keeps from every activity it receives.
+
+A notice that still fails after the connector's in-call retries is kept in the chat
+outbox (bot.outbox) and retried by the worker, as Slack's are; this notifier is the
+outbox's sender for Teams. One whose answer was lost is given up as uncertain and logged:
+the Bot Connector has no way to look for it, and sending it again could double it."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.awards import Award
 from bot.effects import effects
-from bot.ports import audience
+from bot.outbox import Failure, Lookup, Operation, Outbox, with_key
+from bot.ports import audience, notice_key
 from bot.settings import Settings
 from bot.store import ConversationRef, Store
 from handlers.teams import cards
@@ -39,12 +46,16 @@ class TeamsNotifier:
         directory: TeamsDirectory,
         store: Store,
         redraw_digest: DigestRedraw,
+        outbox: Outbox | None = None,
     ) -> None:
         self._settings = settings
         self.connector = connector
         self._directory = directory
         self._store = store
         self._redraw_digest = redraw_digest
+        self._outbox = outbox
+        if outbox is not None:
+            outbox.register("teams", self)
 
     async def where(self, conversation_id: str) -> ConversationRef:
         """The reference of a conversation, with the default connector when never seen."""
@@ -94,10 +105,52 @@ class TeamsNotifier:
         return ref
 
     async def dm(
-        self, user_key: str, activity: dict[str, Any], record: tuple[str, str] | None = None
+        self,
+        user_key: str,
+        activity: dict[str, Any],
+        record: tuple[str, str] | None = None,
+        *,
+        key: str | None = None,
     ) -> str:
-        """A 1:1 message to a person."""
-        return await self.post(await self.personal(user_key), activity, record)
+        """A 1:1 message to a person; one that fails for a passing reason is kept in the
+        outbox (and "" returned). ``key`` names the notice, so it is queued once."""
+        operation = {"kind": "dm", "user": user_key, "activity": activity, "record": record}
+        return await self._deliver({**operation, "key": key})
+
+    async def _deliver(self, operation: Operation) -> str:
+        """Send now; keep a passing failure in the outbox for the worker."""
+        operation = with_key(operation)
+        started = time.time()
+        try:
+            return await self.send(operation)
+        except ConnectorError as exc:
+            if self._outbox is None or not self.failure(exc).transient:
+                raise
+            await self._outbox.keep("teams", operation, self.failure(exc), started)
+            return ""
+
+    async def send(self, operation: Operation) -> str:
+        """One try of a notice (the outbox's retry too): ``dm`` to a person, ``post`` to
+        a conversation by id."""
+        record = operation.get("record")
+        where = (
+            await self.personal(operation["user"])
+            if operation["kind"] == "dm"
+            else await self.where(operation["conversation"])
+        )
+        return await self.post(where, operation["activity"], tuple(record) if record else None)
+
+    def failure(self, exc: Exception) -> Failure:
+        """A failed send, read for the outbox: 429, 5xx and lost connections pass; a lost
+        answer passes too, but is never sent blindly again."""
+        if isinstance(exc, ConnectorError):
+            passing = exc.status is None or exc.status == 429 or exc.status >= 500
+            return Failure(str(exc), passing and not exc.unreachable, not exc.certain)
+        return Failure(type(exc).__name__, transient=False)
+
+    async def find(self, operation: Operation, since: float) -> Lookup:
+        """The Bot Connector cannot list what the bot sent: a lost answer stays unknown."""
+        return Lookup.UNKNOWN
 
     async def request_approval(self, view: Award) -> int:
         """Post the approval card to TEAMS_APPROVAL_CONVERSATION, or 1:1 to each approver;
@@ -120,9 +173,14 @@ class TeamsNotifier:
         return sum(reached.values())
 
     async def _post_to(
-        self, conversation_id: str, activity: dict[str, Any], record: tuple[str, str] | None
+        self,
+        conversation_id: str,
+        activity: dict[str, Any],
+        record: tuple[str, str] | None,
+        key: str | None = None,
     ) -> str:
-        return await self.post(await self.where(conversation_id), activity, record)
+        operation = {"kind": "post", "conversation": conversation_id, "activity": activity}
+        return await self._deliver({**operation, "record": record, "key": key})
 
     async def announce(self, view: Award, *, celebrate: bool = True) -> list[str]:
         """Tell the recipients reached in Teams 1:1 and, with ``celebrate``, celebrate in
@@ -130,8 +188,11 @@ class TeamsNotifier:
         who could not be told."""
         dm = cards.card_message(cards.recipient_dm_card(view), cards.recipient_dm_summary(view))
         people = [r for r in view.recipients if r.chat_user_id and r.platform in (None, "teams")]
+        award = notice_key(view)
         todo: dict[str, Awaitable[Any]] = {
-            f"notice {i} to {r.name}": self.dm(r.chat_user_id or "", dm)
+            f"notice {i} to {r.name}": self.dm(
+                r.chat_user_id or "", dm, key=f"notice:{award}:{r.chat_user_id}"
+            )
             for i, r in enumerate(people)
         }
         conversation = self._settings.teams_announce_conversation or view.origin_channel
@@ -140,6 +201,7 @@ class TeamsNotifier:
                 conversation,
                 cards.card_message(cards.celebration_card(view), cards.celebration_summary(view)),
                 None,
+                key=f"celebration:{award}:{conversation}",
             )
         outcome = await effects(todo)
         return [r.name for i, r in enumerate(people) if not outcome[f"notice {i} to {r.name}"]]

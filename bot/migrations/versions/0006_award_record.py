@@ -6,7 +6,7 @@ Every award is kept: each give (``given_awards``, or an outbox row older than it
 each award shown only in a message becomes one record, with what the old rows knew.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
