@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -213,3 +214,25 @@ def test_slack_failure_while_resolving_tells_the_giver(bot: BotHarness) -> None:
     [reply] = bot.slack.wait_calls("response_url", timeout=20)
     assert "Nothing was awarded" in reply["text"] and "Slack" in reply["text"]
     assert bot.emulator.calls.count("POST /badges/assign") == 0
+
+
+def test_a_nul_byte_in_a_comment_is_cleaned_and_the_award_recorded(bot: BotHarness) -> None:
+    """PostgreSQL refuses NUL in text: control characters are stripped at the edge, so the
+    award is made, recorded (for the limits, the export and the boards) and answered."""
+    bot.command("give <@ULIAM|liam> Team Player null\x00byte\x07 and\ttab")
+    [reply] = bot.slack.wait_calls("response_url")
+    assert "Sent for approval" in reply["text"]
+    [award] = new_pending(bot)
+    assert award["comment"].startswith("nullbyte and") and "\x00" not in award["comment"]
+
+    async def recorded() -> list[str]:
+        from bot.awards import awards_given
+        from bot.store import Store
+
+        store = Store(bot.settings.database)
+        try:
+            return [a.comment async for a in awards_given(store)]
+        finally:
+            await store.aclose()
+
+    assert asyncio.run(recorded()) == [award["comment"]]

@@ -13,7 +13,7 @@ from typing import Literal
 from api import errors
 from api.models import AssignRequest
 from bot.awards.delivery import PASSING, Delivery
-from bot.awards.giving import truncate
+from bot.awards.giving import clean_text, truncate
 from bot.awards.record import Award, Decider, held_give, is_held
 from bot.identity import ChatProfile
 from bot.store import DecisionClaim
@@ -78,7 +78,7 @@ class Decisions(Delivery):
             chat_user_id=approver.user_id,
             via=approver.platform,
         )
-        reason = truncate(reason.strip(), 500)
+        reason = truncate(clean_text(reason).strip(), 500)
         claimed = await self._store.claim_decision(
             assignment_id, decision, approver.user_id, reason, decider=decider.model_dump_json()
         )

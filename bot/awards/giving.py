@@ -4,6 +4,7 @@ Quantive, and the record written before Quantive is called."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,6 +49,16 @@ class GiveRequest:
     origin_channel: str | None = None
 
 
+#: Control characters other than newline and tab: PostgreSQL refuses NUL in text, and none
+#: of them means anything in a comment.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """Text from a person without control characters (newline and tab stay)."""
+    return _CONTROL.sub("", text)
+
+
 def truncate(text: str, limit: int, marker: str = "…") -> str:
     """``text`` cut to ``limit`` characters, with a marker when it was cut."""
     return text if len(text) <= limit else text[: limit - len(marker)].rstrip() + marker
@@ -80,7 +91,7 @@ class Giving(AwardCore):
             for p in request.recipients
         ]
         recipients += [Party(name=t.name, quantive_id=t.id, is_team=True) for t in request.teams]
-        comment = truncate(request.comment.strip(), MAX_COMMENT)
+        comment = truncate(clean_text(request.comment).strip(), MAX_COMMENT)
         assign = AssignRequest(
             badge_id=request.badge.id,
             assignee_ids=[r.quantive_id for r in recipients if r.quantive_id],
