@@ -4,8 +4,10 @@ throwaway PostgreSQL), and a clean environment."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
+import ssl
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,10 +18,39 @@ from api.emulator import DEFAULT_TOKEN, Emulator
 from bot.background_server import BackgroundServer
 from bot.store import migrate
 from tests.fake_teams import FakeTeams
-from tests.harness import BotHarness
+from tests.harness import SLOTS, BotHarness
 from tests.postgres import PostgresServer
 
 ACCOUNT_ID = "5be26318e5274a0007f17f61"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_tls_context_per_session() -> Iterator[None]:
+    """httpx reads the whole CA bundle for every client it builds (some 50 ms, even for
+    the loopback http:// URLs that every client here uses); build that context once."""
+    import httpx._transports.default as transports
+
+    build = transports.create_ssl_context
+
+    @functools.cache
+    def default_context(trust_env: bool) -> ssl.SSLContext:
+        return build(verify=True, cert=None, trust_env=trust_env)
+
+    def create_ssl_context(verify=True, cert=None, trust_env=True):  # type: ignore[no-untyped-def]
+        if verify is True and cert is None:
+            return default_context(trust_env)
+        return build(verify=verify, cert=cert, trust_env=trust_env)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transports, "create_ssl_context", create_ssl_context)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def app_slots() -> Iterator[None]:
+    """The loopback servers that harnesses mount the app on, closed when the session ends."""
+    yield
+    SLOTS.close()
 
 
 @pytest.fixture(autouse=True)
@@ -148,8 +179,6 @@ def empty_postgres(url: str) -> None:
 @pytest.fixture
 def bot(emulator, slack, database_url):
     """The real app, started on a loopback port against the emulator and fake Slack."""
-    from tests.harness import BotHarness
-
     harness = BotHarness(emulator, slack, database_url).start()
     yield harness
     harness.stop()
@@ -158,7 +187,7 @@ def bot(emulator, slack, database_url):
 @pytest.fixture
 def fast_bot(emulator, slack, database_url):
     """The app with an outbox that retries in tenths of a second."""
-    from tests.harness import FAST_OUTBOX, BotHarness
+    from tests.harness import FAST_OUTBOX
 
     harness = BotHarness(emulator, slack, database_url, **FAST_OUTBOX).start()
     yield harness

@@ -4,15 +4,20 @@ talking to the fake Slack Web API and to the Quantive emulator over HTTP."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import itertools
 import json
+import threading
 import time
 import urllib.parse
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
+from starlette.responses import PlainTextResponse
 
 from api.emulator import DEFAULT_TOKEN, Emulator
 from bot.background_server import BackgroundServer
@@ -31,11 +36,30 @@ def new_trigger_id() -> str:
     return f"{next(_TRIGGERS)}.{time.time_ns()}.trigger"
 
 
+class QuickRateLimitRetries(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler, which sleeps Retry-After plus up to a second of jitter,
+    made to wait a thousandth of that: the retry still follows the header, the test does
+    not sit through it. ``waits`` keeps each Retry-After it was told to honour."""
+
+    def __init__(self, max_retry_count: int = 5) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.waits: list[float] = []
+
+    async def prepare_for_next_attempt_async(self, *, state, request, response=None, error=None):
+        if response is None:
+            raise error  # type: ignore[misc]
+        header = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["1"])
+        wait = float(header[0] if isinstance(header, list) else header)
+        self.waits.append(wait)
+        state.next_attempt_requested = True
+        await asyncio.sleep(wait / 1000)
+        state.increment_current_attempt()
+
+
 def quick_slack_retries() -> list:
     """slack_sdk's retry handlers with millisecond waits, so tests do not sit through backoff."""
     from slack_sdk.http_retry.builtin_async_handlers import (
         AsyncConnectionErrorRetryHandler,
-        AsyncRateLimitErrorRetryHandler,
         AsyncServerErrorRetryHandler,
     )
     from slack_sdk.http_retry.builtin_interval_calculators import (
@@ -45,7 +69,7 @@ def quick_slack_retries() -> list:
     quick = FixedValueRetryIntervalCalculator(0.01)
     return [
         AsyncConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=quick),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=5, interval_calculator=quick),
+        QuickRateLimitRetries(max_retry_count=5),
         AsyncServerErrorRetryHandler(max_retry_count=2, interval_calculator=quick),
     ]
 
@@ -133,6 +157,152 @@ def click_body(
     return urllib.parse.urlencode({"payload": json.dumps(payload)})
 
 
+class AppSlot:
+    """A loopback server started once and kept: it serves whichever app is mounted.
+
+    Mounting runs the app's own lifespan (services, store, worker, front ends) inside the
+    server's event loop, and unmounting ends it, so each test gets a freshly started app
+    with nothing cached from the last one, without the cost of a new server, thread and
+    HTTP client per test.
+    """
+
+    def __init__(self) -> None:
+        self.app: Any = None
+        self.server = BackgroundServer(self).start()
+        self.http = httpx.Client(timeout=10)
+        self._host: asyncio.Task[None] | None = None
+        self._stop: asyncio.Event | None = None
+        #: The tasks the mounted app started (its requests' included), to end with it.
+        self._tasks: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+        self._mounted: contextvars.ContextVar[weakref.WeakSet[asyncio.Task[Any]] | None] = (
+            contextvars.ContextVar("mounted", default=None)
+        )
+
+        async def tag_new_tasks() -> None:
+            loop = asyncio.get_running_loop()
+
+            def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
+                task = asyncio.Task(coro, loop=loop, **kwargs)
+                context = kwargs.get("context") or contextvars.copy_context()
+                owner = context.get(self._mounted)
+                if owner is not None:
+                    owner.add(task)
+                return task
+
+            loop.set_task_factory(factory)
+
+        self._call(tag_new_tasks, 5)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":  # the slot's own: the mounted app has its own
+            while True:
+                message = await receive()
+                kind = message["type"].removeprefix("lifespan.")
+                await send({"type": f"lifespan.{kind}.complete"})
+                if kind == "shutdown":
+                    return
+        app = self.app
+        if app is None:
+            await PlainTextResponse("no app mounted", 503)(scope, receive, send)
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        self._mounted.set(self._tasks)  # what the request starts belongs to the app too
+        await app(scope, receive, send)
+
+    def _call(self, make: Callable[[], Awaitable[T]], timeout: float) -> T:
+        assert self.server.loop is not None
+        future = asyncio.run_coroutine_threadsafe(make(), self.server.loop)
+        return future.result(timeout)
+
+    def mount(self, app: Any, timeout: float = 15.0) -> None:
+        """Start ``app``'s lifespan and serve it; raises what its startup raised."""
+
+        async def host(ready: asyncio.Future[None], stop: asyncio.Event) -> None:
+            try:
+                async with app.router.lifespan_context(app):
+                    ready.set_result(None)
+                    await stop.wait()
+            except BaseException as exc:
+                if not ready.done():
+                    ready.set_exception(exc)
+                    return
+                raise
+
+        async def start() -> None:
+            self._tasks = weakref.WeakSet()
+            self._mounted.set(self._tasks)
+            self._stop = asyncio.Event()
+            ready = asyncio.get_running_loop().create_future()
+            self._host = asyncio.create_task(host(ready, self._stop))
+            await ready
+            self.app = app
+
+        self._call(start, timeout)
+
+    def unmount(self, timeout: float = 15.0) -> None:
+        """End the mounted app's lifespan, then cancel whatever it left running, as the
+        end of a server's event loop would."""
+
+        async def stop() -> None:
+            host, event = self._host, self._stop
+            self._host = self._stop = None
+            if host is None or event is None:
+                return
+            event.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(host), timeout / 2)
+            finally:
+                self.app = None
+                me = asyncio.current_task()
+                left = [t for t in self._tasks if not t.done() and t is not me and t is not host]
+                for task in left:
+                    task.cancel()
+                if left:
+                    await asyncio.wait(left, timeout=timeout / 2)
+
+        self._call(stop, timeout)
+
+    def close(self) -> None:
+        self.unmount()
+        self.http.close()
+        self.server.stop()
+
+
+class AppSlots:
+    """The session's servers: a harness borrows one while it runs (two harnesses at once,
+    as in the multi-process tests, get two)."""
+
+    def __init__(self) -> None:
+        self._free: list[AppSlot] = []
+        self._all: list[AppSlot] = []
+        self._lock = threading.Lock()
+
+    def acquire(self) -> AppSlot:
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+        slot = AppSlot()
+        with self._lock:
+            self._all.append(slot)
+        return slot
+
+    def release(self, slot: AppSlot) -> None:
+        with self._lock:
+            self._free.append(slot)
+
+    def close(self) -> None:
+        with self._lock:
+            slots, self._all, self._free = self._all, [], []
+        for slot in slots:
+            slot.close()
+
+
+#: Closed at the end of the session by conftest's ``app_slots`` fixture.
+SLOTS = AppSlots()
+
+
 class BotHarness:
     """Starts the app and sends it signed Slack requests."""
 
@@ -156,16 +326,41 @@ class BotHarness:
         values.update(overrides)
         self.settings = Settings(**values)
         self.app = create_web_app(self.settings, slack_retry_handlers=quick_slack_retries())
-        self.server = BackgroundServer(self.app)
-        self.http = httpx.Client(timeout=10)
+        self._slot: AppSlot | None = None
 
     def start(self) -> BotHarness:
-        self.server.start()
+        slot = SLOTS.acquire()
+        try:
+            slot.mount(self.app)
+        except BaseException:
+            slot.unmount()
+            SLOTS.release(slot)
+            raise
+        self._slot = slot
         return self
 
     def stop(self) -> None:
-        self.http.close()
-        self.server.stop()
+        """Let the listeners finish (so nothing they send lands in the next test's fakes),
+        then end the app; what still runs after 5 s is cancelled."""
+        slot, self._slot = self._slot, None
+        if slot is not None:
+            try:
+                self.app.state.in_flight.wait_idle(5.0)
+                slot.unmount()
+            finally:
+                SLOTS.release(slot)
+
+    @property
+    def server(self) -> BackgroundServer:
+        """The loopback server the app is mounted on."""
+        assert self._slot is not None, "not started"
+        return self._slot.server
+
+    @property
+    def http(self) -> httpx.Client:
+        """An HTTP client for the app's server (kept with the server, across tests)."""
+        assert self._slot is not None, "not started"
+        return self._slot.http
 
     @property
     def url(self) -> str:
