@@ -54,12 +54,25 @@ class BotProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        """Start the process and wait until it answers."""
+        self.launch()
+        self.wait_started()
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def launch(self) -> None:
+        """Start the process without waiting (to start several at once)."""
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # a pipe nobody reads could fill and stall it
         )
+
+    def wait_started(self) -> None:
+        """Wait until the launched process answers /healthz."""
 
         def healthy() -> bool:
             assert self.proc is not None and self.proc.poll() is None, "bot exited"
@@ -69,6 +82,15 @@ class BotProcess:
                 return False
 
         wait_until(healthy, timeout=20)
+
+    @staticmethod
+    def start_all(*processes: BotProcess) -> None:
+        """Start every process that is not running, at once, and wait for them all."""
+        stopped = [p for p in processes if not p.running]
+        for process in stopped:
+            process.launch()
+        for process in stopped:
+            process.wait_started()
 
     def kill(self) -> None:
         assert self.proc is not None

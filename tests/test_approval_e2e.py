@@ -8,8 +8,6 @@ import pytest
 
 from tests.harness import BotHarness
 
-pytestmark = pytest.mark.both_backends
-
 TEAM_PLAYER = "64c000000000000000000001"
 
 
@@ -28,6 +26,7 @@ def request_messages(bot: BotHarness) -> list[dict]:
     ]
 
 
+@pytest.mark.both_backends
 def test_approve_updates_every_request_and_notifies(bot: BotHarness) -> None:
     award_id = give_pending(bot)
     bot.click("approve_award", award_id, "UMARIA", channel="DUMARIA")
@@ -60,6 +59,7 @@ def test_non_approver_click_is_refused_and_calls_nothing(bot: BotHarness) -> Non
     assert bot.emulator.state.assignments[award_id]["status"] == "pending"
 
 
+@pytest.mark.both_backends
 def test_double_click_and_two_approvers_make_one_call(bot: BotHarness) -> None:
     award_id = give_pending(bot)
     bot.emulator.faults.set(
@@ -118,6 +118,7 @@ def test_award_already_handled_in_quantive_is_said_calmly(bot: BotHarness) -> No
     assert "Already handled in Quantive" in str(updates[0]["blocks"])
 
 
+@pytest.mark.both_backends
 def test_quantive_failure_releases_claim_so_retry_works(bot: BotHarness) -> None:
     from api.emulator import Fault
 

@@ -20,8 +20,6 @@ from handlers.slack.app import slack_runtime as real_slack_runtime
 from handlers.slack.digest_blocks import MAX_MESSAGE_BLOCKS, digest_blocks
 from tests.harness import BotHarness, quick_slack_retries
 
-pytestmark = pytest.mark.both_backends
-
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -180,6 +178,7 @@ async def test_120_pending_oldest_first_with_batched_lookups(bot: BotHarness) ->
     assert len(lookups) == 3  # one per distinct person, not per award
 
 
+@pytest.mark.both_backends
 async def test_two_runs_and_two_concurrent_runs_post_once(bot: BotHarness) -> None:
     seed_pending(bot.emulator, 3)
     settings = settings_for(bot, digest_channels=["CHR", "CMGMT"])
@@ -195,6 +194,7 @@ async def test_two_runs_and_two_concurrent_runs_post_once(bot: BotHarness) -> No
     assert forced.posted == ["CHR"] and len(bot.slack.calls_of("chat.postMessage")) == 3
 
 
+@pytest.mark.both_backends
 async def test_crash_after_claim_does_not_post_twice(bot: BotHarness) -> None:
     seed_pending(bot.emulator, 1)
     settings = settings_for(bot, digest_channels=["CHR"])
@@ -278,6 +278,7 @@ def test_age_text(age: int, expected: str) -> None:
     assert age_text((now - timedelta(days=age)).isoformat(), now) == expected
 
 
+@pytest.mark.both_backends
 async def test_slack_error_releases_the_claim_so_a_rerun_posts(bot: BotHarness) -> None:
     seed_pending(bot.emulator, 1)
     bot.slack.fail_next("chat.postMessage", 3, status=500)  # the first try and both retries

@@ -9,8 +9,6 @@ import pytest
 
 from tests.harness import BotHarness, give_modal_values, signed_headers
 
-pytestmark = pytest.mark.both_backends
-
 TEAM_PLAYER = "64c000000000000000000001"
 VISIONARY = "64c000000000000000000002"
 LIAM_Q = "64a000000000000000000004"
@@ -28,6 +26,7 @@ def ephemeral_texts(bot: BotHarness) -> list[str]:
     return [c.get("text", "") for c in bot.slack.calls_of("response_url")]
 
 
+@pytest.mark.both_backends
 def test_give_to_one_user_is_sent_for_approval(bot: BotHarness) -> None:
     started = time.monotonic()
     response = bot.command("give <@ULIAM|liam> Team Player great pairing on billing")

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from playground.run import PlaygroundStack
 
@@ -27,8 +27,10 @@ def stack() -> Iterator[PlaygroundStack]:
     playground.stop()
 
 
-@pytest.fixture
-def page(stack: PlaygroundStack) -> Iterator[Page]:
+@pytest.fixture(scope="module")
+def browser(stack: PlaygroundStack) -> Iterator[Browser]:
+    """One Chromium for the module; each test gets a context of its own. The playground
+    starts first: it runs asyncio.run, which Playwright's running loop would refuse."""
     # No skip: `make test` installs Chromium; a missing browser is a failure to see.
     assert os.path.exists(CHROMIUM), "Chromium is missing: run `make test` (it installs it)"
     with sync_playwright() as p:
@@ -44,10 +46,18 @@ def page(stack: PlaygroundStack) -> Iterator[Page]:
                 "--disable-sync",
             ],
         )
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(10_000)
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, stack: PlaygroundStack) -> Iterator[Page]:
+    """A page in a fresh browser context: no cookies, storage or cache from other tests."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
 
 
 def switch_to(page: Page, person: str, conversation: str) -> None:

@@ -1,5 +1,6 @@
 """Exactly once across processes: real `python -m bot serve` and `digest` subprocesses
-sharing one PostgreSQL, the fake Slack and the Quantive emulator."""
+sharing one PostgreSQL, the fake Slack and the Quantive emulator. The module keeps one pair
+of processes; the tests that kill one come last, and a killed one is started again."""
 
 from __future__ import annotations
 
@@ -24,18 +25,58 @@ def backend() -> str:
     return "postgresql"
 
 
-@pytest.fixture
-def two_processes(emulator, slack, database_url) -> Iterator[tuple[BotProcess, BotProcess]]:
-    first = BotProcess(emulator, slack, database_url)
-    second = BotProcess(emulator, slack, database_url)
-    threads = [threading.Thread(target=p.start) for p in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+@pytest.fixture(scope="module")
+def pair(
+    emulator_server, slack_server, migrated_postgres
+) -> Iterator[tuple[BotProcess, BotProcess]]:
+    """Two processes for the module (starting one takes a second or two); the outbox
+    retries after two seconds, so a retry comes due only after a test's kill."""
+    slow_retry = {"OUTBOX_RETRY_BASE": "2", "OUTBOX_RETRY_CAP": "2"}
+    first = BotProcess(emulator_server, slack_server, migrated_postgres, **slow_retry)
+    second = BotProcess(emulator_server, slack_server, migrated_postgres, **slow_retry)
     yield first, second
     first.stop()
     second.stop()
+
+
+@pytest.fixture
+def two_processes(
+    pair: tuple[BotProcess, BotProcess], emulator, slack, database_url
+) -> tuple[BotProcess, BotProcess]:
+    """The pair, idle, over an emptied database, with any process a test killed started
+    again (the emulator and fake Slack are reset by their fixtures)."""
+    assert database_url == pair[0].env["DATABASE_URL"]
+    BotProcess.start_all(*pair)
+    for process in pair:
+        process.wait_idle()
+    return pair
+
+
+def test_two_digest_runs_at_once_post_once(emulator, slack, database_url) -> None:
+    seed_pending(emulator, 3)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QUANTIVE_"))},
+        **bot_environment(
+            slack.url,
+            emulator.url,  # type: ignore[attr-defined]
+            emulator.account_id,
+            database_url,
+            DIGEST_CHANNELS="CHR,CMGMT",
+        ),
+    }
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "digest"], env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=60)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    posts = slack.calls_of("chat.postMessage")
+    assert sorted(p["channel"] for p in posts) == ["CHR", "CMGMT"]
+    # Between them the runs posted to each channel once, whichever claimed it first.
+    posted = [int(re.search(r"posted to (\d+)", out).group(1)) for out in outputs]  # type: ignore[union-attr]
+    assert sum(posted) == 2, outputs
 
 
 def test_twenty_approve_clicks_on_two_processes_approve_once(two_processes, emulator, slack):
@@ -78,35 +119,39 @@ def test_twenty_approve_clicks_on_two_processes_approve_once(two_processes, emul
         assert "already" in answer["text"] or "being confirmed" in answer["text"], answer
 
 
+def test_one_invocation_sent_to_both_processes_gives_once(two_processes, emulator, slack):
+    """Slack retries, or a replay, may reach another process: the invocation is one give."""
+    first, second = two_processes
+    body = first.command_body("give <@ULIAM|liam> Visionary one invocation", user="UAMARA")
+    for process in (first, second, second):
+        process.send(body)
+    slack.wait_calls("chat.postMessage", count=2, timeout=15)  # the approval requests
+    for process in (first, second):
+        process.wait_idle()
+    assert [a["comment"] for a in new_awards(emulator)] == ["one invocation"]
+    assert emulator.calls.count("POST /badges/assign") == 1
+    assert len(slack.calls_of("chat.postMessage")) == 2
+
+
 def test_a_give_queued_by_a_killed_process_is_delivered_once_by_the_other(
-    emulator, slack, database_url
+    two_processes, emulator, slack
 ):
-    # The retry comes due after the kill: only the survivor can deliver it.
-    slow_retry = {"OUTBOX_RETRY_BASE": "2", "OUTBOX_RETRY_CAP": "2"}
-    doomed = BotProcess(emulator, slack, database_url, **slow_retry)
-    survivor = BotProcess(emulator, slack, database_url, **slow_retry)
-    try:
-        doomed.start()
-        survivor.start()
-        emulator.faults.set("POST /badges/assign", Fault(status=503))
-        doomed.command("give <@ULIAM|liam> Team Player queued then killed", user="UAMARA")
-        queued = slack.wait_calls(
-            "chat.postEphemeral", timeout=15, where=lambda c: "queued" in c["text"].lower()
-        )
-        assert queued and emulator.calls.count("POST /badges/assign") == 1
-        doomed.kill()
-        emulator.faults.clear()
-        slack.wait_calls(
-            "chat.postEphemeral", timeout=20, where=lambda c: "went through" in c["text"]
-        )
-        slack.wait_calls("chat.postMessage", count=2, timeout=10)  # the approval requests
-        survivor.wait_idle()
-        assert [a["comment"] for a in new_awards(emulator)] == ["queued then killed"]
-        assert emulator.calls.count("POST /badges/assign") == 2  # the 503, then one more
-        assert len(slack.calls_of("chat.postMessage")) == 2
-    finally:
-        doomed.stop()
-        survivor.stop()
+    # The retry comes due (two seconds on) after the kill: only the survivor can deliver it.
+    doomed, survivor = two_processes
+    emulator.faults.set("POST /badges/assign", Fault(status=503))
+    doomed.command("give <@ULIAM|liam> Team Player queued then killed", user="UAMARA")
+    queued = slack.wait_calls(
+        "chat.postEphemeral", timeout=15, where=lambda c: "queued" in c["text"].lower()
+    )
+    assert queued and emulator.calls.count("POST /badges/assign") == 1
+    doomed.kill()
+    emulator.faults.clear()
+    slack.wait_calls("chat.postEphemeral", timeout=20, where=lambda c: "went through" in c["text"])
+    slack.wait_calls("chat.postMessage", count=2, timeout=10)  # the approval requests
+    survivor.wait_idle()
+    assert [a["comment"] for a in new_awards(emulator)] == ["queued then killed"]
+    assert emulator.calls.count("POST /badges/assign") == 2  # the 503, then one more
+    assert len(slack.calls_of("chat.postMessage")) == 2
 
 
 def test_a_give_in_flight_when_its_process_dies_is_finished_by_the_other(
@@ -127,44 +172,3 @@ def test_a_give_in_flight_when_its_process_dies_is_finished_by_the_other(
     survivor.wait_idle()
     assert [a["comment"] for a in new_awards(emulator)] == ["mid-flight"]
     assert emulator.calls.count("POST /badges/assign") == 1
-
-
-def test_two_digest_runs_at_once_post_once(emulator, slack, database_url) -> None:
-    seed_pending(emulator, 3)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QUANTIVE_"))},
-        **bot_environment(
-            slack.url,
-            emulator.url,  # type: ignore[attr-defined]
-            emulator.account_id,
-            database_url,
-            DIGEST_CHANNELS="CHR,CMGMT",
-        ),
-    }
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "bot", "digest"], env=env, stdout=subprocess.PIPE, text=True
-        )
-        for _ in range(2)
-    ]
-    outputs = [run.communicate(timeout=60)[0] for run in runs]
-    assert [run.returncode for run in runs] == [0, 0], outputs
-    posts = slack.calls_of("chat.postMessage")
-    assert sorted(p["channel"] for p in posts) == ["CHR", "CMGMT"]
-    # Between them the runs posted to each channel once, whichever claimed it first.
-    posted = [int(re.search(r"posted to (\d+)", out).group(1)) for out in outputs]  # type: ignore[union-attr]
-    assert sum(posted) == 2, outputs
-
-
-def test_one_invocation_sent_to_both_processes_gives_once(two_processes, emulator, slack):
-    """Slack retries, or a replay, may reach another process: the invocation is one give."""
-    first, second = two_processes
-    body = first.command_body("give <@ULIAM|liam> Visionary one invocation", user="UAMARA")
-    for process in (first, second, second):
-        process.send(body)
-    slack.wait_calls("chat.postMessage", count=2, timeout=15)  # the approval requests
-    for process in (first, second):
-        process.wait_idle()
-    assert [a["comment"] for a in new_awards(emulator)] == ["one invocation"]
-    assert emulator.calls.count("POST /badges/assign") == 1
-    assert len(slack.calls_of("chat.postMessage")) == 2
