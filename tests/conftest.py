@@ -4,6 +4,7 @@ throwaway PostgreSQL), and a clean environment."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import shutil
@@ -163,6 +164,17 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
     path = tmp_path / "bot.db"
     shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
     return f"sqlite:///{path}"
+
+
+def empty_sqlite(path: Path) -> None:
+    """Delete every row of the bot's tables in an SQLite file a process may have open."""
+    import sqlite3
+
+    from bot.store.tables import metadata
+
+    with contextlib.closing(sqlite3.connect(path, timeout=10)) as conn, conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(f'DELETE FROM "{table.name}"')
 
 
 def empty_postgres(url: str) -> None:

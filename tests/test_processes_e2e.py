@@ -42,14 +42,27 @@ def pair(
 @pytest.fixture
 def two_processes(
     pair: tuple[BotProcess, BotProcess], emulator, slack, database_url
-) -> tuple[BotProcess, BotProcess]:
-    """The pair, idle, over an emptied database, with any process a test killed started
-    again (the emulator and fake Slack are reset by their fixtures)."""
+) -> Iterator[tuple[BotProcess, BotProcess]]:
+    """The pair over an emptied database, with any process a test killed started again
+    (the emulator and fake Slack are reset by their fixtures). After the test they are
+    left with nothing to do, so nothing they send reaches the next test."""
     assert database_url == pair[0].env["DATABASE_URL"]
     BotProcess.start_all(*pair)
-    for process in pair:
+    yield pair
+    running = [process for process in pair if process.running]
+    for process in running:
         process.wait_idle()
-    return pair
+    if running:
+        wait_until(lambda: queued_slack_calls(database_url) == 0)
+
+
+def queued_slack_calls(url: str) -> int:
+    """How many Slack calls the processes still have to make (or retry)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM slack_outbox").fetchone()
+        return int(row[0]) if row else 0
 
 
 def test_two_digest_runs_at_once_post_once(emulator, slack, database_url) -> None:
