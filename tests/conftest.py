@@ -4,6 +4,7 @@ throwaway PostgreSQL), and a clean environment."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import os
@@ -117,11 +118,59 @@ def slack(slack_server):
     return slack_server
 
 
+#: The session's PostgreSQL and its migrated database, started in the background as soon
+#: as the tests are collected (when any needs them), while the first SQLite tests run.
+_POSTGRES: concurrent.futures.Future[tuple[PostgresServer, str]] | None = None
+
+
+def _start_postgres() -> tuple[PostgresServer, str]:
+    server = PostgresServer().start()
+    url = server.create_database("badgebot")
+    asyncio.run(migrate(url))
+    return server, url
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    callspec = getattr(item, "callspec", None)
+    return (
+        "postgres" in names
+        or "migrated_postgres" in names
+        or (callspec is not None and callspec.params.get("backend") == "postgresql")
+    )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start PostgreSQL in the background when a collected test needs it."""
+    global _POSTGRES
+    if _POSTGRES is None and any(_needs_postgres(item) for item in session.items):
+        pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="postgres")
+        _POSTGRES = pool.submit(_start_postgres)
+        pool.shutdown(wait=False)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop the background PostgreSQL (after every fixture that used it has ended)."""
+    if _POSTGRES is not None:
+        try:
+            server, _ = _POSTGRES.result(timeout=120)
+        except Exception:
+            return  # its fixture reported the failure
+        server.stop()
+
+
+def _session_postgres() -> tuple[PostgresServer, str]:
+    global _POSTGRES
+    if _POSTGRES is None:  # a test not seen at collection asked for it
+        _POSTGRES = concurrent.futures.Future()
+        _POSTGRES.set_result(_start_postgres())
+    return _POSTGRES.result(timeout=120)
+
+
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
+def postgres() -> PostgresServer:
     """One PostgreSQL server for the session (never skipped: ``make test`` installs it)."""
-    with PostgresServer() as server:
-        yield server
+    return _session_postgres()[0]
 
 
 @pytest.fixture(scope="session")
@@ -135,9 +184,7 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def migrated_postgres(postgres: PostgresServer) -> str:
     """A PostgreSQL database at the current schema, emptied for each test."""
-    url = postgres.create_database("badgebot")
-    asyncio.run(migrate(url))
-    return url
+    return _session_postgres()[1]
 
 
 @pytest.fixture
