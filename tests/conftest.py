@@ -4,7 +4,6 @@ throwaway PostgreSQL), and a clean environment."""
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import functools
 import os
@@ -19,6 +18,7 @@ from api import QuantiveClient, RetryPolicy, build_http_client
 from api.emulator import DEFAULT_TOKEN, Emulator
 from bot.background_server import BackgroundServer
 from bot.store import migrate
+from tests.early import EARLY
 from tests.fake_teams import FakeTeams
 from tests.harness import SLOTS, BotHarness
 from tests.postgres import PostgresServer
@@ -118,15 +118,15 @@ def slack(slack_server):
     return slack_server
 
 
-#: The session's PostgreSQL and its migrated database, started in the background as soon
-#: as the tests are collected (when any needs them), while the first SQLite tests run.
-_POSTGRES: concurrent.futures.Future[tuple[PostgresServer, str]] | None = None
-
-
-def _start_postgres() -> tuple[PostgresServer, str]:
+def start_postgres() -> tuple[PostgresServer, str]:
+    """A PostgreSQL server and its database ``badgebot`` at the current schema."""
     server = PostgresServer().start()
-    url = server.create_database("badgebot")
-    asyncio.run(migrate(url))
+    try:
+        url = server.create_database("badgebot")
+        asyncio.run(migrate(url))
+    except BaseException:
+        server.stop()
+        raise
     return server, url
 
 
@@ -141,36 +141,33 @@ def _needs_postgres(item: pytest.Item) -> bool:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start PostgreSQL in the background when a collected test needs it."""
-    global _POSTGRES
-    if _POSTGRES is None and any(_needs_postgres(item) for item in session.items):
-        pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="postgres")
-        _POSTGRES = pool.submit(_start_postgres)
-        pool.shutdown(wait=False)
+    """Start PostgreSQL and the playground in the background when collected tests need
+    them: their start then overlaps the tests that run first."""
+    if any(_needs_postgres(item) for item in session.items):
+        EARLY.begin("postgres", start_postgres, lambda started: started[0].stop())
+    if any("stack" in getattr(item, "fixturenames", ()) for item in session.items):
+        from tests.test_playground_browser import start_playground
+
+        EARLY.begin("playground", start_playground, lambda started: started[0].stop())
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Stop the background PostgreSQL (after every fixture that used it has ended)."""
-    if _POSTGRES is not None:
-        try:
-            server, _ = _POSTGRES.result(timeout=120)
-        except Exception:
-            return  # its fixture reported the failure
-        server.stop()
-
-
-def _session_postgres() -> tuple[PostgresServer, str]:
-    global _POSTGRES
-    if _POSTGRES is None:  # a test not seen at collection asked for it
-        _POSTGRES = concurrent.futures.Future()
-        _POSTGRES.set_result(_start_postgres())
-    return _POSTGRES.result(timeout=120)
+    """Stop what was started early and never used (its tests were deselected, say)."""
+    EARLY.stop_the_rest()
 
 
 @pytest.fixture(scope="session")
-def postgres() -> PostgresServer:
+def postgres_started() -> Iterator[tuple[PostgresServer, str]]:
+    """The session's PostgreSQL and its migrated database's URL."""
+    server, url = EARLY.take("postgres", start_postgres)
+    yield server, url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres(postgres_started: tuple[PostgresServer, str]) -> PostgresServer:
     """One PostgreSQL server for the session (never skipped: ``make test`` installs it)."""
-    return _session_postgres()[0]
+    return postgres_started[0]
 
 
 @pytest.fixture(scope="session")
@@ -182,9 +179,9 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def migrated_postgres(postgres: PostgresServer) -> str:
+def migrated_postgres(postgres_started: tuple[PostgresServer, str]) -> str:
     """A PostgreSQL database at the current schema, emptied for each test."""
-    return _session_postgres()[1]
+    return postgres_started[1]
 
 
 @pytest.fixture

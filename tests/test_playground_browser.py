@@ -13,18 +13,29 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from playground.run import PlaygroundStack
+from tests.early import EARLY
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[PlaygroundStack]:
+def start_playground() -> tuple[PlaygroundStack, float]:
+    """The playground, started, and how many seconds its start took."""
     started = time.monotonic()
     playground = PlaygroundStack(port=0).start()
-    assert time.monotonic() - started < 10, "the playground must be usable within 10 s"
-    yield playground
-    playground.stop()
+    return playground, time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[PlaygroundStack]:
+    """The playground for the module (begun in the background once the tests are
+    collected; see conftest)."""
+    playground, seconds = EARLY.take("playground", start_playground)
+    try:
+        assert seconds < 10, "the playground must be usable within 10 s"
+        yield playground
+    finally:
+        playground.stop()
 
 
 @pytest.fixture(scope="module")
