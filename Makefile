@@ -17,7 +17,7 @@ run: $(STAMP)
 ## test: the whole suite, on SQLite and on a throwaway PostgreSQL (installs Debian's
 ## Chromium and PostgreSQL server packages if missing)
 test: $(STAMP) browser postgres
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 browser:
 	./scripts/ensure-browser

@@ -118,16 +118,9 @@ def slack(slack_server):
     return slack_server
 
 
-def start_postgres() -> tuple[PostgresServer, str]:
-    """A PostgreSQL server and its database ``badgebot`` at the current schema."""
-    server = PostgresServer().start()
-    try:
-        url = server.create_database("badgebot")
-        asyncio.run(migrate(url))
-    except BaseException:
-        server.stop()
-        raise
-    return server, url
+def start_postgres() -> PostgresServer:
+    """A PostgreSQL server (started early; see tests.early)."""
+    return PostgresServer().start()
 
 
 def _needs_postgres(item: pytest.Item) -> bool:
@@ -141,14 +134,15 @@ def _needs_postgres(item: pytest.Item) -> bool:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start PostgreSQL and the playground in the background when collected tests need
-    them: their start then overlaps the tests that run first."""
+    """Start PostgreSQL, and what a module's ``begin_early`` starts, in the background
+    when collected tests need them: their start then overlaps the tests that run first."""
     if any(_needs_postgres(item) for item in session.items):
-        EARLY.begin("postgres", start_postgres, lambda started: started[0].stop())
-    if any("stack" in getattr(item, "fixturenames", ()) for item in session.items):
-        from tests.test_playground_browser import start_playground
-
-        EARLY.begin("playground", start_playground, lambda started: started[0].stop())
+        EARLY.begin("postgres", start_postgres, PostgresServer.stop)
+    modules = {id(item.module): item.module for item in session.items if hasattr(item, "module")}
+    for module in modules.values():
+        begin = getattr(module, "begin_early", None)
+        if begin is not None:
+            begin()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -157,17 +151,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_started() -> Iterator[tuple[PostgresServer, str]]:
-    """The session's PostgreSQL and its migrated database's URL."""
-    server, url = EARLY.take("postgres", start_postgres)
-    yield server, url
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def postgres(postgres_started: tuple[PostgresServer, str]) -> PostgresServer:
+def postgres() -> Iterator[PostgresServer]:
     """One PostgreSQL server for the session (never skipped: ``make test`` installs it)."""
-    return postgres_started[0]
+    server = EARLY.take("postgres", start_postgres)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -179,9 +167,11 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def migrated_postgres(postgres_started: tuple[PostgresServer, str]) -> str:
+def migrated_postgres(postgres: PostgresServer) -> str:
     """A PostgreSQL database at the current schema, emptied for each test."""
-    return postgres_started[1]
+    url = postgres.create_database("badgebot")
+    asyncio.run(migrate(url))
+    return url
 
 
 @pytest.fixture

@@ -14,7 +14,11 @@ T = TypeVar("T")
 class EarlyStarts:
     """``begin`` starts a thing in a thread of its own; ``take`` waits for it (or starts
     it then, if nobody began it) and hands it over: the taker stops it. What was begun and
-    never taken is stopped by ``stop_the_rest`` at the end of the session."""
+    never taken is stopped by ``stop_the_rest`` at the end of the session.
+
+    Nothing started here may run migrations in this process: they set warning filters,
+    which are process-wide and would race pytest's own around each test; a migration
+    runs before ``begin`` (in the main thread) or after ``take``."""
 
     def __init__(self) -> None:
         self._begun: dict[str, tuple[concurrent.futures.Future[Any], Callable[[Any], None]]] = {}
