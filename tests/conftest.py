@@ -4,6 +4,7 @@ throwaway PostgreSQL), and a clean environment."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import shutil
@@ -17,6 +18,7 @@ from api import QuantiveClient, RetryPolicy, build_http_client
 from api.emulator import DEFAULT_TOKEN, Emulator
 from bot.background_server import BackgroundServer
 from bot.store import migrate
+from tests.early import EARLY
 from tests.fake_teams import FakeTeams
 from tests.harness import SLOTS, BotHarness
 from tests.postgres import PostgresServer
@@ -116,11 +118,44 @@ def slack(slack_server):
     return slack_server
 
 
+def start_postgres() -> PostgresServer:
+    """A PostgreSQL server (started early; see tests.early)."""
+    return PostgresServer().start()
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    callspec = getattr(item, "callspec", None)
+    return (
+        "postgres" in names
+        or "migrated_postgres" in names
+        or (callspec is not None and callspec.params.get("backend") == "postgresql")
+    )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start PostgreSQL, and what a module's ``begin_early`` starts, in the background
+    when collected tests need them: their start then overlaps the tests that run first."""
+    if any(_needs_postgres(item) for item in session.items):
+        EARLY.begin("postgres", start_postgres, PostgresServer.stop)
+    modules = {id(item.module): item.module for item in session.items if hasattr(item, "module")}
+    for module in modules.values():
+        begin = getattr(module, "begin_early", None)
+        if begin is not None:
+            begin()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop what was started early and never used (its tests were deselected, say)."""
+    EARLY.stop_the_rest()
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     """One PostgreSQL server for the session (never skipped: ``make test`` installs it)."""
-    with PostgresServer() as server:
-        yield server
+    server = EARLY.take("postgres", start_postgres)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -163,6 +198,17 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
     path = tmp_path / "bot.db"
     shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
     return f"sqlite:///{path}"
+
+
+def empty_sqlite(path: Path) -> None:
+    """Delete every row of the bot's tables in an SQLite file a process may have open."""
+    import sqlite3
+
+    from bot.store.tables import metadata
+
+    with contextlib.closing(sqlite3.connect(path, timeout=10)) as conn, conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(f'DELETE FROM "{table.name}"')
 
 
 def empty_postgres(url: str) -> None:

@@ -241,26 +241,33 @@ class AppSlot:
 
         self._call(start, timeout)
 
-    def unmount(self, timeout: float = 15.0) -> None:
+    def unmount(self, timeout: float = 15.0, *, crash: bool = False) -> None:
         """End the mounted app's lifespan, then cancel whatever it left running, as the
-        end of a server's event loop would."""
+        end of a server's event loop would. With ``crash``, everything the app runs is
+        cancelled first, mid-step, as a kill would stop it, and only then is it closed."""
+
+        async def cancel_the_rest(host: asyncio.Task[None]) -> None:
+            me = asyncio.current_task()
+            left = [t for t in self._tasks if not t.done() and t is not me and t is not host]
+            for task in left:
+                task.cancel()
+            if left:
+                await asyncio.wait(left, timeout=timeout / 2)
 
         async def stop() -> None:
             host, event = self._host, self._stop
             self._host = self._stop = None
             if host is None or event is None:
                 return
+            if crash:
+                self.app = None
+                await cancel_the_rest(host)
             event.set()
             try:
                 await asyncio.wait_for(asyncio.shield(host), timeout / 2)
             finally:
                 self.app = None
-                me = asyncio.current_task()
-                left = [t for t in self._tasks if not t.done() and t is not me and t is not host]
-                for task in left:
-                    task.cancel()
-                if left:
-                    await asyncio.wait(left, timeout=timeout / 2)
+                await cancel_the_rest(host)
 
         self._call(stop, timeout)
 
@@ -347,6 +354,16 @@ class BotHarness:
             try:
                 self.app.state.in_flight.wait_idle(5.0)
                 slot.unmount()
+            finally:
+                SLOTS.release(slot)
+
+    def crash(self) -> None:
+        """Stop the app as a crash would: what it is doing is cancelled where it stands,
+        with no wait for its listeners, and nothing is finished or tidied up first."""
+        slot, self._slot = self._slot, None
+        if slot is not None:
+            try:
+                slot.unmount(crash=True)
             finally:
                 SLOTS.release(slot)
 

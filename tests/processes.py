@@ -68,7 +68,7 @@ class BotProcess:
             [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,  # a pipe nobody reads could fill and stall it
+            stderr=None,  # the test's own (captured, shown on failure); an unread pipe could fill
         )
 
     def wait_started(self) -> None:

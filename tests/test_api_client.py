@@ -181,7 +181,9 @@ async def test_assign_hit_by_503_is_not_retried(emulator: Emulator) -> None:
 
 
 async def test_assign_that_times_out_after_storing_is_outcome_unknown(emulator: Emulator) -> None:
-    emulator.faults.set("POST /badges/assign", Fault(latency_after=1.0))
+    # Answered well after the client gave up, and soon enough that the next test's reset
+    # (which waits for requests still being answered) is not held up.
+    emulator.faults.set("POST /badges/assign", Fault(latency_after=0.6))
     client = quantive_client(emulator, timeout=0.3)
     with pytest.raises(errors.OutcomeUnknown):
         await client.assign_badge(
@@ -193,7 +195,7 @@ async def test_assign_that_times_out_after_storing_is_outcome_unknown(emulator: 
 
 
 async def test_slow_get_hits_the_timeout(emulator: Emulator) -> None:
-    emulator.faults.set("GET /badges", Fault(latency=1.0))
+    emulator.faults.set("GET /badges", Fault(latency=0.6))  # three times the timeout
     client = quantive_client(
         emulator, timeout=0.2, retry=RetryPolicy(max_retries=1, backoff_base=0.01)
     )

@@ -382,3 +382,38 @@ def test_two_processes_retry_each_queued_post_once(emulator, slack, database_url
     finally:
         first.stop()
         second.stop()
+
+
+# --- 14. a give in flight when its process dies ----------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_give_in_flight_when_its_process_dies_is_finished_by_the_other(
+    emulator, slack, database_url
+) -> None:
+    """Two apps on one database; the first dies mid-give, its award made in Quantive and
+    its answer not yet back, as a kill -9 leaves it (test_restart_e2e has the real kill of
+    this crash): cancelled where it stands, its outbox row still being sent. The other
+    takes the row once it is stale, finds the award, and finishes it once."""
+    doomed = BotHarness(emulator, slack, database_url, quantive_timeout=5).start()
+    survivor = BotHarness(
+        emulator, slack, database_url, **FAST_OUTBOX, quantive_timeout=0.3, outbox_stale_seconds=0.5
+    ).start()
+    try:
+        # Quantive makes the award at once and answers a second later: the crash lands
+        # after the award exists and before its answer.
+        emulator.faults.set("POST /badges/assign", Fault(latency_after=1.0))
+        doomed.command("give <@ULIAM|liam> Mentor mid-flight", user="UAMARA")
+        wait_until(lambda: len(new_awards(emulator)) == 1)
+        doomed.crash()
+        emulator.faults.clear()
+        told = slack.wait_calls(
+            "chat.postEphemeral", timeout=10, where=lambda c: "went through" in c["text"]
+        )
+        assert told[0]["user"] == "UAMARA"
+        survivor.wait_idle()
+        assert [a["comment"] for a in new_awards(emulator)] == ["mid-flight"]
+        assert emulator.calls.count("POST /badges/assign") == 1
+    finally:
+        doomed.stop()
+        survivor.stop()

@@ -20,8 +20,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def standalone() -> Iterator[str]:
+@pytest.fixture(scope="module")
+def standalone_process() -> Iterator[str]:
+    """``python -m bot emulator`` for the module; its URL."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "emulator", "--port", str(port), "--token", "T"],
@@ -41,6 +42,13 @@ def standalone() -> Iterator[str]:
     yield url
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture
+def standalone(standalone_process: str) -> str:
+    """The module's standalone emulator, reset through its admin API."""
+    assert httpx.post(standalone_process + "/_emulator/reset").status_code < 300
+    return standalone_process
 
 
 def test_standalone_emulator_serves_catalogue_and_checks_auth(standalone: str) -> None:

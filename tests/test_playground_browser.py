@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,19 +14,49 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from bot.store import migrate
 from playground.run import PlaygroundStack
+from tests.early import EARLY
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
+def start_playground(
+    data_dir: str | None = None, since: float | None = None
+) -> tuple[PlaygroundStack, float, str | None]:
+    """The playground, started; how many seconds that took (from ``since``, when its
+    database was prepared before); and the folder it was given, if any."""
+    started = since if since is not None else time.monotonic()
+    playground = PlaygroundStack(port=0, data_dir=data_dir).start()
+    return playground, time.monotonic() - started, data_dir
+
+
+def stop_playground(started: tuple[PlaygroundStack, float, str | None]) -> None:
+    playground, _, data_dir = started
+    playground.stop()
+    if data_dir is not None:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def begin_early() -> None:
+    """Start the playground while the tests before this module run (see conftest). Its
+    database is migrated here first, in the main thread (see tests.early)."""
+    since = time.monotonic()
+    data_dir = tempfile.mkdtemp(prefix="badgebot-playground-")
+    asyncio.run(migrate(f"sqlite:///{Path(data_dir) / 'playground.db'}"))
+    EARLY.begin("playground", lambda: start_playground(data_dir, since), stop_playground)
+
+
 @pytest.fixture(scope="module")
 def stack() -> Iterator[PlaygroundStack]:
-    started = time.monotonic()
-    playground = PlaygroundStack(port=0).start()
-    assert time.monotonic() - started < 10, "the playground must be usable within 10 s"
-    yield playground
-    playground.stop()
+    """The playground for the module (begun early, see ``begin_early``)."""
+    started = EARLY.take("playground", start_playground)
+    try:
+        assert started[1] < 10, "the playground must be usable within 10 s"
+        yield started[0]
+    finally:
+        stop_playground(started)
 
 
 @pytest.fixture(scope="module")

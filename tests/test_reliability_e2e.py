@@ -47,7 +47,7 @@ def test_outage_queues_gives_and_delivers_each_once(fast_bot: BotHarness) -> Non
 def test_unknown_outcome_creates_no_duplicate(emulator, slack, database_url) -> None:
     bot = BotHarness(emulator, slack, database_url, quantive_timeout=0.5, **FAST_OUTBOX).start()
     try:
-        emulator.faults.set("POST /badges/assign", Fault(latency_after=1.5))
+        emulator.faults.set("POST /badges/assign", Fault(latency_after=1.0))  # twice the timeout
         bot.command("give <@ULIAM|liam> Visionary stored but slow", user="UAMARA")
         [answer] = slack.wait_calls("response_url")
         assert "didn't confirm" in answer["text"]

@@ -7,29 +7,64 @@ both in test_store, and test_processes_e2e kills processes on PostgreSQL."""
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from api.emulator import Fault
+from tests.conftest import empty_sqlite
 from tests.harness import new_awards
 from tests.processes import BotProcess
 from tests.waiting import wait_until
 
 
-@pytest.fixture
-def process(emulator, slack, database_url) -> Iterator[BotProcess]:
+@pytest.fixture(scope="module")
+def database_file(migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The module's SQLite file: its process outlives each test."""
+    path = tmp_path_factory.mktemp("restart") / "bot.db"
+    shutil.copyfile(migrated_sqlite, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def kept_process(emulator_server, slack_server, database_file: Path) -> Iterator[BotProcess]:
     # A shorter stale window than the other process tests' (it still exceeds the Quantive
     # deadline, as the settings require): the restarted process takes over sooner.
     bot = BotProcess(
-        emulator, slack, database_url, QUANTIVE_TIMEOUT="1", OUTBOX_STALE_SECONDS="1.5"
+        emulator_server,
+        slack_server,
+        f"sqlite:///{database_file}",
+        QUANTIVE_TIMEOUT="1",
+        OUTBOX_STALE_SECONDS="1.5",
     )
     yield bot
     bot.stop()
 
 
+@pytest.fixture
+def process(kept_process: BotProcess, emulator, slack, database_file: Path) -> Iterator[BotProcess]:
+    """The running process (the one the last test started again after its kill) over an
+    emptied database; the emulator and fake Slack are reset by their fixtures. After the
+    test it is left with nothing to do, so nothing it sends reaches the next test."""
+    empty_sqlite(database_file)
+    BotProcess.start_all(kept_process)
+    yield kept_process
+    if kept_process.running:
+        kept_process.wait_idle()
+        wait_until(lambda: queued_slack_calls(database_file) == 0)
+
+
+def queued_slack_calls(path: Path) -> int:
+    """How many Slack calls the process still has to make (or retry)."""
+    with contextlib.closing(sqlite3.connect(path, timeout=10)) as conn:
+        return int(conn.execute("SELECT count(*) FROM slack_outbox").fetchone()[0])
+
+
 def test_kill_during_give_then_restart_delivers_once(process: BotProcess, emulator, slack):
-    process.start()
     # Quantive makes the award at once and answers a second later: the kill lands after
     # the award exists and before its answer (a kill before the whole request arrived
     # would rightly lead to a resend).
@@ -52,7 +87,6 @@ def test_kill_during_give_then_restart_delivers_once(process: BotProcess, emulat
 def test_kill_before_quantive_answers_a_refused_give_retries_once(
     process: BotProcess, emulator, slack
 ):
-    process.start()
     emulator.faults.set("POST /badges/assign", Fault(status=503, latency=1.0))
     process.command("give <@ULIAM|liam> Visionary crash during outage", user="UAMARA")
     wait_until(lambda: emulator.calls.count("POST /badges/assign") == 1)
@@ -65,7 +99,6 @@ def test_kill_before_quantive_answers_a_refused_give_retries_once(
 
 
 def test_kill_during_approval_then_restart_finishes_it(process: BotProcess, emulator, slack):
-    process.start()
     process.command("give <@ULIAM|liam> Team Player approve me", user="UAMARA")
     requests = slack.wait_calls("chat.postMessage", count=2)
     award_id = requests[0]["blocks"][-1]["elements"][0]["value"]
