@@ -63,7 +63,9 @@ def queued_slack_calls(url: str) -> int:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        row = conn.execute("SELECT count(*) FROM slack_outbox").fetchone()
+        row = conn.execute(
+            "SELECT count(*) FROM chat_outbox WHERE state IN ('queued', 'leased')"
+        ).fetchone()
         return int(row[0]) if row else 0
 
 

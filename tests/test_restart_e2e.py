@@ -61,7 +61,11 @@ def process(kept_process: BotProcess, emulator, slack, database_file: Path) -> I
 def queued_slack_calls(path: Path) -> int:
     """How many Slack calls the process still has to make (or retry)."""
     with contextlib.closing(sqlite3.connect(path, timeout=10)) as conn:
-        return int(conn.execute("SELECT count(*) FROM slack_outbox").fetchone()[0])
+        return int(
+            conn.execute(
+                "SELECT count(*) FROM chat_outbox WHERE state IN ('queued', 'leased')"
+            ).fetchone()[0]
+        )
 
 
 def test_kill_during_give_then_restart_delivers_once(process: BotProcess, emulator, slack):
