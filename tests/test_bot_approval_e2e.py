@@ -160,3 +160,23 @@ def test_a_held_award_approved_but_never_sent_goes_out_once(emulator, slack, dat
         assert emulator.calls.count("POST /badges/assign") == 1
     finally:
         bot.stop()
+
+
+def test_revoking_a_held_award_after_approval_uses_quantives_id(held_bot: BotHarness) -> None:
+    """The held key (``held-N``) is the bot's own: revoke sends Quantive the id Quantive
+    gave the award, the badge really goes, and the export shows only Quantive's id."""
+    bot = held_bot
+    held_id = give_held(bot)
+    bot.click("approve_award", held_id, "UMARIA", channel="DUMARIA")
+    bot.slack.wait_calls("chat.update", count=2)
+    [award] = new_awards(bot.emulator)
+    bot.wait_idle()
+    bot.command("revoke <@ULIAM|liam> Team Player", user="UMARIA", response_key="r")
+    [question] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "r")
+    button = question["blocks"][1]["elements"][0]
+    assert button["action_id"] == "revoke_award"
+    bot.click("revoke_award", button["value"], "UMARIA", response_key="rr")
+    [done] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "rr")
+    assert "Revoked" in done["text"]
+    holders = bot.emulator.state.holders(award["badgeId"])
+    assert "64a000000000000000000004" not in {u["id"] for u in holders["Users"]}

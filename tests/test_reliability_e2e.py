@@ -3,6 +3,7 @@ and secrets kept out of the logs. The app runs on loopback against the emulator.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 
@@ -141,3 +142,37 @@ def test_signed_garbage_is_acknowledged_quietly(bot: BotHarness) -> None:
     assert bot.post("payload=not-json", signed_headers("payload=not-json")).status_code == 200
     body = "command=%2Fother&text=hi&user_id=UAMARA&channel_id=C1"
     assert bot.post(body).status_code == 200
+
+
+def test_an_award_found_by_its_holders_has_no_made_up_id(
+    emulator, slack, database_url, monkeypatch, capsys
+) -> None:
+    """Quantive made the award but its answer was lost; the worker recognised it by its
+    holders, which carry no id. No id is made up: the export leaves it empty, and revoke
+    says plainly to use Quantive instead of calling it with an invented one."""
+    from bot.__main__ import main
+
+    bot = BotHarness(emulator, slack, database_url, quantive_timeout=0.5, **FAST_OUTBOX).start()
+    try:
+        emulator.faults.set("POST /badges/assign", Fault(latency_after=1.0))
+        bot.command("give <@ULIAM|liam> Visionary found later", user="UMARIA", response_key="g")
+        slack.wait_calls("chat.postEphemeral", where=lambda c: "went through" in c["text"])
+        bot.wait_idle()
+        emulator.faults.clear()
+        bot.command("revoke <@ULIAM|liam> Visionary", user="UMARIA", response_key="r")
+        [answer] = slack.wait_calls("response_url", where=lambda r: r["_key"] == "r")
+        assert "Revoke it in Quantive" in answer["text"] and "blocks" not in answer
+        assert emulator.calls.count("DELETE /badges/assign/{assigneeId}/{badgeAssignId}") == 0
+        for key, value in {
+            "QUANTIVE_API_URL": emulator.url,
+            "QUANTIVE_API_TOKEN": "emulator-token",
+            "QUANTIVE_ACCOUNT_ID": emulator.account_id,
+            "DATABASE_URL": bot.settings.database,
+        }.items():
+            monkeypatch.setenv(key, value)
+        capsys.readouterr()
+        assert main(["export", "--format", "jsonl"]) == 0
+        [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        assert row["assignment_id"] == "" and row["status"] == "approved"
+    finally:
+        bot.stop()

@@ -98,6 +98,15 @@ async def revoke_command(req: CommandRequest) -> None:
             "given through badgebot. Awards made elsewhere can be revoked in Quantive."
         )
         return
+    if view.made_in_quantive is None:
+        # Recognised by its holders only: Quantive never said its id, and the bot makes
+        # none up, so there is nothing it could ask Quantive to delete.
+        await req.say(
+            f"I know {escape(profile.name)} got *{escape(match.badge.name)}* through badgebot, "
+            "but not the award's id in Quantive, so I can't take it back from here. Revoke "
+            "it in Quantive's web app: their profile, Badges."
+        )
+        return
     # Named, not mentioned: the person losing the badge is not pinged.
     value = json.dumps(
         {
