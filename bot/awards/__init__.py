@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from api.paths import is_plausible_id
 from bot.awards.decisions import Decision, DecisionOutcome, DecisionResult
-from bot.awards.delivery import QueuedOutcome, QueuedResult
-from bot.awards.giving import MAX_COMMENT, AwardQueued, GiveRefused, GiveRequest, truncate
+from bot.awards.delivery import AwardQueued, QueuedOutcome, QueuedResult
+from bot.awards.giving import MAX_COMMENT, GiveRefused, GiveRequest, truncate
 from bot.awards.queries import NoQuantiveId, award_from_assignment, awards_given
 from bot.awards.record import HELD_PREFIX, Award, Decider, Party, Status, is_held
 from bot.awards.service import AwardService

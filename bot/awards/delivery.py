@@ -13,7 +13,6 @@ from typing import Any
 from api import errors
 from api.models import Assignment, AssignRequest
 from bot.awards.core import AwardCore
-from bot.awards.giving import AwardQueued
 from bot.awards.record import Award, Decider, is_held
 from bot.store import OutboxAward
 
@@ -21,6 +20,19 @@ log = logging.getLogger(__name__)
 
 #: Quantive's answers that say it could not take the award now: send again later.
 PASSING = (errors.RateLimited, errors.Unreachable, errors.ServerError)
+
+
+class AwardQueued(Exception):
+    """Quantive could not take the award now; it is kept and will be delivered once.
+
+    ``timed_out`` is True when no answer came back at all, so the giver is told that the
+    bot will check; either way the outbox looks for the award before sending it again.
+    """
+
+    def __init__(self, award: Award, *, timed_out: bool) -> None:
+        super().__init__(award.badge_name)
+        self.award = award
+        self.timed_out = timed_out
 
 
 class QueuedOutcome(Enum):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from api.models import AssignRequest, Badge, Team
-from bot.awards.core import AwardCore
+from bot.awards.delivery import Delivery
 from bot.awards.record import HELD_PREFIX, Award, Party, award_row
 from bot.identity import ChatProfile, Unresolved
 
@@ -22,19 +22,6 @@ MAX_COMMENT = 1000
 
 class GiveRefused(Exception):
     """The award was not made; the message says why and what to do."""
-
-
-class AwardQueued(Exception):
-    """Quantive could not take the award now; it is kept and will be delivered once.
-
-    ``timed_out`` is True when no answer came back at all, so the giver is told that the
-    bot will check; either way the outbox looks for the award before sending it again.
-    """
-
-    def __init__(self, award: Award, *, timed_out: bool) -> None:
-        super().__init__(award.badge_name)
-        self.award = award
-        self.timed_out = timed_out
 
 
 @dataclass(frozen=True)
@@ -64,8 +51,8 @@ def truncate(text: str, limit: int, marker: str = "…") -> str:
     return text if len(text) <= limit else text[: limit - len(marker)].rstrip() + marker
 
 
-class Giving(AwardCore):
-    """Making awards (mixed into AwardService)."""
+class Giving(Delivery):
+    """Making awards (mixed into AwardService); each give goes out through Delivery."""
 
     async def give(self, request: GiveRequest) -> Award:
         """Check the rules, resolve everyone in Quantive, and make the award.
