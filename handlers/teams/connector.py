@@ -9,12 +9,12 @@ message may have been sent). The clock process also sends digests without the SD
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 import httpx
 
+from api.retry import RetryPolicy, parse_retry_after, retrying
 from handlers.teams.token import ConnectorToken, TokenError
 
 log = logging.getLogger(__name__)
@@ -31,10 +31,22 @@ class ConnectorError(Exception):
     """A connector call failed. ``status`` is the HTTP status (None: no answer), and
     ``certain`` says nothing happened (an answer came back refusing the call)."""
 
-    def __init__(self, reason: str, *, status: int | None, certain: bool) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status: int | None,
+        certain: bool,
+        passing: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(reason)
         self.status = status
         self.certain = certain
+        #: A failure that a later try may not meet (429, 5xx, a dropped connection).
+        self.passing = passing
+        #: The pause a 429 asked for, in seconds (read by the retry policy).
+        self.retry_after = retry_after
 
     @property
     def unreachable(self) -> bool:
@@ -108,47 +120,53 @@ class TeamsConnector:
     async def _call(
         self, method: str, service_url: str, path: str, body: Activity | None
     ) -> Activity:
+        """One connector call, repeated by the shared retry policy (api.retry) while it
+        fails for a passing reason and certainly did nothing."""
         url = f"{service_url.rstrip('/')}/{path}"
-        for attempt in range(1, MAX_TRIES + 1):
-            answer: httpx.Response | None = None
-            try:
-                token = await self._token()
-            except TokenError as exc:
-                raise ConnectorError(str(exc), status=None, certain=True) from None
-            try:
-                answer = await self._http.request(
-                    method, url, json=body, headers={"Authorization": f"Bearer {token}"}
-                )
-            except httpx.TimeoutException as exc:
-                # The call may have arrived: a send is not repeated, or it could double.
-                if method != "GET":
-                    raise ConnectorError(
-                        f"no answer ({type(exc).__name__})", status=None, certain=False
-                    ) from None
-                failure = ConnectorError(type(exc).__name__, status=None, certain=True)
-            except httpx.HTTPError as exc:
-                failure = ConnectorError(type(exc).__name__, status=None, certain=True)
-            else:
-                if answer.status_code < 300:
-                    return _json(answer)
-                failure = ConnectorError(
-                    f"the connector answered {answer.status_code}",
-                    status=answer.status_code,
-                    certain=True,
-                )
-                if answer.status_code != 429 and answer.status_code < 500:
-                    raise failure
-            if attempt == MAX_TRIES:
-                raise failure
-            await asyncio.sleep(self._wait(failure, attempt, answer))
-        raise AssertionError("unreachable")  # the loop returns or raises
+        policy = RetryPolicy(
+            max_retries=MAX_TRIES - 1,
+            backoff_base=self._retry_base,
+            backoff_cap=self._retry_base * 2 ** (MAX_TRIES - 1),
+            max_retry_after=MAX_RETRY_AFTER,
+        )
+        return await retrying(policy, _may_repeat)(self._try, method, url, body)
 
-    def _wait(self, failure: ConnectorError, attempt: int, answer: httpx.Response | None) -> float:
-        if failure.status == 429 and answer is not None:
-            after = answer.headers.get("retry-after", "")
-            if after.replace(".", "", 1).isdigit():
-                return min(float(after), MAX_RETRY_AFTER)
-        return self._retry_base * 2 ** (attempt - 1)
+    async def _try(self, method: str, url: str, body: Activity | None) -> Activity:
+        try:
+            token = await self._token()
+        except TokenError as exc:
+            raise ConnectorError(str(exc), status=None, certain=True) from None
+        try:
+            answer = await self._http.request(
+                method, url, json=body, headers={"Authorization": f"Bearer {token}"}
+            )
+        except httpx.TimeoutException as exc:
+            # The call may have arrived: a send is not repeated, or it could double.
+            certain = method == "GET"
+            reason = type(exc).__name__ if certain else f"no answer ({type(exc).__name__})"
+            raise ConnectorError(reason, status=None, certain=certain, passing=certain) from None
+        except httpx.HTTPError as exc:
+            raise ConnectorError(
+                type(exc).__name__, status=None, certain=True, passing=True
+            ) from None
+        if answer.status_code < 300:
+            return _json(answer)
+        status = answer.status_code
+        raise ConnectorError(
+            f"the connector answered {status}",
+            status=status,
+            certain=True,
+            passing=status == 429 or status >= 500,
+            retry_after=parse_retry_after(answer.headers.get("retry-after"))
+            if status == 429
+            else None,
+        )
+
+
+def _may_repeat(exc: BaseException) -> bool:
+    """A call is repeated only when it failed for a passing reason (429, 5xx, no
+    connection) and certainly did nothing."""
+    return isinstance(exc, ConnectorError) and exc.passing and exc.certain
 
 
 def _json(answer: httpx.Response) -> Activity:
