@@ -62,6 +62,8 @@ def old_rows() -> list[tuple[str, dict]]:
         ("award_outbox", {**outbox, "id": 1, "state": "delivered", "view": json.dumps(VIEW)}),
         ("award_outbox", {**outbox, "id": 2, "state": "delivered", "view": "{}"}),
         ("award_outbox", {**outbox, "id": 3, "state": "uncertain", "view": "{}"}),
+        ("award_outbox", {**outbox, "id": 4, "state": "rejected", "view": "{}"}),
+        ("award_outbox", {**outbox, "id": 5, "state": "unknown", "view": "{}"}),
         ("given_awards", {**given, "give_id": 1, "assignment_id": "a-pending",
                           "status": "pending"}),
         ("given_awards", {**given, "give_id": 2, "assignment_id": "q-held",
@@ -126,8 +128,11 @@ def test_every_old_award_becomes_one_record(old_database: str) -> None:
             seen = award_from_row(await store.award_row("a-seen"))
             assert seen.give_id is None and seen.giver.name == "Oliver"
 
+            # Gives from before given_awards keep what the outbox knew of them.
+            assert award_from_row(await store.award_row_by_give(4)).status == "rejected"
+            assert award_from_row(await store.award_row_by_give(5)).status == "unknown"
             given = [row async for row in store.given_between()]
-            assert sorted(r["give_id"] for r in given) == [1, 2, 3]  # not the one seen
+            assert sorted(r["give_id"] for r in given) == [1, 2, 3, 4, 5]  # not the one seen
             refs = await store.messages_for("a-pending") + await store.messages_for("held-2")
             assert {(m.platform, m.channel, m.ts) for m in refs} == {
                 ("slack", "C1", "1.1"),

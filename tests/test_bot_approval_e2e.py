@@ -180,3 +180,48 @@ def test_revoking_a_held_award_after_approval_uses_quantives_id(held_bot: BotHar
     assert "Revoked" in done["text"]
     holders = bot.emulator.state.holders(award["badgeId"])
     assert "64a000000000000000000004" not in {u["id"] for u in holders["Users"]}
+
+
+def test_an_approval_of_a_held_award_cut_off_by_a_crash_is_finished_once(
+    emulator, slack, database_url
+) -> None:
+    """The approver's claim was written, then the process died before anything else: the
+    worker finishes the held award itself (nothing of it is in Quantive's queue to read),
+    so it is made once and everyone is told once, instead of being dropped as handled."""
+    import asyncio
+    import time
+
+    from bot.awards.record import Decider
+    from bot.store import Store
+
+    emulator.token_user_decides = True
+    bot = BotHarness(
+        emulator, slack, database_url, badge_approval="bot", quantive_timeout=0.3,
+        outbox_stale_seconds=0.5, **FAST_OUTBOX,
+    ).start()  # fmt: skip
+    try:
+        held_id = give_held(bot)
+        decider = Decider(name="maria", email="maria.garcia@acme.example", chat_user_id="UMARIA")
+
+        async def claim_as_the_dead_process() -> None:
+            store = Store(bot.settings.database)
+            try:
+                assert await store.claim_decision(
+                    held_id, "approve", "UMARIA", decider=decider.model_dump_json()
+                )
+            finally:
+                await store.aclose()
+
+        claimed = time.monotonic()
+        asyncio.run(claim_as_the_dead_process())
+        updates = bot.slack.wait_calls("chat.update", count=2, timeout=15)
+        assert time.monotonic() - claimed >= 0.5  # only once the claim was stale
+        assert all("Approved by <@UMARIA>" in str(u["blocks"]) for u in updates)
+        [award] = new_awards(bot.emulator)
+        assert award["status"] == "approved" and award["assignedById"] == AMARA
+        bot.wait_idle()
+        posted = bot.slack.calls_of("chat.postMessage")
+        assert [p["channel"] for p in posted].count("DULIAM") == 1
+        assert bot.emulator.calls.count("POST /badges/assign") == 1
+    finally:
+        bot.stop()

@@ -157,7 +157,7 @@ def test_an_old_sqlite_file_upgrades_in_place_with_nothing_lost(
             assert not operation.unanswered and await store.lease_chat(operation.id, 60)
             # The old file keeps working: new rows go in after the old ones.
             record = {**(await store.award_row_by_give(queued.id) or {}), "assignment_id": None}
-            assert (await store.accept_award({"n": 1}, record, {}, held=False))[0] > queued.id
+            assert (await store.accept_award({"n": 1}, record, {}))[0] > queued.id
             assert await store.first_sighting("new-trigger")
         finally:
             await store.aclose()

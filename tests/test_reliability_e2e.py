@@ -176,3 +176,35 @@ def test_an_award_found_by_its_holders_has_no_made_up_id(
         assert row["assignment_id"] == "" and row["status"] == "approved"
     finally:
         bot.stop()
+
+
+def test_a_give_shown_in_the_queue_before_its_answer_came_back_is_delivered_once(
+    emulator, slack, database_url
+) -> None:
+    """Quantive queued the give but its answer was lost; an approver's `pending` showed it
+    (the bot kept a record of it as seen in Quantive) before the worker matched the give.
+    The give's record takes the award over: the giver hears once, nothing is sent again."""
+    settings = {**FAST_OUTBOX, "outbox_retry_base": 1.0, "outbox_retry_cap": 1.0}
+    bot = BotHarness(emulator, slack, database_url, quantive_timeout=0.5, **settings).start()
+    try:
+        emulator.faults.set("POST /badges/assign", Fault(latency_after=1.0))
+        bot.command("give <@ULIAM|liam> Visionary seen first", user="UAMARA", response_key="g")
+        [answer] = slack.wait_calls("response_url", where=lambda r: r["_key"] == "g")
+        assert "didn't confirm" in answer["text"]
+        [award] = new_awards(emulator)
+        bot.command("pending", user="UMARIA", response_key="p")
+        [shown] = slack.wait_calls("response_url", where=lambda r: r["_key"] == "p")
+        assert award["id"] in str(shown["blocks"])
+        slack.wait_calls(
+            "chat.postEphemeral", where=lambda c: "went through" in c["text"], timeout=15
+        )
+        slack.wait_calls("chat.postMessage", count=2)  # the approvers, once each
+        bot.wait_idle()
+        assert sorted(r["channel"] for r in slack.calls_of("chat.postMessage")) == [
+            "DUMARIA",
+            "DUOLIVER",
+        ]
+        assert len(new_awards(emulator)) == 1
+        assert emulator.calls.count("POST /badges/assign") == 1
+    finally:
+        bot.stop()

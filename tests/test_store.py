@@ -89,7 +89,8 @@ def a_record(badge_name: str = "x", **values) -> dict:
 
 
 async def accept(store: Store, request: dict, *, held: bool = False, evidence=None) -> int:
-    give_id, _ = await store.accept_award(request, a_record(), evidence or {}, held=held)
+    held_key = "held-{}" if held else None
+    give_id, _ = await store.accept_award(request, a_record(), evidence or {}, held_key=held_key)
     return give_id
 
 
@@ -157,7 +158,7 @@ async def test_chat_outbox_rows_are_leased_to_one_engine(stores: list[Store]) ->
 
 
 async def test_award_records_and_messages(store: Store) -> None:
-    give_id, record_id = await store.accept_award({}, a_record("first"), {}, held=False)
+    give_id, record_id = await store.accept_award({}, a_record("first"), {})
     assert (await store.award_row_by_give(give_id))["id"] == record_id  # type: ignore[index]
     await store.save_award(record_id, a_record("first, again", assignment_id="a1"))
     # An award first seen in Quantive is kept once; the bot's own record always wins.

@@ -115,6 +115,8 @@ class Decisions(Delivery):
             return DecisionResult(DecisionOutcome.HANDLED_ELSEWHERE, await self.award(held_id))
         if decision == "reject":
             return await self._confirmed(held_id, decision)
+        # No longer held: the queue and the digest stop offering it for a decision.
+        award = await self._save(award.model_copy(update={"status": "sending"}))
         assign = AssignRequest.model_validate(queued.request)
         await self._store.update_evidence(
             give_id, await self._evidence_before(assign, approved_at_once=True)
@@ -124,11 +126,9 @@ class Decisions(Delivery):
             delivered = await self._attempt(give_id, 1, assign, award, raise_queued=False)
         except (*PASSING, errors.OutcomeUnknown):
             return DecisionResult(DecisionOutcome.QUEUED, await self.award(held_id))
-        if delivered.status == "pending" and delivered.quantive_assignment_id:
-            try:
-                await self._quantive.approve(delivered.quantive_assignment_id)
-            except errors.QuantiveError as exc:
-                log.warning("held award %s waits in Quantive's queue: %s", held_id, exc)
+        if delivered.status != "approved":
+            # Made, but it waits in Quantive's queue: nobody is told it was approved.
+            return DecisionResult(DecisionOutcome.QUEUED, delivered)
         return await self._confirmed(held_id, decision)
 
     async def settle_decision(self, assignment_id: str) -> DecisionResult:
@@ -144,6 +144,8 @@ class Decisions(Delivery):
                 DecisionOutcome.ALREADY_CLAIMED, await self.award(assignment_id), claim
             )
         decision: Decision = "approve" if claim.decision == "approve" else "reject"
+        if is_held(assignment_id):
+            return await self._settle_held(assignment_id, decision)
         if not await self._still_pending(assignment_id):
             approved = await self._was_approved(assignment_id)
             return await self._finish_gone(assignment_id, decision, approved, maybe_ours=True)
@@ -155,6 +157,16 @@ class Decisions(Delivery):
             # The first, unanswered call may have been the one that decided it.
             return await self._after_refusal(assignment_id, decision, exc, maybe_ours=True)
         return await self._confirmed(assignment_id, decision)
+
+    async def _settle_held(self, held_id: str, decision: Decision) -> DecisionResult:
+        """A decision on a held award cut off by a crash: nothing of it is in Quantive's
+        queue to read. Still held: decide it now. Released already: the outbox owns it
+        and tells everyone once it is made."""
+        queued = await self._store.outbox_award(held_give(held_id) or 0)
+        if queued is not None and queued.state == "held":
+            return await self._decide_held(held_id, decision)
+        await self._store.finish_decision(held_id)
+        return DecisionResult(DecisionOutcome.QUEUED, await self.award(held_id))
 
     async def _call_decision(self, assignment_id: str, decision: Decision) -> None:
         if decision == "approve":
@@ -251,6 +263,7 @@ class Decisions(Delivery):
             except errors.QuantiveError as exc:
                 log.warning("decision on %s still not confirmed: %s", claim.assignment_id, exc)
                 continue
-            if result.award is not None and result.outcome is not DecisionOutcome.UNCERTAIN:
+            finished = (DecisionOutcome.DONE, DecisionOutcome.HANDLED_ELSEWHERE)
+            if result.award is not None and result.outcome in finished:
                 found.append(result.award)
         return found

@@ -13,7 +13,7 @@ from typing import Any
 from api import errors
 from api.models import Assignment, AssignRequest
 from bot.awards.core import AwardCore
-from bot.awards.record import Award, Decider, is_held
+from bot.awards.record import Award, Decider, Status, is_held
 from bot.store import OutboxAward
 
 log = logging.getLogger(__name__)
@@ -110,14 +110,27 @@ class Delivery(AwardCore):
         }
         if is_held(award.assignment_id):
             # Its messages and claim are filed under the held key; Quantive's id is kept
-            # beside it. An approver approved it, so the record names them.
+            # beside it. An approver approved it, so the record names them, and Quantive
+            # is told to approve it too if it queued it.
             update["quantive_assignment_id"] = assignment.id or None
             claim = await self._store.decision(award.assignment_id)
             if claim is not None:
                 update["decided_by"] = Decider.model_validate_json(claim.decider)
                 update["decided_at"] = time.time()
+            if update["status"] == "pending" and assignment.id:
+                update["status"] = await self._approve_made(award.assignment_id, assignment.id)
         else:
             update["assignment_id"] = assignment.id
+            seen = await self.award(assignment.id) if assignment.id else None
+            if seen is not None and seen.give_id is None and seen.decided_by is not None:
+                # A digest showed it, and someone decided it, before the give learnt its
+                # id: that record is this award, and its decision is kept.
+                update.update(
+                    status=seen.status,
+                    decided_by=seen.decided_by,
+                    decided_at=seen.decided_at,
+                    reason=seen.reason,
+                )
         award = await self._save(award.model_copy(update=update))
         await self._store.finish_award(give_id, "delivered", assignment.id or None)
         log.info(
@@ -128,6 +141,16 @@ class Delivery(AwardCore):
             award.status,
         )
         return award
+
+    async def _approve_made(self, held_id: str, made_as: str) -> Status:
+        """Approve in Quantive a held award that an approver approved and Quantive queued
+        anyway; "pending" when Quantive would not (it then waits in Quantive's queue)."""
+        try:
+            await self._quantive.approve(made_as)
+        except errors.QuantiveError as exc:
+            log.warning("held award %s waits in Quantive's queue: %s", held_id, exc)
+            return "pending"
+        return "approved"
 
     def _delay(self, attempt: int) -> float:
         """Seconds before the next try, after try number ``attempt`` failed."""

@@ -107,18 +107,27 @@ class Giving(Delivery):
             platform=platform,
             origin_channel=request.origin_channel,
             given_at=time.time(),
+            assigned_on=datetime.now(UTC).isoformat(timespec="seconds") if held else None,
         )
         wanted = len(recipients)
         await self._check_limit(request, wanted, approver=may_approve)
         evidence = {} if held else await self._evidence_before(assign, approved_at_once=may_approve)
         # Written down before Quantive is called: from here on the award cannot be lost.
         give_id, record_id = await self._store.accept_award(
-            assign.to_wire(), award_row(award), evidence, held=held
+            assign.to_wire(),
+            award_row(award),
+            evidence,
+            held_key=f"{HELD_PREFIX}{{}}" if held else None,
         )
-        award = award.model_copy(update={"give_id": give_id, "id": record_id})
+        update: dict[str, object] = {"give_id": give_id, "id": record_id}
+        if held:
+            update["assignment_id"] = f"{HELD_PREFIX}{give_id}"
+        award = award.model_copy(update=update)
         await self._check_limit(request, wanted, approver=may_approve, award=award)
         if held:
-            return await self._hold(award)
+            # Nothing goes to Quantive until an approver approves.
+            log.info("award %s held for an approver", award.assignment_id)
+            return award
         return await self._attempt(give_id, 1, assign, award, raise_queued=True)
 
     async def _check_limit(
@@ -161,18 +170,6 @@ class Giving(Delivery):
             return None
         now = datetime.now(UTC)
         return limit.remaining_words(await self.given_this_period(giver, now), now)
-
-    async def _hold(self, award: Award) -> Award:
-        """Keep the award for an approver; nothing goes to Quantive until one approves."""
-        award = award.model_copy(
-            update={
-                "assignment_id": f"{HELD_PREFIX}{award.give_id}",
-                "assigned_on": datetime.now(UTC).isoformat(timespec="seconds"),
-            }
-        )
-        await self._save(award)
-        log.info("award %s held for an approver", award.assignment_id)
-        return award
 
 
 def _check_recipients(request: GiveRequest) -> None:

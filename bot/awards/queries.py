@@ -30,6 +30,8 @@ class Queries(AwardCore):
     async def remember_seen(self, award: Award) -> Award:
         """Keep the record of an award first seen in Quantive (a digest or a list shows
         it); the record the bot already has wins. Returns the stored record."""
+        if not award.assignment_id:
+            return award  # nothing to key it by; shown, not kept
         await self._store.add_seen_award(award_row(award))
         return await self.award(award.assignment_id) or award
 
@@ -64,6 +66,8 @@ class Queries(AwardCore):
         items = await self._quantive.list_pending_approvals()
         for row in await self._store.award_rows("held"):
             held = award_from_row(row)
+            if not held.assignment_id:
+                continue  # a record from before keys were written with the give
             items.append(
                 Assignment(
                     id=held.assignment_id,

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
 
 from bot.chat import Platform
 from bot.store.database import Database
@@ -65,12 +65,14 @@ class AwardRecords(Database):
         record: dict[str, Any],
         evidence: dict[str, Any],
         *,
-        held: bool,
+        held_key: str | None = None,
     ) -> tuple[int, int]:
         """Write an accepted give to the outbox and its record, in one transaction, before
         Quantive is called; returns the give's id and the record's. It starts as
-        ``sending``, or ``held`` when it waits for an approver (BADGE_APPROVAL=bot) and
-        nothing is sent."""
+        ``sending``, or, with ``held_key`` (a format such as ``held-{}`` that the give's
+        id completes into the record's key), ``held`` when it waits for an approver
+        (BADGE_APPROVAL=bot) and nothing is sent."""
+        held = held_key is not None
         now = time.time()
         outbox = insert(award_outbox).values(
             state="held" if held else "sending",
@@ -85,16 +87,28 @@ class AwardRecords(Database):
             give_id = int((await conn.execute(outbox.returning(award_outbox.c.id))).scalar_one())
             values = {**record, "give_id": give_id, "updated_at": now}
             values.pop("id", None)
+            if held_key is not None:
+                values["assignment_id"] = held_key.format(give_id)
             inserted = await conn.execute(insert(awards).values(values).returning(_t.id))
             return give_id, int(inserted.scalar_one())
 
     async def save_award(self, record_id: int, record: dict[str, Any]) -> None:
-        """Replace a stored record."""
+        """Replace a stored record. A record of the same key first seen in Quantive (no
+        give) is the same award, met before the give learnt its id: it is dropped in the
+        same transaction, so the give's record takes the key (the caller merges what the
+        seen one knew, see bot.awards.delivery)."""
         values = {k: v for k, v in record.items() if k != "id"}
         statement = (
             update(awards).where(_t.id == record_id).values({**values, "updated_at": time.time()})
         )
-        async with self.connect() as conn:
+        key = values.get("assignment_id")
+        async with self.transaction() as conn:
+            if key:
+                await conn.execute(
+                    delete(awards).where(
+                        _t.assignment_id == key, _t.give_id.is_(None), _t.id != record_id
+                    )
+                )
             await conn.execute(statement)
 
     async def add_seen_award(self, record: dict[str, Any]) -> None:

@@ -29,7 +29,9 @@ async def announce_queued_result(ctx: SlackContext, result: QueuedResult) -> Non
     giver = view.giver.chat_user_id
     if held_made:
         # A held award an approver approved while Quantive was away: now it is made.
-        await ctx.notifier.after_decision(view.model_copy(update={"status": "approved"}))
+        # Told as approved only when Quantive says so; otherwise it waits in its queue.
+        if view.status == "approved":
+            await ctx.notifier.after_decision(view)
     elif result.outcome is QueuedOutcome.DELIVERED:
         todo: dict[str, Awaitable[Any]] = {}
         if view.waiting:

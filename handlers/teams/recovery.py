@@ -21,7 +21,9 @@ class TeamsAwardNotices:
         """Tell the giver what became of a queued award, then carry on as a give would."""
         ctx, view = self._ctx, result.award
         if result.outcome is QueuedOutcome.DELIVERED and is_held(view.assignment_id):
-            await ctx.notifier.after_decision(view.model_copy(update={"status": "approved"}))
+            # Told as approved only when Quantive says so; otherwise it waits in its queue.
+            if view.status == "approved":
+                await ctx.notifier.after_decision(view)
             return
         if view.platform != "teams":
             return  # given in Slack: its giver hears there

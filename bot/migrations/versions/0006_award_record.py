@@ -112,6 +112,15 @@ def _record(
     }
 
 
+#: An outbox row's state as a record's status (a delivered row reads its view's status).
+_OUTBOX_STATUS = {
+    "held": "held",
+    "rejected": "rejected",
+    "refused": "refused",
+    "unknown": "unknown",
+}
+
+
 def _real(key: str | None) -> str | None:
     """An id Quantive gave, or None for one the bot made up (``outbox-N``)."""
     return None if not key or key.startswith("outbox-") else key
@@ -143,9 +152,12 @@ def upgrade() -> None:
         record = _record(key, view, give, _json(row["request"]))
         if give is None:
             record["given_at"] = row["updated_at"]
-            record["status"] = {"held": "held", "delivered": view.get("status") or "pending"}.get(
-                row["state"], "refused" if row["state"] == "refused" else "sending"
-            )
+        if give is None or (row["state"] == "delivered" and record["status"] == "sending"):
+            # What the outbox knew is the truth for a give that given_awards never had (from
+            # before it) or had not caught up with (a crash between the two writes).
+            record["status"] = _OUTBOX_STATUS.get(row["state"], "sending")
+            if row["state"] == "delivered":
+                record["status"] = view.get("status") or "pending"
         record.update(give_id=row["id"], quantive_assignment_id=made_as)
         records.append(record)
     for key, view in views.items():
