@@ -37,15 +37,20 @@ class DecisionOutcome(Enum):
     #: A held award was approved but Quantive cannot take it now: the outbox makes it
     #: once Quantive is back, and tells everyone then.
     QUEUED = "queued"
+    #: A held award was approved but Quantive refused to make it (a 400, say): the record
+    #: says "refused", and :attr:`DecisionResult.error` says why, for the giver.
+    REFUSED = "refused"
 
 
 @dataclass(frozen=True)
 class DecisionResult:
-    """The outcome, the record to redraw, and the earlier claim when there was one."""
+    """The outcome, the record to redraw, the earlier claim when there was one, and
+    Quantive's reason when it refused the award."""
 
     outcome: DecisionOutcome
     award: Award | None
     earlier: DecisionClaim | None = None
+    error: str = ""
 
 
 class Decisions(Delivery):
@@ -124,12 +129,39 @@ class Decisions(Delivery):
             delivered = await self._attempt(give_id, 1, assign, award, raise_queued=False)
         except (*PASSING, errors.OutcomeUnknown):
             return DecisionResult(DecisionOutcome.QUEUED, await self.award(held_id))
+        except errors.QuantiveError as exc:
+            # Quantive will never make it (the outbox row is closed as refused): the record
+            # keeps who approved it and why Quantive would not, so no message says approved.
+            log.warning("held award %s approved, but Quantive refused it: %s", held_id, exc)
+            return DecisionResult(
+                DecisionOutcome.REFUSED,
+                await self._refused(held_id, exc.user_message),
+                error=exc.user_message,
+            )
         if delivered.status == "pending" and delivered.quantive_assignment_id:
             try:
                 await self._quantive.approve(delivered.quantive_assignment_id)
             except errors.QuantiveError as exc:
                 log.warning("held award %s waits in Quantive's queue: %s", held_id, exc)
         return await self._confirmed(held_id, decision)
+
+    async def _refused(self, held_id: str, why: str) -> Award | None:
+        """The record of an approved held award that Quantive refused: who approved it,
+        when, and Quantive's reason (``reason``), drawn as refused everywhere."""
+        claim = await self._store.decision(held_id)
+        award = await self.award(held_id)
+        if award is None:
+            return None
+        return await self._save(
+            award.model_copy(
+                update={
+                    "status": "refused",
+                    "decided_by": Decider.model_validate_json(claim.decider) if claim else None,
+                    "decided_at": time.time(),
+                    "reason": why,
+                }
+            )
+        )
 
     async def settle_decision(self, assignment_id: str) -> DecisionResult:
         """Finish a claimed decision whose answer was lost, from what Quantive shows.

@@ -1,0 +1,62 @@
+"""Decisions on the less-travelled paths (issue 21): an approved held award that Quantive
+refuses, and one interrupted decision that several surviving processes recover at once.
+Each drives the running app with signed requests, the fake Slack and the emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.emulator import Fault
+from tests.harness import FAST_OUTBOX, BotHarness, new_awards
+from tests.test_bot_approval_e2e import give_held
+
+
+@pytest.fixture
+def held_bot(emulator, slack, database_url):
+    emulator.token_user_decides = True
+    harness = BotHarness(emulator, slack, database_url, badge_approval="bot", **FAST_OUTBOX).start()
+    yield harness
+    harness.stop()
+
+
+def everything_posted(bot: BotHarness) -> str:
+    """Every text and block the bot sent anyone, as one string."""
+    calls = [
+        c
+        for method in ("chat.postMessage", "chat.postEphemeral", "chat.update", "response_url")
+        for c in bot.slack.calls_of(method)
+    ]
+    return " ".join(str(c.get("text", "")) + str(c.get("blocks", "")) for c in calls)
+
+
+# --- 2. Quantive refuses the assign of an approved held award ------------------------------
+
+
+def test_a_held_award_quantive_refuses_is_shown_refused_everywhere(held_bot: BotHarness) -> None:
+    bot = held_bot
+    held_id = give_held(bot)  # two approval requests, one to each approver
+    bot.emulator.faults.set("POST /badges/assign", Fault(status=400, times=1))
+    bot.click("approve_award", held_id, "UMARIA", channel="DUMARIA", response_key="a")
+    [answer] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "a")
+    assert "refused" in answer["text"] and "Nothing changed" not in answer["text"]
+    assert "injected 400" in answer["text"]
+    # Both approval requests are redrawn as refused, with no buttons left to click.
+    updates = bot.slack.wait_calls("chat.update", count=2)
+    for update in updates:
+        assert "refused" in str(update["blocks"]) and "approve_award" not in str(update["blocks"])
+    # The giver is told why.
+    told = bot.slack.wait_calls(
+        "chat.postEphemeral",
+        where=lambda c: c["user"] == "UAMARA" and "injected 400" in c["text"],
+    )
+    assert "not made" in told[0]["text"]
+    # A second approver is told it was refused, not that it was approved.
+    bot.click("approve_award", held_id, "UOLIVER", channel="DUOLIVER", response_key="b")
+    [again] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "b")
+    assert "refused" in again["text"] and "already approved" not in again["text"]
+    bot.wait_idle()
+    assert bot.emulator.calls.count("POST /badges/assign") == 1
+    assert new_awards(bot.emulator) == []
+    said = everything_posted(bot)
+    assert "You received" not in said and "was approved" not in said
+    assert "Approved by <@UMARIA>" not in said.replace("Approved by <@UMARIA>, but", "")
