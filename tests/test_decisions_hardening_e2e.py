@@ -9,6 +9,7 @@ import pytest
 from api.emulator import Fault
 from tests.harness import FAST_OUTBOX, BotHarness, new_awards
 from tests.test_bot_approval_e2e import give_held
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -60,3 +61,46 @@ def test_a_held_award_quantive_refuses_is_shown_refused_everywhere(held_bot: Bot
     said = everything_posted(bot)
     assert "You received" not in said and "was approved" not in said
     assert "Approved by <@UMARIA>" not in said.replace("Approved by <@UMARIA>, but", "")
+
+
+# --- 3. surviving processes recover one interrupted decision -------------------------------
+
+
+def sent_to(bot: BotHarness, channel: str) -> list[dict]:
+    return [p for p in bot.slack.calls_of("chat.postMessage") if p["channel"] == channel]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_an_interrupted_decision_is_recovered_once_by_many_processes(
+    emulator, slack, database_url
+) -> None:
+    # The survivors take over a decision 0.5 s old; the one that dies waits long on Quantive.
+    quick = {**FAST_OUTBOX, "quantive_timeout": 0.4, "outbox_stale_seconds": 0.5}
+    dying = BotHarness(emulator, slack, database_url, **FAST_OUTBOX, quantive_timeout=5.0)
+    survivors = [BotHarness(emulator, slack, database_url, **quick) for _ in range(2)]
+    dying.start()
+    try:
+        for bot in survivors:
+            bot.start()
+        dying.command("give <@ULIAM|liam> Team Player great pairing", response_key="give")
+        slack.wait_calls("chat.postMessage", count=2)  # the approval requests
+        [award] = [a for a in new_awards(emulator) if a["status"] == "pending"]
+        # Quantive approves, then the process dies before its answer arrives.
+        emulator.faults.set("POST /badges/approve/{id}", Fault(latency_after=3.0))
+        # Every survivor's look at the queue takes a while, so their recoveries overlap.
+        emulator.faults.set("GET /badges/approve", Fault(latency=0.3))
+        dying.click("approve_award", award["id"], "UMARIA", channel="DUMARIA")
+        wait_until(lambda: emulator.state.assignments[award["id"]]["status"] == "approved")
+        dying.crash()
+        slack.wait_calls("chat.postMessage", count=5, timeout=10)
+        for bot in survivors:
+            wait_until(lambda b=bot: b.query(lambda s: s.unfinished_decisions(1e12)) == [])
+            bot.wait_idle()
+    finally:
+        dying.crash()
+        for bot in survivors:
+            bot.stop()
+    assert len(sent_to(survivors[0], "DUAMARA")) == 1  # the giver
+    assert len(sent_to(survivors[0], "DULIAM")) == 1  # the recipient
+    assert len(sent_to(survivors[0], "CGENERAL")) == 1  # the celebration
+    assert len(slack.calls_of("chat.update")) == 2  # each approval request, once

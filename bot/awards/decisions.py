@@ -143,7 +143,7 @@ class Decisions(Delivery):
                 await self._quantive.approve(delivered.quantive_assignment_id)
             except errors.QuantiveError as exc:
                 log.warning("held award %s waits in Quantive's queue: %s", held_id, exc)
-        return await self._confirmed(held_id, decision)
+        return await self._confirmed(held_id, decision, finished=True)
 
     async def _refused(self, held_id: str, why: str) -> Award | None:
         """The record of an approved held award that Quantive refused: who approved it,
@@ -194,10 +194,18 @@ class Decisions(Delivery):
         else:
             await self._quantive.reject(assignment_id)
 
-    async def _confirmed(self, assignment_id: str, decision: Decision) -> DecisionResult:
-        """Quantive confirmed the decision: the record says who decided, and when."""
+    async def _confirmed(
+        self, assignment_id: str, decision: Decision, *, finished: bool = False
+    ) -> DecisionResult:
+        """Quantive confirmed the decision: the record says who decided, and when.
+
+        Only the caller that moves the claim to done goes on (``finished``: this caller did
+        already); another process that settled the same claim meanwhile gets
+        ALREADY_CLAIMED, so the news goes out once.
+        """
         claim = await self._store.decision(assignment_id)
-        await self._store.finish_decision(assignment_id)
+        if not finished and not await self._store.finish_decision(assignment_id):
+            return await self._settled_elsewhere(assignment_id)
         status = "approved" if decision == "approve" else "rejected"
         log.info("award %s %s", assignment_id, status)
         award = await self.award(assignment_id)
@@ -243,7 +251,8 @@ class Decisions(Delivery):
         elsewhere (or deleted it)."""
         if maybe_ours and (approved is None or approved == (decision == "approve")):
             return await self._confirmed(assignment_id, decision)
-        await self._store.finish_decision(assignment_id)
+        if not await self._store.finish_decision(assignment_id):
+            return await self._settled_elsewhere(assignment_id)
         award = await self.award(assignment_id)
         if award is not None:
             award = await self._save(
@@ -256,6 +265,14 @@ class Decisions(Delivery):
                 )
             )
         return DecisionResult(DecisionOutcome.HANDLED_ELSEWHERE, award)
+
+    async def _settled_elsewhere(self, assignment_id: str) -> DecisionResult:
+        """Another caller moved the claim to done first: it tells everyone, not this one."""
+        return DecisionResult(
+            DecisionOutcome.ALREADY_CLAIMED,
+            await self.award(assignment_id),
+            await self._store.decision(assignment_id),
+        )
 
     async def _still_pending(self, assignment_id: str) -> bool:
         return any(a.id == assignment_id for a in await self._quantive.list_pending_approvals())
@@ -275,14 +292,25 @@ class Decisions(Delivery):
 
     async def recover_decisions(self, claimed_before: float) -> list[Award]:
         """Finish decisions left unconfirmed: the process died between the claim and
-        Quantive's answer, or the answer never came. Returns the records to redraw."""
+        Quantive's answer, or the answer never came. Returns the records to redraw and tell
+        of: only those this process moved to done, so every process may run this at once.
+
+        Each stale claim is taken first (see DecisionClaims.take_decision), so one process
+        settles it; finishing it is conditional too, in case its first owner still lives.
+        """
         found = []
         for claim in await self._store.unfinished_decisions(claimed_before):
+            if not await self._store.take_decision(claim.assignment_id, claimed_before):
+                continue  # another process took it first
             try:
                 result = await self.settle_decision(claim.assignment_id)
             except errors.QuantiveError as exc:
                 log.warning("decision on %s still not confirmed: %s", claim.assignment_id, exc)
                 continue
-            if result.award is not None and result.outcome is not DecisionOutcome.UNCERTAIN:
+            if result.award is not None and result.outcome in _TOLD:
                 found.append(result.award)
         return found
+
+
+#: The outcomes whose caller moved the claim to done, and so tells everyone.
+_TOLD = (DecisionOutcome.DONE, DecisionOutcome.HANDLED_ELSEWHERE)
