@@ -4,11 +4,15 @@ Each drives the running app with signed requests, the fake Slack and the emulato
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from api.emulator import Fault
 from tests.harness import FAST_OUTBOX, BotHarness, new_awards
+from tests.teams_client import action, actions, card_of, install, send, texts
 from tests.test_bot_approval_e2e import give_held
+from tests.test_teams_flows_e2e import approval_cards, sent_to
 from tests.waiting import wait_until
 
 
@@ -63,10 +67,42 @@ def test_a_held_award_quantive_refuses_is_shown_refused_everywhere(held_bot: Bot
     assert "Approved by <@UMARIA>" not in said.replace("Approved by <@UMARIA>, but", "")
 
 
+def test_a_held_teams_award_quantive_refuses_is_drawn_refused(
+    emulator, slack, teams, database_url
+) -> None:
+    emulator.token_user_decides = True
+    settings = {**FAST_OUTBOX, **teams.settings()}
+    bot = BotHarness(emulator, slack, database_url, badge_approval="bot", **settings).start()
+    try:
+        install(bot, teams, "29:maria")
+        send(bot, teams, teams.message("give {29:liam} Visionary held", mentions=["29:liam"]))
+        cards = approval_cards(teams)
+        assert len(cards) == 2 and new_awards(emulator) == []
+        emulator.faults.set("POST /badges/assign", Fault(status=400, times=1))
+        marias = next(c for c in cards if c["conversation"] == "a:maria")
+        approve = teams.click(marias, action(card_of(marias), "approve"), user="29:maria")
+        answer = send(bot, teams, approve).json()
+        assert "Quantive refused this award" in texts(answer["value"])
+        assert actions(answer["value"]) == []  # nothing left to click
+        assert any("not made" in t and "injected 400" in t for t in sent_to(teams, "a:amara"))
+        updates = teams.updates()
+        assert {u["activity"] for u in updates} == {c["id"] for c in cards}
+        assert all("refused" in texts(card_of(u["body"])) for u in updates)
+        # The other approver's card says refused too, not "already approved".
+        olivers = next(c for c in cards if c["conversation"] == "a:oliver")
+        again = teams.click(olivers, action(card_of(olivers), "approve"), user="29:oliver")
+        later = send(bot, teams, again).json()
+        assert "refused" in json.dumps(later) and "already approved" not in json.dumps(later)
+        assert not any("You received" in t for t in sent_to(teams, "a:liam"))
+        assert emulator.calls.count("POST /badges/assign") == 1
+    finally:
+        bot.stop()
+
+
 # --- 3. surviving processes recover one interrupted decision -------------------------------
 
 
-def sent_to(bot: BotHarness, channel: str) -> list[dict]:
+def posted_to(bot: BotHarness, channel: str) -> list[dict]:
     return [p for p in bot.slack.calls_of("chat.postMessage") if p["channel"] == channel]
 
 
@@ -100,7 +136,7 @@ def test_an_interrupted_decision_is_recovered_once_by_many_processes(
         dying.crash()
         for bot in survivors:
             bot.stop()
-    assert len(sent_to(survivors[0], "DUAMARA")) == 1  # the giver
-    assert len(sent_to(survivors[0], "DULIAM")) == 1  # the recipient
-    assert len(sent_to(survivors[0], "CGENERAL")) == 1  # the celebration
+    assert len(posted_to(survivors[0], "DUAMARA")) == 1  # the giver
+    assert len(posted_to(survivors[0], "DULIAM")) == 1  # the recipient
+    assert len(posted_to(survivors[0], "CGENERAL")) == 1  # the celebration
     assert len(slack.calls_of("chat.update")) == 2  # each approval request, once
