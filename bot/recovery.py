@@ -45,6 +45,8 @@ def core_jobs(services: Services, notices: AwardNotices | None = None) -> list[J
             await told.queued_result(result)
 
     async def finish_interrupted_decisions() -> None:
+        # Every process runs this; each stale claim is taken by one of them, and only the
+        # one that confirms it is handed the award, so each notice goes out once.
         for award in await services.awards.recover_decisions(stale_before()):
             log.info("finished the interrupted decision on %s", award.assignment_id)
             await told.decided(award)

@@ -41,6 +41,7 @@ class PostgresServer:
         self.folder = Path(tempfile.mkdtemp(prefix="badgebot-pg-"))
         self.data = self.folder / "data"
         self._as_user: list[str] = []
+        self._running = False
         if os.geteuid() == 0:
             # initdb refuses to run as root: the cluster belongs to the postgres user.
             shutil.chown(self.folder, "postgres")
@@ -59,6 +60,17 @@ class PostgresServer:
             str(self.bin / "initdb"),
             "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync",
         )  # fmt: skip
+        self.resume()
+        return self
+
+    def pause(self) -> None:
+        """Stop the server at once, as a crash or an outage would, keeping its data folder
+        and port, so that :meth:`resume` brings the same databases back."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+        self._running = False
+
+    def resume(self) -> None:
+        """Start the server on its data folder and port; waits until it accepts connections."""
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} "
             f"-c unix_socket_directories={self.folder} -c fsync=off "
@@ -68,12 +80,13 @@ class PostgresServer:
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
             "-l", str(self.folder / "server.log"), "-w", "-t", "60", "start",
         )  # fmt: skip
-        return self
+        self._running = True
 
     def stop(self) -> None:
-        """Stop the server at once and delete its folder."""
+        """Stop the server at once (unless paused) and delete its folder."""
         try:
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+            if self._running:
+                self.pause()
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 

@@ -37,15 +37,20 @@ class DecisionOutcome(Enum):
     #: A held award was approved but Quantive cannot take it now: the outbox makes it
     #: once Quantive is back, and tells everyone then.
     QUEUED = "queued"
+    #: A held award was approved but Quantive refused to make it (a 400, say): the record
+    #: says "refused", and :attr:`DecisionResult.error` says why, for the giver.
+    REFUSED = "refused"
 
 
 @dataclass(frozen=True)
 class DecisionResult:
-    """The outcome, the record to redraw, and the earlier claim when there was one."""
+    """The outcome, the record to redraw, the earlier claim when there was one, and
+    Quantive's reason when it refused the award."""
 
     outcome: DecisionOutcome
     award: Award | None
     earlier: DecisionClaim | None = None
+    error: str = ""
 
 
 class Decisions(Delivery):
@@ -126,10 +131,37 @@ class Decisions(Delivery):
             delivered = await self._attempt(give_id, 1, assign, award, raise_queued=False)
         except (*PASSING, errors.OutcomeUnknown):
             return DecisionResult(DecisionOutcome.QUEUED, await self.award(held_id))
+        except errors.QuantiveError as exc:
+            # Quantive will never make it (the outbox row is closed as refused): the record
+            # keeps who approved it and why Quantive would not, so no message says approved.
+            log.warning("held award %s approved, but Quantive refused it: %s", held_id, exc)
+            return DecisionResult(
+                DecisionOutcome.REFUSED,
+                await self._refused(held_id, exc.user_message),
+                error=exc.user_message,
+            )
         if delivered.status != "approved":
             # Made, but it waits in Quantive's queue: nobody is told it was approved.
             return DecisionResult(DecisionOutcome.QUEUED, delivered)
-        return await self._confirmed(held_id, decision)
+        return await self._confirmed(held_id, decision, finished=True)
+
+    async def _refused(self, held_id: str, why: str) -> Award | None:
+        """The record of an approved held award that Quantive refused: who approved it,
+        when, and Quantive's reason (``reason``), drawn as refused everywhere."""
+        claim = await self._store.decision(held_id)
+        award = await self.award(held_id)
+        if award is None:
+            return None
+        return await self._save(
+            award.model_copy(
+                update={
+                    "status": "refused",
+                    "decided_by": Decider.model_validate_json(claim.decider) if claim else None,
+                    "decided_at": time.time(),
+                    "reason": why,
+                }
+            )
+        )
 
     async def settle_decision(self, assignment_id: str) -> DecisionResult:
         """Finish a claimed decision whose answer was lost, from what Quantive shows.
@@ -174,10 +206,18 @@ class Decisions(Delivery):
         else:
             await self._quantive.reject(assignment_id)
 
-    async def _confirmed(self, assignment_id: str, decision: Decision) -> DecisionResult:
-        """Quantive confirmed the decision: the record says who decided, and when."""
+    async def _confirmed(
+        self, assignment_id: str, decision: Decision, *, finished: bool = False
+    ) -> DecisionResult:
+        """Quantive confirmed the decision: the record says who decided, and when.
+
+        Only the caller that moves the claim to done goes on (``finished``: this caller did
+        already); another process that settled the same claim meanwhile gets
+        ALREADY_CLAIMED, so the news goes out once.
+        """
         claim = await self._store.decision(assignment_id)
-        await self._store.finish_decision(assignment_id)
+        if not finished and not await self._store.finish_decision(assignment_id):
+            return await self._settled_elsewhere(assignment_id)
         status = "approved" if decision == "approve" else "rejected"
         log.info("award %s %s", assignment_id, status)
         award = await self.award(assignment_id)
@@ -223,7 +263,8 @@ class Decisions(Delivery):
         elsewhere (or deleted it)."""
         if maybe_ours and (approved is None or approved == (decision == "approve")):
             return await self._confirmed(assignment_id, decision)
-        await self._store.finish_decision(assignment_id)
+        if not await self._store.finish_decision(assignment_id):
+            return await self._settled_elsewhere(assignment_id)
         award = await self.award(assignment_id)
         if award is not None:
             award = await self._save(
@@ -236,6 +277,14 @@ class Decisions(Delivery):
                 )
             )
         return DecisionResult(DecisionOutcome.HANDLED_ELSEWHERE, award)
+
+    async def _settled_elsewhere(self, assignment_id: str) -> DecisionResult:
+        """Another caller moved the claim to done first: it tells everyone, not this one."""
+        return DecisionResult(
+            DecisionOutcome.ALREADY_CLAIMED,
+            await self.award(assignment_id),
+            await self._store.decision(assignment_id),
+        )
 
     async def _still_pending(self, assignment_id: str) -> bool:
         return any(a.id == assignment_id for a in await self._quantive.list_pending_approvals())
@@ -255,15 +304,25 @@ class Decisions(Delivery):
 
     async def recover_decisions(self, claimed_before: float) -> list[Award]:
         """Finish decisions left unconfirmed: the process died between the claim and
-        Quantive's answer, or the answer never came. Returns the records to redraw."""
+        Quantive's answer, or the answer never came. Returns the records to redraw and tell
+        of: only those this process moved to done, so every process may run this at once.
+
+        Each stale claim is taken first (see DecisionClaims.take_decision), so one process
+        settles it; finishing it is conditional too, in case its first owner still lives.
+        """
         found = []
         for claim in await self._store.unfinished_decisions(claimed_before):
+            if not await self._store.take_decision(claim.assignment_id, claimed_before):
+                continue  # another process took it first
             try:
                 result = await self.settle_decision(claim.assignment_id)
             except errors.QuantiveError as exc:
                 log.warning("decision on %s still not confirmed: %s", claim.assignment_id, exc)
                 continue
-            finished = (DecisionOutcome.DONE, DecisionOutcome.HANDLED_ELSEWHERE)
-            if result.award is not None and result.outcome in finished:
+            if result.award is not None and result.outcome in _TOLD:
                 found.append(result.award)
         return found
+
+
+#: The outcomes whose caller moved the claim to done, and so tells everyone.
+_TOLD = (DecisionOutcome.DONE, DecisionOutcome.HANDLED_ELSEWHERE)

@@ -23,6 +23,10 @@ from sqlalchemy.pool import StaticPool
 #: How long a SQLite writer waits for another process's write lock before failing.
 SQLITE_BUSY_SECONDS = 10.0
 
+#: How long opening a PostgreSQL connection may take (libpq's minimum is 2): a server that
+#: is gone must fail a request, not hold it, and the pool tries again on the next one.
+POSTGRES_CONNECT_SECONDS = 3
+
 
 class DatabaseUrlError(ValueError):
     """``DATABASE_URL`` names no database this bot can use."""
@@ -68,6 +72,10 @@ def create_engine(database_url: str) -> AsyncEngine:
         # catch that too, at the price of one more round trip per query.)
         return create_async_engine(
             url,
+            connect_args={"connect_timeout": POSTGRES_CONNECT_SECONDS},
+            # An error's text names its statement but not the values: they hold comments,
+            # names and emails, and the error is logged.
+            hide_parameters=True,
             pool_size=10,
             max_overflow=10,
             pool_recycle=300,
@@ -78,6 +86,7 @@ def create_engine(database_url: str) -> AsyncEngine:
     engine = create_async_engine(
         url,
         connect_args={"timeout": SQLITE_BUSY_SECONDS},
+        hide_parameters=True,  # as for PostgreSQL: no comment or email in a logged error
         # One connection per process. SQLite takes one writer at a time anyway, and two
         # connections of one process would meet its busy handler, which sleeps 1 to 100 ms
         # between tries; one connection queues them in the pool instead (measured: ack

@@ -1,5 +1,6 @@
 """Decision claims: the first approver's click wins, in every process sharing the
-database, because the award's id is the primary key of the claim."""
+database, because the award's id is the primary key of the claim. Recovering a claim and
+confirming it are conditional UPDATEs, so one process wins each of them too."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 
-from bot.store.database import Database, inserted
+from bot.store.database import Database, inserted, rowcount
 from bot.store.tables import decision_claims
 
 
@@ -63,15 +64,38 @@ class DecisionClaims(Database):
         async with self.connect() as conn:
             return await inserted(conn, statement, decision_claims.c.assignment_id)
 
-    async def finish_decision(self, assignment_id: str) -> None:
-        """Mark a claimed decision as confirmed by Quantive."""
+    async def finish_decision(self, assignment_id: str) -> bool:
+        """Mark a claimed decision as confirmed by Quantive. True only for the one call
+        that moved it to done: that caller, and no other, tells people about it."""
+        t = decision_claims.c
         statement = (
             update(decision_claims)
-            .where(decision_claims.c.assignment_id == assignment_id)
+            .where(t.assignment_id == assignment_id, t.done_at.is_(None))
             .values(done_at=time.time())
         )
         async with self.connect() as conn:
-            await conn.execute(statement)
+            return await rowcount(conn, statement) > 0
+
+    async def take_decision(self, assignment_id: str, claimed_before: float) -> bool:
+        """Take over an unconfirmed claim older than ``claimed_before``, to settle it.
+
+        One UPDATE whose WHERE holds the age: of processes that read the same stale claim,
+        exactly one moves its ``claimed_at`` to now, and the others then find it fresh. The
+        new ``claimed_at`` is a lease: if the taker dies too, the claim is stale again once
+        ``claimed_before``'s margin has passed, and someone else takes it.
+        """
+        t = decision_claims.c
+        statement = (
+            update(decision_claims)
+            .where(
+                t.assignment_id == assignment_id,
+                t.done_at.is_(None),
+                t.claimed_at < claimed_before,
+            )
+            .values(claimed_at=time.time())
+        )
+        async with self.connect() as conn:
+            return await rowcount(conn, statement) > 0
 
     async def release_decision(self, assignment_id: str) -> None:
         """Drop a claim whose call failed, so that someone can try again."""

@@ -87,6 +87,11 @@ def decision_text(view: Award) -> str:
         return f":x: Rejected by {who}{reason}"
     if view.status == "handled":
         return ":information_source: Already handled in Quantive"
+    if view.status == "refused":
+        # Approved (or given), but Quantive would not make it: it never counted.
+        why = f": {escape(view.reason)}" if view.reason else ""
+        approved = f"Approved by {who}, but " if view.decided_by is not None else ""
+        return f":no_entry: {approved}Quantive refused this award, so it was not made{why}"
     return ":hourglass_flowing_sand: Waiting for approval"
 
 

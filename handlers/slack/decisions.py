@@ -5,10 +5,19 @@ from __future__ import annotations
 import logging
 
 from api import errors
-from bot.awards import Decision, DecisionOutcome, is_plausible_id
+from bot.awards import (
+    Award,
+    Decision,
+    DecisionOutcome,
+    QueuedOutcome,
+    QueuedResult,
+    is_plausible_id,
+)
 from bot.identity import ChatProfile
 from handlers.slack.context import SlackContext
+from handlers.slack.home import refresh_homes
 from handlers.slack.mrkdwn import escape, mention
+from handlers.slack.notifications import effects
 from handlers.slack.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -56,8 +65,21 @@ async def decide(
             "queued: it will be made once when Quantive is back, and everyone told then."
         )
         return
+    if result.outcome is DecisionOutcome.REFUSED:
+        await reply(
+            f":no_entry: Quantive refused this award, so it was not made: "
+            f"{escape(result.error)} I've told the giver and updated the messages."
+        )
+        if result.award is not None:
+            await refused_effects(ctx, result.award, result.error)
+        return
     if result.outcome is DecisionOutcome.ALREADY_CLAIMED:
         earlier = result.earlier
+        if result.award is not None and result.award.status == "refused":
+            # Approved, then refused by Quantive: "already approved" would be untrue.
+            why = f": {escape(result.award.reason)}" if result.award.reason else "."
+            await reply(f"Quantive refused this award, so it was not made{why}")
+            return
         if earlier is not None and not earlier.done:
             await reply(
                 "A decision on this award is being confirmed with Quantive. The message will "
@@ -75,6 +97,22 @@ async def decide(
     if result.award is not None:
         # Every front end redraws its copies; the award's own platform tells its people.
         await ctx.services.notices.decided(result.award)
+
+
+async def refused_effects(ctx: SlackContext, view: Award, why: str) -> None:
+    """An approved award Quantive refused: redraw its Slack messages and Home tabs as
+    refused, and tell the giver why on their own platform (through the core's notices, as
+    for a queued give it refused). Not :meth:`NoticeBoard.decided`, whose giver's DM
+    would read as a decision."""
+    await effects(
+        {
+            "Slack messages": ctx.notifier.refresh(view),
+            "Home tabs": refresh_homes(ctx, view),
+            "the giver": ctx.services.notices.queued_result(
+                QueuedResult(QueuedOutcome.REFUSED, view, why)
+            ),
+        }
+    )
 
 
 async def _approver(ctx: SlackContext, user_id: str) -> ChatProfile:

@@ -163,6 +163,12 @@ def decision_line(view: Award) -> Element:
         return rich(run("❌ Rejected by "), run(who, bold=True), *reason)
     if view.status == "handled":
         return rich(run("\u2139\ufe0f Already handled in Quantive"))
+    if view.status == "refused":
+        # Approved (or given), but Quantive would not make it: it never counted.
+        why = [run(f": {view.reason}")] if view.reason else []
+        approved = [run("⛔ Approved by "), run(who, bold=True), run(", but ")]
+        opening = approved if view.decided_by is not None else [run("⛔ ")]
+        return rich(*opening, run("Quantive refused this award, so it was not made"), *why)
     return rich(run("⏳ Waiting for approval", subtle=True))
 
 

@@ -14,7 +14,14 @@ from typing import Any
 
 from api import errors
 from api.models import Badge
-from bot.awards import Award, DecisionOutcome, DecisionResult, is_plausible_id
+from bot.awards import (
+    Award,
+    DecisionOutcome,
+    DecisionResult,
+    QueuedOutcome,
+    QueuedResult,
+    is_plausible_id,
+)
 from bot.identity import ChatProfile
 from handlers.teams import cards
 from handlers.teams.admin import delete_clicked, revoke_clicked
@@ -111,10 +118,22 @@ async def _decide(
             "Approved. Quantive can't take awards right now, so this one is queued: it will "
             "be made once when Quantive is back, and everyone told then."
         )
+    if result.outcome is DecisionOutcome.REFUSED and result.award is not None:
+        # The answer is the card redrawn as refused; its other copies and the giver's
+        # notice (on the giver's platform, as for a refused queued give) come after.
+        refused = QueuedResult(QueuedOutcome.REFUSED, result.award, result.error)
+        ctx.later(ctx.notifier.refresh(result.award), "refused award's cards")
+        ctx.later(ctx.services.notices.queued_result(refused), "refused award's giver")
     return result
 
 
 def _decision_words(result: DecisionResult, profile: ChatProfile) -> str:
+    """What to tell the approver when no card can be redrawn ("" when the card says it)."""
+    refused = result.award is not None and result.award.status == "refused"
+    if refused and result.outcome in (DecisionOutcome.REFUSED, DecisionOutcome.ALREADY_CLAIMED):
+        # Approved, then refused by Quantive: "already approved" would be untrue.
+        why = f": {result.award.reason}" if result.award and result.award.reason else "."
+        return f"Quantive refused this award, so it was not made{why}"
     if result.outcome is not DecisionOutcome.ALREADY_CLAIMED:
         return ""
     earlier = result.earlier
