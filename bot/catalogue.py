@@ -64,6 +64,12 @@ class Catalogue:
         self._fetched_at = 0.0
         self._generation += 1  # a load already under way must not bring the old list back
 
+    def forget(self, badge_id: str) -> None:
+        """Drop one badge that Quantive no longer knows (a 404 for it), keeping the rest
+        of the list: a full reload would make the next caller wait for Quantive."""
+        if self._badges is not None:
+            self._badges = [b for b in self._badges if b.id != badge_id]
+
     async def _load(self) -> None:
         generation = self._generation
         badges = sorted(await self._quantive.list_badges(), key=lambda b: b.name.lower())
