@@ -58,6 +58,11 @@ class Catalogue:
             self._refresh = asyncio.create_task(self._background_refresh())
         return list(self._badges or [])
 
+    def cached(self) -> list[Badge] | None:
+        """The list in memory, however old, or None before it was first loaded (or after
+        :meth:`invalidate`); never waits, so a modal can open before Quantive answers."""
+        return None if self._badges is None else list(self._badges)
+
     def invalidate(self) -> None:
         """Forget the cached list, after a badge was created, edited or deleted."""
         self._badges = None

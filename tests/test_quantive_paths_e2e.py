@@ -7,9 +7,14 @@ and to the Quantive emulator over HTTP, with faults injected per route.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from tests.harness import BotHarness
+import pytest
+
+from api.emulator import Fault
+from bot import catalogue
+from tests.harness import BotHarness, give_modal_values, new_awards
 
 VISIONARY = "64c000000000000000000002"
 MENTOR = "64c000000000000000000005"
@@ -49,3 +54,94 @@ def test_a_badge_deleted_in_quantive_drops_out_of_mine_top_and_home(bot: BotHarn
     # One snapshot, shared by all three, the 404 included; the list was not read again.
     assert bot.emulator.calls.count("GET /badges/assign/{id}") == 10
     assert bot.emulator.calls.count("GET /badges") == 1
+
+
+# --- item 11: the give modal opens within the trigger's life ----------------------------
+
+#: Longer than a trigger_id lives (3 s): a modal that waits on this opens too late.
+SLOW_LIST = 3.5
+#: How soon after the ack the modal must be open: well within the trigger's 3 s.
+OPENS_WITHIN = 2.0
+
+
+def slow_badge_list(bot: BotHarness) -> None:
+    """Make Quantive's badge list slow to answer."""
+    bot.emulator.faults.set("GET /badges", Fault(latency=SLOW_LIST))
+
+
+def block(view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """The block of ``view`` with this id."""
+    return next(b for b in view["blocks"] if b.get("block_id") == block_id)
+
+
+def badge_options(bot: BotHarness, typed: str) -> tuple[list[str], float]:
+    """The badge picker's options for what was typed, and how long Slack waited for them."""
+    started = time.monotonic()
+    response = bot.interactive(
+        {
+            "type": "block_suggestion",
+            "action_id": "badge_choice",
+            "block_id": "badge",
+            "value": typed,
+            "team": {"id": "T1"},
+            "user": {"id": "UAMARA"},
+            "api_app_id": "A1",
+            "token": "unused",
+            "view": {"id": "V1", "callback_id": "give_badge"},
+        }
+    )
+    names = [o["text"]["text"] for o in response.json()["options"]]
+    return names, time.monotonic() - started
+
+
+def test_give_to_someone_opens_the_modal_before_any_catalogue_reload(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``/badge give @maria`` names no badge, which used to count as a catalogue miss and
+    reload the list (older than MISS_RELOAD_SECONDS, made 0 here) before views.open."""
+    bot.command("list", response_key="warm")
+    reply(bot, "warm")  # the list is in memory
+    monkeypatch.setattr(catalogue, "MISS_RELOAD_SECONDS", 0.0)
+    slow_badge_list(bot)
+    lists_before = bot.emulator.calls.count("GET /badges")
+
+    bot.command("give <@UMARIA|maria>", user="UAMARA")
+    [opened] = bot.slack.wait_calls("views.open", timeout=OPENS_WITHIN)
+    assert block(opened["view"], "recipients")["element"]["initial_users"] == ["UMARIA"]
+    assert bot.emulator.calls.count("GET /badges") == lists_before  # Quantive not asked
+    # The picker's choices come from the list in memory, at once.
+    names, took = badge_options(bot, "vision")
+    assert names == ["Visionary"] and took < OPENS_WITHIN
+
+
+def test_a_badge_named_with_a_cold_catalogue_opens_at_once_and_is_filled_in_after(
+    bot: BotHarness,
+) -> None:
+    """After a badge edit the catalogue is dropped; ``/badge give Visionary ...`` (nobody
+    named) used to load it before views.open. The modal now opens at once as a stand-in,
+    and views.update fills in the badge and the comment when Quantive answers."""
+    bot.command("list", response_key="warm")
+    reply(bot, "warm")  # the start-up load is over: it cannot fill the cache meanwhile
+    slow_badge_list(bot)
+    bot.app.state.ctx.services.catalogue.invalidate()  # as after a create, edit or delete
+
+    bot.command("give Visionary for the plan", user="UAMARA")
+    [opened] = bot.slack.wait_calls("views.open", timeout=OPENS_WITHIN)
+    stand_in = opened["view"]
+    assert stand_in["callback_id"] == "give_badge" and "submit" not in stand_in
+    assert "Looking up “Visionary for the plan”" in str(stand_in["blocks"])
+    # Options asked for meanwhile are answered (empty) in time, not after Quantive.
+    names, took = badge_options(bot, "vision")
+    assert took < OPENS_WITHIN + 0.5 and names == []
+
+    [updated] = bot.slack.wait_calls("views.update", timeout=SLOW_LIST + 5)
+    form = updated["view"]
+    assert updated["view_id"] == "V1"
+    assert block(form, "badge")["element"]["initial_option"]["value"] == VISIONARY
+    assert block(form, "comment")["element"]["initial_value"] == "for the plan"
+    assert "Who should get it?" in str(form["blocks"])
+
+    bot.submit(form, give_modal_values(["ULIAM"], VISIONARY, "for the plan"), user="UAMARA")
+    bot.wait_idle()
+    [award] = new_awards(bot.emulator)
+    assert award["badgeId"] == VISIONARY and award["comment"] == "for the plan"
