@@ -7,6 +7,7 @@ and to the Quantive emulator over HTTP, with faults injected per route.
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 
 from api.emulator import Fault
 from bot import catalogue
-from tests.harness import BotHarness, give_modal_values, new_awards
+from tests.harness import FAST_OUTBOX, BotHarness, give_modal_values, new_awards
 
 VISIONARY = "64c000000000000000000002"
 MENTOR = "64c000000000000000000005"
@@ -145,3 +146,35 @@ def test_a_badge_named_with_a_cold_catalogue_opens_at_once_and_is_filled_in_afte
     bot.wait_idle()
     [award] = new_awards(bot.emulator)
     assert award["badgeId"] == VISIONARY and award["comment"] == "for the plan"
+
+
+# --- item 12: a 5xx on assign is an answer -----------------------------------------------
+
+
+@pytest.mark.both_backends
+def test_an_award_answered_with_5xx_is_looked_for_and_resent_at_once(
+    emulator, slack, database_url
+) -> None:
+    """Three 503s on assign, with the real settle time of 30 s: each answer means Quantive
+    is done with that call, so its absence is read at once and the award goes out again
+    on the next retry, instead of 30 s later each time (90 s in all)."""
+    settings = {**FAST_OUTBOX, "quantive_settle_seconds": 30.0}
+    bot = BotHarness(emulator, slack, database_url, **settings).start()
+    try:
+        emulator.faults.set("POST /badges/assign", Fault(status=503, times=3))
+        bot.command("give <@ULIAM|liam> Visionary through the outage", response_key="g")
+        assert "queued" in reply(bot, "g")["text"]
+        # Delivered, and the giver told, in retries of tenths of a second.
+        slack.wait_calls(
+            "chat.postEphemeral", where=lambda c: "waiting for approval" in c["text"], timeout=5
+        )
+        [award] = new_awards(emulator)
+        assert award["comment"] == "through the outage" and award["status"] == "pending"
+        assert emulator.calls.count("POST /badges/assign") == 4  # three 503s, then made once
+        # Each resend came after Quantive's approval queue was read for the award.
+        routes = [c.route for c in emulator.calls.all()]
+        assigns = [i for i, r in enumerate(routes) if r == "POST /badges/assign"]
+        for before, after in itertools.pairwise(assigns):
+            assert "GET /badges/approve" in routes[before:after]
+    finally:
+        bot.stop()
