@@ -8,6 +8,7 @@ all read that one snapshot.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ from api.errors import NotFound
 from api.models import Badge, BadgeHolders
 from bot.catalogue import Catalogue
 from bot.people import Person
+
+log = logging.getLogger(__name__)
 
 _SNAPSHOT = "holders"
 
@@ -73,6 +76,7 @@ class HoldingsIndex:
             snapshot: dict[str, BadgeHolders] = {}
             for badge_id, holders in await asyncio.gather(*(one(b) for b in badges)):
                 if holders is None:
+                    log.info("badge %s is gone from Quantive (404): dropped", badge_id)
                     self._catalogue.forget(badge_id)
                 else:
                     snapshot[badge_id] = holders

@@ -12,10 +12,14 @@ import time
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from api.emulator import Fault
 from bot import catalogue
+from bot.store import Store
+from bot.store.tables import award_outbox
 from tests.harness import FAST_OUTBOX, BotHarness, give_modal_values, new_awards
+from tests.waiting import wait_until
 
 VISIONARY = "64c000000000000000000002"
 MENTOR = "64c000000000000000000005"
@@ -63,6 +67,8 @@ def test_a_badge_deleted_in_quantive_drops_out_of_mine_top_and_home(bot: BotHarn
 SLOW_LIST = 3.5
 #: How soon after the ack the modal must be open: well within the trigger's 3 s.
 OPENS_WITHIN = 2.0
+#: Slack drops an answer to an options request that comes later than this.
+SLACK_OPTIONS_DEADLINE = 3.0
 
 
 def slow_badge_list(bot: BotHarness) -> None:
@@ -133,7 +139,7 @@ def test_a_badge_named_with_a_cold_catalogue_opens_at_once_and_is_filled_in_afte
     assert "Looking up “Visionary for the plan”" in str(stand_in["blocks"])
     # Options asked for meanwhile are answered (empty) in time, not after Quantive.
     names, took = badge_options(bot, "vision")
-    assert took < OPENS_WITHIN + 0.5 and names == []
+    assert took < SLACK_OPTIONS_DEADLINE - 0.5 and names == []
 
     [updated] = bot.slack.wait_calls("views.update", timeout=SLOW_LIST + 5)
     form = updated["view"]
@@ -176,5 +182,34 @@ def test_an_award_answered_with_5xx_is_looked_for_and_resent_at_once(
         assigns = [i for i, r in enumerate(routes) if r == "POST /badges/assign"]
         for before, after in itertools.pairwise(assigns):
             assert "GET /badges/approve" in routes[before:after]
+    finally:
+        bot.stop()
+
+
+def test_a_gateway_504_on_assign_still_waits_the_settle_time(emulator, slack, database_url) -> None:
+    """A 504 is a gateway giving up, not Quantive answering: Quantive may still be making
+    the award, so finding nothing at once must not send it again before the settle time."""
+    settings = {**FAST_OUTBOX, "quantive_settle_seconds": 30.0}
+    bot = BotHarness(emulator, slack, database_url, **settings).start()
+    try:
+        emulator.faults.set("POST /badges/assign", Fault(status=504, times=1))
+        bot.command("give <@ULIAM|liam> Visionary behind a gateway", response_key="g")
+        assert "didn't confirm" in reply(bot, "g")["text"]
+
+        def outbox() -> list[Any]:
+            async def rows(store: Store) -> list[Any]:
+                c = award_outbox.c
+                query = select(c.last_error, c.sent_at, c.next_attempt_at)
+                async with store.connect() as conn:
+                    return list((await conn.execute(query)).all())
+
+            return bot.query(rows)
+
+        # The worker looked, found nothing, and put the award off until Quantive settles.
+        wait_until(lambda: [r.last_error for r in outbox()] == ["not found yet"], every=0.1)
+        [row] = outbox()
+        assert row.next_attempt_at >= row.sent_at + 29
+        assert emulator.calls.count("POST /badges/assign") == 1
+        assert new_awards(emulator) == []
     finally:
         bot.stop()

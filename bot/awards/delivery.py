@@ -81,7 +81,7 @@ class Delivery(AwardCore):
                 give_id, "uncertain", self._delay(attempt), str(exc), answered=_answered(exc)
             )
             if raise_queued:
-                raise AwardQueued(award, timed_out=exc.status is None) from None
+                raise AwardQueued(award, timed_out=not _answered(exc)) from None
             raise
         except errors.QuantiveError as exc:
             await self._store.finish_award(give_id, "refused", error=str(exc))

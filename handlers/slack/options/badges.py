@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 #: How long an options request waits for a catalogue that is not in memory yet: Slack
 #: drops an answer later than 3 s, and the picker asks again as the person types.
-OPTIONS_WAIT_SECONDS = 2.0
+OPTIONS_WAIT_SECONDS = 1.5
 
 
 def badge_options(ctx: SlackContext) -> Callable[..., Any]:
