@@ -58,11 +58,22 @@ class Catalogue:
             self._refresh = asyncio.create_task(self._background_refresh())
         return list(self._badges or [])
 
+    def cached(self) -> list[Badge] | None:
+        """The list in memory, however old, or None before it was first loaded (or after
+        :meth:`invalidate`); never waits, so a modal can open before Quantive answers."""
+        return None if self._badges is None else list(self._badges)
+
     def invalidate(self) -> None:
         """Forget the cached list, after a badge was created, edited or deleted."""
         self._badges = None
         self._fetched_at = 0.0
         self._generation += 1  # a load already under way must not bring the old list back
+
+    def forget(self, badge_id: str) -> None:
+        """Drop one badge that Quantive no longer knows (a 404 for it), keeping the rest
+        of the list: a full reload would make the next caller wait for Quantive."""
+        if self._badges is not None:
+            self._badges = [b for b in self._badges if b.id != badge_id]
 
     async def _load(self) -> None:
         generation = self._generation

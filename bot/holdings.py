@@ -8,15 +8,19 @@ all read that one snapshot.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from dataclasses import dataclass
 
 from cachetools import TTLCache
 
 from api import QuantiveClient
+from api.errors import NotFound
 from api.models import Badge, BadgeHolders
 from bot.catalogue import Catalogue
 from bot.people import Person
+
+log = logging.getLogger(__name__)
 
 _SNAPSHOT = "holders"
 
@@ -61,10 +65,21 @@ class HoldingsIndex:
             badges = await self._catalogue.badges()
 
             # All at once: the client keeps QUANTIVE_MAX_CONCURRENCY of them in flight.
-            async def one(badge: Badge) -> tuple[str, BadgeHolders]:
-                return badge.id, await self._quantive.badge_holders(badge.id)
+            async def one(badge: Badge) -> tuple[str, BadgeHolders | None]:
+                try:
+                    return badge.id, await self._quantive.badge_holders(badge.id)
+                except NotFound:
+                    # Deleted in Quantive since the catalogue was read: nobody holds it
+                    # any more, and it must not fail everyone's `mine`, `top` and Home.
+                    return badge.id, None
 
-            snapshot = dict(await asyncio.gather(*(one(b) for b in badges)))
+            snapshot: dict[str, BadgeHolders] = {}
+            for badge_id, holders in await asyncio.gather(*(one(b) for b in badges)):
+                if holders is None:
+                    log.info("badge %s is gone from Quantive (404): dropped", badge_id)
+                    self._catalogue.forget(badge_id)
+                else:
+                    snapshot[badge_id] = holders
             # Returned as taken, not read back: with a TTL of 0 it is expired at once.
             self._snapshot[_SNAPSHOT] = snapshot
             return snapshot

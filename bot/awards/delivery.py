@@ -90,10 +90,10 @@ class Delivery(AwardCore):
             raise
         except errors.OutcomeUnknown as exc:
             await self._store.retry_award_later(
-                give_id, "uncertain", self._delay(attempt), str(exc)
+                give_id, "uncertain", self._delay(attempt), str(exc), answered=_answered(exc)
             )
             if raise_queued:
-                raise AwardQueued(award, timed_out=exc.status is None) from None
+                raise AwardQueued(award, timed_out=not _answered(exc)) from None
             raise
         except errors.QuantiveError as exc:
             await self._store.finish_award(give_id, "refused", error=str(exc))
@@ -161,9 +161,10 @@ class Delivery(AwardCore):
         give has no record (it cannot be told to anyone, so it is given up with a log).
 
         An award whose earlier call may have reached Quantive is looked for first, and
-        sent again only when Quantive has had ``settle_seconds`` to finish the first call
-        and still shows nothing. When it cannot show anything (see _evidence_before), the
-        award is given up as unknown rather than risk making it twice.
+        sent again only when Quantive is done with the first call and still shows nothing:
+        at once when that call was answered (a 5xx), else once ``settle_seconds`` have
+        passed since it went out. When Quantive cannot show anything (see
+        _evidence_before), the award is given up as unknown rather than risk making it twice.
         """
         award = await self.award_of_give(queued.id)
         if award is None:
@@ -187,7 +188,7 @@ class Delivery(AwardCore):
                 delivered = await self._delivered(queued.id, award, existing)
                 return QueuedResult(QueuedOutcome.DELIVERED, delivered)
             settled_at = queued.sent_at + self._settle_seconds
-            if time.time() < settled_at:
+            if not queued.answered and time.time() < settled_at:
                 # Quantive may still be working on the first call: look again later.
                 await self._store.retry_award_later(
                     queued.id, "uncertain", max(settled_at - time.time(), 0.05), "not found yet"
@@ -240,6 +241,13 @@ class Delivery(AwardCore):
                 id="", badge_id=assign.badge_id, assignee_ids=sorted(wanted), status="approved"
             )
         return None
+
+
+def _answered(exc: errors.OutcomeUnknown) -> bool:
+    """Whether Quantive answered the call (a 5xx), and so is done with it: what it shows
+    now is all it will ever show of that call. A timeout or a dropped connection has no
+    status, and a 504 is a gateway's "no answer in time": Quantive may still be at work."""
+    return exc.status is not None and exc.status != 504
 
 
 def _absence_is_proof(assign: AssignRequest, evidence: dict[str, Any]) -> bool:

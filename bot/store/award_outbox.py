@@ -24,7 +24,8 @@ class OutboxAward:
     """An accepted give as kept in the outbox until Quantive has it.
 
     ``sent_at`` is when its assign request last went out (None: never); ``evidence`` is
-    what was known before sending, to recognise the award later (see bot.awards).
+    what was known before sending, to recognise the award later (see bot.awards);
+    ``answered`` says Quantive answered that request (a 5xx), so it is done with it.
     """
 
     id: int
@@ -33,10 +34,11 @@ class OutboxAward:
     attempts: int
     sent_at: float | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    answered: bool = False
 
 
 _t = award_outbox.c
-_ROW = select(_t.id, _t.state, _t.request, _t.attempts, _t.sent_at, _t.evidence)
+_ROW = select(_t.id, _t.state, _t.request, _t.attempts, _t.sent_at, _t.evidence, _t.answered)
 _WAITING = ("queued", "uncertain")
 
 
@@ -48,6 +50,7 @@ def _outbox_award(row: Row[Any]) -> OutboxAward:
         row.attempts,
         row.sent_at,
         json.loads(row.evidence or "{}"),
+        bool(row.answered),
     )
 
 
@@ -80,10 +83,13 @@ class AwardOutbox(Database):
             await conn.execute(statement)
 
     async def mark_award_sent(self, award_id: int) -> None:
-        """Note that the assign request of an outbox row is going out now."""
+        """Note that the assign request of an outbox row is going out now (unanswered
+        until :meth:`retry_award_later` says otherwise)."""
         now = time.time()
         statement = (
-            update(award_outbox).where(_t.id == award_id).values(sent_at=now, updated_at=now)
+            update(award_outbox)
+            .where(_t.id == award_id)
+            .values(sent_at=now, updated_at=now, answered=0)
         )
         async with self.connect() as conn:
             await conn.execute(statement)
@@ -129,16 +135,21 @@ class AwardOutbox(Database):
         async with self.connect() as conn:
             return await rowcount(conn, statement) == 1
 
-    async def retry_award_later(self, award_id: int, state: str, delay: float, error: str) -> None:
-        """Put an award back in the queue (``queued``, or ``uncertain`` to check first)."""
+    async def retry_award_later(
+        self, award_id: int, state: str, delay: float, error: str, *, answered: bool | None = None
+    ) -> None:
+        """Put an award back in the queue (``queued``, or ``uncertain`` to check first);
+        ``answered`` records how the last send ended, None keeps what is recorded."""
         now = time.time()
-        statement = (
-            update(award_outbox)
-            .where(_t.id == award_id)
-            .values(
-                state=state, next_attempt_at=now + delay, updated_at=now, last_error=error[:300]
-            )
-        )
+        values: dict[str, Any] = {
+            "state": state,
+            "next_attempt_at": now + delay,
+            "updated_at": now,
+            "last_error": error[:300],
+        }
+        if answered is not None:
+            values["answered"] = int(answered)
+        statement = update(award_outbox).where(_t.id == award_id).values(values)
         async with self.connect() as conn:
             await conn.execute(statement)
 

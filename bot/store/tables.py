@@ -137,6 +137,8 @@ award_outbox = Table(
     Column("sent_at", Float),
     Column("evidence", Text, nullable=False, server_default=text("'{}'")),
     Column("assignment_id", Text),
+    # 1 when the last assign call got an answer (a 5xx): no settle wait before a resend.
+    Column("answered", Integer, nullable=False, server_default=text("0")),
     Index("award_outbox_due", "state", "next_attempt_at"),
     sqlite_autoincrement=True,
 )

@@ -197,8 +197,27 @@ def give_modal(
     badge: tuple[str, str] | None = None,
     comment: str = "",
     notice: str | None = None,
+    looking_up: str | None = None,
 ) -> dict[str, Any]:
-    """The give modal, prefilled with what was understood; ``badge`` is (id, name)."""
+    """The give modal, prefilled with what was understood; ``badge`` is (id, name).
+
+    With ``looking_up`` (the badge name as typed) it is the stand-in opened while the
+    catalogue loads: no fields, since the full form replaces it (views.update keeps what
+    was typed into an input with the same ids, and would ignore the prefilled badge).
+    """
+    if looking_up is not None:
+        typed = escape(truncate(looking_up, 100))
+        text = f":hourglass_flowing_sand: Looking up “{typed}” among Quantive's badges…"
+        return {
+            "type": "modal",
+            "callback_id": GIVE_MODAL,
+            "title": {"type": "plain_text", "text": "Give a badge"},
+            "close": {"type": "plain_text", "text": "Cancel"},
+            "private_metadata": json.dumps({"channel": channel_id}),
+            "blocks": [
+                {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 2000)}}
+            ],
+        }
     users_element: Block = {
         "type": "multi_users_select",
         "action_id": "users",

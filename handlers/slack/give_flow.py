@@ -18,6 +18,20 @@ from handlers.slack.replies import Reply
 log = logging.getLogger(__name__)
 
 
+def unknown_badge_text(text: str, suggestions: list[str]) -> str:
+    """What to say when ``text`` starts with no badge name, with the near misses."""
+    hint = ""
+    if suggestions:
+        names = ", ".join(f"*{escape(n)}*" for n in suggestions)
+        hint = f" Did you mean {names}?"
+    first_words = escape(" ".join(text.split()[:3]))
+    return (
+        f"I don't know a badge called “{first_words}”.{hint} "
+        "`/badge list` shows every badge; put a name in quotes if it is long, "
+        'e.g. `/badge give @maria "Team Player" thanks!`'
+    )
+
+
 async def expand_groups(
     ctx: SlackContext, groups: list[UserGroupRef], giver_id: str
 ) -> tuple[list[Team], list[str]]:

@@ -8,6 +8,7 @@ from handlers.slack.commands.browse import mine_command
 from handlers.slack.commands.request import CommandRequest
 from handlers.slack.mrkdwn import escape
 from handlers.slack.replies import ephemeral_or_dm, respond_ephemeral
+from handlers.slack.views.give import open_for_badge
 
 
 def unresolved_mentions(text: str) -> list[str]:
@@ -23,7 +24,8 @@ def unresolved_mentions(text: str) -> list[str]:
 
 async def give_command(req: CommandRequest) -> None:
     """Give at once when the command is complete; open the prefilled modal when a piece is
-    missing; answer ephemerally with near matches when the badge name is unknown."""
+    missing (at once, whatever Quantive's speed); answer ephemerally with near matches when
+    the badge name is unknown."""
     channel = req.channel_id
     reply = respond_ephemeral(req.respond, ephemeral_or_dm(req.ctx.notifier, channel, req.user_id))
     if req.parsed.broadcasts or req.parsed.channels:
@@ -38,8 +40,9 @@ async def give_command(req: CommandRequest) -> None:
         # "/badge @maria" asks what Maria holds.
         await mine_command(req)
         return
-    if not parsed.rest and not has_recipients:
-        await req.open_modal(blocks.give_modal(channel_id=channel))
+    if not parsed.rest:
+        # Nothing to look up, so nothing waits on Quantive: the trigger_id lives 3 s.
+        await req.open_modal(blocks.give_modal(channel_id=channel, user_ids=parsed.users))
         return
     unresolved = unresolved_mentions(parsed.rest)
     if unresolved:
@@ -50,34 +53,24 @@ async def give_command(req: CommandRequest) -> None:
             "`@`, so that they arrive as mentions, and check the spelling of user groups."
         )
         return
+    if not has_recipients:
+        # A modal asks who; it must open within the trigger's 3 s, catalogue or not.
+        await open_for_badge(
+            req.ctx,
+            req.client,
+            str(req.command["trigger_id"]),
+            channel_id=channel,
+            text=parsed.rest,
+            reply=reply,
+        )
+        return
     try:
         match = await req.ctx.services.catalogue.match(parsed.rest)
     except errors.QuantiveError as exc:
         await reply(f"I couldn't load the badges. {escape(exc.user_message)}")
         return
-    if match.badge is None and parsed.rest:
-        hint = ""
-        if match.suggestions:
-            names = ", ".join(f"*{escape(n)}*" for n in match.suggestions)
-            hint = f" Did you mean {names}?"
-        first_words = escape(" ".join(parsed.rest.split()[:3]))
-        await reply(
-            f"I don't know a badge called “{first_words}”.{hint} "
-            "`/badge list` shows every badge; put a name in quotes if it is long, "
-            'e.g. `/badge give @maria "Team Player" thanks!`'
-        )
-        return
-    if match.badge is None or not has_recipients:
-        badge = (match.badge.id, match.badge.name) if match.badge else None
-        await req.open_modal(
-            blocks.give_modal(
-                channel_id=channel,
-                user_ids=parsed.users,
-                badge=badge,
-                comment=match.rest,
-                notice="Who should get it?" if not has_recipients else None,
-            )
-        )
+    if match.badge is None:
+        await reply(give_flow.unknown_badge_text(parsed.rest, match.suggestions))
         return
     await give_flow.give(
         req.ctx,
