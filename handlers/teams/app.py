@@ -312,5 +312,6 @@ def conversation_ref(activity: dict[str, Any]) -> ConversationRef | None:
         conversation_id=str(conversation["id"]),
         kind=kind,
         service_url=str(service_url),
-        tenant_id=str(tenant or ""),
+        # Stored with the reference: kept only when Teams could have sent it.
+        tenant_id=str(tenant) if is_plausible_teams_id(tenant) else "",
     )

@@ -140,9 +140,10 @@ async def _redraw(
             fresh["body"].insert(0, digest_item_container(view, with_buttons=False))
         return fresh
     if source == "digest":
-        message = await ctx.digest.render_posted(
-            turn.ref.conversation_id, str(turn.activity.get("replyToId") or "")
-        )
+        posted = turn.activity.get("replyToId")
+        if not is_plausible_teams_id(posted):
+            return None  # a digest is looked up by this id: never an id Teams could not send
+        message = await ctx.digest.render_posted(turn.ref.conversation_id, posted)
         if message is not None:
             return message["attachments"][0]["content"]
         return None
