@@ -173,6 +173,26 @@ def test_a_malformed_signed_activity_is_one_log_line(teams_bot, teams, caplog, c
     assert new_awards(teams_bot.emulator) == [] and teams.calls == []
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"conversation": "a:amara/../../x"},
+        {"user": "29:amara?x=1"},
+        {"conversation": "a:" + "x" * 600},
+    ],
+    ids=["conversation", "sender", "long"],
+)
+def test_an_activity_with_forged_ids_is_ignored(teams_bot, teams, caplog, change) -> None:
+    activity = teams.message("help", **change)
+    answer = post_activity(teams_bot, activity, teams.sign())
+    assert answer.status_code == 200
+    teams_bot.wait_idle()
+    assert teams.calls == [] and teams.member_lookups == 0
+    conversation = activity["conversation"]["id"]
+    assert teams_bot.query(lambda store: store.conversation(conversation)) is None
+    assert "Teams could not have sent" in caplog.text
+
+
 FORGED_KEYS = ["held-99999999999999999999", "held-0", "held-9223372036854775808"]
 
 
