@@ -1,6 +1,8 @@
 """The HR export: one row per award made or requested through the bot, as CSV (the csv
 module's quoting, so commas, quotes and newlines in comments come back intact) or JSON
-lines, streamed from the database row by row. No token and no id of the bot's own tables
+lines, streamed from the database row by row. CSV is for opening in a spreadsheet, so a
+cell that a spreadsheet would run as a formula is neutralised (:func:`spreadsheet_safe`);
+JSON lines keep every text exactly, for programs. No token and no id of the bot's own tables
 is ever written; an award the bot still holds for an approver, or one it recognised only
 by its holders, has no assignment id.
 
@@ -39,6 +41,20 @@ HOLDER_COLUMNS = ["badge", "holder", "holder_email", "kind"]
 #: The ledger's statuses as HR reads them: a give not yet confirmed is pending, and one
 #: Quantive refused was rejected.
 STATUS = {"sending": "pending", "refused": "rejected"}
+
+
+#: First characters that make Excel, LibreOffice or Google Sheets read a cell as a
+#: formula (OWASP's CSV injection list); a comment or a Quantive name can start with any.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell that no spreadsheet runs: text starting with a formula character gets
+    OWASP's leading ``'``, so that spreadsheets read it as text; anything else is
+    unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def day_start(text: str | None, *, end: bool = False) -> float | None:
@@ -85,7 +101,7 @@ class _Writer:
 
     def row(self, row: dict[str, Any]) -> None:
         if self._csv is not None:
-            self._csv.writerow(row)
+            self._csv.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
         else:
             self._out.write(json.dumps(row, ensure_ascii=False) + "\n")
 

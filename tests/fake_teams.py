@@ -5,6 +5,7 @@ runs), the Azure AD token endpoint, and the Bot Connector, which records every c
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import threading
 import time
@@ -33,6 +34,9 @@ PEOPLE = {
 }
 #: TEAMS_APPROVERS of the tests: one by email, one by Azure AD object id.
 TEAMS_APPROVERS = "maria.garcia@acme.example,aad-oliver"
+#: Numbers activity ids, so that two activities built in the same clock tick differ (the
+#: bot ignores an activity whose id it has seen: a delivery again).
+_ACTIVITY_NUMBERS = itertools.count(1)
 
 
 class FakeTeams:
@@ -141,7 +145,7 @@ class FakeTeams:
         }
         return {
             "type": kind,
-            "id": f"m{time.time_ns()}",
+            "id": f"m{time.time_ns()}.{next(_ACTIVITY_NUMBERS)}",
             "channelId": "msteams",
             "serviceUrl": f"{self.url}/",
             "from": {"id": user, "aadObjectId": aad, "name": name},

@@ -9,6 +9,7 @@ message references (``slack_messages``, ``teams_messages``).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -107,10 +108,21 @@ def is_held(assignment_id: str) -> bool:
     return assignment_id.startswith(HELD_PREFIX)
 
 
+#: A give's number as the bot writes it: ASCII digits, no leading zero (``str.isdigit``
+#: would take ``²``, which ``int`` refuses).
+_GIVE_NUMBER = re.compile(r"[1-9][0-9]{0,18}")
+#: The largest row id the store holds (a 64-bit integer): a larger one overflows it.
+MAX_ROW_ID = 2**63 - 1
+
+
 def held_give(assignment_id: str) -> int | None:
-    """The give (outbox row) of a held award's key, else None."""
+    """The give (outbox row) of a held award's key, else None: also for a key the bot
+    could not have made (a forged ``held-99999999999999999999`` is no row of the store)."""
     number = assignment_id.removeprefix(HELD_PREFIX) if is_held(assignment_id) else ""
-    return int(number) if number.isdigit() and len(number) < 16 else None
+    if _GIVE_NUMBER.fullmatch(number) is None:
+        return None
+    give = int(number)
+    return give if give <= MAX_ROW_ID else None
 
 
 def award_row(award: Award) -> dict[str, Any]:

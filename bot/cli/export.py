@@ -21,7 +21,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     export = sub.add_parser("export", help=HELP, description=ABOUT)
     export.add_argument("--since", default=None, help="YYYY-MM-DD (UTC), inclusive")
     export.add_argument("--until", default=None, help="YYYY-MM-DD (UTC), inclusive")
-    export.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+    export.add_argument(
+        "--format",
+        choices=["csv", "jsonl"],
+        default="csv",
+        help="csv (default) for spreadsheets: a cell starting with = + - @, a tab or a "
+        "carriage return gets a leading ' so that it is never run as a formula; jsonl "
+        "keeps every text exactly, for programs",
+    )
     export.add_argument("--out", default=None, help="a file (default: stdout)")
     export.add_argument(
         "--holders", action="store_true", help="Quantive's current holders of every badge instead"

@@ -8,13 +8,26 @@ from __future__ import annotations
 from typing import Any
 
 from api import errors
-from bot.awards import Award, is_plausible_id
+from bot.awards import Award, is_held, is_plausible_id
+from bot.awards.record import held_give
 from bot.identity import ChatProfile
 from handlers.teams import cards
 from handlers.teams.cards import DELETE_BADGE_VERB, REVOKE_VERB, run
 from handlers.teams.command_parser import TeamsCommand
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.wording import unknown_badge_text
+
+
+def award_key(value: object) -> str | None:
+    """The award key a button carries, if the bot could have made it: a Quantive id, or
+    ``held-<give>`` with a give number that fits the store. Checked before any lookup, so
+    a forged key never reaches the store or a Quantive URL."""
+    if not is_plausible_id(value):
+        return None
+    assert isinstance(value, str)
+    if is_held(value) and held_give(value) is None:
+        return None
+    return value
 
 
 def may_administer(ctx: TeamsContext, profile: ChatProfile) -> bool:
@@ -116,11 +129,15 @@ async def revoke_clicked(
     """Take the badge back once confirmed; the former holder is not pinged."""
     if not may_administer(ctx, profile):
         return cards.message_response("Only badge admins can revoke badges.")
-    view = await ctx.services.awards.award(str(data.get("assignment_id") or ""))
+    key = award_key(data.get("assignment_id"))
+    assignee = data.get("assignee_id")
+    if key is None or not is_plausible_id(assignee):
+        return cards.message_response("That button is no longer valid.")
+    view = await ctx.services.awards.award(key)
     if not isinstance(view, Award):
         return cards.message_response("I no longer know that award.")
     try:
-        await ctx.services.awards.revoke(view, str(data.get("assignee_id") or ""))
+        await ctx.services.awards.revoke(view, str(assignee))
     except errors.NotFound:
         return cards.card_response(cards.card([cards.note("That badge was already taken back.")]))
     except errors.QuantiveError as exc:

@@ -34,7 +34,7 @@ from handlers.teams.commands import help_card, on_message
 from handlers.teams.connector import TeamsConnector
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.digest_publisher import TeamsDigestPublisher, TeamsRecapPublisher
-from handlers.teams.directory import Sender, TeamsDirectory
+from handlers.teams.directory import Sender, TeamsDirectory, is_plausible_teams_id
 from handlers.teams.invokes import INVOKES
 from handlers.teams.notifications import TeamsNotifier
 from handlers.teams.recovery import TeamsAwardNotices
@@ -47,6 +47,10 @@ MESSAGES_PATH = "/api/messages"
 #: Seconds before any invoke is answered, whatever it is still doing: Teams shows the
 #: person an error when an invoke goes unanswered for about 5 s.
 ANSWER_WITHIN = 4.5
+#: Invokes answered afresh when Teams delivers them again: their answer is what the person
+#: waits for (a dialog, a redrawn card), and what they do is claimed once by the core
+#: (a decision) or cannot happen twice (a badge deleted, a badge taken back).
+ANSWERED_AGAIN = frozenset({"adaptiveCard/action", "composeExtension/fetchTask"})
 
 Invoke = Callable[[TeamsContext, Turn], Awaitable[dict[str, Any]]]
 
@@ -169,13 +173,18 @@ def register(app: App, ctx: TeamsContext) -> None:
         turn = make_turn(activity)
         if turn is None:
             return None  # nobody to answer: ignore it, with a 200
+        kind = activity.get("type")
+        if not await first_delivery(ctx, turn):
+            # Teams delivers an activity again when its answer was slow or lost; the first
+            # delivery is handled (or being handled) already, so this one changes nothing.
+            log.info("ignored a Teams %s delivered again", kind)
+            return {} if kind == "invoke" else None
         if ctx.known_refs.get(turn.ref.conversation_id) != turn.ref:
             try:
                 await ctx.services.store.remember_conversation(turn.ref)
                 ctx.known_refs[turn.ref.conversation_id] = turn.ref
             except Exception as exc:  # never lose the activity for want of a reference
                 log.warning("could not keep a Teams conversation reference: %s", exc)
-        kind = activity.get("type")
         if kind == "message":
             ctx.later(on_message(ctx, turn), "command")
             return None
@@ -188,6 +197,24 @@ def register(app: App, ctx: TeamsContext) -> None:
             # by email in TEAMS_APPROVERS can be sent requests before they write.
             ctx.later(learn(ctx, turn), "member lookup")
         return None
+
+
+async def first_delivery(ctx: TeamsContext, turn: Turn) -> bool:
+    """False when this activity (by its id, in its conversation) was handled before, as
+    Slack requests are recognised by their ids (the store's ``seen_requests``, shared by
+    every process). An activity without an id, or an invoke in ANSWERED_AGAIN, is always
+    handled."""
+    activity_id = turn.activity.get("id")
+    if not activity_id or (
+        turn.activity.get("type") == "invoke" and turn.activity.get("name") in ANSWERED_AGAIN
+    ):
+        return True
+    key = f"teams:{turn.ref.conversation_id}:{activity_id}"
+    try:
+        return await ctx.services.store.first_sighting(key)
+    except Exception as exc:  # the database is away: handling it beats losing it
+        log.warning("could not check a Teams activity for a repeat: %s", type(exc).__name__)
+        return True
 
 
 async def answer_invoke(ctx: TeamsContext, turn: Turn, handler: Invoke | None) -> Any:
@@ -250,10 +277,18 @@ def make_turn(activity: dict[str, Any]) -> Turn | None:
     sender = activity.get("from") or {}
     if ref is None or not isinstance(sender, dict) or not sender.get("id"):
         return None
+    activity_id = activity.get("id")
+    if not is_plausible_teams_id(sender["id"]) or (
+        activity_id is not None and not is_plausible_teams_id(activity_id)
+    ):
+        # Teams never sends such ids; they would reach the store and connector URLs.
+        log.warning("ignored a Teams activity whose ids Teams could not have sent")
+        return None
+    aad = sender.get("aadObjectId")
     who = Sender(
-        user_id=str(sender["id"]),
+        user_id=sender["id"],
         name=str(sender.get("name") or "someone"),
-        aad_object_id=sender.get("aadObjectId"),
+        aad_object_id=aad if is_plausible_teams_id(aad) else None,
     )
     if ref.kind == "personal":
         ref = dataclasses.replace(ref, user_id=who.user_id)
@@ -266,6 +301,9 @@ def conversation_ref(activity: dict[str, Any]) -> ConversationRef | None:
     service_url = activity.get("serviceUrl")
     if not isinstance(conversation, dict) or not service_url or not conversation.get("id"):
         return None
+    if not is_plausible_teams_id(conversation["id"]):
+        log.warning("ignored a Teams activity from a conversation id Teams could not have sent")
+        return None
     kind = str(conversation.get("conversationType") or "personal")
     tenant = conversation.get("tenantId") or (
         (activity.get("channelData") or {}).get("tenant") or {}
@@ -274,5 +312,6 @@ def conversation_ref(activity: dict[str, Any]) -> ConversationRef | None:
         conversation_id=str(conversation["id"]),
         kind=kind,
         service_url=str(service_url),
-        tenant_id=str(tenant or ""),
+        # Stored with the reference: kept only when Teams could have sent it.
+        tenant_id=str(tenant) if is_plausible_teams_id(tenant) else "",
     )

@@ -4,7 +4,9 @@ handlers/slack/blocks.py, named alike (``approval_request_blocks`` there,
 
 Text from people or from Quantive only ever goes into a ``TextRun``, which Adaptive Cards
 never read as markdown, so a comment cannot become a link or a heading; and ``<at>`` tags
-are broken up, because the bot never means to mention anyone from a card.
+are broken up, because the bot never means to mention anyone from a card. TextBlocks and
+FactSets (Teams reads markdown in both, a fact's title and value included) carry only the
+bot's own words.
 """
 
 from __future__ import annotations
@@ -85,6 +87,11 @@ def rich(*runs: Element) -> Element:
 def heading(text: str) -> Element:
     """A fixed heading of the bot's own words."""
     return {"type": "TextBlock", "text": text, "weight": "Bolder", "size": "Medium", "wrap": True}
+
+
+def plain_heading(text: str) -> Element:
+    """A heading that quotes a name from outside: one bold run, never markdown."""
+    return rich({**run(text, bold=True), "size": "Medium"})
 
 
 def note(text: str) -> Element:
@@ -280,8 +287,9 @@ def giver_decision_summary(view: Award) -> str:
 def lines_card(
     title: str, lines: list[list[Element]], actions: list[Element] | None = None
 ) -> Card:
-    """A heading and one paragraph per line of runs."""
-    return card([heading(title), *(rich(*runs) for runs in lines)], actions)
+    """A heading and one paragraph per line of runs; the title may quote a name, so it is
+    a run too."""
+    return card([plain_heading(title), *(rich(*runs) for runs in lines)], actions)
 
 
 def card_response(content: Card) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.teams.directory import Sender
+from handlers.teams.directory import Sender, is_plausible_teams_id
 
 _TAG = re.compile(r"<[^>]*>")
 _SEPARATOR = re.compile(r"(?:\s+|,|\band\b|&)+")
@@ -40,16 +40,22 @@ def parse_message(activity: dict[str, Any]) -> TeamsCommand:
     for entity in activity.get("entities") or []:
         if not isinstance(entity, dict) or entity.get("type") != "mention":
             continue
-        mentioned = entity.get("mentioned") or {}
+        mentioned = entity.get("mentioned")
+        if not isinstance(mentioned, dict):
+            continue
         tag = str(entity.get("text") or "")
         who = str(mentioned.get("id") or "")
-        if not tag or not who or tag not in text:
+        # A mention whose id Teams could not have sent stays plain text: its id would
+        # go into a connector URL and the store.
+        if not tag or not is_plausible_teams_id(who) or tag not in text:
             continue
         if who == bot_id:
             text = text.replace(tag, " ", 1)
             continue
         name = str(mentioned.get("name") or _TAG.sub("", tag))
-        mentions.append((tag, Sender(who, html.unescape(name), mentioned.get("aadObjectId"))))
+        aad = mentioned.get("aadObjectId")
+        person = Sender(who, html.unescape(name), aad if is_plausible_teams_id(aad) else None)
+        mentions.append((tag, person))
         text = text.replace(tag, f"\x00{len(mentions) - 1}\x00", 1)
     # Channel messages arrive as HTML; what is left of it is formatting.
     text = " ".join(html.unescape(_TAG.sub(" ", text)).split())

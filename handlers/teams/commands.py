@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from api import errors
 from bot.awards import truncate
 from bot.catalogue import BadgeMatch
+from bot.holdings import Ranked
 from bot.leaderboard import board_for, parse_period
 from bot.store.digests import Subscription
 from handlers.teams import cards
@@ -260,33 +261,26 @@ async def top_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> N
         body = [cards.note(f"Nobody has been recognised {when}."), source]
         await ctx.say(turn, cards.card_message(cards.card(body), "Badge leaderboard"))
         return
-    medals = ["🥇", "🥈", "🥉"]
-    facts = [
-        {"title": medals[i] if i < 3 else f"{i + 1}.", "value": f"{r.person.name} — {r.count}"}
-        for i, r in enumerate(people)
-    ]
     title = "Most recognised people" + ("" if period == "all" else f" this {period}")
-    body: list[Element] = [cards.heading(title), _facts(facts)]
+    body: list[Element] = [cards.heading(title), *_ranks(people, medals=True)]
     if teams:
-        body += [
-            cards.heading("Most recognised teams"),
-            _facts(
-                [
-                    {"title": f"{i + 1}.", "value": f"{t.person.name} — {t.count}"}
-                    for i, t in enumerate(teams)
-                ]
-            ),
-        ]
+        body += [cards.heading("Most recognised teams"), *_ranks(teams, medals=False)]
     body.append(source)
     await ctx.say(turn, cards.card_message(cards.card(body), "Badge leaderboard"))
 
 
-def _facts(facts: list[dict[str, str]]) -> Element:
-    # FactSet values are plain text in Teams, but names still lose any <at> tag.
-    return {
-        "type": "FactSet",
-        "facts": [{"title": f["title"], "value": cards.plain(f["value"], 200)} for f in facts],
-    }
+def _ranks(ranked: list[Ranked], *, medals: bool) -> list[Element]:
+    # Names from Quantive go into runs: Teams reads markdown in a FactSet's values, so
+    # a name like [Reset](https://…) would be a live link there.
+    places = ["🥇", "🥈", "🥉"] if medals else []
+    return [
+        cards.rich(
+            run(f"{places[i] if i < len(places) else f'{i + 1}.'} "),
+            run(truncate(r.person.name, 200), bold=True),
+            run(f" — {r.count}"),
+        )
+        for i, r in enumerate(ranked)
+    ]
 
 
 #: What ``digest`` and ``recap`` say: what it is, and when it comes.

@@ -5,6 +5,7 @@ or object id (TEAMS_APPROVERS) can be found by their ``29:`` id later."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from cachetools import TTLCache
@@ -18,6 +19,17 @@ log = logging.getLogger(__name__)
 #: Entries kept at most (a person may be kept under two ids, as looked up and as Teams
 #: answered): a large tenant's active users; the least recently used go.
 MAX_PROFILES = 20_000
+
+#: The shape of the ids Teams sends (``29:1AbC-_``, ``a:1x``, ``19:x@thread.tacv2;messageid=1``,
+#: Azure AD object ids, activity ids): no ``/``, ``?``, ``%`` or space, which would change
+#: a connector URL, and short enough for any store column.
+_TEAMS_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9:@._;=+!-]{0,511}")
+
+
+def is_plausible_teams_id(value: object) -> bool:
+    """Whether ``value`` could be an id Teams sent, and so is safe in a connector path and
+    in the store."""
+    return isinstance(value, str) and _TEAMS_ID.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)

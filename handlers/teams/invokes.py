@@ -14,17 +14,10 @@ from typing import Any
 
 from api import errors
 from api.models import Badge
-from bot.awards import (
-    Award,
-    DecisionOutcome,
-    DecisionResult,
-    QueuedOutcome,
-    QueuedResult,
-    is_plausible_id,
-)
+from bot.awards import Award, DecisionOutcome, DecisionResult, QueuedOutcome, QueuedResult
 from bot.identity import ChatProfile
 from handlers.teams import cards
-from handlers.teams.admin import delete_clicked, revoke_clicked
+from handlers.teams.admin import award_key, delete_clicked, revoke_clicked
 from handlers.teams.cards import (
     APPROVE_VERB,
     CANCEL_VERB,
@@ -36,13 +29,15 @@ from handlers.teams.cards import (
 )
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.digest_cards import MAX_DIGEST_ITEMS, digest_card, digest_item_container
-from handlers.teams.directory import Sender
+from handlers.teams.directory import Sender, is_plausible_teams_id
 from handlers.teams.give_flow import give
 from handlers.teams.home import home_card
 
 log = logging.getLogger(__name__)
 
 GIVE_COMMAND_ID = "giveBadge"
+#: People one dialog may name (Teams' people picker sends their object ids).
+MAX_DIALOG_PEOPLE = 50
 
 
 async def card_action(ctx: TeamsContext, turn: Turn) -> dict[str, Any]:
@@ -68,8 +63,8 @@ async def decision_clicked(
     ctx: TeamsContext, turn: Turn, profile: ChatProfile, verb: str, data: dict[str, Any]
 ) -> dict[str, Any]:
     """Decide once; answer with the redrawn card, then update every copy and notify."""
-    assignment_id = str(data.get("assignment_id") or "")
-    if not is_plausible_id(assignment_id):
+    assignment_id = award_key(data.get("assignment_id"))
+    if assignment_id is None:
         return cards.message_response("That button is no longer valid.")
     decision = "approve" if verb == APPROVE_VERB else "reject"
     result = await _decide(ctx, assignment_id, decision, profile, str(data.get("reason") or ""))
@@ -157,9 +152,10 @@ async def _redraw(
             fresh["body"].insert(0, digest_item_container(view, with_buttons=False))
         return fresh
     if source == "digest":
-        message = await ctx.digest.render_posted(
-            turn.ref.conversation_id, str(turn.activity.get("replyToId") or "")
-        )
+        posted = turn.activity.get("replyToId")
+        if not is_plausible_teams_id(posted):
+            return None  # a digest is looked up by this id: never an id Teams could not send
+        message = await ctx.digest.render_posted(turn.ref.conversation_id, posted)
         if message is not None:
             return message["attachments"][0]["content"]
         return None
@@ -253,8 +249,15 @@ async def give_dialog_submitted(ctx: TeamsContext, turn: Turn) -> dict[str, Any]
     reason = str(data.get("reason") or "")
     catalogue = await _catalogue(ctx)
     badge = next((b for b in catalogue if b.id == badge_id), None)
-    if not people or badge is None:
-        notice = "Pick at least one person." if not people else "Pick a badge from the list."
+    # The picker sends Azure AD object ids; anything else would reach connector URLs.
+    notice = ""
+    if len(people) > MAX_DIALOG_PEOPLE or not all(map(is_plausible_teams_id, people)):
+        notice = "Pick people from the list Teams shows."
+    elif not people:
+        notice = "Pick at least one person."
+    elif badge is None:
+        notice = "Pick a badge from the list."
+    if notice or badge is None:
         return _dialog(give_dialog_card([(b.id, b.name) for b in catalogue], reason, notice))
     users = [Sender(user_id=p, name=p, aad_object_id=p) for p in people]
     ctx.later(give(ctx, turn, users=users, badge=badge, comment=reason), "give from dialog")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.awards import truncate
 from bot.recap import Recap
-from handlers.teams.cards import Card, Element, card, heading, note, plain, rich, run
+from handlers.teams.cards import Card, Element, card, heading, note, rich, run
 
 
 def recap_title(recap: Recap) -> str:
@@ -22,14 +22,11 @@ def recap_card(recap: Recap) -> Card:
     if not recap.awards:
         body.append(note("No awards this week."))
         return card(body)
-    body.append(
-        {
-            "type": "FactSet",
-            "facts": [
-                {"title": plain(name, 100), "value": str(n)} for name, n in recap.per_badge[:30]
-            ],
-        }
-    )
+    # One paragraph of runs per badge, not a FactSet: Teams reads markdown in a fact's
+    # title, so a badge named [Reset](https://…) would be a live link there.
+    body += [
+        rich(run(truncate(name, 100), bold=True), run(f": {n}")) for name, n in recap.per_badge[:30]
+    ]
     if recap.people:
         body.append(rich(run("People: ", bold=True), run(truncate(", ".join(recap.people), 1500))))
     if recap.teams:
