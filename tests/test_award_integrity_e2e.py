@@ -417,3 +417,25 @@ def test_a_give_in_flight_when_its_process_dies_is_finished_by_the_other(
     finally:
         doomed.stop()
         survivor.stop()
+
+
+@pytest.mark.parametrize("key", ["held-99999999999999999999", "held-0", "held-007"])
+def test_a_forged_held_key_clicked_in_slack_never_reaches_the_store(
+    bot: BotHarness, key: str
+) -> None:
+    """A held key the bot could not have made is not a button of ours: nothing is claimed."""
+    import asyncio
+
+    from bot.store import Store
+
+    bot.click("approve_award", key, "UMARIA", channel="DUMARIA", response_key="f")
+    bot.wait_idle()
+
+    async def claim() -> object:
+        store = Store(bot.settings.database)
+        try:
+            return await store.decision(key)
+        finally:
+            await store.aclose()
+
+    assert asyncio.run(claim()) is None

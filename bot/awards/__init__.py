@@ -15,7 +15,7 @@ from bot.awards.decisions import Decision, DecisionOutcome, DecisionResult
 from bot.awards.delivery import AwardQueued, QueuedOutcome, QueuedResult
 from bot.awards.giving import MAX_COMMENT, GiveRefused, GiveRequest, truncate
 from bot.awards.queries import NoQuantiveId, award_from_assignment, awards_given
-from bot.awards.record import HELD_PREFIX, Award, Decider, Party, Status, is_held
+from bot.awards.record import HELD_PREFIX, Award, Decider, Party, Status, award_key, is_held
 from bot.awards.service import AwardService
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "QueuedResult",
     "Status",
     "award_from_assignment",
+    "award_key",
     "awards_given",
     "is_held",
     "is_plausible_id",

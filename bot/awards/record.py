@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from api.paths import is_plausible_id
 from bot.chat import Platform
 
 #: What became of an award. ``sending``: accepted, Quantive has not confirmed it yet;
@@ -176,3 +177,15 @@ def award_from_row(row: Any) -> Award:
         decided_by=Decider.model_validate_json(decided_by) if decided_by else None,
         reason=values.get("reason") or "",
     )
+
+
+def award_key(value: object) -> str | None:
+    """The award key a button carries, if the bot could have made it: a Quantive id, or
+    ``held-<give>`` with a give number that fits the store. Checked before any lookup, so
+    a forged key never reaches the store or a Quantive URL."""
+    if not is_plausible_id(value):
+        return None
+    assert isinstance(value, str)
+    if is_held(value) and held_give(value) is None:
+        return None
+    return value

@@ -11,7 +11,7 @@ from bot.awards import (
     DecisionOutcome,
     QueuedOutcome,
     QueuedResult,
-    is_plausible_id,
+    award_key,
 )
 from bot.identity import ChatProfile
 from handlers.slack.context import SlackContext
@@ -40,7 +40,7 @@ async def decide(
 ) -> None:
     """Decide once, then redraw messages and notify; a repeat click stays quiet. The core
     checks that the person may decide; a refusal is shown to them."""
-    if not is_plausible_id(assignment_id):
+    if award_key(assignment_id) is None:
         return  # not a button of ours
     awards = ctx.services.awards
     try:

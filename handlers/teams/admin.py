@@ -8,26 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from api import errors
-from bot.awards import Award, is_held, is_plausible_id
-from bot.awards.record import held_give
+from bot.awards import Award, award_key, is_plausible_id
 from bot.identity import ChatProfile
 from handlers.teams import cards
 from handlers.teams.cards import DELETE_BADGE_VERB, REVOKE_VERB, run
 from handlers.teams.command_parser import TeamsCommand
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.wording import unknown_badge_text
-
-
-def award_key(value: object) -> str | None:
-    """The award key a button carries, if the bot could have made it: a Quantive id, or
-    ``held-<give>`` with a give number that fits the store. Checked before any lookup, so
-    a forged key never reaches the store or a Quantive URL."""
-    if not is_plausible_id(value):
-        return None
-    assert isinstance(value, str)
-    if is_held(value) and held_give(value) is None:
-        return None
-    return value
 
 
 def may_administer(ctx: TeamsContext, profile: ChatProfile) -> bool:

@@ -14,10 +14,17 @@ from typing import Any
 
 from api import errors
 from api.models import Badge
-from bot.awards import Award, DecisionOutcome, DecisionResult, QueuedOutcome, QueuedResult
+from bot.awards import (
+    Award,
+    DecisionOutcome,
+    DecisionResult,
+    QueuedOutcome,
+    QueuedResult,
+    award_key,
+)
 from bot.identity import ChatProfile
 from handlers.teams import cards
-from handlers.teams.admin import award_key, delete_clicked, revoke_clicked
+from handlers.teams.admin import delete_clicked, revoke_clicked
 from handlers.teams.cards import (
     APPROVE_VERB,
     CANCEL_VERB,

@@ -10,7 +10,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.awards import is_plausible_id
+from bot.awards import award_key
 from bot.identity import ChatProfile
 from handlers.slack import blocks
 from handlers.slack.context import SlackContext
@@ -49,7 +49,7 @@ def reject_button(ctx: SlackContext) -> Callable[..., Any]:
             await action_reply(ctx.notifier, body, respond)(not_an_approver_text(ctx, "reject"))
             return
         assignment_id = str(action.get("value", ""))
-        if not is_plausible_id(assignment_id):
+        if award_key(assignment_id) is None:
             return
         modal = blocks.reject_modal(assignment_id, await ctx.services.awards.award(assignment_id))
         channel = (body.get("channel") or {}).get("id")
