@@ -6,6 +6,7 @@ import logging
 
 from api import errors
 from bot.awards import Decision, DecisionOutcome, is_plausible_id
+from bot.awards.sync import decided_in_quantive
 from bot.identity import ChatProfile
 from handlers.slack.context import SlackContext
 from handlers.slack.mrkdwn import escape, mention
@@ -57,6 +58,10 @@ async def decide(
         )
         return
     if result.outcome is DecisionOutcome.ALREADY_CLAIMED:
+        ended = decided_in_quantive(result.award)
+        if ended is not None:  # the sync settled it: nothing was called, nothing changes
+            await reply(f"This award was already {ended} in Quantive, so nothing changed.")
+            return
         earlier = result.earlier
         if earlier is not None and not earlier.done:
             await reply(

@@ -15,6 +15,7 @@ from typing import Any
 from api import errors
 from api.models import Badge
 from bot.awards import Award, DecisionOutcome, DecisionResult, is_plausible_id
+from bot.awards.sync import decided_in_quantive
 from bot.identity import ChatProfile
 from handlers.teams import cards
 from handlers.teams.admin import delete_clicked, revoke_clicked
@@ -117,6 +118,9 @@ async def _decide(
 def _decision_words(result: DecisionResult, profile: ChatProfile) -> str:
     if result.outcome is not DecisionOutcome.ALREADY_CLAIMED:
         return ""
+    ended = decided_in_quantive(result.award)
+    if ended is not None:  # the sync settled it: nothing was called, nothing changes
+        return f"This award was already {ended} in Quantive, so nothing changed."
     earlier = result.earlier
     if earlier is not None and not earlier.done:
         return "A decision on this award is being confirmed with Quantive. The card will update."
