@@ -46,7 +46,9 @@ class QuantiveSync:
         #: soon after its holder stops, so another process carries on.
         self.lease_seconds = 2 * self.interval + services.settings.quantive_timeout
         self._holder = uuid.uuid4().hex
-        self._due = 0.0
+        # The first read waits an interval too: a process starting (or many starting at
+        # once, in a deploy) adds no read of its own.
+        self._due = time.monotonic() + self.interval
         #: Queue ids of the known awards that the last read did not show.
         self._absent: set[str] = set()
         #: Records nothing can tell the outcome of: not read about again in this process.
