@@ -36,10 +36,10 @@ def sync_bot(emulator, slack, database_url):
     harness.stop()
 
 
-def give(bot: BotHarness, text: str, requests_so_far: int) -> str:
-    """Amara (not an approver) gives; returns the new award's id in Quantive's queue."""
+def give(bot: BotHarness, text: str, requests_so_far: int, user: str = "UAMARA") -> str:
+    """Someone not an approver (Amara) gives; returns the award's id in Quantive's queue."""
     before = {a["id"] for a in new_awards(bot.emulator)}
-    bot.command(text, response_key=f"give-{requests_so_far}")
+    bot.command(text, user=user, response_key=f"give-{requests_so_far}")
     bot.slack.wait_calls("chat.postMessage", count=requests_so_far + 2)  # Maria's, Oliver's
     [award] = [a for a in new_awards(bot.emulator) if a["id"] not in before]
     assert award["status"] == "pending"
@@ -164,6 +164,27 @@ def test_a_click_that_found_the_award_gone_is_settled_as_quantive_decided(
     )
 
 
+def test_an_award_to_someone_who_held_the_badge_already_is_shown_as_handled(
+    sync_bot: BotHarness,
+) -> None:
+    """Amara holds Mentor already: holding it proves nothing about this award, so the
+    messages say only that it was handled in Quantive, and it is not read about again."""
+    bot = sync_bot
+    key = give(bot, "give <@UAMARA|amara> Mentor once more", 0, user="ULIAM")
+    bot.emulator.state.decide(key, approve=True)
+    wait_until(lambda: record(bot, key).status == "handled", timeout=10)
+    kept = record(bot, key)
+    assert kept.decided_by is not None and kept.decided_by.via == "quantive"
+    updates = bot.slack.wait_calls("chat.update", count=2)
+    assert all("Already handled in Quantive" in str(u["blocks"]) for u in updates)
+    holders = bot.emulator.calls.count("GET /badges/assign/{id}")
+    reads = bot.emulator.calls.count(QUEUE_READ)
+    wait_until(lambda: bot.emulator.calls.count(QUEUE_READ) >= reads + 2, timeout=10)
+    assert bot.emulator.calls.count("GET /badges/assign/{id}") == holders
+    giver_told = [p for p in bot.slack.calls_of("chat.postMessage") if p["channel"] == "DULIAM"]
+    assert giver_told == []
+
+
 def test_an_award_missing_from_one_read_only_is_left_waiting(
     sync_bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -187,8 +208,9 @@ def test_an_award_missing_from_one_read_only_is_left_waiting(
     assert bot.slack.calls_of("chat.update") == []
 
 
+@pytest.mark.both_backends
 async def test_one_process_reads_the_queue_and_another_takes_over(
-    emulator, database_url: str
+    emulator, database_url: str, backend: str
 ) -> None:
     """Two processes' syncs over one database: only the lease holder reads the queue; when
     it stops renewing, the other carries on."""
