@@ -5,7 +5,8 @@ Quantive's approval queue and settles each award the bot knows that left it
 click, and the record says it was decided in Quantive.
 
 Cost: one paged read of the queue per interval (a hundred awards a page), whatever the
-number of awards; holders are read only for badges whose awards left the queue.
+number of awards, and none while the bot knows of no waiting award; holders are read only
+for badges whose awards left the queue.
 
 An award must be missing from two reads in a row before it is settled. Quantive's lists
 are paged by offset, so an award decided while the pages are read shifts the rest of the
@@ -75,6 +76,9 @@ class QuantiveSync:
         # began was in the queue then, so a read that misses it shows it left (read the
         # other way round, an award made in between would look decided).
         known = await services.store.waiting_keys(time.time() - HANDLED_WINDOW)
+        if not known:
+            self._absent = set()
+            return []  # nothing to compare: an idle bot costs Quantive nothing
         try:
             queue = {a.id for a in await services.quantive.list_pending_approvals()}
         except errors.QuantiveError as exc:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.awards import Award
-from bot.awards.record import award_from_row
+from bot.awards.record import Party, award_from_row, award_row
 from bot.awards.sync import verdict
 from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
@@ -219,6 +219,14 @@ async def test_one_process_reads_the_queue_and_another_takes_over(
     )
     first, second = Services.create(settings), Services.create(settings)
     try:
+        # One award the bot knows waits (with none, the sync has nothing to compare).
+        waiting = Award(
+            assignment_id="64d000000000000000000001",
+            badge_id="64c000000000000000000001",
+            badge_name="Team Player",
+            giver=Party(name="Maria"),
+        )
+        await first.store.add_seen_award(award_row(waiting))
         a, b = QuantiveSync(first), QuantiveSync(second)
         a.lease_seconds = b.lease_seconds = 0.3
         start = emulator.calls.count(QUEUE_READ)
@@ -260,6 +268,17 @@ async def test_a_zero_interval_turns_the_sync_off(emulator, database_url: str) -
         sync = QuantiveSync(services)
         assert await sync.run_due() == [] and sync.reads == 0
         assert emulator.calls.count(QUEUE_READ) == start
+    finally:
+        await services.aclose()
+
+
+async def test_with_no_award_waiting_nothing_is_read(emulator, database_url: str) -> None:
+    settings = load_settings(**_quantive_settings(emulator), database_url=database_url)
+    services = Services.create(settings)
+    try:
+        sync = QuantiveSync(services)
+        assert await sync.sync_once() == [] and sync.reads == 0
+        assert emulator.calls.count(QUEUE_READ) == 0
     finally:
         await services.aclose()
 
