@@ -1,5 +1,6 @@
 """The core's background jobs: deliver queued awards, finish decisions that a crash
-interrupted, retry the chat posts kept in the outbox, and forget old request ids. A front
+interrupted, retry the chat posts kept in the outbox, forget old request ids, and settle
+the awards decided in Quantive's web app (bot.sync). A front
 end registers its platform's sender with ``services.outbox``, and hears of outcomes
 through :class:`bot.ports.AwardNotices`, subscribed to ``services.notices``."""
 
@@ -11,6 +12,7 @@ import time
 from bot.awards import QueuedOutcome
 from bot.ports import AwardNotices
 from bot.services import Services
+from bot.sync import QuantiveSync
 from bot.worker import Job
 
 log = logging.getLogger(__name__)
@@ -59,9 +61,16 @@ def core_jobs(services: Services, notices: AwardNotices | None = None) -> list[J
         # Off the ack path: each request only inserts its key.
         await services.store.forget_sightings(REPLAY_WINDOW)
 
+    sync = QuantiveSync(services, told)
+
+    async def sync_with_quantive() -> None:
+        # Every round; it reads the queue only once QUANTIVE_SYNC_SECONDS have passed.
+        await sync.run_due()
+
     return [
         deliver_queued_awards,
         finish_interrupted_decisions,
         deliver_chat_posts,
         forget_old_request_ids,
+        sync_with_quantive,
     ]

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     quantive_max_concurrency: int = Field(default=16, ge=1, le=200)
     #: How long Quantive is given to finish an unanswered award before it is sent again.
     quantive_settle_seconds: float = Field(default=30.0, ge=0)
+    #: How often one process reads Quantive's approval queue for awards decided in its web
+    #: app (bot.sync); 0 turns the sync off. Rounded up to OUTBOX_POLL_SECONDS.
+    quantive_sync_seconds: float = Field(default=60.0, ge=0)
 
     # The bot's own state
     #: Secret because a PostgreSQL URL carries its password.

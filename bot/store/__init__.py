@@ -10,7 +10,8 @@ holds one engine and one connection pool:
 - ``award_outbox``: gives kept until Quantive shows them;
 - ``chat_outbox``: chat posts (Slack's and Teams') waiting for a retry;
 - ``seen_requests``: request ids already handled;
-- ``conversations``: where the bot may write proactively (Teams' conversation references).
+- ``conversations``: where the bot may write proactively (Teams' conversation references);
+- ``sync_leases``: the lease on the sync with Quantive's approval queue (bot.sync).
 
 The schema is versioned with Alembic (``schema``); run ``python -m bot migrate``.
 """
@@ -27,6 +28,7 @@ from bot.store.digests import DigestClaims, DigestPost
 from bot.store.identities import Identity, IdentityCache
 from bot.store.schema import SchemaBehind, check_schema, migrate
 from bot.store.seen_requests import SeenRequests
+from bot.store.sync_leases import SyncLeases, WaitingKey
 
 
 class Store(
@@ -38,6 +40,7 @@ class Store(
     ChatOutbox,
     SeenRequests,
     Conversations,
+    SyncLeases,
 ):
     """All of the bot's persistent state. One instance per process; close with
     :meth:`aclose`."""
@@ -58,6 +61,7 @@ __all__ = [
     "OutboxAward",
     "SchemaBehind",
     "Store",
+    "WaitingKey",
     "describe",
     "driver_url",
     "migrate",

@@ -196,3 +196,13 @@ recap_subscriptions = Table(
     Column("subscribed_by", Text, nullable=False),
     Column("subscribed_at", Float, nullable=False),
 )
+
+#: Leases on jobs that one process at a time runs (bot.store.sync_leases): the holder
+#: keeps its lease by renewing it; another process takes it once ``leased_until`` passed.
+sync_leases = Table(
+    "sync_leases",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("holder", Text, nullable=False),
+    Column("leased_until", Float, nullable=False),
+)

@@ -80,6 +80,11 @@ def decision_text(view: Award) -> str:
         who = mention(decider.chat_user_id)
     else:
         who = f"*{escape(view.decider_name)}*" if view.decider_name else "an approver"
+    in_quantive = decider is not None and decider.via == "quantive"
+    if view.status == "approved" and in_quantive:
+        return ":white_check_mark: Approved in Quantive"
+    if view.status == "rejected" and in_quantive:
+        return ":x: Declined in Quantive"
     if view.status == "approved":
         return f":white_check_mark: Approved by {who}"
     if view.status == "rejected":

@@ -13,6 +13,7 @@ from bot.awards import (
     QueuedResult,
     award_key,
 )
+from bot.awards.sync import decided_in_quantive
 from bot.identity import ChatProfile
 from handlers.slack.context import SlackContext
 from handlers.slack.home import refresh_homes
@@ -74,6 +75,10 @@ async def decide(
             await refused_effects(ctx, result.award, result.error)
         return
     if result.outcome is DecisionOutcome.ALREADY_CLAIMED:
+        ended = decided_in_quantive(result.award)
+        if ended is not None:  # the sync settled it: nothing was called, nothing changes
+            await reply(f"This award was already {ended} in Quantive, so nothing changed.")
+            return
         earlier = result.earlier
         if result.award is not None and result.award.status == "refused":
             # Approved, then refused by Quantive: "already approved" would be untrue.

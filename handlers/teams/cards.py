@@ -163,6 +163,11 @@ def comment_block(view: Award) -> list[Element]:
 def decision_line(view: Award) -> Element:
     """The status line of an award's card."""
     who = view.decider_name or "an approver"
+    in_quantive = view.decided_by is not None and view.decided_by.via == "quantive"
+    if view.status == "approved" and in_quantive:
+        return rich(run("✅ Approved in Quantive"))
+    if view.status == "rejected" and in_quantive:
+        return rich(run("❌ Declined in Quantive"))
     if view.status == "approved":
         return rich(run("✅ Approved by "), run(who, bold=True))
     if view.status == "rejected":

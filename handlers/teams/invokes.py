@@ -22,6 +22,7 @@ from bot.awards import (
     QueuedResult,
     award_key,
 )
+from bot.awards.sync import decided_in_quantive
 from bot.identity import ChatProfile
 from handlers.teams import cards
 from handlers.teams.admin import delete_clicked, revoke_clicked
@@ -138,6 +139,9 @@ def _decision_words(result: DecisionResult, profile: ChatProfile) -> str:
         return f"Quantive refused this award, so it was not made{why}"
     if result.outcome is not DecisionOutcome.ALREADY_CLAIMED:
         return ""
+    ended = decided_in_quantive(result.award)
+    if ended is not None:  # the sync settled it: nothing was called, nothing changes
+        return f"This award was already {ended} in Quantive, so nothing changed."
     earlier = result.earlier
     if earlier is not None and not earlier.done:
         return "A decision on this award is being confirmed with Quantive. The card will update."

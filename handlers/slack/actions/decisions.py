@@ -11,6 +11,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.awards import award_key
+from bot.awards.sync import decided_in_quantive
 from bot.identity import ChatProfile
 from handlers.slack import blocks
 from handlers.slack.context import SlackContext
@@ -51,7 +52,13 @@ def reject_button(ctx: SlackContext) -> Callable[..., Any]:
         assignment_id = str(action.get("value", ""))
         if award_key(assignment_id) is None:
             return
-        modal = blocks.reject_modal(assignment_id, await ctx.services.awards.award(assignment_id))
+        award = await ctx.services.awards.award(assignment_id)
+        ended = decided_in_quantive(award)
+        if ended is not None:  # no reason to ask for: it was decided in Quantive's web app
+            text = f"This award was already {ended} in Quantive, so nothing changed."
+            await action_reply(ctx.notifier, body, respond)(text)
+            return
+        modal = blocks.reject_modal(assignment_id, award)
         channel = (body.get("channel") or {}).get("id")
         modal["private_metadata"] = json.dumps({"assignment_id": assignment_id, "channel": channel})
         await client.views_open(trigger_id=body["trigger_id"], view=modal)
