@@ -49,7 +49,10 @@ async def list_command(req: CommandRequest) -> None:
         else f"{badge_emoji(b.icon)} *{escape(b.name)}*"
         for b in badges
     ]
-    header = f"*{len(badges)} badges* · give one with `/badge give @someone <badge> why`"
+    # A real name in the example, so that it can be copied as it is; a raw "<badge>" would
+    # be read by Slack as a link, and a backtick in a name would end the code span.
+    example = escape(badges[0].name.replace("`", "'"))
+    header = f"*{len(badges)} badges* · give one with `/badge give @someone {example} thanks for …`"
     await req.say(f"{len(badges)} badges", text_sections([header, *lines]))
 
 
