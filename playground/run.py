@@ -156,6 +156,9 @@ class PlaygroundStack:
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     """Whether nothing listens on ``port`` yet."""
     with socket.socket() as probe:
+        # As uvicorn binds: the TIME-WAIT sockets a stopped playground leaves for a minute
+        # do not hold the port, while a program listening on it still does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
