@@ -61,7 +61,8 @@ async def who_command(req: CommandRequest) -> None:
     try:
         match = await req.ctx.services.catalogue.match(req.parsed.rest)
         if match.badge is None:
-            await req.say(unknown_badge_text(req.parsed.rest, match.suggestions, "who"))
+            said = match.typed or req.parsed.rest  # a near miss's words, not what follows
+            await req.say(unknown_badge_text(said, match.suggestions, "who"))
             return
         holders = await req.ctx.services.quantive.badge_holders(match.badge.id)
     except errors.QuantiveError as exc:

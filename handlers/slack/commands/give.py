@@ -60,7 +60,8 @@ async def give_command(req: CommandRequest) -> None:
         if match.suggestions:
             names = ", ".join(f"*{escape(n)}*" for n in match.suggestions)
             hint = f" Did you mean {names}?"
-        first_words = escape(" ".join(parsed.rest.split()[:3]))
+        # The words read as the name, not the comment after it, when the matcher knows.
+        first_words = escape(match.typed or " ".join(parsed.rest.split()[:3]))
         await reply(
             f"I don't know a badge called “{first_words}”.{hint} "
             "`/badge list` shows every badge; put a name in quotes if it is long, "
