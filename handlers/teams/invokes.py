@@ -235,7 +235,13 @@ async def give_dialog_submitted(ctx: TeamsContext, turn: Turn) -> dict[str, Any]
     catalogue = await _catalogue(ctx)
     badge = next((b for b in catalogue if b.id == badge_id), None)
     if not people or badge is None:
-        notice = "Pick at least one person." if not people else "Pick a badge from the list."
+        # Name everything that is missing: fixing one only to be told of the next is a
+        # second round trip for nothing.
+        missing = [
+            *(["at least one person"] if not people else []),
+            *(["a badge from the list"] if badge is None else []),
+        ]
+        notice = f"Pick {' and '.join(missing)}."
         return _dialog(give_dialog_card([(b.id, b.name) for b in catalogue], reason, notice))
     users = [Sender(user_id=p, name=p, aad_object_id=p) for p in people]
     ctx.later(give(ctx, turn, users=users, badge=badge, comment=reason), "give from dialog")
