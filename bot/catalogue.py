@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -23,6 +24,10 @@ class BadgeMatch:
     rest: str = ""
     #: Close names when nothing matched, or the candidates when a prefix was ambiguous.
     suggestions: list[str] = field(default_factory=list)
+    #: When nothing matched: what was read as the badge's name (a near miss's words, or
+    #: an ambiguous first word), so that an answer quotes that and not the comment; "" when
+    #: it is not known where the name ends.
+    typed: str = ""
 
 
 #: A name or id that is not in a list older than this reloads the list once: a badge made
@@ -121,17 +126,30 @@ class Catalogue:
         return True
 
 
+#: What may follow a badge name in a sentence and is not part of it ("Team Player, thanks").
+_TRAILING = ",;:.!?"
+#: How alike a typed word and a word of a name must be to count as a typo of it.
+_NEAR = 0.75
+#: How alike a name typed without its spaces ("TeamPlayer") must be to the name.
+_NEAR_JOINED = 0.85
+_WORD = re.compile(r"\S+")
+
+
 def match_badge(badges: list[Badge], text: str) -> BadgeMatch:
     """Find the badge named at the start of ``text`` and return it with the rest.
 
     Tried in order: a quoted name ("Team Player" or “Team Player”); the longest name the
     text starts with, ignoring case ("team player great pairing" is Team Player); and a
     first word that begins exactly one badge name ("vision thanks" is Visionary).
+
+    A near miss of a name longer than any of those ("Team Plyer thanks", "Tem Player
+    thanks") matches nothing: it would give the wrong badge, or the right one with the
+    typo swallowed into the comment. It is suggested instead, with ``typed`` set to the
+    words it spans, so that the answer quotes the name and not the comment.
     """
     text = text.strip()
     if not text:
         return BadgeMatch(None)
-    lowered = text.lower()
 
     for open_q, close_q in (('"', '"'), ("“", "”"), ("'", "'")):
         if text.startswith(open_q):
@@ -142,16 +160,26 @@ def match_badge(badges: list[Badge], text: str) -> BadgeMatch:
                 found = match_badge(badges, quoted)
                 if found.badge is not None and not found.rest:
                     return BadgeMatch(found.badge, rest)
-                return BadgeMatch(None, rest, found.suggestions or _close(badges, quoted))
+                return BadgeMatch(
+                    None, rest, found.suggestions or _close(badges, quoted), typed=quoted
+                )
 
-    best: Badge | None = None
-    for badge in badges:
-        name = badge.name.strip().lower()
-        if name and (lowered == name or lowered.startswith(name + " ")):
-            if best is None or len(name) > len(best.name.strip()):
-                best = badge
-    if best is not None:
-        return BadgeMatch(best, text[len(best.name.strip()) :].strip())
+    words = list(_WORD.finditer(text))
+    typed = [w.group().lower() for w in words]
+    exact = _longest_exact(badges, typed)
+    longer_than = len(exact.name.split()) if exact else 0
+    near = _near_misses(badges, typed, longer_than)
+    if near:
+        end = words[near[0][2] - 1].end()
+        return BadgeMatch(
+            None,
+            text[end:].strip(),
+            [badge.name for badge, _, _ in near][:3],
+            typed=text[:end].rstrip(_TRAILING),
+        )
+    if exact is not None:
+        end = words[longer_than - 1].end()
+        return BadgeMatch(exact, text[end:].strip())
 
     first, _, rest = text.partition(" ")
     word = first.lower()
@@ -159,8 +187,63 @@ def match_badge(badges: list[Badge], text: str) -> BadgeMatch:
     if len(starting) == 1:
         return BadgeMatch(starting[0], rest.strip())
     if len(starting) > 1:
-        return BadgeMatch(None, text, [b.name for b in starting])
+        return BadgeMatch(None, text, [b.name for b in starting], typed=first)
     return BadgeMatch(None, text, _close(badges, first))
+
+
+def _same(typed: str, name_word: str) -> bool:
+    """A typed word is a name's word, punctuation after it aside."""
+    return typed == name_word or typed.rstrip(_TRAILING) == name_word
+
+
+def _longest_exact(badges: list[Badge], typed: list[str]) -> Badge | None:
+    """The badge with the most words whose whole name the typed words start with."""
+    best: Badge | None = None
+    best_words = 0
+    for badge in badges:
+        name = badge.name.lower().split()
+        if not name or len(name) > len(typed) or len(name) <= best_words:
+            continue
+        if all(t == n for t, n in zip(typed, name[:-1], strict=False)) and _same(
+            typed[len(name) - 1], name[-1]
+        ):
+            best, best_words = badge, len(name)
+    return best
+
+
+def _near_misses(
+    badges: list[Badge], typed: list[str], longer_than: int
+) -> list[tuple[Badge, float, int]]:
+    """Names of more than ``longer_than`` words that the first typed words nearly spell,
+    as (badge, likeness, typed words spanned), the likest first.
+
+    Each word of the name is typed or nearly typed (one a typo of the other), or the name
+    is typed without a space; a lone word that begins the name is no typo (the first-word
+    rule reads it)."""
+    found: list[tuple[Badge, float, int]] = []
+    for badge in badges:
+        name = badge.name.lower().split()
+        size = len(name)
+        if size <= longer_than:
+            continue
+        if size <= len(typed):
+            window = [*typed[: size - 1], typed[size - 1].rstrip(_TRAILING)]
+            likeness = [_likeness(t, n) for t, n in zip(window, name, strict=True)]
+            abbreviation = size == 1 and len(window[0]) >= 2 and name[0].startswith(window[0])
+            if window != name and not abbreviation and min(likeness) >= _NEAR:
+                found.append((badge, sum(likeness) / size, size))
+                continue
+        if size >= 2 and size - 1 <= len(typed):
+            joined = "".join(typed[: size - 1]).rstrip(_TRAILING)
+            likeness_joined = _likeness(joined, "".join(name))
+            if likeness_joined >= _NEAR_JOINED:
+                found.append((badge, likeness_joined, size - 1))
+    found.sort(key=lambda item: (-item[1], -len(item[0].name)))
+    return found
+
+
+def _likeness(typed: str, name_word: str) -> float:
+    return difflib.SequenceMatcher(None, typed, name_word).ratio()
 
 
 def _close(badges: list[Badge], word: str) -> list[str]:

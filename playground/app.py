@@ -11,18 +11,18 @@ import re
 import time
 import urllib.parse
 from collections.abc import Awaitable, Callable
-from importlib import resources
 from typing import Any
 
 import httpx
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from playground.render import blocks_to_html, mrkdwn_to_html
 from playground.slack_api import ReplyTarget, SlackApi
+from playground.static import static_routes
 from playground.teams_view import TeamsView
 from playground.workspace import BOT_USER_ID, CHANNELS, USERGROUPS, Workspace
 
@@ -79,8 +79,7 @@ class Playground:
         self._http = httpx.AsyncClient(timeout=10)
         self.app = Starlette(
             routes=[
-                Route("/", self.page),
-                Route("/common.js", self.common_js),
+                *static_routes(),
                 Route("/api/{method}", self.api.web_api, methods=["GET", "POST"]),
                 Route("/response/{key}", self.api.response_url, methods=["POST"]),
                 Route("/ui/state", self.state),
@@ -115,16 +114,6 @@ class Playground:
         return {"id": user, "username": self.workspace.name_of(user), "team_id": "T1"}
 
     # --- page endpoints -------------------------------------------------------------
-
-    async def page(self, request: Request) -> Response:
-        """The page."""
-        text = resources.files("playground").joinpath("page.html").read_text("utf-8")
-        return HTMLResponse(text)
-
-    async def common_js(self, request: Request) -> Response:
-        """The script both views share."""
-        text = resources.files("playground").joinpath("common.js").read_text("utf-8")
-        return Response(text, media_type="text/javascript")
 
     async def state(self, request: Request) -> Response:
         """What one person sees: sidebar, messages, modal, Home, inspector."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import secrets
 import socket
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -156,6 +159,9 @@ class PlaygroundStack:
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     """Whether nothing listens on ``port`` yet."""
     with socket.socket() as probe:
+        # As uvicorn binds: the TIME-WAIT sockets a stopped playground leaves for a minute
+        # do not hold the port, while a program listening on it still does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
@@ -176,12 +182,55 @@ def choose_port(wanted: int) -> int:
     return port
 
 
+class _WarningsAndWorse(logging.Filter):
+    """Passes a logger's warnings and errors only, whatever level the logger is set to."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Whether ``record`` is a warning or worse."""
+        return record.levelno >= logging.WARNING
+
+
+class _NotTheTokenNotice(logging.Filter):
+    """Drops Bolt's "As you gave `client` as well, `token` will be unused": Bolt reads
+    SLACK_BOT_TOKEN from the environment by itself, and the client it is given is the
+    playground's, so the notice tells a new user nothing they could act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Whether ``record`` is anything but that notice."""
+        return not record.getMessage().startswith("As you gave `client` as well")
+
+
+def _add_once(logger: logging.Logger, kind: type[logging.Filter]) -> None:
+    if not any(isinstance(f, kind) for f in logger.filters):
+        logger.addFilter(kind())
+
+
+@contextlib.contextmanager
+def quiet_start() -> Iterator[None]:
+    """No INFO lines while the servers start, so that the URL printed next stands out;
+    warnings and errors still show. httpx's line per request is dropped for good, by a
+    filter: the Teams SDK sets that logger's level back each time it makes a client. So is
+    Bolt's notice above, which every "Run digest now" would repeat."""
+    _add_once(logging.getLogger("httpx"), _WarningsAndWorse)
+    _add_once(logging.getLogger("slack_bolt.AsyncApp"), _NotTheTokenNotice)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
 def serve_playground(port: int) -> None:
     """Run the playground until interrupted, on ``port`` or the next free one."""
-    stack = PlaygroundStack(port=choose_port(port)).start()
+    with quiet_start():
+        stack = PlaygroundStack(port=choose_port(port)).start()
+    sys.stderr.flush()  # whatever start-up said comes before the URL, not after it
+    # The URL last, on a line of its own, where a terminal makes it easy to click or copy.
     print(
-        f"\n  badgebot playground: {stack.url}\n  (no Slack or Quantive account needed; "
-        "Ctrl-C to stop)\n",
+        "\n  badgebot playground, with no Slack or Quantive account (Ctrl-C to stop):"
+        f"\n  {stack.url}\n",
         flush=True,
     )
     try:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from api.emulator.state import load_demo_data
+from api.models import Badge
+from bot.catalogue import match_badge
 from handlers.slack.command_parser import UserGroupRef, parse_command
+from handlers.teams.command_parser import parse_message
 
 
 def test_give_with_mentions_and_rest() -> None:
@@ -69,3 +73,54 @@ def test_mentions_then_text_round_trip(mentions, rest, explicit_verb) -> None:
 def test_never_raises_and_rest_is_a_substring(text) -> None:
     parsed = parse_command(text)
     assert parsed.rest in text
+
+
+DEMO = [Badge(id=str(i), name=b["name"]) for i, b in enumerate(load_demo_data()["badges"])]
+comment_words = st.from_regex(r"[A-Za-z][a-z]{0,9}[!.,]?", fullmatch=True)
+
+
+def teams_give(text: str) -> dict:
+    """A Teams message to the bot in a channel: its own mention, then Liam's, then text."""
+    return {
+        "text": f"<at>badgebot</at> give <at>Liam</at> {text}",
+        "recipient": {"id": "28:bot"},
+        "entities": [
+            {"type": "mention", "text": "<at>badgebot</at>", "mentioned": {"id": "28:bot"}},
+            {"type": "mention", "text": "<at>Liam</at>", "mentioned": {"id": "29:liam"}},
+        ],
+    }
+
+
+@given(
+    st.sampled_from(DEMO),
+    st.sampled_from(["typed", "swapped case"]),
+    st.lists(comment_words, max_size=6).map(" ".join),
+)
+def test_both_parsers_leave_the_name_and_comment_whole(badge, case, comment) -> None:
+    """What follows the mentions, read by the catalogue: the badge named, then exactly the
+    comment (the longest name first, so no word moves from one to the other)."""
+    name = badge.name if case == "typed" else badge.name.swapcase()
+    for rest in (
+        parse_command(f"give <@ULIAM|liam> {name} {comment}").rest,
+        parse_message(teams_give(f"{name} {comment}")).rest,
+    ):
+        found = match_badge(DEMO, rest)
+        assert found.badge == badge and found.rest == comment
+
+
+@given(st.sampled_from([b for b in DEMO if " " in b.name]), st.data())
+def test_both_parsers_suggest_a_name_with_a_word_left_out(badge, data) -> None:
+    """A name typed with one word dropped ("Above Beyond", "Team thanks" aside): either the
+    shorter name is itself a badge's, or nothing is given and the name is suggested."""
+    words = badge.name.split()
+    dropped = data.draw(st.integers(1, len(words) - 1))  # the first word stays
+    typed = " ".join(words[:dropped] + words[dropped + 1 :])
+    for rest in (
+        parse_command(f"give <@ULIAM|liam> {typed} for the launch").rest,
+        parse_message(teams_give(f"{typed} for the launch")).rest,
+    ):
+        found = match_badge(DEMO, rest)
+        if found.badge is not None:  # "Team" alone begins one name: Team Player, unharmed
+            assert found.badge == badge
+            continue
+        assert badge.name in found.suggestions

@@ -269,7 +269,8 @@ def give_modal(
             "block_id": "comment",
             "element": comment_element,
             "optional": True,
-            "label": {"type": "plain_text", "text": "Why? (optional)"},
+            # Slack adds "(optional)" to an optional input's label itself.
+            "label": {"type": "plain_text", "text": "Why?"},
         },
     ]
     return {

@@ -18,13 +18,14 @@ from handlers.slack.replies import Reply
 log = logging.getLogger(__name__)
 
 
-def unknown_badge_text(text: str, suggestions: list[str]) -> str:
-    """What to say when ``text`` starts with no badge name, with the near misses."""
+def unknown_badge_text(text: str, suggestions: list[str], typed: str = "") -> str:
+    """What to say when ``text`` starts with no badge name, with the near misses;
+    ``typed`` is the words the matcher read as the name (not the comment after it)."""
     hint = ""
     if suggestions:
         names = ", ".join(f"*{escape(n)}*" for n in suggestions)
         hint = f" Did you mean {names}?"
-    first_words = escape(" ".join(text.split()[:3]))
+    first_words = escape(typed or " ".join(text.split()[:3]))
     return (
         f"I don't know a badge called “{first_words}”.{hint} "
         "`/badge list` shows every badge; put a name in quotes if it is long, "

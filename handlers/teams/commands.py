@@ -4,6 +4,7 @@ or group chat): the twins of handlers/slack/commands/. Each answers after Teams 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,7 @@ from handlers.teams.cards import Element, run
 from handlers.teams.command_parser import TeamsCommand, parse_message
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.digest_cards import MAX_DIGEST_ITEMS, digest_card
-from handlers.teams.give_flow import give
+from handlers.teams.give_flow import answer_giver, give
 from handlers.teams.home import home_card
 from handlers.teams.wording import unknown_badge_text
 
@@ -88,12 +89,14 @@ async def _starts_with_badge_name(ctx: TeamsContext, command: TeamsCommand) -> b
 
 
 async def give_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
-    """Give at once when complete; otherwise say what is missing and how to add it."""
+    """Give at once when complete; otherwise say what is missing and how to add it.
+    Every answer goes where the giver sees it: typed in a channel, in the channel too."""
+    answer = functools.partial(answer_giver, ctx)
     if command.channels:
-        await ctx.reply(turn, "Badges go to people, not to channels or teams. Mention people.")
+        await answer(turn, "Badges go to people, not to channels or teams. Mention people.")
         return
     if not command.users:
-        await ctx.reply(
+        await answer(
             turn,
             "Who should get it? Mention them: give @Maria Visionary thanks for the launch. "
             "Or use “Give a badge” from the message box to pick people.",
@@ -101,27 +104,37 @@ async def give_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> 
         return
     unresolved = [w for w in command.rest.split()[:3] if w.startswith("@") and len(w) > 1]
     if unresolved:
-        await ctx.reply(
+        await answer(
             turn,
             f"{', '.join(unresolved)} is not a person I can find. Pick people from the list "
             "Teams shows as you type @, so that they arrive as mentions.",
         )
         return
-    match = await _badge(ctx, turn, command.rest, "give @Maria")
+    match = await _badge(ctx, turn, command.rest, "give @Maria", answer)
     if match is None or match.badge is None:
         return
     await give(ctx, turn, users=command.users, badge=match.badge, comment=match.rest)
 
 
-async def _badge(ctx: TeamsContext, turn: Turn, typed: str, example: str) -> BadgeMatch | None:
-    """The badge named at the start of ``typed``, or None after saying what is wrong."""
+async def _badge(
+    ctx: TeamsContext,
+    turn: Turn,
+    typed: str,
+    example: str,
+    answer: Callable[[Turn, str], Awaitable[None]] | None = None,
+) -> BadgeMatch | None:
+    """The badge named at the start of ``typed``, or None after saying what is wrong
+    (with ``answer``, else privately)."""
+    answer = answer or ctx.reply
     try:
         match = await ctx.services.catalogue.match(typed)
     except errors.QuantiveError as exc:
-        await ctx.reply(turn, f"I couldn't load the badges. {exc.user_message}")
+        await answer(turn, f"I couldn't load the badges. {exc.user_message}")
         return None
     if match.badge is None:
-        await ctx.reply(turn, unknown_badge_text(typed, match.suggestions, example))
+        # Quote what was read as the name (a near miss's words), not the comment after it.
+        said = match.typed or typed
+        await answer(turn, unknown_badge_text(said, match.suggestions, example))
         return None
     return match
 

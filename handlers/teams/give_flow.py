@@ -4,13 +4,17 @@ after Teams was answered: the twin of handlers/slack/give_flow.py."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from api import errors
 from api.models import Badge
 from bot.awards import Award, AwardQueued, GiveRefused, GiveRequest
+from handlers.teams.cards import text_message
+from handlers.teams.connector import ConnectorError
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.directory import Sender
+from handlers.teams.notifications import Unreachable
 from handlers.teams.wording import award_words
 
 log = logging.getLogger(__name__)
@@ -40,7 +44,7 @@ async def give(
                 )
             )
         except GiveRefused as exc:
-            await ctx.reply(turn, str(exc))
+            await answer_giver(ctx, turn, str(exc))
             return
         except AwardQueued as queued:
             words = award_words(queued.award)
@@ -56,12 +60,37 @@ async def give(
                     "queued. It will be delivered once, as soon as Quantive is back, and I'll "
                     "tell you. No need to send it again."
                 )
-            await ctx.reply(turn, text)
+            await answer_giver(ctx, turn, text)
             return
         except errors.QuantiveError as exc:
-            await ctx.reply(turn, f"Nothing was awarded. {exc.user_message}")
+            await answer_giver(ctx, turn, f"Nothing was awarded. {exc.user_message}")
             return
-    await ctx.reply(turn, await after_give(ctx, view))
+    receipt = await after_give(ctx, view)
+    celebrated_here = not view.waiting and turn.ref.conversation_id == (
+        ctx.settings.teams_announce_conversation or view.origin_channel
+    )
+    await answer_giver(ctx, turn, receipt, in_channel=not celebrated_here)
+
+
+async def answer_giver(
+    ctx: TeamsContext, turn: Turn, text: str, *, in_channel: bool = True
+) -> None:
+    """Tell the giver how their give went: in their 1:1 chat, as always, and for a give
+    typed in a channel, in the channel too. Teams has no message for one person only, and
+    without it the sender sees nothing happen where they typed. A give from the dialog
+    stays private (nobody saw it typed), and so does a channel that the celebration
+    already answered (``in_channel`` False)."""
+    typed_in_channel = not turn.personal and turn.activity.get("type") == "message"
+    if not (typed_in_channel and in_channel):
+        await ctx.reply(turn, text)
+        return
+    message = text_message(text)
+    try:
+        await ctx.notifier.post(turn.ref, message)
+    except ConnectorError as exc:  # the 1:1 chat still tells them
+        log.warning("Teams answer in the channel failed: %s", exc)
+    with contextlib.suppress(Unreachable):  # not installed for them: the channel told them
+        await ctx.notifier.dm(turn.sender.user_id, message)
 
 
 async def after_give(ctx: TeamsContext, view: Award) -> str:

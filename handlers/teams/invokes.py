@@ -264,10 +264,14 @@ async def give_dialog_submitted(ctx: TeamsContext, turn: Turn) -> dict[str, Any]
     notice = ""
     if len(people) > MAX_DIALOG_PEOPLE or not all(map(is_plausible_teams_id, people)):
         notice = "Pick people from the list Teams shows."
-    elif not people:
-        notice = "Pick at least one person."
-    elif badge is None:
-        notice = "Pick a badge from the list."
+    elif not people or badge is None:
+        # Name everything that is missing: fixing one only to be told of the next is a
+        # second round trip for nothing.
+        missing = [
+            *(["at least one person"] if not people else []),
+            *(["a badge from the list"] if badge is None else []),
+        ]
+        notice = f"Pick {' and '.join(missing)}."
     if notice or badge is None:
         return _dialog(give_dialog_card([(b.id, b.name) for b in catalogue], reason, notice))
     users = [Sender(user_id=p, name=p, aad_object_id=p) for p in people]

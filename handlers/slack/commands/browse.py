@@ -49,7 +49,10 @@ async def list_command(req: CommandRequest) -> None:
         else f"{badge_emoji(b.icon)} *{escape(b.name)}*"
         for b in badges
     ]
-    header = f"*{len(badges)} badges* · give one with `/badge give @someone <badge> why`"
+    # A real name in the example, so that it can be copied as it is; a raw "<badge>" would
+    # be read by Slack as a link, and a backtick in a name would end the code span.
+    example = escape(badges[0].name.replace("`", "'"))
+    header = f"*{len(badges)} badges* · give one with `/badge give @someone {example} thanks for …`"
     await req.say(f"{len(badges)} badges", text_sections([header, *lines]))
 
 
@@ -58,7 +61,8 @@ async def who_command(req: CommandRequest) -> None:
     try:
         match = await req.ctx.services.catalogue.match(req.parsed.rest)
         if match.badge is None:
-            await req.say(unknown_badge_text(req.parsed.rest, match.suggestions, "who"))
+            said = match.typed or req.parsed.rest  # a near miss's words, not what follows
+            await req.say(unknown_badge_text(said, match.suggestions, "who"))
             return
         holders = await req.ctx.services.quantive.badge_holders(match.badge.id)
     except errors.QuantiveError as exc:
