@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -146,3 +147,43 @@ def test_a_quick_restart_costs_no_request(emulator, slack, outage_postgres) -> N
         if not server._running:
             server.resume()
         bot.stop()
+
+
+def test_a_running_serve_answers_through_an_outage_and_serves_again(
+    emulator, slack, outage_postgres
+) -> None:
+    """The same outage under a real `python -m bot serve`: its requests are answered in time
+    with what to do, and the process serves again by itself once PostgreSQL is back."""
+    from tests.harness import signed_headers
+    from tests.processes import BotProcess
+    from tests.waiting import wait_until
+
+    server, url = outage_postgres
+    bot = BotProcess(emulator, slack, url)
+    bot.start()
+
+    def command(words: str):
+        body = BotProcess.command_body(words, "UAMARA")
+        return timed(
+            lambda: httpx.post(
+                bot.url + "/slack/events", content=body, headers=signed_headers(body), timeout=10
+            )
+        )
+
+    try:
+        server.pause()
+        response, took = command("give <@ULIAM|liam> Team Player while serve is cut off")
+        assert response.status_code == 200 and took < SLACK_DEADLINE
+        assert "try again in a minute" in answer_text(response)
+        server.resume()
+        response, took = command("give <@ULIAM|liam> Team Player once serve is back")
+        assert response.status_code == 200 and took < SLACK_DEADLINE
+        assert "try again" not in answer_text(response)
+        wait_until(lambda: any(a["comment"] == "once serve is back" for a in new_awards(emulator)))
+        bot.wait_idle()
+    finally:
+        if not server._running:
+            server.resume()
+        bot.stop()
+    comments = [a["comment"] for a in new_awards(emulator)]
+    assert "while serve is cut off" not in comments and comments.count("once serve is back") == 1
