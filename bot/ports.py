@@ -42,7 +42,7 @@ class AwardNotices(Protocol):
         """A queued give was delivered, refused, or could not be confirmed: tell the giver,
         and ask for approval or celebrate as a give would."""
 
-    async def decided(self, view: Award) -> None:
+    async def decided(self, award: Award) -> None:
         """A decision is confirmed: redraw every message of this platform that shows the
         award, and tell the people reached on this platform (see :func:`audience`)."""
 
@@ -69,9 +69,9 @@ class NoticeBoard:
             {f"{type(n).__name__} queued": n.queued_result(result) for n in self._subscribers}
         )
 
-    async def decided(self, view: Award) -> None:
+    async def decided(self, award: Award) -> None:
         """Tell every front end about a decision."""
-        await effects({f"{type(n).__name__} decided": n.decided(view) for n in self._subscribers})
+        await effects({f"{type(n).__name__} decided": n.decided(award) for n in self._subscribers})
 
 
 def notice_key(award: Award) -> str:

@@ -57,45 +57,45 @@ def party_text(party: Party) -> str:
     return f"*{escape(party.name)}*"
 
 
-def recipients_text(view: Award) -> str:
+def recipients_text(award: Award) -> str:
     """The recipients, joined for a sentence."""
-    names = [party_text(p) for p in view.recipients] or ["nobody"]
+    names = [party_text(p) for p in award.recipients] or ["nobody"]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def badge_text(view: Award) -> str:
+def badge_text(award: Award) -> str:
     """The badge with its emoji, bold, escaped."""
-    return f"{badge_emoji(view.badge_icon)} *{escape(view.badge_name)}*"
+    return f"{badge_emoji(award.badge_icon)} *{escape(award.badge_name)}*"
 
 
-def award_sentence(view: Award, verb: str = "wants to give") -> str:
+def award_sentence(award: Award, verb: str = "wants to give") -> str:
     """ "@giver wants to give :star: *Rockstar* to @x and *Team*"."""
-    return f"{party_text(view.giver)} {verb} {badge_text(view)} to {recipients_text(view)}"
+    return f"{party_text(award.giver)} {verb} {badge_text(award)} to {recipients_text(award)}"
 
 
-def decision_text(view: Award) -> str:
+def decision_text(award: Award) -> str:
     """The status line of an award's message."""
-    decider = view.decided_by
+    decider = award.decided_by
     if decider is not None and decider.via == "slack" and is_slack_user_id(decider.chat_user_id):
         who = mention(decider.chat_user_id)
     else:
-        who = f"*{escape(view.decider_name)}*" if view.decider_name else "an approver"
+        who = f"*{escape(award.decider_name)}*" if award.decider_name else "an approver"
     in_quantive = decider is not None and decider.via == "quantive"
-    if view.status == "approved" and in_quantive:
+    if award.status == "approved" and in_quantive:
         return ":white_check_mark: Approved in Quantive"
-    if view.status == "rejected" and in_quantive:
+    if award.status == "rejected" and in_quantive:
         return ":x: Declined in Quantive"
-    if view.status == "approved":
+    if award.status == "approved":
         return f":white_check_mark: Approved by {who}"
-    if view.status == "rejected":
-        reason = f": {escape(view.reason)}" if view.reason else ""
+    if award.status == "rejected":
+        reason = f": {escape(award.reason)}" if award.reason else ""
         return f":x: Rejected by {who}{reason}"
-    if view.status == "handled":
+    if award.status == "handled":
         return ":information_source: Already handled in Quantive"
-    if view.status == "refused":
+    if award.status == "refused":
         # Approved (or given), but Quantive would not make it: it never counted.
-        why = f": {escape(view.reason)}" if view.reason else ""
-        approved = f"Approved by {who}, but " if view.decided_by is not None else ""
+        why = f": {escape(award.reason)}" if award.reason else ""
+        approved = f"Approved by {who}, but " if award.decided_by is not None else ""
         return f":no_entry: {approved}Quantive refused this award, so it was not made{why}"
     return ":hourglass_flowing_sand: Waiting for approval"
 
@@ -126,71 +126,70 @@ def decision_buttons(assignment_id: str, block_id: str | None = None) -> Block:
     return block
 
 
-def approval_request_blocks(view: Award) -> list[Block]:
+def approval_request_blocks(award: Award) -> list[Block]:
     """The approval request: who gave what to whom, the comment, and the buttons while
     the award waits; after a decision, who decided and no buttons."""
-    text = award_sentence(view, "wants to give" if view.waiting else "gave")
-    if view.comment:
-        text += "\n" + quote(view.comment, 2500)
+    text = award_sentence(award, "wants to give" if award.waiting else "gave")
+    if award.comment:
+        text += "\n" + quote(award.comment, 2500)
     blocks: list[Block] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": decision_text(view)}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": decision_text(award)}]},
     ]
-    if view.waiting:
-        blocks.append(decision_buttons(view.assignment_id))
+    if award.waiting:
+        blocks.append(decision_buttons(award.assignment_id))
     return blocks
 
 
-def approval_request_fallback(view: Award) -> str:
+def approval_request_fallback(award: Award) -> str:
     """The notification text of an approval request: names escaped, no mentions."""
-    state = "waiting for approval" if view.waiting else view.status
+    state = "waiting for approval" if award.waiting else award.status
     return fit_fallback(
-        f"Badge award {state}: {escape(view.badge_name)} from {escape(view.giver.name)}"
+        f"Badge award {state}: {escape(award.badge_name)} from {escape(award.giver.name)}"
     )
 
 
-def recipient_dm_fallback(view: Award) -> str:
+def recipient_dm_fallback(award: Award) -> str:
     """The notification text of a recipient's DM."""
     return fit_fallback(
-        f"You received the {escape(view.badge_name)} badge from {escape(view.giver.name)}"
+        f"You received the {escape(award.badge_name)} badge from {escape(award.giver.name)}"
     )
 
 
-def celebration_fallback(view: Award) -> str:
+def celebration_fallback(award: Award) -> str:
     """The notification text of a celebration: no names, so nobody is pinged by it."""
-    return fit_fallback(f"{escape(view.badge_name)} awarded")
+    return fit_fallback(f"{escape(award.badge_name)} awarded")
 
 
-def giver_decision_fallback(view: Award) -> str:
+def giver_decision_fallback(award: Award) -> str:
     """The notification text of the giver's DM after a decision."""
-    return fit_fallback(f"Your {escape(view.badge_name)} award was {view.status}")
+    return fit_fallback(f"Your {escape(award.badge_name)} award was {award.status}")
 
 
-def celebration_blocks(view: Award) -> list[Block]:
+def celebration_blocks(award: Award) -> list[Block]:
     """The public celebration of an approved award."""
-    text = (
-        f":tada: {recipients_text(view)} received {badge_text(view)} from {party_text(view.giver)}!"
-    )
-    if view.comment:
-        text += "\n" + quote(view.comment, 2500)
+    giver = party_text(award.giver)
+    text = f":tada: {recipients_text(award)} received {badge_text(award)} from {giver}!"
+    if award.comment:
+        text += "\n" + quote(award.comment, 2500)
     return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
-def recipient_dm_blocks(view: Award) -> list[Block]:
+def recipient_dm_blocks(award: Award) -> list[Block]:
     """The DM a recipient gets when an award reaches them."""
-    text = f":tada: You received {badge_text(view)} from {party_text(view.giver)}!"
-    if view.comment:
-        text += "\n" + quote(view.comment, 2500)
+    text = f":tada: You received {badge_text(award)} from {party_text(award.giver)}!"
+    if award.comment:
+        text += "\n" + quote(award.comment, 2500)
     return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
-def giver_decision_text(view: Award) -> str:
+def giver_decision_text(award: Award) -> str:
     """The DM the giver gets after an approver decided."""
-    base = f"{badge_text(view)} for {recipients_text(view)}"
-    if view.status == "approved":
+    base = f"{badge_text(award)} for {recipients_text(award)}"
+    if award.status == "approved":
         return f":white_check_mark: Your award of {base} was approved."
-    if view.status == "rejected":
-        reason = f" Reason: {escape(view.reason)}" if view.reason else ""
+    if award.status == "rejected":
+        reason = f" Reason: {escape(award.reason)}" if award.reason else ""
         return f":x: Your award of {base} was not approved.{reason}"
     return f":information_source: Your award of {base} was already handled in Quantive."
 
@@ -284,9 +283,9 @@ def give_modal(
     }
 
 
-def reject_modal(assignment_id: str, view: Award | None) -> dict[str, Any]:
+def reject_modal(assignment_id: str, award: Award | None) -> dict[str, Any]:
     """The modal asking for an optional reason before a rejection."""
-    summary = award_sentence(view) if view else "Reject this badge award?"
+    summary = award_sentence(award) if award else "Reject this badge award?"
     return {
         "type": "modal",
         "callback_id": REJECT_MODAL,

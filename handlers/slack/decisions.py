@@ -104,17 +104,17 @@ async def decide(
         await ctx.services.notices.decided(result.award)
 
 
-async def refused_effects(ctx: SlackContext, view: Award, why: str) -> None:
+async def refused_effects(ctx: SlackContext, award: Award, why: str) -> None:
     """An approved award Quantive refused: redraw its Slack messages and Home tabs as
     refused, and tell the giver why on their own platform (through the core's notices, as
     for a queued give it refused). Not :meth:`NoticeBoard.decided`, whose giver's DM
     would read as a decision."""
     await effects(
         {
-            "Slack messages": ctx.notifier.refresh(view),
-            "Home tabs": refresh_homes(ctx, view),
+            "Slack messages": ctx.notifier.refresh(award),
+            "Home tabs": refresh_homes(ctx, award),
             "the giver": ctx.services.notices.queued_result(
-                QueuedResult(QueuedOutcome.REFUSED, view, why)
+                QueuedResult(QueuedOutcome.REFUSED, award, why)
             ),
         }
     )

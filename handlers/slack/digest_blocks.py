@@ -18,18 +18,18 @@ COMMENT_LIMIT = 400
 __all__ = ["age_text", "count_text", "digest_blocks", "digest_item_blocks"]
 
 
-def digest_item_blocks(view: Award, now: datetime | None = None) -> list[Block]:
+def digest_item_blocks(award: Award, now: datetime | None = None) -> list[Block]:
     """One award: who gave what to whom, its age and comment, then buttons or decision."""
-    text = award_sentence(view, "gave")
-    text += f"\n_waiting {age_text(view.assigned_on, now)}_"
-    if view.comment:
-        text += "\n" + quote(" ".join(view.comment.split()), COMMENT_LIMIT)
+    text = award_sentence(award, "gave")
+    text += f"\n_waiting {age_text(award.assigned_on, now)}_"
+    if award.comment:
+        text += "\n" + quote(" ".join(award.comment.split()), COMMENT_LIMIT)
     section: Block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-    if view.waiting:
-        return [section, decision_buttons(view.assignment_id, f"digest-{view.assignment_id}")]
+    if award.waiting:
+        return [section, decision_buttons(award.assignment_id, f"digest-{award.assignment_id}")]
     return [
         section,
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": decision_text(view)}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": decision_text(award)}]},
     ]
 
 
@@ -38,8 +38,8 @@ def digest_blocks(views: list[Award], total: int, now: datetime | None = None) -
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": count_text(total)[:150]}}
     ]
-    for view in views[:MAX_DIGEST_ITEMS]:
-        blocks += digest_item_blocks(view, now)
+    for award in views[:MAX_DIGEST_ITEMS]:
+        blocks += digest_item_blocks(award, now)
     hidden = total - min(len(views), MAX_DIGEST_ITEMS)
     if hidden > 0:
         more = f"…and {hidden} more, oldest shown first. Run `/badge pending` to see them all."

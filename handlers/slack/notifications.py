@@ -74,16 +74,16 @@ class Notifier:
         else:
             await self.dm(user_id, text)
 
-    async def request_approval(self, view: Award) -> int:
+    async def request_approval(self, award: Award) -> int:
         """Post the approval request to the approval channel, or DM it to each approver,
         and remember every message so that it can be updated after the decision.
 
         Each approver is its own effect: one who cannot be messaged does not stop the
         others. Returns how many requests were posted or queued for a retry.
         """
-        text = blocks.approval_request_fallback(view)
-        request_blocks = blocks.approval_request_blocks(view)
-        record = {"assignment_id": view.assignment_id, "kind": "request"}
+        text = blocks.approval_request_fallback(award)
+        request_blocks = blocks.approval_request_blocks(award)
+        record = {"assignment_id": award.assignment_id, "kind": "request"}
         if self._approval_channel:
             targets = [{"kind": "post", "channel": self._approval_channel}]
         else:
@@ -98,39 +98,39 @@ class Notifier:
         )
         return sum(reached.values())
 
-    async def announce(self, view: Award, *, celebrate: bool = True) -> None:
+    async def announce(self, award: Award, *, celebrate: bool = True) -> None:
         """Tell the recipients reached in Slack by DM and, with ``celebrate``, celebrate in
         the announce (or origin) channel; each message stands alone."""
-        dm_blocks = blocks.recipient_dm_blocks(view)
-        text = blocks.recipient_dm_fallback(view)
+        dm_blocks = blocks.recipient_dm_blocks(award)
+        text = blocks.recipient_dm_fallback(award)
         people = [
             r.chat_user_id
-            for r in view.recipients
+            for r in award.recipients
             if r.chat_user_id and r.platform in (None, "slack")
         ]
-        award = notice_key(view)
+        key_part = notice_key(award)
         todo = {
-            f"DM to {u}": self.dm(u, text, dm_blocks, key=f"notice:{award}:{u}") for u in people
+            f"DM to {u}": self.dm(u, text, dm_blocks, key=f"notice:{key_part}:{u}") for u in people
         }
-        channel = (self._announce_channel or view.origin_channel) if celebrate else None
+        channel = (self._announce_channel or award.origin_channel) if celebrate else None
         if channel:
             todo[f"celebration in {channel}"] = self.delivery.perform(
                 {
                     "kind": "post",
                     "channel": channel,
-                    "text": blocks.celebration_fallback(view),
-                    "blocks": blocks.celebration_blocks(view),
-                    "key": f"celebration:{award}:{channel}",
-                    "award": award,
+                    "text": blocks.celebration_fallback(award),
+                    "blocks": blocks.celebration_blocks(award),
+                    "key": f"celebration:{key_part}:{channel}",
+                    "award": key_part,
                 }
             )
         await effects(todo)
 
-    async def refresh(self, view: Award) -> None:
+    async def refresh(self, award: Award) -> None:
         """Update every message that shows the award, in place; each on its own, so a
         deleted message does not stop the others."""
         todo: dict[str, Awaitable[Any]] = {}
-        for ref in await self._store.messages_for(view.assignment_id):
+        for ref in await self._store.messages_for(award.assignment_id):
             if ref.platform != "slack":
                 continue  # Teams redraws its own
             if ref.kind == "digest":
@@ -141,34 +141,34 @@ class Notifier:
                     "kind": "update",
                     "channel": ref.channel,
                     "ts": ref.ts,
-                    "text": blocks.approval_request_fallback(view),
-                    "blocks": blocks.approval_request_blocks(view),
+                    "text": blocks.approval_request_fallback(award),
+                    "blocks": blocks.approval_request_blocks(award),
                 }
             )
         await effects(todo)
 
-    async def after_decision(self, view: Award) -> None:
+    async def after_decision(self, award: Award) -> None:
         """Redraw the messages; tell the giver, and on approval the recipients, when they
         were reached in Slack, and celebrate an award given here.
 
         Every one of these is its own effect: a message that cannot be updated (deleted,
         say) does not keep the giver or the recipients from hearing the news.
         """
-        todo: dict[str, Awaitable[Any]] = {"message updates": self.refresh(view)}
-        told = audience(view, "slack")
-        if told.giver and view.giver.chat_user_id:
+        todo: dict[str, Awaitable[Any]] = {"message updates": self.refresh(award)}
+        told = audience(award, "slack")
+        if told.giver and award.giver.chat_user_id:
             todo["DM to the giver"] = self.dm(
-                view.giver.chat_user_id,
-                blocks.giver_decision_fallback(view),
+                award.giver.chat_user_id,
+                blocks.giver_decision_fallback(award),
                 [
                     {
                         "type": "section",
-                        "text": {"type": "mrkdwn", "text": blocks.giver_decision_text(view)},
+                        "text": {"type": "mrkdwn", "text": blocks.giver_decision_text(award)},
                     }
                 ],
             )
         if told.recipients or told.celebrate:
-            todo["announcement"] = self.announce(view, celebrate=told.celebrate)
+            todo["announcement"] = self.announce(award, celebrate=told.celebrate)
         await effects(todo)
 
 

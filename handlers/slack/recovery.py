@@ -21,41 +21,41 @@ log = logging.getLogger(__name__)
 
 async def announce_queued_result(ctx: SlackContext, result: QueuedResult) -> None:
     """Tell the giver what became of a queued award, then carry on as a give would."""
-    view = result.award
-    held_made = result.outcome is QueuedOutcome.DELIVERED and is_held(view.assignment_id)
-    if view.platform != "slack" and not held_made:
+    award = result.award
+    held_made = result.outcome is QueuedOutcome.DELIVERED and is_held(award.assignment_id)
+    if award.platform != "slack" and not held_made:
         return  # given in Teams: its giver hears there
-    sentence = f"{badge_text(view)} for {recipients_text(view)}"
-    giver = view.giver.chat_user_id
+    sentence = f"{badge_text(award)} for {recipients_text(award)}"
+    giver = award.giver.chat_user_id
     if held_made:
         # A held award an approver approved while Quantive was away: now it is made.
         # Told as approved only when Quantive says so; otherwise it waits in its queue.
-        if view.status == "approved":
-            await ctx.notifier.after_decision(view)
+        if award.status == "approved":
+            await ctx.notifier.after_decision(award)
     elif result.outcome is QueuedOutcome.DELIVERED:
         todo: dict[str, Awaitable[Any]] = {}
-        if view.waiting:
-            todo["approval requests"] = ctx.notifier.request_approval(view)
+        if award.waiting:
+            todo["approval requests"] = ctx.notifier.request_approval(award)
             outcome = "went through and is now waiting for approval"
         else:
-            todo["announcement"] = ctx.notifier.announce(view)
+            todo["announcement"] = ctx.notifier.announce(award)
             outcome = "went through and has been delivered"
         if giver:
             todo["giver's receipt"] = ctx.notifier.ephemeral(
-                view.origin_channel,
+                award.origin_channel,
                 giver,
                 f":white_check_mark: Your queued award of {sentence} {outcome}.",
             )
         await effects(todo)
     elif result.outcome is QueuedOutcome.REFUSED and giver:
         await ctx.notifier.ephemeral(
-            view.origin_channel,
+            award.origin_channel,
             giver,
             f":x: Your queued award of {sentence} was not made: {escape(result.error)}",
         )
     elif result.outcome is QueuedOutcome.UNKNOWN and giver:
         await ctx.notifier.ephemeral(
-            view.origin_channel,
+            award.origin_channel,
             giver,
             f":warning: Quantive never confirmed your award of {sentence}, and I can't tell "
             "whether it was made, so I did not send it again. Please look for it in "
@@ -73,12 +73,12 @@ class SlackAwardNotices:
         """Tell the giver what became of a queued award, then carry on as a give would."""
         await announce_queued_result(self._ctx, result)
 
-    async def decided(self, view: Award) -> None:
+    async def decided(self, award: Award) -> None:
         """Redraw the award's messages and tell the people involved."""
         await effects(
             {
-                "Slack messages": self._ctx.notifier.after_decision(view),
-                "Home tabs": refresh_homes(self._ctx, view),
+                "Slack messages": self._ctx.notifier.after_decision(award),
+                "Home tabs": refresh_homes(self._ctx, award),
             }
         )
 

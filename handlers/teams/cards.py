@@ -126,9 +126,9 @@ def party_runs(party: Party) -> list[Element]:
     return [run(party.name, bold=True)]
 
 
-def recipients_runs(view: Award) -> list[Element]:
+def recipients_runs(award: Award) -> list[Element]:
     """The recipients, joined for a sentence."""
-    names = [party_runs(p) for p in view.recipients] or [[run("nobody")]]
+    names = [party_runs(p) for p in award.recipients] or [[run("nobody")]]
     runs: list[Element] = []
     for i, name in enumerate(names):
         if i:
@@ -137,49 +137,49 @@ def recipients_runs(view: Award) -> list[Element]:
     return runs
 
 
-def badge_runs(view: Award) -> list[Element]:
+def badge_runs(award: Award) -> list[Element]:
     """The badge with its character, bold."""
-    return [run(f"{badge_character(view.badge_icon)} "), run(view.badge_name, bold=True)]
+    return [run(f"{badge_character(award.badge_icon)} "), run(award.badge_name, bold=True)]
 
 
-def award_sentence(view: Award, verb: str = "wants to give") -> Element:
+def award_sentence(award: Award, verb: str = "wants to give") -> Element:
     """ "Giver wants to give 🌟 Rockstar to X and Team"."""
     return rich(
-        *party_runs(view.giver),
+        *party_runs(award.giver),
         run(f" {verb} "),
-        *badge_runs(view),
+        *badge_runs(award),
         run(" to "),
-        *recipients_runs(view),
+        *recipients_runs(award),
     )
 
 
-def comment_block(view: Award) -> list[Element]:
+def comment_block(award: Award) -> list[Element]:
     """The comment as a quote, or nothing."""
-    if not view.comment:
+    if not award.comment:
         return []
-    return [rich(run(f"“{truncate(view.comment, COMMENT_LIMIT)}”", italic=True))]
+    return [rich(run(f"“{truncate(award.comment, COMMENT_LIMIT)}”", italic=True))]
 
 
-def decision_line(view: Award) -> Element:
+def decision_line(award: Award) -> Element:
     """The status line of an award's card."""
-    who = view.decider_name or "an approver"
-    in_quantive = view.decided_by is not None and view.decided_by.via == "quantive"
-    if view.status == "approved" and in_quantive:
+    who = award.decider_name or "an approver"
+    in_quantive = award.decided_by is not None and award.decided_by.via == "quantive"
+    if award.status == "approved" and in_quantive:
         return rich(run("✅ Approved in Quantive"))
-    if view.status == "rejected" and in_quantive:
+    if award.status == "rejected" and in_quantive:
         return rich(run("❌ Declined in Quantive"))
-    if view.status == "approved":
+    if award.status == "approved":
         return rich(run("✅ Approved by "), run(who, bold=True))
-    if view.status == "rejected":
-        reason = [run(f": {view.reason}")] if view.reason else []
+    if award.status == "rejected":
+        reason = [run(f": {award.reason}")] if award.reason else []
         return rich(run("❌ Rejected by "), run(who, bold=True), *reason)
-    if view.status == "handled":
+    if award.status == "handled":
         return rich(run("\u2139\ufe0f Already handled in Quantive"))
-    if view.status == "refused":
+    if award.status == "refused":
         # Approved (or given), but Quantive would not make it: it never counted.
-        why = [run(f": {view.reason}")] if view.reason else []
+        why = [run(f": {award.reason}")] if award.reason else []
         approved = [run("⛔ Approved by "), run(who, bold=True), run(", but ")]
-        opening = approved if view.decided_by is not None else [run("⛔ ")]
+        opening = approved if award.decided_by is not None else [run("⛔ ")]
         return rich(*opening, run("Quantive refused this award, so it was not made"), *why)
     return rich(run("⏳ Waiting for approval", subtle=True))
 
@@ -225,57 +225,59 @@ def decision_actions(assignment_id: str, source: str = "request") -> list[Elemen
     ]
 
 
-def approval_request_card(view: Award) -> Card:
+def approval_request_card(award: Award) -> Card:
     """The approval request: who gave what to whom, the comment, and the buttons while
     the award waits; after a decision, who decided and no buttons."""
-    verb = "wants to give" if view.waiting else "gave"
-    body = [award_sentence(view, verb), *comment_block(view), decision_line(view)]
-    return card(body, decision_actions(view.assignment_id) if view.waiting else None)
+    verb = "wants to give" if award.waiting else "gave"
+    body = [award_sentence(award, verb), *comment_block(award), decision_line(award)]
+    return card(body, decision_actions(award.assignment_id) if award.waiting else None)
 
 
-def approval_request_summary(view: Award) -> str:
+def approval_request_summary(award: Award) -> str:
     """The notification text of an approval request."""
-    state = "waiting for approval" if view.waiting else view.status
-    return f"Badge award {state}: {view.badge_name} from {view.giver.name}"
+    state = "waiting for approval" if award.waiting else award.status
+    return f"Badge award {state}: {award.badge_name} from {award.giver.name}"
 
 
-def celebration_card(view: Award) -> Card:
+def celebration_card(award: Award) -> Card:
     """The public celebration of an approved award."""
     line = rich(
         run("🎉 "),
-        *recipients_runs(view),
+        *recipients_runs(award),
         run(" received "),
-        *badge_runs(view),
+        *badge_runs(award),
         run(" from "),
-        *party_runs(view.giver),
+        *party_runs(award.giver),
         run("!"),
     )
-    return card([line, *comment_block(view)])
+    return card([line, *comment_block(award)])
 
 
-def celebration_summary(view: Award) -> str:
+def celebration_summary(award: Award) -> str:
     """The notification text of a celebration: no names."""
-    return f"{view.badge_name} awarded"
+    return f"{award.badge_name} awarded"
 
 
-def recipient_dm_card(view: Award) -> Card:
+def recipient_dm_card(award: Award) -> Card:
     """The 1:1 message a recipient gets when an award reaches them."""
-    line = rich(run("🎉 You received "), *badge_runs(view), run(" from "), *party_runs(view.giver))
-    return card([line, *comment_block(view)])
+    line = rich(
+        run("🎉 You received "), *badge_runs(award), run(" from "), *party_runs(award.giver)
+    )
+    return card([line, *comment_block(award)])
 
 
-def recipient_dm_summary(view: Award) -> str:
+def recipient_dm_summary(award: Award) -> str:
     """The notification text of a recipient's message."""
-    return f"You received the {view.badge_name} badge from {view.giver.name}"
+    return f"You received the {award.badge_name} badge from {award.giver.name}"
 
 
-def giver_decision_card(view: Award) -> Card:
+def giver_decision_card(award: Award) -> Card:
     """The 1:1 message the giver gets after an approver decided."""
-    about = [*badge_runs(view), run(" for "), *recipients_runs(view)]
-    if view.status == "approved":
+    about = [*badge_runs(award), run(" for "), *recipients_runs(award)]
+    if award.status == "approved":
         line = rich(run("✅ Your award of "), *about, run(" was approved."))
-    elif view.status == "rejected":
-        reason = [run(f" Reason: {view.reason}")] if view.reason else []
+    elif award.status == "rejected":
+        reason = [run(f" Reason: {award.reason}")] if award.reason else []
         line = rich(run("❌ Your award of "), *about, run(" was not approved."), *reason)
     else:
         line = rich(
@@ -284,9 +286,9 @@ def giver_decision_card(view: Award) -> Card:
     return card([line])
 
 
-def giver_decision_summary(view: Award) -> str:
+def giver_decision_summary(award: Award) -> str:
     """The notification text of the giver's message after a decision."""
-    return f"Your {view.badge_name} award was {view.status}"
+    return f"Your {award.badge_name} award was {award.status}"
 
 
 def lines_card(

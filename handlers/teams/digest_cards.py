@@ -27,7 +27,7 @@ COMMENT_LIMIT = 400
 
 
 def digest_item_container(
-    view: Award,
+    award: Award,
     now: datetime | None = None,
     *,
     with_buttons: bool = True,
@@ -35,15 +35,17 @@ def digest_item_container(
 ) -> Element:
     """One award: who gave what to whom, its age and comment, then buttons or decision."""
     items: list[Element] = [
-        award_sentence(view, "gave"),
-        rich(run(f"waiting {age_text(view.assigned_on, now)}", italic=True, subtle=True)),
+        award_sentence(award, "gave"),
+        rich(run(f"waiting {age_text(award.assigned_on, now)}", italic=True, subtle=True)),
     ]
-    if view.comment:
-        items.append(rich(run(f"“{truncate(' '.join(view.comment.split()), COMMENT_LIMIT)}”")))
-    if not view.waiting:
-        items.append(decision_line(view))
+    if award.comment:
+        items.append(rich(run(f"“{truncate(' '.join(award.comment.split()), COMMENT_LIMIT)}”")))
+    if not award.waiting:
+        items.append(decision_line(award))
     elif with_buttons:
-        items.append({"type": "ActionSet", "actions": decision_actions(view.assignment_id, source)})
+        items.append(
+            {"type": "ActionSet", "actions": decision_actions(award.assignment_id, source)}
+        )
     return {"type": "Container", "separator": True, "spacing": "Medium", "items": items}
 
 
@@ -58,8 +60,8 @@ def digest_card(
 ) -> Card:
     """The whole digest for ``views`` (already cut to what fits) out of ``total`` waiting."""
     body: list[Element] = [heading(title or count_text(total))]
-    for view in views[:MAX_DIGEST_ITEMS]:
-        body.append(digest_item_container(view, now, with_buttons=with_buttons, source=source))
+    for award in views[:MAX_DIGEST_ITEMS]:
+        body.append(digest_item_container(award, now, with_buttons=with_buttons, source=source))
     hidden = total - min(len(views), MAX_DIGEST_ITEMS)
     if hidden > 0:
         body.append(

@@ -33,7 +33,7 @@ async def give(
         try:
             giver = await ctx.directory.profile(turn.sender, turn.ref)
             people = await asyncio.gather(*(ctx.directory.profile(u, turn.ref) for u in users))
-            view = await ctx.services.awards.give(
+            award = await ctx.services.awards.give(
                 GiveRequest(
                     giver=giver,
                     recipients=list(people),
@@ -65,9 +65,9 @@ async def give(
         except errors.QuantiveError as exc:
             await answer_giver(ctx, turn, f"Nothing was awarded. {exc.user_message}")
             return
-    receipt = await after_give(ctx, view)
-    celebrated_here = not view.waiting and turn.ref.conversation_id == (
-        ctx.settings.teams_announce_conversation or view.origin_channel
+    receipt = await after_give(ctx, award)
+    celebrated_here = not award.waiting and turn.ref.conversation_id == (
+        ctx.settings.teams_announce_conversation or award.origin_channel
     )
     await answer_giver(ctx, turn, receipt, in_channel=not celebrated_here)
 
@@ -93,12 +93,12 @@ async def answer_giver(
         await ctx.notifier.dm(turn.sender.user_id, message)
 
 
-async def after_give(ctx: TeamsContext, view: Award) -> str:
+async def after_give(ctx: TeamsContext, award: Award) -> str:
     """Ask for approval or celebrate; returns the giver's receipt, which says who could
     not be reached (nothing else stops for them)."""
-    words = award_words(view)
-    if view.waiting:
-        reached = await ctx.notifier.request_approval(view)
+    words = award_words(award)
+    if award.waiting:
+        reached = await ctx.notifier.request_approval(award)
         unreachable = (
             ""
             if reached
@@ -108,7 +108,7 @@ async def after_give(ctx: TeamsContext, view: Award) -> str:
             f"⏳ Sent for approval: {words}. You'll hear from me when an approver "
             f"decides.{unreachable}"
         )
-    missed = await ctx.notifier.announce(view)
+    missed = await ctx.notifier.announce(award)
     tail = ""
     if missed:
         tail = (

@@ -152,15 +152,15 @@ def _decision_words(result: DecisionResult, profile: ChatProfile) -> str:
 
 
 async def _redraw(
-    ctx: TeamsContext, turn: Turn, profile: ChatProfile, source: str, view: Award | None
+    ctx: TeamsContext, turn: Turn, profile: ChatProfile, source: str, award: Award | None
 ) -> cards.Card | None:
     """The card the click came from, drawn again with the award's new state. A list
     (``pending``, ``home``) is read afresh, so the decided award leaves it: it is shown
     on top with its outcome instead."""
     if source in ("home", "list"):
         fresh = await home_card(ctx, profile) if source == "home" else await _queue_card(ctx)
-        if fresh is not None and view is not None:
-            fresh["body"].insert(0, digest_item_container(view, with_buttons=False))
+        if fresh is not None and award is not None:
+            fresh["body"].insert(0, digest_item_container(award, with_buttons=False))
         return fresh
     if source == "digest":
         posted = turn.activity.get("replyToId")
@@ -170,7 +170,7 @@ async def _redraw(
         if message is not None:
             return message["attachments"][0]["content"]
         return None
-    return cards.approval_request_card(view) if view is not None else None
+    return cards.approval_request_card(award) if award is not None else None
 
 
 async def _queue_card(ctx: TeamsContext) -> cards.Card | None:

@@ -152,13 +152,13 @@ class TeamsNotifier:
         """The Bot Connector cannot list what the bot sent: a lost answer stays unknown."""
         return Lookup.UNKNOWN
 
-    async def request_approval(self, view: Award) -> int:
+    async def request_approval(self, award: Award) -> int:
         """Post the approval card to TEAMS_APPROVAL_CONVERSATION, or 1:1 to each approver;
         each is its own effect. Returns how many were posted."""
         message = cards.card_message(
-            cards.approval_request_card(view), cards.approval_request_summary(view)
+            cards.approval_request_card(award), cards.approval_request_summary(award)
         )
-        record = (view.assignment_id, "request")
+        record = (award.assignment_id, "request")
         if self._settings.teams_approval_conversation:
             conversation = self._settings.teams_approval_conversation
             todo = {
@@ -182,37 +182,37 @@ class TeamsNotifier:
         operation = {"kind": "post", "conversation": conversation_id, "activity": activity}
         return await self._deliver({**operation, "record": record, "key": key})
 
-    async def announce(self, view: Award, *, celebrate: bool = True) -> list[str]:
+    async def announce(self, award: Award, *, celebrate: bool = True) -> list[str]:
         """Tell the recipients reached in Teams 1:1 and, with ``celebrate``, celebrate in
         the announce (or origin) conversation; each stands alone. Returns the recipients
         who could not be told."""
-        dm = cards.card_message(cards.recipient_dm_card(view), cards.recipient_dm_summary(view))
-        people = [r for r in view.recipients if r.chat_user_id and r.platform in (None, "teams")]
-        award = notice_key(view)
+        dm = cards.card_message(cards.recipient_dm_card(award), cards.recipient_dm_summary(award))
+        people = [r for r in award.recipients if r.chat_user_id and r.platform in (None, "teams")]
+        key_part = notice_key(award)
         todo: dict[str, Awaitable[Any]] = {
             f"notice {i} to {r.name}": self.dm(
-                r.chat_user_id or "", dm, key=f"notice:{award}:{r.chat_user_id}"
+                r.chat_user_id or "", dm, key=f"notice:{key_part}:{r.chat_user_id}"
             )
             for i, r in enumerate(people)
         }
-        conversation = self._settings.teams_announce_conversation or view.origin_channel
+        conversation = self._settings.teams_announce_conversation or award.origin_channel
         if conversation and celebrate:
             todo["celebration"] = self._post_to(
                 conversation,
-                cards.card_message(cards.celebration_card(view), cards.celebration_summary(view)),
+                cards.card_message(cards.celebration_card(award), cards.celebration_summary(award)),
                 None,
-                key=f"celebration:{award}:{conversation}",
+                key=f"celebration:{key_part}:{conversation}",
             )
         outcome = await effects(todo)
         return [r.name for i, r in enumerate(people) if not outcome[f"notice {i} to {r.name}"]]
 
-    async def refresh(self, view: Award) -> None:
+    async def refresh(self, award: Award) -> None:
         """Update every Teams card that shows the award, for everyone; each on its own."""
         todo: dict[str, Awaitable[Any]] = {}
         message = cards.card_message(
-            cards.approval_request_card(view), cards.approval_request_summary(view)
+            cards.approval_request_card(award), cards.approval_request_summary(award)
         )
-        for ref in await self._store.messages_for(view.assignment_id):
+        for ref in await self._store.messages_for(award.assignment_id):
             if ref.platform != "teams":
                 continue
             if ref.kind == "digest":
@@ -226,32 +226,32 @@ class TeamsNotifier:
         where = await self.where(conversation_id)
         await self.connector.update(where.service_url, conversation_id, activity_id, message)
 
-    async def after_decision(self, view: Award) -> None:
+    async def after_decision(self, award: Award) -> None:
         """Redraw the cards; tell the giver, and on approval the recipients, when they
         were reached in Teams, and celebrate an award given here. Each is its own
         effect."""
-        todo: dict[str, Awaitable[Any]] = {"card updates": self.refresh(view)}
-        told = audience(view, "teams")
-        if told.giver and view.giver.chat_user_id:
+        todo: dict[str, Awaitable[Any]] = {"card updates": self.refresh(award)}
+        told = audience(award, "teams")
+        if told.giver and award.giver.chat_user_id:
             todo["notice to the giver"] = self.dm(
-                view.giver.chat_user_id,
+                award.giver.chat_user_id,
                 cards.card_message(
-                    cards.giver_decision_card(view), cards.giver_decision_summary(view)
+                    cards.giver_decision_card(award), cards.giver_decision_summary(award)
                 ),
             )
         if told.recipients or told.celebrate:
-            todo["announcement"] = self._announce_and_report(view, celebrate=told.celebrate)
+            todo["announcement"] = self._announce_and_report(award, celebrate=told.celebrate)
         await effects(todo)
 
-    async def _announce_and_report(self, view: Award, *, celebrate: bool = True) -> None:
+    async def _announce_and_report(self, award: Award, *, celebrate: bool = True) -> None:
         """Announce an approved award; then tell the giver whom Teams would not let the bot
         reach (the app is not installed for them), since they would otherwise never know."""
-        missed = await self.announce(view, celebrate=celebrate)
-        if missed and view.giver.chat_user_id and view.giver.platform == "teams":
+        missed = await self.announce(award, celebrate=celebrate)
+        if missed and award.giver.chat_user_id and award.giver.platform == "teams":
             await self.dm(
-                view.giver.chat_user_id,
+                award.giver.chat_user_id,
                 cards.text_message(
-                    f"I couldn't tell {', '.join(missed)} about the {view.badge_name} badge in "
+                    f"I couldn't tell {', '.join(missed)} about the {award.badge_name} badge in "
                     "Teams (badgebot isn't installed for them), but it is theirs in Quantive."
                 ),
             )

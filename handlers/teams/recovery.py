@@ -19,18 +19,18 @@ class TeamsAwardNotices:
 
     async def queued_result(self, result: QueuedResult) -> None:
         """Tell the giver what became of a queued award, then carry on as a give would."""
-        ctx, view = self._ctx, result.award
-        if result.outcome is QueuedOutcome.DELIVERED and is_held(view.assignment_id):
+        ctx, award = self._ctx, result.award
+        if result.outcome is QueuedOutcome.DELIVERED and is_held(award.assignment_id):
             # Told as approved only when Quantive says so; otherwise it waits in its queue.
-            if view.status == "approved":
-                await ctx.notifier.after_decision(view)
+            if award.status == "approved":
+                await ctx.notifier.after_decision(award)
             return
-        if view.platform != "teams":
+        if award.platform != "teams":
             return  # given in Slack: its giver hears there
-        giver = view.giver.chat_user_id
-        words = award_words(view)
+        giver = award.giver.chat_user_id
+        words = award_words(award)
         if result.outcome is QueuedOutcome.DELIVERED:
-            text = "✅ Your queued award went through. " + await after_give(ctx, view)
+            text = "✅ Your queued award went through. " + await after_give(ctx, award)
         elif result.outcome is QueuedOutcome.REFUSED:
             text = f"❌ Your queued award of {words} was not made: {result.error}"
         elif result.outcome is QueuedOutcome.UNKNOWN:
@@ -44,6 +44,6 @@ class TeamsAwardNotices:
         if giver:
             await ctx.notifier.dm(giver, text_message(text))
 
-    async def decided(self, view: Award) -> None:
+    async def decided(self, award: Award) -> None:
         """Redraw the award's Teams cards and tell the people involved."""
-        await self._ctx.notifier.after_decision(view)
+        await self._ctx.notifier.after_decision(award)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from bot.awards import Award, truncate
 
 
-def award_words(view: Award) -> str:
+def award_words(award: Award) -> str:
     """ "“Visionary” for Maria and Liam", for plain-text replies."""
-    names = [r.name for r in view.recipients] or ["nobody"]
+    names = [r.name for r in award.recipients] or ["nobody"]
     people = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"“{view.badge_name}” for {people}"
+    return f"“{award.badge_name}” for {people}"
 
 
 def unknown_badge_text(typed: str, suggestions: list[str], example: str) -> str:
