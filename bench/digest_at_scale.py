@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import resource
-import tempfile
 import time
 import tracemalloc
 from collections import Counter
-from pathlib import Path
 
 from api.emulator import DEFAULT_TOKEN, Emulator
 from api.emulator.state import load_demo_data
-from bench.processes import migrated_sqlite
+from bench.processes import fresh_databases
 from bot.background_server import BackgroundServer
 from bot.settings import Settings
-from bot.store import migrate
 from handlers.slack.app import slack_runtime
 from tests.fake_slack import FakeSlack, SlackUser
-from tests.postgres import PostgresServer
 
 CHANNELS = [f"CBENCH{i:02d}" for i in range(20)]
 PEOPLE = 500
@@ -110,16 +106,8 @@ async def one_run(pending: int, database_url: str, *, trace_memory: bool) -> dic
 
 def main() -> None:
     """Run the benchmark and print its figures."""
-    with tempfile.TemporaryDirectory() as tmp, PostgresServer() as postgres:
-        runs = iter(range(100))
-
-        def sqlite() -> str:
-            return migrated_sqlite(Path(tmp) / f"bench{next(runs)}.db")
-
-        def postgresql() -> str:
-            url = postgres.create_database(f"bench{next(runs)}")
-            asyncio.run(migrate(url))
-            return url
+    with fresh_databases() as databases:
+        sqlite, postgresql = databases["sqlite"], databases["postgresql"]
 
         cases = [
             ("sqlite", 100, sqlite),

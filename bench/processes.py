@@ -4,18 +4,22 @@ bot and Quantive do not share one interpreter lock."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 
 from api.emulator.state import load_demo_data
 from bot.store import migrate
+from tests.postgres import PostgresServer
 
 
 def migrated_sqlite(path: Path) -> str:
@@ -23,6 +27,24 @@ def migrated_sqlite(path: Path) -> str:
     url = f"sqlite:///{path}"
     asyncio.run(migrate(url))
     return url
+
+
+@contextlib.contextmanager
+def fresh_databases() -> Iterator[dict[str, Callable[[], str]]]:
+    """Factories of empty databases at the current schema, by backend (``sqlite``,
+    ``postgresql`` on a throwaway server), each call a new one; removed on exit."""
+    with tempfile.TemporaryDirectory() as tmp, PostgresServer() as postgres:
+        runs = iter(range(10_000))
+
+        def sqlite() -> str:
+            return migrated_sqlite(Path(tmp) / f"bench{next(runs)}.db")
+
+        def postgresql() -> str:
+            url = postgres.create_database(f"bench{next(runs)}")
+            asyncio.run(migrate(url))
+            return url
+
+        yield {"sqlite": sqlite, "postgresql": postgresql}
 
 
 def give_body(i: int, tag: str, slack_url: str) -> str:

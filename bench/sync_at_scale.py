@@ -14,25 +14,21 @@ and the ratios between the sizes. SQLite for both sizes, then 10,000 on PostgreS
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
 
 from api.emulator import DEFAULT_TOKEN, Emulator
 from api.emulator.state import load_demo_data
-from bench.processes import migrated_sqlite
+from bench.processes import fresh_databases
 from bot.awards.record import Award, Party, award_row
 from bot.background_server import BackgroundServer
 from bot.services import Services
 from bot.settings import Settings
-from bot.store import migrate
 from bot.store.tables import awards
 from bot.sync import QuantiveSync
-from tests.postgres import PostgresServer
 
 PEOPLE = 500
 DECIDED = 10
@@ -139,16 +135,8 @@ async def one_size(pending: int, database_url: str) -> dict[str, Any]:
 
 def main() -> None:
     """Run the benchmark and print its figures."""
-    with tempfile.TemporaryDirectory() as tmp, PostgresServer() as postgres:
-        runs = iter(range(100))
-
-        def sqlite() -> str:
-            return migrated_sqlite(Path(tmp) / f"bench{next(runs)}.db")
-
-        def postgresql() -> str:
-            url = postgres.create_database(f"bench{next(runs)}")
-            asyncio.run(migrate(url))
-            return url
+    with fresh_databases() as databases:
+        sqlite, postgresql = databases["sqlite"], databases["postgresql"]
 
         cases = [("sqlite", 100, sqlite), ("sqlite", 10_000, sqlite)]
         cases.append(("postgresql", 10_000, postgresql))
