@@ -145,7 +145,10 @@ class Giving(Delivery):
         if limit is None or not limit.applies_to(request.giver, approver=approver):
             return
         now = datetime.now(UTC)
-        used = await self.given_this_period(request.giver, now)
+        # Once recorded, a give counts only the gives recorded before it and itself: gives
+        # at the same moment then pass or fail in their order, and the first always can.
+        up_to = award.id if award is not None else None
+        used = await self.given_this_period(request.giver, now, up_to=up_to)
         before = used if award is None else used - wanted
         if before + wanted <= limit.count:
             return
@@ -154,11 +157,14 @@ class Giving(Delivery):
             await self._save(award.model_copy(update={"status": "refused"}))
         raise GiveRefused(limit.refusal(before, wanted, now))
 
-    async def given_this_period(self, giver: ChatProfile, now: datetime) -> int:
-        """How many recipients ``giver`` gave to in the limit's current local period."""
+    async def given_this_period(
+        self, giver: ChatProfile, now: datetime, *, up_to: int | None = None
+    ) -> int:
+        """How many recipients ``giver`` gave to in the limit's current local period (in
+        the gives recorded up to record ``up_to``, when given)."""
         assert self._give_limit is not None
         since = self._give_limit.period_start(now).timestamp()
-        return await self._store.given_count(giver.platform, giver.user_id, since)
+        return await self._store.given_count(giver.platform, giver.user_id, since, up_to=up_to)
 
     async def gives_left(self, giver: ChatProfile) -> str | None:
         """ "3 of 5 gives left this week (resets …)" for a limited giver, else None."""

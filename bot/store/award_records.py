@@ -152,9 +152,12 @@ class AwardRecords(Database):
             rows = (await conn.execute(query)).all()
         return [dict(r._mapping) for r in rows]
 
-    async def given_count(self, platform: Platform, giver_chat_id: str, since: float) -> int:
+    async def given_count(
+        self, platform: Platform, giver_chat_id: str, since: float, *, up_to: int | None = None
+    ) -> int:
         """How many recipients this person gave to since ``since``, awards not made
-        excepted."""
+        excepted; with ``up_to``, only in the gives recorded up to that record (so that
+        gives recorded at the same moment are counted in their order)."""
         query = select(func.coalesce(func.sum(_t.recipient_count), 0)).where(
             _t.platform == platform,
             _t.giver_chat_id == giver_chat_id,
@@ -162,6 +165,8 @@ class AwardRecords(Database):
             _t.give_id.is_not(None),
             _t.status.not_in(NOT_MADE),
         )
+        if up_to is not None:
+            query = query.where(_t.id <= up_to)
         async with self.connect() as conn:
             return int((await conn.execute(query)).scalar_one())
 
