@@ -225,3 +225,35 @@ def test_an_approval_of_a_held_award_cut_off_by_a_crash_is_finished_once(
         assert bot.emulator.calls.count("POST /badges/assign") == 1
     finally:
         bot.stop()
+
+
+def test_a_held_award_quantive_kept_in_its_queue_is_finished_by_the_next_click(
+    emulator, slack, database_url
+) -> None:
+    """Quantive queued the held award and refused the bot's own approve once: the approver
+    is told it waits, nobody is told it was approved, and the next click approves it in
+    Quantive under Quantive's id, once, and tells everyone once."""
+    bot = BotHarness(emulator, slack, database_url, badge_approval="bot", **FAST_OUTBOX)
+    bot.start()
+    try:
+        held_id = give_held(bot)
+        emulator.faults.set("POST /badges/approve/{id}", Fault(status=503, times=1))
+        bot.click("approve_award", held_id, "UMARIA", channel="DUMARIA", response_key="a1")
+        [told] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "a1")
+        assert "kept it in its approval queue" in told["text"]
+        [award] = new_awards(bot.emulator)
+        assert award["status"] == "pending"
+        bot.wait_idle()
+        assert "DULIAM" not in {p["channel"] for p in bot.slack.calls_of("chat.postMessage")}
+
+        bot.click("approve_award", held_id, "UOLIVER", channel="DUOLIVER", response_key="a2")
+        updates = bot.slack.wait_calls("chat.update", count=2)
+        assert all("Approved by <@UOLIVER>" in str(u["blocks"]) for u in updates)
+        assert bot.emulator.state.assignments[award["id"]]["status"] == "approved"
+        bot.slack.wait_calls("chat.postMessage", where=lambda p: p["channel"] == "DULIAM")
+        bot.wait_idle()
+        posted = [p["channel"] for p in bot.slack.calls_of("chat.postMessage")]
+        assert posted.count("DULIAM") == 1 and posted.count("DUAMARA") == 1
+        assert not any("held-" in str(c) for c in bot.emulator.calls.all())
+    finally:
+        bot.stop()

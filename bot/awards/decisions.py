@@ -37,6 +37,9 @@ class DecisionOutcome(Enum):
     #: A held award was approved but Quantive cannot take it now: the outbox makes it
     #: once Quantive is back, and tells everyone then.
     QUEUED = "queued"
+    #: A held award was approved and made, but Quantive kept it in its queue (its approve
+    #: failed): nobody is told it was approved; the next decision on it is Quantive's.
+    STILL_IN_QUANTIVE = "still_in_quantive"
     #: A held award was approved but Quantive refused to make it (a 400, say): the record
     #: says "refused", and :attr:`DecisionResult.error` says why, for the giver.
     REFUSED = "refused"
@@ -77,6 +80,12 @@ class Decisions(Delivery):
         """
         if not self.may_approve(approver):
             return DecisionResult(DecisionOutcome.NOT_ALLOWED, await self.award(assignment_id))
+        if is_held(assignment_id):
+            made = await self.award(assignment_id)
+            if made is not None and made.status == "pending" and made.quantive_assignment_id:
+                # Made while held but left in Quantive's queue: it is decided there now,
+                # under the id Quantive gave it (the held key is the bot's own).
+                assignment_id = made.quantive_assignment_id
         decider = Decider(
             name=approver.name,
             email=approver.email or "",
@@ -142,7 +151,7 @@ class Decisions(Delivery):
             )
         if delivered.status != "approved":
             # Made, but it waits in Quantive's queue: nobody is told it was approved.
-            return DecisionResult(DecisionOutcome.QUEUED, delivered)
+            return DecisionResult(DecisionOutcome.STILL_IN_QUANTIVE, delivered)
         return await self._confirmed(held_id, decision, finished=True)
 
     async def _refused(self, held_id: str, why: str) -> Award | None:

@@ -66,6 +66,13 @@ async def decide(
             "queued: it will be made once when Quantive is back, and everyone told then."
         )
         return
+    if result.outcome is DecisionOutcome.STILL_IN_QUANTIVE:
+        await reply(
+            ":hourglass: The award is made, but Quantive kept it in its approval queue. "
+            "Press Approve once more (or approve it in Quantive) to finish it; nobody has "
+            "been told yet."
+        )
+        return
     if result.outcome is DecisionOutcome.REFUSED:
         await reply(
             f":no_entry: Quantive refused this award, so it was not made: "

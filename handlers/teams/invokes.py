@@ -121,6 +121,11 @@ async def _decide(
             "Approved. Quantive can't take awards right now, so this one is queued: it will "
             "be made once when Quantive is back, and everyone told then."
         )
+    if result.outcome is DecisionOutcome.STILL_IN_QUANTIVE:
+        return (
+            "The award is made, but Quantive kept it in its approval queue. Approve it once "
+            "more (or in Quantive) to finish it; nobody has been told yet."
+        )
     if result.outcome is DecisionOutcome.REFUSED and result.award is not None:
         # The answer is the card redrawn as refused; its other copies and the giver's
         # notice (on the giver's platform, as for a refused queued give) come after.
