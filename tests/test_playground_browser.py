@@ -20,6 +20,9 @@ from tests.early import EARLY
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+#: Set (to anything) to refresh the README's screenshots in docs/; else they go to a
+#: temporary folder, so that a test run leaves the checkout as it was.
+SCREENSHOTS_TO_DOCS = "BADGEBOT_SCREENSHOTS_TO_DOCS"
 
 
 def start_playground(
@@ -82,6 +85,15 @@ def browser(stack: PlaygroundStack) -> Iterator[Browser]:
         browser.close()
 
 
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the tests' screenshots go: docs/ when SCREENSHOTS_TO_DOCS is set."""
+    if os.environ.get(SCREENSHOTS_TO_DOCS):
+        DOCS.mkdir(exist_ok=True)
+        return DOCS
+    return tmp_path_factory.mktemp("screenshots")
+
+
 @pytest.fixture
 def page(browser: Browser, stack: PlaygroundStack) -> Iterator[Page]:
     """A page in a fresh browser context: no cookies, storage or cache from other tests."""
@@ -92,13 +104,23 @@ def page(browser: Browser, stack: PlaygroundStack) -> Iterator[Page]:
     context.close()
 
 
+#: How often the page polls the playground, in ms: quicker than a person's 700 ms, so that
+#: what the bot does after its ack shows without waiting out a person's poll.
+POLL_MS = 100
+
+
+def visit(page: Page, stack: PlaygroundStack, path_and_query: str) -> None:
+    """Open the playground's ``path_and_query`` (which has a query), polling every POLL_MS."""
+    page.goto(f"{stack.url}{path_and_query}&poll={POLL_MS}")
+
+
 def switch_to(page: Page, person: str, conversation: str) -> None:
     page.select_option("#person", person)
     page.click(f'[data-conv="{conversation}"]')
 
 
-def test_give_approve_and_see_the_dm(page: Page, stack: PlaygroundStack) -> None:
-    page.goto(stack.url + "?user=UAMARA&channel=CGENERAL")
+def test_give_approve_and_see_the_dm(page: Page, stack: PlaygroundStack, screenshots: Path) -> None:
+    visit(page, stack, "?user=UAMARA&channel=CGENERAL")
     expect(page.locator("#person")).to_have_value("UAMARA")
     page.fill("#text", "/badge give @liam Team Player thanks for pairing <script>x</script>")
     page.press("#text", "Enter")
@@ -116,14 +138,13 @@ def test_give_approve_and_see_the_dm(page: Page, stack: PlaygroundStack) -> None
     expect(page.locator("#messages")).to_contain_text("You received")
     expect(page.locator("#messages")).to_contain_text("Team Player")
     expect(page.locator("#calls")).to_contain_text("POST /badges/approve/{id}")
-    DOCS.mkdir(exist_ok=True)
     switch_to(page, "UMARIA", "CAPPROVALS")
     expect(page.locator("#messages")).to_contain_text("Approved by @maria")
-    page.screenshot(path=str(DOCS / "playground.png"))
+    page.screenshot(path=str(screenshots / "playground.png"))
 
 
 def test_give_through_the_modal_then_digest_and_home(page: Page, stack: PlaygroundStack) -> None:
-    page.goto(stack.url + "?user=USOFIA&channel=CGENERAL")
+    visit(page, stack, "?user=USOFIA&channel=CGENERAL")
     page.fill("#text", "/badge")
     page.press("#text", "Enter")
     expect(page.locator("#overlay")).to_be_visible()
@@ -149,7 +170,7 @@ def test_give_through_the_modal_then_digest_and_home(page: Page, stack: Playgrou
 
 
 def test_message_shortcut_opens_the_give_form(page: Page, stack: PlaygroundStack) -> None:
-    page.goto(stack.url + "?user=UKENJI&channel=CGENERAL")
+    visit(page, stack, "?user=UKENJI&channel=CGENERAL")
     page.fill("#text", "shipped the new onboarding flow!")
     page.press("#text", "Enter")
     page.select_option("#person", "UEMMA")
@@ -166,7 +187,7 @@ def test_message_shortcut_opens_the_give_form(page: Page, stack: PlaygroundStack
 
 
 def test_escape_closes_the_modal(page: Page, stack: PlaygroundStack) -> None:
-    page.goto(stack.url + "?user=USOFIA&channel=CGENERAL")
+    visit(page, stack, "?user=USOFIA&channel=CGENERAL")
     page.fill("#text", "/badge")
     page.press("#text", "Enter")
     expect(page.locator("#overlay")).to_be_visible()
@@ -184,8 +205,10 @@ def teams_person(page: Page, person: str) -> None:
     expect(page.locator("#title")).to_have_text("Chat with badgebot")
 
 
-def test_teams_view_give_approve_everywhere_and_digest(page: Page, stack: PlaygroundStack) -> None:
-    page.goto(stack.url + "teams?user=29:amara")
+def test_teams_view_give_approve_everywhere_and_digest(
+    page: Page, stack: PlaygroundStack, screenshots: Path
+) -> None:
+    visit(page, stack, "teams?user=29:amara")
     expect(page.locator("#messages")).to_contain_text("Thanks for adding badgebot")
     page.fill("#text", "give ")
     page.select_option("#mention", "liam")  # picked from the list: a real <at> mention
@@ -214,11 +237,11 @@ def test_teams_view_give_approve_everywhere_and_digest(page: Page, stack: Playgr
     expect(page.locator("#messages")).to_contain_text("waiting for approval")
     teams_person(page, "29:maria")
     expect(page.locator(".msg", has_text="thanks for the demo").last).to_contain_text("Approved")
-    page.screenshot(path=str(DOCS / "playground-teams.png"))
+    page.screenshot(path=str(screenshots / "playground-teams.png"))
 
 
 def test_teams_view_message_extension_and_escape(page: Page, stack: PlaygroundStack) -> None:
-    page.goto(stack.url + "teams?user=29:sofia&conv=19:general@thread.tacv2")
+    visit(page, stack, "teams?user=29:sofia&conv=19:general@thread.tacv2")
     page.fill("#text", "shipped the release!")
     page.press("#text", "Enter")
     message = page.locator(".msg", has_text="shipped the release!").last
