@@ -98,6 +98,9 @@ def test_kill_before_quantive_answers_a_refused_give_retries_once(
     emulator.faults.clear()
     process.start()
     slack.wait_calls("chat.postEphemeral", timeout=20, where=lambda c: "went through" in c["text"])
+    # The approval requests go out beside the receipt, from the worker rather than a
+    # listener: waited for here, or they could land in the next test's fake Slack.
+    slack.wait_calls("chat.postMessage", count=2)
     assert [a["comment"] for a in new_awards(emulator)] == ["crash during outage"]
     assert emulator.calls.count("POST /badges/assign") == 2
 
