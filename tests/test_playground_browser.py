@@ -10,11 +10,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bot.store import migrate
+from playground import run as playground_run
 from playground.run import PlaygroundStack
 from tests.early import EARLY
 
@@ -31,8 +33,19 @@ def start_playground(
     """The playground, started; how many seconds that took (from ``since``, when its
     database was prepared before); and the folder it was given, if any."""
     started = since if since is not None else time.monotonic()
-    playground = PlaygroundStack(port=0, data_dir=data_dir).start()
+    if data_dir is None:
+        playground = PlaygroundStack(port=0).start()
+    else:
+        # Its database was migrated in the main thread (begin_early): here, perhaps in a
+        # background thread, Alembic must not run again, for its context is process-wide
+        # and would break a migration a test runs meanwhile (hanging it).
+        with mock.patch.object(playground_run, "migrate", already_migrated):
+            playground = PlaygroundStack(port=0, data_dir=data_dir).start()
     return playground, time.monotonic() - started, data_dir
+
+
+async def already_migrated(database_url: str) -> None:
+    """What the playground's start migrates, when begin_early did it already."""
 
 
 def stop_playground(started: tuple[PlaygroundStack, float, str | None]) -> None:
