@@ -27,9 +27,10 @@ def distributed(config: pytest.Config) -> bool:
 def slowest_modules_first(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Sort ``items`` by their module's seconds last time, slowest first; a stable sort,
     so each module's tests stay together and in their order."""
-    if not distributed(config) or config.cache is None:
+    cache = getattr(config, "cache", None)  # none with -p no:cacheprovider
+    if not distributed(config) or cache is None:
         return
-    seconds: dict[str, float] = config.cache.get(CACHE_KEY, {})
+    seconds: dict[str, float] = cache.get(CACHE_KEY, {})
     items.sort(key=lambda item: -seconds.get(module_of(item.nodeid), 0.0))
 
 
@@ -45,11 +46,12 @@ class ModuleSeconds:
 
     def save(self, session: pytest.Session) -> None:
         config = session.config
-        if hasattr(config, "workerinput") or config.cache is None or not self.seconds:
-            return  # a worker's share, or nothing ran
-        kept: dict[str, float] = config.cache.get(CACHE_KEY, {})
+        cache = getattr(config, "cache", None)
+        if hasattr(config, "workerinput") or cache is None or not self.seconds:
+            return  # a worker's share, no cache, or nothing ran
+        kept: dict[str, float] = cache.get(CACHE_KEY, {})
         kept.update({name: round(s, 2) for name, s in self.seconds.items()})
-        config.cache.set(CACHE_KEY, kept)
+        cache.set(CACHE_KEY, kept)
 
 
 MODULE_SECONDS = ModuleSeconds()
