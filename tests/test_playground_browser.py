@@ -19,6 +19,7 @@ from bot.store import migrate
 from playground import run as playground_run
 from playground.run import PlaygroundStack
 from tests.early import EARLY
+from tests.scheduling import distributed
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -65,7 +66,16 @@ def begin_early() -> None:
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[PlaygroundStack]:
+def begun(request: pytest.FixtureRequest) -> None:
+    """The playground begun in a thread of its own: early by conftest on one process, or
+    here on xdist's workers (where conftest begins nothing), so that it starts while
+    Chromium does."""
+    if distributed(request.config):
+        begin_early()
+
+
+@pytest.fixture(scope="module")
+def stack(begun: None) -> Iterator[PlaygroundStack]:
     """The playground for the module (begun early, see ``begin_early``)."""
     started = EARLY.take("playground", start_playground)
     try:
@@ -76,9 +86,10 @@ def stack() -> Iterator[PlaygroundStack]:
 
 
 @pytest.fixture(scope="module")
-def browser(stack: PlaygroundStack) -> Iterator[Browser]:
+def browser(begun: None) -> Iterator[Browser]:
     """One Chromium for the module; each test gets a context of its own. The playground
-    starts first: it runs asyncio.run, which Playwright's running loop would refuse."""
+    is begun first: its start runs asyncio.run, which Playwright's running loop would
+    refuse in this thread, so it starts in its own thread meanwhile."""
     # No skip: `make test` installs Chromium; a missing browser is a failure to see.
     assert os.path.exists(CHROMIUM), "Chromium is missing: run `make test` (it installs it)"
     with sync_playwright() as p:
