@@ -15,9 +15,12 @@ run: $(STAMP)
 	$(PY) -m bot run
 
 ## test: the whole suite, on SQLite and on a throwaway PostgreSQL (installs Debian's
-## Chromium and PostgreSQL server packages if missing)
+## Chromium and PostgreSQL server packages if missing), on two workers; each module runs
+## on one of them, so its kept servers and processes start once, the slowest modules
+## first (tests/scheduling.py); TEST_WORKERS=0 runs it serially
+TEST_WORKERS ?= 2
 test: $(STAMP) browser postgres
-	$(PY) -m pytest -q --durations=15
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 browser:
 	./scripts/ensure-browser

@@ -20,4 +20,9 @@ function runDigestButton(path, refresh) {
     refresh();
   });
 }
-function poll(refresh) { refresh(); setInterval(refresh, 700); }
+// Every 700 ms; a ?poll=MS query parameter (50 ms at least) changes that, for tests.
+function poll(refresh) {
+  const asked = Number(new URLSearchParams(location.search).get("poll"));
+  refresh();
+  setInterval(refresh, asked >= 50 ? asked : 700);
+}

@@ -22,6 +22,7 @@ from tests.early import EARLY
 from tests.fake_teams import FakeTeams
 from tests.harness import SLOTS, BotHarness
 from tests.postgres import PostgresServer
+from tests.scheduling import MODULE_SECONDS, distributed, slowest_modules_first
 
 ACCOUNT_ID = "5be26318e5274a0007f17f61"
 
@@ -138,6 +139,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     when collected tests need them: their start then overlaps the tests that run first."""
     if any(_needs_postgres(item) for item in session.items):
         EARLY.begin("postgres", start_postgres, PostgresServer.stop)
+    if distributed(session.config):
+        # Each worker collects every module but runs some: one would start a playground
+        # for nothing. The slowest modules go first anyway, so nothing would overlap.
+        return
     modules = {id(item.module): item.module for item in session.items if hasattr(item, "module")}
     for module in modules.values():
         begin = getattr(module, "begin_early", None)
@@ -145,9 +150,20 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             begin()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On several workers, the slowest modules go first (see tests.scheduling)."""
+    slowest_modules_first(config, items)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    MODULE_SECONDS.add(report)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Stop what was started early and never used (its tests were deselected, say)."""
+    """Stop what was started early and never used (its tests were deselected, say); keep
+    each module's seconds for the next run's order."""
     EARLY.stop_the_rest()
+    MODULE_SECONDS.save(session)
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -26,8 +27,10 @@ COMMANDS = (
 )
 
 
+@functools.cache
 def help_text() -> str:
-    """The top-level help as a user's 80-column terminal shows it."""
+    """The top-level help as a user's 80-column terminal shows it (one real run for the
+    module's tests: the text does not change between them)."""
     env = {**os.environ, "COLUMNS": "80"}
     done = subprocess.run(
         [sys.executable, "-m", "bot", "--help"],

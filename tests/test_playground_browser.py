@@ -10,17 +10,23 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bot.store import migrate
+from playground import run as playground_run
 from playground.run import PlaygroundStack
 from tests.early import EARLY
+from tests.scheduling import distributed
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+#: Set (to anything) to refresh the README's screenshots in docs/; else they go to a
+#: temporary folder, so that a test run leaves the checkout as it was.
+SCREENSHOTS_TO_DOCS = "BADGEBOT_SCREENSHOTS_TO_DOCS"
 
 
 def start_playground(
@@ -29,8 +35,19 @@ def start_playground(
     """The playground, started; how many seconds that took (from ``since``, when its
     database was prepared before); and the folder it was given, if any."""
     started = since if since is not None else time.monotonic()
-    playground = PlaygroundStack(port=0, data_dir=data_dir).start()
+    if data_dir is None:
+        playground = PlaygroundStack(port=0).start()
+    else:
+        # Its database was migrated in the main thread (begin_early): here, perhaps in a
+        # background thread, Alembic must not run again, for its context is process-wide
+        # and would break a migration a test runs meanwhile (hanging it).
+        with mock.patch.object(playground_run, "migrate", already_migrated):
+            playground = PlaygroundStack(port=0, data_dir=data_dir).start()
     return playground, time.monotonic() - started, data_dir
+
+
+async def already_migrated(database_url: str) -> None:
+    """What the playground's start migrates, when begin_early did it already."""
 
 
 def stop_playground(started: tuple[PlaygroundStack, float, str | None]) -> None:
@@ -50,7 +67,16 @@ def begin_early() -> None:
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[PlaygroundStack]:
+def begun(request: pytest.FixtureRequest) -> None:
+    """The playground begun in a thread of its own: early by conftest on one process, or
+    here on xdist's workers (where conftest begins nothing), so that it starts while
+    Chromium does."""
+    if distributed(request.config):
+        begin_early()
+
+
+@pytest.fixture(scope="module")
+def stack(begun: None) -> Iterator[PlaygroundStack]:
     """The playground for the module (begun early, see ``begin_early``)."""
     started = EARLY.take("playground", start_playground)
     try:
@@ -61,9 +87,10 @@ def stack() -> Iterator[PlaygroundStack]:
 
 
 @pytest.fixture(scope="module")
-def browser(stack: PlaygroundStack) -> Iterator[Browser]:
+def browser(begun: None) -> Iterator[Browser]:
     """One Chromium for the module; each test gets a context of its own. The playground
-    starts first: it runs asyncio.run, which Playwright's running loop would refuse."""
+    is begun first: its start runs asyncio.run, which Playwright's running loop would
+    refuse in this thread, so it starts in its own thread meanwhile."""
     # No skip: `make test` installs Chromium; a missing browser is a failure to see.
     assert os.path.exists(CHROMIUM), "Chromium is missing: run `make test` (it installs it)"
     with sync_playwright() as p:
@@ -83,6 +110,15 @@ def browser(stack: PlaygroundStack) -> Iterator[Browser]:
         browser.close()
 
 
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the tests' screenshots go: docs/ when SCREENSHOTS_TO_DOCS is set."""
+    if os.environ.get(SCREENSHOTS_TO_DOCS):
+        DOCS.mkdir(exist_ok=True)
+        return DOCS
+    return tmp_path_factory.mktemp("screenshots")
+
+
 @pytest.fixture
 def page(browser: Browser, stack: PlaygroundStack) -> Iterator[Page]:
     """A page in a fresh browser context: no cookies, storage or cache from other tests."""
@@ -93,13 +129,23 @@ def page(browser: Browser, stack: PlaygroundStack) -> Iterator[Page]:
     context.close()
 
 
+#: How often the page polls the playground, in ms: quicker than a person's 700 ms, so that
+#: what the bot does after its ack shows without waiting out a person's poll.
+POLL_MS = 100
+
+
+def visit(page: Page, stack: PlaygroundStack, path_and_query: str) -> None:
+    """Open the playground's ``path_and_query`` (which has a query), polling every POLL_MS."""
+    page.goto(f"{stack.url}{path_and_query}&poll={POLL_MS}")
+
+
 def switch_to(page: Page, person: str, conversation: str) -> None:
     page.select_option("#person", person)
     page.click(f'[data-conv="{conversation}"]')
 
 
-def test_give_approve_and_see_the_dm(page: Page, stack: PlaygroundStack) -> None:
-    page.goto(stack.url + "?user=UAMARA&channel=CGENERAL")
+def test_give_approve_and_see_the_dm(page: Page, stack: PlaygroundStack, screenshots: Path) -> None:
+    visit(page, stack, "?user=UAMARA&channel=CGENERAL")
     expect(page.locator("#person")).to_have_value("UAMARA")
     page.fill("#text", "/badge give @liam Team Player thanks for pairing <script>x</script>")
     page.press("#text", "Enter")
@@ -117,14 +163,13 @@ def test_give_approve_and_see_the_dm(page: Page, stack: PlaygroundStack) -> None
     expect(page.locator("#messages")).to_contain_text("You received")
     expect(page.locator("#messages")).to_contain_text("Team Player")
     expect(page.locator("#calls")).to_contain_text("POST /badges/approve/{id}")
-    DOCS.mkdir(exist_ok=True)
     switch_to(page, "UMARIA", "CAPPROVALS")
     expect(page.locator("#messages")).to_contain_text("Approved by @maria")
-    page.screenshot(path=str(DOCS / "playground.png"))
+    page.screenshot(path=str(screenshots / "playground.png"))
 
 
 def test_give_through_the_modal_then_digest_and_home(page: Page, stack: PlaygroundStack) -> None:
-    page.goto(stack.url + "?user=USOFIA&channel=CGENERAL")
+    visit(page, stack, "?user=USOFIA&channel=CGENERAL")
     page.fill("#text", "/badge")
     page.press("#text", "Enter")
     expect(page.locator("#overlay")).to_be_visible()
@@ -150,7 +195,7 @@ def test_give_through_the_modal_then_digest_and_home(page: Page, stack: Playgrou
 
 
 def test_message_shortcut_opens_the_give_form(page: Page, stack: PlaygroundStack) -> None:
-    page.goto(stack.url + "?user=UKENJI&channel=CGENERAL")
+    visit(page, stack, "?user=UKENJI&channel=CGENERAL")
     page.fill("#text", "shipped the new onboarding flow!")
     page.press("#text", "Enter")
     page.select_option("#person", "UEMMA")
@@ -167,7 +212,7 @@ def test_message_shortcut_opens_the_give_form(page: Page, stack: PlaygroundStack
 
 
 def test_escape_closes_the_modal(page: Page, stack: PlaygroundStack) -> None:
-    page.goto(stack.url + "?user=USOFIA&channel=CGENERAL")
+    visit(page, stack, "?user=USOFIA&channel=CGENERAL")
     page.fill("#text", "/badge")
     page.press("#text", "Enter")
     expect(page.locator("#overlay")).to_be_visible()
@@ -185,8 +230,10 @@ def teams_person(page: Page, person: str) -> None:
     expect(page.locator("#title")).to_have_text("Chat with badgebot")
 
 
-def test_teams_view_give_approve_everywhere_and_digest(page: Page, stack: PlaygroundStack) -> None:
-    page.goto(stack.url + "teams?user=29:amara")
+def test_teams_view_give_approve_everywhere_and_digest(
+    page: Page, stack: PlaygroundStack, screenshots: Path
+) -> None:
+    visit(page, stack, "teams?user=29:amara")
     expect(page.locator("#messages")).to_contain_text("Thanks for adding badgebot")
     page.fill("#text", "give ")
     page.select_option("#mention", "liam")  # picked from the list: a real <at> mention
@@ -215,11 +262,11 @@ def test_teams_view_give_approve_everywhere_and_digest(page: Page, stack: Playgr
     expect(page.locator("#messages")).to_contain_text("waiting for approval")
     teams_person(page, "29:maria")
     expect(page.locator(".msg", has_text="thanks for the demo").last).to_contain_text("Approved")
-    page.screenshot(path=str(DOCS / "playground-teams.png"))
+    page.screenshot(path=str(screenshots / "playground-teams.png"))
 
 
 def test_teams_view_message_extension_and_escape(page: Page, stack: PlaygroundStack) -> None:
-    page.goto(stack.url + "teams?user=29:sofia&conv=19:general@thread.tacv2")
+    visit(page, stack, "teams?user=29:sofia&conv=19:general@thread.tacv2")
     page.fill("#text", "shipped the release!")
     page.press("#text", "Enter")
     message = page.locator(".msg", has_text="shipped the release!").last

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bot.cli.startup import ready_settings
-from bot.settings import Settings
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 HELP = "write the awards given through the bot, for HR"
 ABOUT = (
@@ -40,6 +40,7 @@ def run_export(args: argparse.Namespace) -> int:
     """Write the HR export (or, with --holders, Quantive's holders) to a file or stdout."""
     import asyncio
 
+    from bot.cli.startup import ready_settings
     from bot.export import day_start
 
     settings = ready_settings("export")

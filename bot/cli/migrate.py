@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli.startup import database_problem
-from bot.settings import SettingsError, load_settings
-
 HELP = "bring the database to this version's schema (release)"
 ABOUT = "Bring the database to this version's schema (the Procfile's release process)."
 
@@ -21,6 +18,8 @@ def run_migrate(args: argparse.Namespace) -> int:
     """Bring the database to the code's schema (the Procfile's release process)."""
     import asyncio
 
+    from bot.cli.startup import database_problem
+    from bot.settings import SettingsError, load_settings
     from bot.store import describe, migrate
 
     try:

@@ -10,12 +10,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.cli.startup import ready_settings
-from bot.settings import Settings
-
 if TYPE_CHECKING:
     from bot.digest import DigestJob
     from bot.recap import RecapJob
+    from bot.settings import Settings
 
 # Each command's line in --help, and the longer description atop its own --help.
 CLOCK_HELP = "post the digest and recap on schedule (Procfile: clock)"
@@ -87,6 +85,8 @@ def run_digest(args: argparse.Namespace) -> int:
     """Post the digest once, now; exit 0 on success, 1 with a one-line reason."""
     import asyncio
 
+    from bot.cli.startup import ready_settings
+
     settings = ready_settings("digest")
     if settings is None:
         return 2
@@ -131,6 +131,8 @@ def run_recap(args: argparse.Namespace) -> int:
     """Post the weekly recap now; exit 0 on success, 1 with a one-line reason."""
     import asyncio
 
+    from bot.cli.startup import ready_settings
+
     settings = ready_settings("recap")
     if settings is None:
         return 2
@@ -161,6 +163,8 @@ async def recap_once(settings: Settings, *, force: bool, channel: str | None) ->
 def run_clock_process(args: argparse.Namespace) -> int:
     """Run the scheduler that posts the digest and recap (the Procfile's clock process)."""
     import asyncio
+
+    from bot.cli.startup import ready_settings
 
     settings = ready_settings("clock")
     if settings is None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-
-import uvicorn
+from typing import TYPE_CHECKING
 
 from bot.cli.migrate import run_migrate
-from bot.cli.startup import ready_settings
-from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 # Each command's line in --help, and the longer description atop its own --help.
 RUN_HELP = "the bot when configured, else the offline playground"
@@ -56,6 +56,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve Slack's and Teams' HTTP requests and /healthz (the Procfile's web process)."""
+    import uvicorn
+
+    from bot.cli.startup import ready_settings
     from bot.web import create_web_app
 
     settings = ready_settings("serve")
@@ -71,6 +74,8 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_socket(args: argparse.Namespace) -> int:
     """Connect to Slack in Socket Mode, for deployments without a public URL."""
     import asyncio
+
+    from bot.cli.startup import ready_settings
 
     settings = ready_settings("socket")
     if settings is None:
@@ -92,6 +97,8 @@ def run_playground(args: argparse.Namespace) -> int:
 def run_default(args: argparse.Namespace) -> int:
     """``make run``: the real bot when a chat platform and Quantive are configured, else
     the playground."""
+    from bot.settings import load_settings
+
     settings = load_settings()
     if (settings.slack_enabled or settings.teams_enabled) and not settings.problems_for("serve"):
         from bot.web import running_front_ends
