@@ -57,5 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+    # Alembic says which plugins it loads when it is first imported, which the commands
+    # now do lazily, after logging is set up: noise for anyone reading the start-up.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     command: Command = args.run
     return command(args)
