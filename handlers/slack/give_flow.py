@@ -11,6 +11,7 @@ from api.models import Badge, Team
 from bot.awards import AwardQueued, GiveRefused, GiveRequest
 from handlers.slack.blocks import badge_text, recipients_text
 from handlers.slack.command_parser import UserGroupRef
+from handlers.slack.commands.browse import unknown_badge_text
 from handlers.slack.context import SlackContext
 from handlers.slack.mrkdwn import escape, mentioned_user_ids, plain_mentions
 from handlers.slack.replies import Reply
@@ -18,18 +19,15 @@ from handlers.slack.replies import Reply
 log = logging.getLogger(__name__)
 
 
-def unknown_badge_text(text: str, suggestions: list[str], typed: str = "") -> str:
-    """What to say when ``text`` starts with no badge name, with the near misses;
+#: Said after an unknown badge in a give: long names are easier to type quoted.
+QUOTE_TIP = ' Put a long name in quotes, e.g. `/badge give @maria "Team Player" thanks!`'
+
+
+def unknown_give_badge_text(text: str, suggestions: list[str], typed: str = "") -> str:
+    """What to say when a give's ``text`` starts with no badge name, with the near misses;
     ``typed`` is the words the matcher read as the name (not the comment after it)."""
-    hint = ""
-    if suggestions:
-        names = ", ".join(f"*{escape(n)}*" for n in suggestions)
-        hint = f" Did you mean {names}?"
-    first_words = escape(typed or " ".join(text.split()[:3]))
-    return (
-        f"I don't know a badge called “{first_words}”.{hint} "
-        "`/badge list` shows every badge; put a name in quotes if it is long, "
-        'e.g. `/badge give @maria "Team Player" thanks!`'
+    return unknown_badge_text(
+        typed or " ".join(text.split()[:3]), suggestions, "give", tip=QUOTE_TIP
     )
 
 

@@ -193,11 +193,11 @@ async def top_command(req: CommandRequest) -> None:
     await req.say("Badge leaderboard", blocks)
 
 
-def unknown_badge_text(typed: str, suggestions: list[str], verb: str) -> str:
-    """ "No badge called X; did you mean ...", with how to get the list."""
+def unknown_badge_text(typed: str, suggestions: list[str], verb: str, *, tip: str = "") -> str:
+    """ "No badge called X; did you mean ...", with how to get the list (and ``tip``)."""
     if not typed.strip():
         return f"Which badge? For example `/badge {verb} Visionary`."
     hint = ""
     if suggestions:
         hint = " Did you mean " + ", ".join(f"*{escape(s)}*" for s in suggestions) + "?"
-    return f"I don't know a badge called “{escape(typed.strip())}”.{hint} See `/badge list`."
+    return f"I don't know a badge called “{escape(typed.strip())}”.{hint} See `/badge list`." + tip

@@ -70,7 +70,7 @@ async def give_command(req: CommandRequest) -> None:
         await reply(f"I couldn't load the badges. {escape(exc.user_message)}")
         return
     if match.badge is None:
-        await reply(give_flow.unknown_badge_text(parsed.rest, match.suggestions, match.typed))
+        await reply(give_flow.unknown_give_badge_text(parsed.rest, match.suggestions, match.typed))
         return
     await give_flow.give(
         req.ctx,

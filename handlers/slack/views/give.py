@@ -69,7 +69,7 @@ async def open_for_badge(
                 await reply(f"I couldn't load the badges. {escape(exc.user_message)}")
                 return
             if match.badge is None:
-                await reply(give_flow.unknown_badge_text(text, match.suggestions, match.typed))
+                await reply(give_flow.unknown_give_badge_text(text, match.suggestions, match.typed))
                 return
             await client.views_open(trigger_id=trigger_id, view=_form(channel_id, match))
             return
