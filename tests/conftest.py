@@ -276,3 +276,14 @@ def teams_bot(emulator, slack, teams, database_url):
     harness = BotHarness(emulator, slack, database_url, **teams.settings()).start()
     yield harness
     harness.stop()
+
+
+@pytest.fixture
+def held_bot(emulator, slack, database_url):
+    """The app in BADGE_APPROVAL=bot mode, with a token whose user decides at once."""
+    from tests.harness import FAST_OUTBOX
+
+    emulator.token_user_decides = True
+    harness = BotHarness(emulator, slack, database_url, badge_approval="bot", **FAST_OUTBOX).start()
+    yield harness
+    harness.stop()

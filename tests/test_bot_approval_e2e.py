@@ -6,21 +6,11 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from api.emulator import Fault
 from tests.harness import FAST_OUTBOX, BotHarness, new_awards
 from tests.test_digest import settings_for, slack_runtime
 
 AMARA = "64a000000000000000000003"
-
-
-@pytest.fixture
-def held_bot(emulator, slack, database_url):
-    emulator.token_user_decides = True
-    harness = BotHarness(emulator, slack, database_url, badge_approval="bot", **FAST_OUTBOX).start()
-    yield harness
-    harness.stop()
 
 
 def give_held(bot: BotHarness) -> str:

@@ -11,17 +11,11 @@ import pytest
 from api.emulator import Fault
 from tests.harness import FAST_OUTBOX, BotHarness, new_awards
 from tests.teams_client import action, actions, card_of, install, send, texts
-from tests.test_bot_approval_e2e import give_held
+from tests.test_bot_approval_e2e import (
+    give_held,
+)
 from tests.test_teams_flows_e2e import approval_cards, sent_to
 from tests.waiting import wait_until
-
-
-@pytest.fixture
-def held_bot(emulator, slack, database_url):
-    emulator.token_user_decides = True
-    harness = BotHarness(emulator, slack, database_url, badge_approval="bot", **FAST_OUTBOX).start()
-    yield harness
-    harness.stop()
 
 
 def everything_posted(bot: BotHarness) -> str:
