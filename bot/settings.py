@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    #: The Slack app's OAuth credentials: with them (and no SLACK_BOT_TOKEN) the bot is
+    #: installed with "Add to Slack" into any number of workspaces (distribution mode).
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    #: Where the web process is reached from the internet, e.g. https://badgebot.example.com;
+    #: builds the OAuth redirect URLs.
+    public_url: str | None = None
+    #: The Fernet key that encrypts every stored token (python -m bot secret-key).
+    badgebot_secret_key: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     #: Seconds a Slack call waits for its answer; a post that outlives it may still have
     #: been made, so the outbox looks for it before sending it again.
@@ -84,6 +93,9 @@ class Settings(BaseSettings):
     teams_app_id: str | None = None
     teams_app_password: SecretStr | None = None
     teams_tenant_id: str | None = None
+    #: Serve every Entra tenant that installs the Teams app, each with its own Quantive
+    #: connection (the Entra app must be multi-tenant; TEAMS_TENANT_ID stays its home).
+    teams_multi_tenant: bool = False
     teams_approvers: CommaList = Field(default_factory=list)
     teams_admins: CommaList = Field(default_factory=list)
     teams_approval_conversation: str | None = None
@@ -134,6 +146,8 @@ class Settings(BaseSettings):
         "teams_tenant_id",
         "teams_approval_conversation",
         "teams_announce_conversation",
+        "slack_client_id",
+        "public_url",
     )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
@@ -153,7 +167,29 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         """Whether the Slack app's settings are present (``python -m bot serve`` runs Slack)."""
-        return bool(self.slack_bot_token or self.slack_signing_secret or self.slack_app_token)
+        return bool(
+            self.slack_bot_token
+            or self.slack_signing_secret
+            or self.slack_app_token
+            or self.slack_client_id
+        )
+
+    @property
+    def slack_distributed(self) -> bool:
+        """Whether Slack runs as a distributed app: installed through OAuth into many
+        workspaces, each connected to its own Quantive, rather than one SLACK_BOT_TOKEN."""
+        return bool(self.slack_client_id) and not self.slack_bot_token
+
+    @property
+    def distributed(self) -> bool:
+        """Whether each workspace or tenant has its own Quantive connection and settings
+        (Slack distribution, or TEAMS_MULTI_TENANT), instead of the QUANTIVE_* settings."""
+        return self.slack_distributed or self.teams_multi_tenant
+
+    @property
+    def secret_key(self) -> str:
+        """``BADGEBOT_SECRET_KEY`` in clear, for bot.secrets only ('' when unset)."""
+        return _secret(self.badgebot_secret_key)
 
     @property
     def recap_day_hour_minute(self) -> tuple[str, int, int]:
@@ -191,7 +227,11 @@ class Settings(BaseSettings):
         needs_slack = mode == "socket" or (
             mode in ("serve", "clock", "digest", "recap") and self.slack_enabled
         )
-        if needs_slack and not _secret(self.slack_bot_token):
+        if self.distributed:
+            problems.extend(self._distribution_problems(mode, needs_slack))
+        if needs_slack and self.slack_distributed:
+            pass  # no bot token: each installation has its own
+        elif needs_slack and not _secret(self.slack_bot_token):
             problems.append("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...).")
         elif needs_slack and not _secret(self.slack_bot_token).startswith("xoxb-"):
             problems.append("SLACK_BOT_TOKEN should be a bot token starting with 'xoxb-'.")
@@ -201,7 +241,7 @@ class Settings(BaseSettings):
             problems.append(
                 "SLACK_APP_TOKEN must be an app-level token (xapp-...) with connections:write."
             )
-        if mode != "playground":
+        if mode != "playground" and not self.distributed:
             if not _secret(self.quantive_api_token):
                 problems.append("QUANTIVE_API_TOKEN is not set: an admin issues one in Quantive.")
             if not self.quantive_account_id:
@@ -263,16 +303,61 @@ class Settings(BaseSettings):
                 problems.append(
                     f"{name.upper()} must hold Slack user ids like U0123ABCD (not {bad[0]!r})."
                 )
-        if mode in ("serve", "socket") and needs_slack and not self.badge_approvers:
+        if (
+            mode in ("serve", "socket")
+            and needs_slack
+            and not self.distributed
+            and not self.badge_approvers
+        ):
             problems.append(
                 "BADGE_APPROVERS is empty: nobody could approve awards. "
                 "List Slack user ids, comma-separated."
             )
-        if mode == "serve" and self.teams_enabled and not self.teams_approvers:
+        if (
+            mode == "serve"
+            and self.teams_enabled
+            and not self.distributed
+            and not self.teams_approvers
+        ):
             problems.append(
                 "TEAMS_APPROVERS is empty: nobody could approve awards in Teams. "
                 "List emails or Azure AD object ids, comma-separated."
             )
+        return problems
+
+    def _distribution_problems(self, mode: Mode, needs_slack: bool) -> list[str]:
+        """What serving many workspaces needs: Slack's OAuth settings (SLACK_CLIENT_ID
+        without SLACK_BOT_TOKEN) and the key that encrypts each workspace's tokens."""
+        # Imported here: settings load before anything else, and the key check needs
+        # cryptography only in this mode.
+        from bot.secrets import SecretBox, SecretKeyError
+
+        problems: list[str] = []
+        if mode == "socket" and self.slack_distributed:
+            return ["Socket Mode serves one workspace: set SLACK_BOT_TOKEN, or run `serve`."]
+        if needs_slack and self.slack_distributed and not _secret(self.slack_client_secret):
+            problems.append(
+                "SLACK_CLIENT_SECRET is not set: copy the Client Secret from Basic Information."
+            )
+        if (
+            mode == "serve"
+            and self.slack_distributed
+            and not re.match(r"^https?://[^/\s]+", self.public_url or "")
+        ):
+            problems.append(
+                "PUBLIC_URL is not set: the address people reach the bot at, such as "
+                "https://badgebot.example.com (it builds the OAuth redirect URL)."
+            )
+        if not self.secret_key:
+            problems.append(
+                "BADGEBOT_SECRET_KEY is not set: it encrypts the stored tokens. Run "
+                "`python -m bot secret-key` and set the line it prints."
+            )
+        else:
+            try:
+                SecretBox(self.secret_key)
+            except SecretKeyError as exc:
+                problems.append(str(exc))
         return problems
 
 
