@@ -38,10 +38,22 @@ class Services:
     notices: NoticeBoard
     #: Chat posts kept for a retry; each front end registers its platform's sender.
     outbox: Outbox
+    #: Whether :meth:`aclose` closes the store: a workspace's services share their
+    #: process's store, which its owner closes.
+    owns_store: bool = True
 
     @classmethod
-    def create(cls, settings: Settings, *, http: httpx.AsyncClient | None = None) -> Services:
-        """Build the services; must run inside the event loop that will use them."""
+    def create(
+        cls,
+        settings: Settings,
+        *,
+        http: httpx.AsyncClient | None = None,
+        store: Store | None = None,
+    ) -> Services:
+        """Build the services; must run inside the event loop that will use them.
+
+        ``store`` is a shared store (one workspace's view of it) that the caller closes;
+        without it the services open their own from DATABASE_URL."""
         token = settings.quantive_api_token
         http = http or build_http_client(
             settings.quantive_api_url,
@@ -61,7 +73,8 @@ class Services:
             max_concurrency=settings.quantive_max_concurrency,
             deadline=settings.quantive_timeout,
         )
-        store = Store(settings.database)
+        owns_store = store is None
+        store = store or Store(settings.database)
         permissions = Permissions(
             tuple(settings.badge_approvers),
             tuple(settings.badge_admins),
@@ -104,12 +117,14 @@ class Services:
                 retry_cap=settings.outbox_retry_cap,
                 settle_seconds=settings.outbox_settle_seconds,
             ),
+            owns_store=owns_store,
         )
 
     async def aclose(self) -> None:
-        """Close the HTTP client and the database."""
+        """Close the HTTP client, and the database when these services opened it."""
         await self.quantive.aclose()
-        await self.store.aclose()
+        if self.owns_store:
+            await self.store.aclose()
 
 
 def give_slots(settings: Settings) -> asyncio.Semaphore:

@@ -19,10 +19,13 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.in_flight import InFlight
-from bot.recovery import core_jobs
 from bot.services import Services
 from bot.settings import Settings
+from bot.store import Store
 from bot.worker import Worker
+from bot.workspace_jobs import EveryWorkspace
+from bot.workspace_services import Workspaces
+from bot.workspaces import DEFAULT_WORKSPACE
 
 if TYPE_CHECKING:
     from handlers.slack.app import RetryHandlers
@@ -51,33 +54,42 @@ def create_web_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        services = Services.create(settings)
+        store = Store(settings.database)
         try:
-            await services.store.check_schema()  # the CLI said why already; never run behind
+            await store.check_schema()  # the CLI said why already; never run behind
         except BaseException:
-            await services.aclose()
+            await store.aclose()
             raise
-        warm = asyncio.create_task(_warm_catalogue(services))
+        workspaces = Workspaces(settings, store)
+        warm: asyncio.Task[None] | None = None
         try:
             async with contextlib.AsyncExitStack() as stack:
-                jobs = core_jobs(services)
+                stack.push_async_callback(workspaces.aclose)
+                front_ends: list[Any] = []
                 if slack is not None:
-                    app.state.ctx = await stack.enter_async_context(slack.running(services))
-                    jobs += slack.jobs
+                    app.state.slack = await stack.enter_async_context(slack.running(workspaces))
+                    front_ends.append(slack)
                 if teams is not None:
-                    await teams.start(services)
+                    await teams.start(await workspaces.services(DEFAULT_WORKSPACE))
                     stack.push_async_callback(teams.stop)
                     app.state.teams = teams
-                    jobs += teams.jobs
-                worker = Worker(jobs, settings.outbox_poll_seconds)
+                    front_ends.append(teams)
+                if not workspaces.distributed:
+                    services = await workspaces.services(DEFAULT_WORKSPACE)
+                    app.state.services = services
+                    warm = asyncio.create_task(_warm_catalogue(services))
+                worker = Worker(
+                    [EveryWorkspace(workspaces, front_ends)], settings.outbox_poll_seconds
+                )
                 worker.start()
                 stack.push_async_callback(worker.stop)
                 app.state.worker = worker
-                app.state.services = services
+                app.state.workspaces = workspaces
                 yield
         finally:
-            warm.cancel()
-            await services.aclose()
+            if warm is not None:
+                warm.cancel()
+            await store.aclose()
 
     async def slack_events(request: Request) -> Response:
         body = await read_limited(request, MAX_BODY_BYTES)

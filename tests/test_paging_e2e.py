@@ -168,7 +168,7 @@ async def test_250_pending_are_counted_everywhere(bot: BotHarness) -> None:
 
 def test_a_badge_past_the_first_page_can_be_given_and_listed(bot: BotHarness) -> None:
     names = add_badges(bot.emulator, 120)  # 130 in all: two pages
-    bot.app.state.ctx.services.catalogue.invalidate()  # warmed at start, before these
+    bot.app.state.services.catalogue.invalidate()  # warmed at start, before these
     bot.command(f'give <@ULIAM|liam> "{names[-1]}" for paging', response_key="g")
     [reply] = bot.slack.wait_calls("response_url", where=lambda r: r["_key"] == "g")
     assert "Sent for approval" in reply["text"]

@@ -130,7 +130,7 @@ def test_a_badge_named_with_a_cold_catalogue_opens_at_once_and_is_filled_in_afte
     bot.command("list", response_key="warm")
     reply(bot, "warm")  # the start-up load is over: it cannot fill the cache meanwhile
     slow_badge_list(bot)
-    bot.app.state.ctx.services.catalogue.invalidate()  # as after a create, edit or delete
+    bot.app.state.services.catalogue.invalidate()  # as after a create, edit or delete
 
     bot.command("give Visionary for the plan", user="UAMARA")
     [opened] = bot.slack.wait_calls("views.open", timeout=OPENS_WITHIN)

@@ -236,7 +236,9 @@ async def test_one_process_reads_the_queue_and_another_takes_over(
             await b.run_due()
         assert (a.reads, b.reads) == (3, 0)
         assert emulator.calls.count(QUEUE_READ) - start == 3
-        # The holder stops; its lease runs out and the other takes it.
+        # The holder stops; its lease runs out and the other takes it, for long enough
+        # that the check below holds however slow the machine is.
+        b.lease_seconds = 30.0
         deadline = time.monotonic() + 5
         while b.reads == 0 and time.monotonic() < deadline:
             await b.run_due()

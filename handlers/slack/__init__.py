@@ -10,7 +10,7 @@ from handlers.slack.actions.admin import cancel_button, delete_button, revoke_bu
 from handlers.slack.actions.decisions import approve_button, reject_button
 from handlers.slack.actions.give_button import give_for_message, open_give_modal
 from handlers.slack.commands.badge import badge_command, default_subcommands
-from handlers.slack.context import SlackContext
+from handlers.slack.dispatch import per_workspace
 from handlers.slack.events.app_home import app_home_opened
 from handlers.slack.events.reactions import GIVE_FOR_REACTION, give_for_reaction, reaction_added
 from handlers.slack.options.badges import badge_options
@@ -19,24 +19,26 @@ from handlers.slack.views.give import give_submitted
 from handlers.slack.views.reject import reject_submitted
 
 
-def register(app: AsyncApp, ctx: SlackContext) -> None:
-    """Attach every listener to ``app``."""
-    app.command("/badge")(badge_command(ctx, default_subcommands()))
+def register(app: AsyncApp) -> None:
+    """Attach every listener to ``app``; each runs with its request's workspace context
+    (handlers.slack.workspace_contexts), which a middleware has found."""
+    subcommands = default_subcommands()
+    app.command("/badge")(per_workspace(lambda ctx: badge_command(ctx, subcommands)))
 
-    app.action(blocks.APPROVE_ACTION)(approve_button(ctx))
-    app.action(blocks.REJECT_ACTION)(reject_button(ctx))
-    app.action(blocks.OPEN_GIVE_MODAL)(open_give_modal(ctx))
-    app.action(admin_blocks.DELETE_BADGE_ACTION)(delete_button(ctx))
-    app.action(admin_blocks.REVOKE_AWARD_ACTION)(revoke_button(ctx))
-    app.action(admin_blocks.CANCEL_ACTION)(cancel_button(ctx))
+    app.action(blocks.APPROVE_ACTION)(per_workspace(approve_button))
+    app.action(blocks.REJECT_ACTION)(per_workspace(reject_button))
+    app.action(blocks.OPEN_GIVE_MODAL)(per_workspace(open_give_modal))
+    app.action(admin_blocks.DELETE_BADGE_ACTION)(per_workspace(delete_button))
+    app.action(admin_blocks.REVOKE_AWARD_ACTION)(per_workspace(revoke_button))
+    app.action(admin_blocks.CANCEL_ACTION)(per_workspace(cancel_button))
 
-    app.view(blocks.GIVE_MODAL)(give_submitted(ctx))
-    app.view(blocks.REJECT_MODAL)(reject_submitted(ctx))
-    app.view(admin_blocks.BADGE_EDITOR)(badge_editor_submitted(ctx))
+    app.view(blocks.GIVE_MODAL)(per_workspace(give_submitted))
+    app.view(blocks.REJECT_MODAL)(per_workspace(reject_submitted))
+    app.view(admin_blocks.BADGE_EDITOR)(per_workspace(badge_editor_submitted))
 
-    app.shortcut(blocks.GIVE_FOR_MESSAGE_SHORTCUT)(give_for_message(ctx))
-    app.event("app_home_opened")(app_home_opened(ctx))
-    app.event("reaction_added")(reaction_added(ctx))
-    app.action(GIVE_FOR_REACTION)(give_for_reaction(ctx))
+    app.shortcut(blocks.GIVE_FOR_MESSAGE_SHORTCUT)(per_workspace(give_for_message))
+    app.event("app_home_opened")(per_workspace(app_home_opened))
+    app.event("reaction_added")(per_workspace(reaction_added))
+    app.action(GIVE_FOR_REACTION)(per_workspace(give_for_reaction))
 
-    app.options(blocks.BADGE_OPTIONS)(badge_options(ctx))
+    app.options(blocks.BADGE_OPTIONS)(per_workspace(badge_options))

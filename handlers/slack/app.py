@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -110,12 +110,15 @@ class _ListenerFinished(AsyncListenerCompletionHandler):
 
 def build_bolt_app(
     settings: Settings,
-    ctx: SlackContext,
     client: AsyncWebClient,
+    choose_workspace: Callable[..., Awaitable[Any]],
     in_flight: InFlight | None = None,
+    **bolt_options: Any,
 ) -> AsyncApp:
-    """The Bolt app with every listener registered; ``in_flight`` counts each listener
-    until it has finished, work after the ack included."""
+    """The Bolt app with every listener registered. ``choose_workspace`` is the global
+    middleware that gives each request its workspace's context; ``in_flight`` counts each
+    listener until it has finished, work after the ack included; ``bolt_options`` are the
+    distribution mode's (the installation store and OAuth settings, for Bolt's authorize)."""
     secret = settings.slack_signing_secret
     app = AsyncApp(
         client=client,
@@ -128,6 +131,7 @@ def build_bolt_app(
         # Listeners ack first and keep working afterwards; Slack gets its answer at once.
         process_before_response=False,
         raise_error_for_unhandled_request=False,
+        **bolt_options,
     )
 
     @app.error
@@ -139,7 +143,8 @@ def build_bolt_app(
     if in_flight is not None:
         app.listener_runner.listener_start_handler = _ListenerStarted(in_flight)
         app.listener_runner.listener_completion_handler = _ListenerFinished(in_flight)
-    register(app, ctx)
+    app.use(choose_workspace)
+    register(app)
     return app
 
 
@@ -161,10 +166,11 @@ async def run_socket_mode(settings: Settings) -> None:
     """Serve Slack over Socket Mode (``python -m bot socket``) until cancelled."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+    from handlers.slack.dispatch import single_workspace
     from handlers.slack.recovery import start_worker
 
     async with slack_runtime(settings) as ctx:
-        app = build_bolt_app(settings, ctx, ctx.notifier.client)
+        app = build_bolt_app(settings, ctx.notifier.client, single_workspace(ctx))
         token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
         worker = start_worker(ctx)
         try:

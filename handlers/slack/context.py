@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.digest import DigestJob
 from bot.recap import RecapJob
@@ -25,3 +26,5 @@ class SlackContext:
     give_slots: asyncio.Semaphore
     #: Who opened their Home tab since start, so decisions refresh just those tabs.
     home_viewers: set[str] = field(default_factory=set)
+    #: Each listener made for this context (handlers.slack.workspace_contexts).
+    listeners: dict[Any, Any] = field(default_factory=dict)

@@ -29,18 +29,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from bot.in_flight import InFlight
-from bot.services import Services
 from bot.settings import Settings
 from bot.worker import Job
-from handlers.slack.app import (
-    build_bolt_app,
-    build_context,
-    build_slack_client,
-    close_slack_client,
-)
+from bot.workspace_services import Workspaces
+from bot.workspaces import DEFAULT_WORKSPACE
+from handlers.slack.app import build_bolt_app
 from handlers.slack.context import SlackContext
-from handlers.slack.recovery import SlackAwardNotices, slack_jobs
+from handlers.slack.dispatch import single_workspace
+from handlers.slack.recovery import slack_jobs
 from handlers.slack.replays import replay_key
+from handlers.slack.workspace_contexts import SlackContexts
 
 log = logging.getLogger(__name__)
 
@@ -80,26 +78,37 @@ class SlackEndpoint:
         #: Listeners still working, the work after the ack included.
         self.in_flight = in_flight or InFlight()
         self.ctx: SlackContext | None = None
-        #: Slack's background jobs, for the web app's worker, once running.
-        self.jobs: list[Job] = []
+        self.contexts: SlackContexts | None = None
         self._bolt: AsyncApp | None = None
         #: Answers sent through response URLs, kept until done (asyncio holds tasks weakly).
         self._answers: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
-    async def running(self, services: Services) -> AsyncIterator[SlackContext]:
-        """The Slack client and the Bolt app, subscribed to the core's outcomes, for as
-        long as it lasts; the web app runs :attr:`jobs` in its worker."""
-        client = build_slack_client(self._settings, self._retry_handlers)
-        ctx = build_context(self._settings, services, client)
-        self.ctx = ctx
-        self._bolt = build_bolt_app(self._settings, ctx, client, self.in_flight)
-        services.notices.subscribe(SlackAwardNotices(ctx))
-        self.jobs = slack_jobs(ctx)
+    async def running(self, workspaces: Workspaces) -> AsyncIterator[SlackContexts]:
+        """The Bolt app and each workspace's Slack context, for as long as it lasts; the
+        web app's worker runs :meth:`jobs_for` each workspace every round."""
+        settings = self._settings
+        contexts = SlackContexts(settings, workspaces, retry_handlers=self._retry_handlers)
+        self.contexts = contexts
         try:
-            yield ctx
+            if workspaces.distributed:
+                raise NotImplementedError("distribution mode is wired in a later step")
+            self.ctx = await contexts.for_key(DEFAULT_WORKSPACE)
+            self._bolt = build_bolt_app(
+                settings, self.ctx.notifier.client, single_workspace(self.ctx), self.in_flight
+            )
+            yield contexts
         finally:
-            await close_slack_client(client)
+            await contexts.aclose()
+
+    async def jobs_for(self, key: str) -> list[Job]:
+        """Slack's background jobs for one workspace, its client holding the current
+        token (the core's chat outbox job sends through it); none for other platforms."""
+        assert self.contexts is not None, "not running"
+        if not (key == DEFAULT_WORKSPACE or key.startswith("slack:")):
+            return []
+        ctx = await self.contexts.for_background(key)
+        return slack_jobs(ctx) if ctx is not None else []
 
     async def handle(self, request: Request, body: bytes) -> Response:
         """Answer one request whose body was read (within the size limit)."""

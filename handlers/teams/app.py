@@ -28,6 +28,7 @@ from bot.services import Services, give_slots
 from bot.settings import Settings
 from bot.store import ConversationRef
 from bot.worker import Job
+from bot.workspaces import DEFAULT_WORKSPACE
 from handlers.teams import cards
 from handlers.teams.adapter import BodyReader, StarletteAdapter
 from handlers.teams.commands import help_card, on_message
@@ -94,6 +95,13 @@ class TeamsFrontEnd:
     def routes(self) -> list[Any]:
         """``POST /api/messages`` (it answers 503 until :meth:`start` has run)."""
         return [self.adapter.route(MESSAGES_PATH)]
+
+    async def jobs_for(self, key: str) -> list[Job]:
+        """Teams' background jobs for one workspace: its own, for the single workspace
+        and Teams tenants (none for a Slack workspace)."""
+        if key == DEFAULT_WORKSPACE or key.startswith("teams:"):
+            return list(self.jobs)
+        return []
 
     async def start(self, services: Services) -> None:
         """Build the Teams helpers on the running process's services, subscribe them to

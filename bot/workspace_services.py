@@ -1,0 +1,167 @@
+"""The services of every workspace a process serves (keys: bot.workspaces), each built
+from the workspace's Quantive connection and settings over one shared store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.secrets import SecretBox, SecretKeyError
+from bot.services import Services
+from bot.settings import Settings
+from bot.store import Store
+from bot.workspaces import DEFAULT_WORKSPACE
+
+log = logging.getLogger(__name__)
+
+#: How long replaced services stay open for the requests that still hold them.
+RETIRE_SECONDS = 60.0
+
+
+@dataclass
+class _Built:
+    """A workspace's services, what they were built from, and when that was last read."""
+
+    services: Services
+    fingerprint: tuple[Any, str]
+    read_at: float
+
+
+class NotConnected(Exception):
+    """The workspace is installed but has no Quantive connection yet (or its stored token
+    can no longer be read); nothing may call Quantive for it."""
+
+
+class Workspaces:
+    """The core's services of every workspace this process serves, built on first use.
+
+    In the single-workspace mode there is one, from the environment, whatever key is
+    asked for. Otherwise each workspace's services come from its Quantive connection and
+    its settings (the environment's are the defaults), over one shared store; they are
+    kept for ``ttl`` seconds, so a change made by another process is seen within that
+    time, and at once in the process that made it (:meth:`forget`).
+    """
+
+    def __init__(self, settings: Settings, store: Store, *, ttl: float = 30.0) -> None:
+        self.settings = settings
+        self.store = store
+        self._ttl = ttl
+        self._box = SecretBox(settings.secret_key) if settings.distributed else None
+        self._built: dict[str, _Built] = {}
+        self._retiring: set[asyncio.Task[None]] = set()
+        self._building: dict[str, asyncio.Lock] = {}
+        self._single: Services | None = None
+        #: Called with each workspace's services when they are built, so the front ends
+        #: can subscribe to its notices and register their outbox senders.
+        self.on_built: list[Callable[[str, Services], None]] = []
+
+    @property
+    def distributed(self) -> bool:
+        """Whether each workspace has its own connection (else one from the environment)."""
+        return self._box is not None
+
+    async def services(self, key: str) -> Services:
+        """The workspace's services; NotConnected when it has no usable connection.
+
+        Its connection and settings are read again once ``ttl`` seconds have passed, and
+        the services rebuilt only when either changed."""
+        if self._box is None:
+            return self._single_services()
+        kept = self._built.get(key)
+        if kept is not None and time.monotonic() - kept.read_at < self._ttl:
+            return kept.services
+        async with self._building.setdefault(key, asyncio.Lock()):
+            kept = self._built.get(key)
+            if kept is not None and time.monotonic() - kept.read_at < self._ttl:
+                return kept.services
+            scoped = self.store.for_workspace(key)
+            row = await scoped.connection()
+            overrides = await scoped.workspace_settings()
+            fingerprint = (row, json.dumps(overrides, sort_keys=True, default=str))
+            if kept is not None and kept.fingerprint == fingerprint:
+                kept.read_at = time.monotonic()
+                return kept.services
+            if kept is not None:
+                self._retire(self._built.pop(key).services)
+            if row is None:
+                raise NotConnected(key)
+            services = self._build(key, scoped, row, overrides)
+            self._built[key] = _Built(services, fingerprint, time.monotonic())
+            return services
+
+    async def settings_for(self, key: str) -> Settings:
+        """The workspace's settings: the environment's, with its own stored on top."""
+        if self._box is None:
+            return self.settings
+        scoped = self.store.for_workspace(key)
+        return apply_overrides(self.settings, await scoped.workspace_settings())
+
+    async def connected(self) -> list[str]:
+        """The keys of every workspace that has a Quantive connection."""
+        if self._box is None:
+            return [DEFAULT_WORKSPACE]
+        return await self.store.connected_workspaces()
+
+    async def forget(self, key: str) -> None:
+        """Drop the workspace's services, so the next use reads its connection and
+        settings again (after connect, disconnect, a settings change, an uninstall)."""
+        kept = self._built.pop(key, None)
+        if kept is not None:
+            self._retire(kept.services)
+
+    async def aclose(self) -> None:
+        """Close every workspace's HTTP clients (the shared store is its owner's)."""
+        for task in list(self._retiring):
+            task.cancel()
+        for kept in self._built.values():
+            await kept.services.aclose()
+        self._built.clear()
+        if self._single is not None:
+            await self._single.aclose()
+            self._single = None
+
+    def _single_services(self) -> Services:
+        if self._single is None:
+            self._single = Services.create(self.settings, store=self.store)
+            for hook in self.on_built:
+                hook(DEFAULT_WORKSPACE, self._single)
+        return self._single
+
+    def _build(self, key: str, scoped: Store, row: Any, overrides: dict[str, Any]) -> Services:
+        # Imported here: only distribution mode reads stored connections.
+        from bot.connections import quantive_settings_for
+
+        assert self._box is not None
+        try:
+            quantive = quantive_settings_for(row, self._box)
+        except SecretKeyError:
+            log.error("the stored Quantive token of %s cannot be decrypted", key)
+            raise NotConnected(key) from None
+        settings = apply_overrides(self.settings, overrides).model_copy(update=quantive)
+        services = Services.create(settings, store=scoped)
+        for hook in self.on_built:
+            hook(key, services)
+        return services
+
+    def _retire(self, services: Services) -> None:
+        """Close replaced services once the requests still using them are done."""
+
+        async def close_later() -> None:
+            await asyncio.sleep(RETIRE_SECONDS)
+            await services.aclose()
+
+        task = asyncio.create_task(close_later())
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+
+def apply_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:
+    """``settings`` with a workspace's stored values on top; names it does not know are
+    ignored (a setting removed from the code must not stop a workspace)."""
+    known = {name: value for name, value in overrides.items() if name in Settings.model_fields}
+    return settings.model_copy(update=known) if known else settings
