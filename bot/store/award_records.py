@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, exists, func, insert, or_, select, update
 
 from bot.chat import Platform
 from bot.store.database import Database
@@ -108,6 +108,9 @@ class AwardRecords(Database):
         values = self._award_values(record)
         statement = update(awards).where(self._mine(awards), _t.id == record_id).values(values)
         key = values.get("assignment_id")
+        # Only a record of this workspace may displace a seen one: the id of another
+        # workspace's record (a caller's mistake) must change nothing here.
+        ours = exists().where(self._mine(awards), _t.id == record_id)
         async with self.transaction() as conn:
             if key:
                 await conn.execute(
@@ -116,6 +119,7 @@ class AwardRecords(Database):
                         _t.assignment_id == key,
                         _t.give_id.is_(None),
                         _t.id != record_id,
+                        ours,
                     )
                 )
             await conn.execute(statement)
