@@ -11,7 +11,14 @@ holds one engine and one connection pool:
 - ``chat_outbox``: chat posts (Slack's and Teams') waiting for a retry;
 - ``seen_requests``: request ids already handled;
 - ``conversations``: where the bot may write proactively (Teams' conversation references);
-- ``sync_leases``: the lease on the sync with Quantive's approval queue (bot.sync).
+- ``sync_leases``: the lease on the sync with Quantive's approval queue (bot.sync);
+- ``connections``: each workspace's Quantive connection (the token as ciphertext);
+- ``workspace_settings``: the settings an admin changed for one workspace.
+
+Every row belongs to one workspace (bot.workspaces). ``Store(url)`` reads and writes the
+``default`` workspace (the single-workspace mode); ``store.for_workspace(key)`` is another
+workspace's view over the same engine. Only ``all_connections`` and
+``connected_workspaces`` read across workspaces.
 
 The schema is versioned with Alembic (``schema``); run ``python -m bot migrate``.
 """
@@ -21,6 +28,7 @@ from __future__ import annotations
 from bot.store.award_outbox import AwardOutbox, OutboxAward
 from bot.store.award_records import AwardRecords, MessageRef
 from bot.store.chat_outbox import ChatOutbox, ChatPost
+from bot.store.connections import ConnectionRow, QuantiveConnections
 from bot.store.conversations import ConversationRef, Conversations
 from bot.store.database import DatabaseUrlError, describe, driver_url
 from bot.store.decisions import DecisionClaim, DecisionClaims
@@ -29,6 +37,7 @@ from bot.store.identities import Identity, IdentityCache
 from bot.store.schema import SchemaBehind, check_schema, migrate
 from bot.store.seen_requests import SeenRequests
 from bot.store.sync_leases import SyncLeases, WaitingKey
+from bot.store.workspace_settings import WorkspaceSettings
 
 
 class Store(
@@ -41,9 +50,12 @@ class Store(
     SeenRequests,
     Conversations,
     SyncLeases,
+    QuantiveConnections,
+    WorkspaceSettings,
 ):
-    """All of the bot's persistent state. One instance per process; close with
-    :meth:`aclose`."""
+    """All of the bot's persistent state. One instance per process, for the ``default``
+    workspace; :meth:`for_workspace` gives each other workspace's view of it. Close the
+    instance with :meth:`aclose` (closing a view does nothing)."""
 
     async def check_schema(self) -> None:
         """Raise :class:`SchemaBehind` unless the database is at the code's schema."""
@@ -52,6 +64,7 @@ class Store(
 
 __all__ = [
     "ChatPost",
+    "ConnectionRow",
     "ConversationRef",
     "DatabaseUrlError",
     "DecisionClaim",

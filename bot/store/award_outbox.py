@@ -62,7 +62,7 @@ class AwardOutbox(Database):
         is no longer held, so two decisions can never both act on it."""
         statement = (
             update(award_outbox)
-            .where(_t.id == award_id, _t.state == "held")
+            .where(self._mine(award_outbox), _t.id == award_id, _t.state == "held")
             .values(state=state, attempts=_t.attempts + 1, updated_at=time.time())
         )
         async with self.connect() as conn:
@@ -71,13 +71,19 @@ class AwardOutbox(Database):
     async def held_awards(self) -> list[OutboxAward]:
         """Awards the bot holds for an approver, oldest first."""
         async with self.connect() as conn:
-            rows = (await conn.execute(_ROW.where(_t.state == "held").order_by(_t.id))).all()
+            rows = (
+                await conn.execute(
+                    _ROW.where(self._mine(award_outbox), _t.state == "held").order_by(_t.id)
+                )
+            ).all()
         return [_outbox_award(r) for r in rows]
 
     async def update_evidence(self, award_id: int, evidence: dict[str, Any]) -> None:
         """Replace the evidence kept with an outbox row."""
         statement = (
-            update(award_outbox).where(_t.id == award_id).values(evidence=json.dumps(evidence))
+            update(award_outbox)
+            .where(self._mine(award_outbox), _t.id == award_id)
+            .values(evidence=json.dumps(evidence))
         )
         async with self.connect() as conn:
             await conn.execute(statement)
@@ -88,7 +94,7 @@ class AwardOutbox(Database):
         now = time.time()
         statement = (
             update(award_outbox)
-            .where(_t.id == award_id)
+            .where(self._mine(award_outbox), _t.id == award_id)
             .values(sent_at=now, updated_at=now, answered=0)
         )
         async with self.connect() as conn:
@@ -96,24 +102,28 @@ class AwardOutbox(Database):
 
     async def assignment_delivered(self, assignment_id: str) -> bool:
         """Whether an outbox row was already matched to this Quantive award."""
-        query = select(_t.id).where(_t.assignment_id == assignment_id, _t.state == "delivered")
+        query = select(_t.id).where(
+            self._mine(award_outbox), _t.assignment_id == assignment_id, _t.state == "delivered"
+        )
         async with self.connect() as conn:
             return (await conn.execute(query.limit(1))).first() is not None
 
     async def outbox_award(self, award_id: int) -> OutboxAward | None:
         """One outbox row."""
         async with self.connect() as conn:
-            row = (await conn.execute(_ROW.where(_t.id == award_id))).first()
+            query = _ROW.where(self._mine(award_outbox), _t.id == award_id)
+            row = (await conn.execute(query)).first()
         return _outbox_award(row) if row else None
 
     async def due_awards(self, now: float, stale_before: float) -> list[OutboxAward]:
         """Awards to try again: waiting ones that are due, and ``sending`` ones whose
         process died mid-call (not touched since ``stale_before``)."""
         query = _ROW.where(
+            self._mine(award_outbox),
             or_(
                 _t.state.in_(_WAITING) & (_t.next_attempt_at <= now),
                 (_t.state == "sending") & (_t.updated_at < stale_before),
-            )
+            ),
         ).order_by(_t.id)
         async with self.connect() as conn:
             rows = (await conn.execute(query)).all()
@@ -124,6 +134,7 @@ class AwardOutbox(Database):
         statement = (
             update(award_outbox)
             .where(
+                self._mine(award_outbox),
                 _t.id == award.id,
                 or_(
                     _t.state.in_(_WAITING),
@@ -149,7 +160,9 @@ class AwardOutbox(Database):
         }
         if answered is not None:
             values["answered"] = int(answered)
-        statement = update(award_outbox).where(_t.id == award_id).values(values)
+        statement = (
+            update(award_outbox).where(self._mine(award_outbox), _t.id == award_id).values(values)
+        )
         async with self.connect() as conn:
             await conn.execute(statement)
 
@@ -166,10 +179,14 @@ class AwardOutbox(Database):
         if assignment_id is not None:
             values["assignment_id"] = assignment_id
         async with self.connect() as conn:
-            await conn.execute(update(award_outbox).where(_t.id == award_id).values(values))
+            await conn.execute(
+                update(award_outbox)
+                .where(self._mine(award_outbox), _t.id == award_id)
+                .values(values)
+            )
 
     async def outbox_counts(self) -> dict[str, int]:
         """How many awards are in each outbox state."""
-        query = select(_t.state, func.count()).group_by(_t.state)
+        query = select(_t.state, func.count()).where(self._mine(award_outbox)).group_by(_t.state)
         async with self.connect() as conn:
             return {state: n for state, n in (await conn.execute(query)).all()}

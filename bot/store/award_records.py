@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, exists, func, insert, or_, select, update
 
 from bot.chat import Platform
 from bot.store.database import Database
@@ -38,17 +38,19 @@ class MessageRef:
 
 
 def message_rows(
-    platform: Platform, channel: str, ts: str, assignment_id: str, kind: str
+    workspace: str, platform: Platform, channel: str, ts: str, assignment_id: str, kind: str
 ) -> tuple[Table, dict[str, str]]:
-    """The table and the row that remember one message of ``platform``."""
+    """The table and the row that remember one message of ``platform`` in ``workspace``."""
     if platform == "teams":
         return teams_messages, {
+            "workspace": workspace,
             "conversation_id": channel,
             "activity_id": ts,
             "assignment_id": assignment_id,
             "kind": kind,
         }
     return slack_messages, {
+        "workspace": workspace,
         "channel": channel,
         "ts": ts,
         "assignment_id": assignment_id,
@@ -58,6 +60,12 @@ def message_rows(
 
 class AwardRecords(Database):
     """The ``awards``, ``slack_messages`` and ``teams_messages`` tables."""
+
+    def _award_values(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A record's columns as this workspace writes them: its row id is the table's to
+        give, and its workspace is always this store's, whatever the dict says."""
+        values = {k: v for k, v in record.items() if k != "id"}
+        return {**values, "workspace": self.workspace, "updated_at": time.time()}
 
     async def accept_award(
         self,
@@ -75,6 +83,7 @@ class AwardRecords(Database):
         held = held_key is not None
         now = time.time()
         outbox = insert(award_outbox).values(
+            workspace=self.workspace,
             state="held" if held else "sending",
             request=json.dumps(request),
             attempts=0 if held else 1,
@@ -85,8 +94,7 @@ class AwardRecords(Database):
         )
         async with self.transaction() as conn:
             give_id = int((await conn.execute(outbox.returning(award_outbox.c.id))).scalar_one())
-            values = {**record, "give_id": give_id, "updated_at": now}
-            values.pop("id", None)
+            values = {**self._award_values(record), "give_id": give_id, "updated_at": now}
             if held_key is not None:
                 values["assignment_id"] = held_key.format(give_id)
             inserted = await conn.execute(insert(awards).values(values).returning(_t.id))
@@ -97,16 +105,21 @@ class AwardRecords(Database):
         give) is the same award, met before the give learnt its id: it is dropped in the
         same transaction, so the give's record takes the key (the caller merges what the
         seen one knew, see bot.awards.delivery)."""
-        values = {k: v for k, v in record.items() if k != "id"}
-        statement = (
-            update(awards).where(_t.id == record_id).values({**values, "updated_at": time.time()})
-        )
+        values = self._award_values(record)
+        statement = update(awards).where(self._mine(awards), _t.id == record_id).values(values)
         key = values.get("assignment_id")
+        # Only a record of this workspace may displace a seen one: the id of another
+        # workspace's record (a caller's mistake) must change nothing here.
+        ours = exists().where(self._mine(awards), _t.id == record_id)
         async with self.transaction() as conn:
             if key:
                 await conn.execute(
                     delete(awards).where(
-                        _t.assignment_id == key, _t.give_id.is_(None), _t.id != record_id
+                        self._mine(awards),
+                        _t.assignment_id == key,
+                        _t.give_id.is_(None),
+                        _t.id != record_id,
+                        ours,
                     )
                 )
             await conn.execute(statement)
@@ -114,11 +127,10 @@ class AwardRecords(Database):
     async def add_seen_award(self, record: dict[str, Any]) -> None:
         """Keep the record of an award first seen in Quantive (a digest shows it), unless
         the bot already has one: a record is never overwritten by how it was seen."""
-        values = {k: v for k, v in record.items() if k != "id"}
         statement = (
             self._insert(awards)
-            .values({**values, "updated_at": time.time()})
-            .on_conflict_do_nothing(index_elements=["assignment_id"])
+            .values(self._award_values(record))
+            .on_conflict_do_nothing(index_elements=["workspace", "assignment_id"])
         )
         async with self.connect() as conn:
             await conn.execute(statement)
@@ -130,7 +142,8 @@ class AwardRecords(Database):
         query = (
             select(awards)
             .where(
-                or_(_t.assignment_id == assignment_id, _t.quantive_assignment_id == assignment_id)
+                self._mine(awards),
+                or_(_t.assignment_id == assignment_id, _t.quantive_assignment_id == assignment_id),
             )
             .order_by(_t.assignment_id != assignment_id)
             .limit(1)
@@ -142,12 +155,13 @@ class AwardRecords(Database):
     async def award_row_by_give(self, give_id: int) -> dict[str, Any] | None:
         """The record of a give through the bot."""
         async with self.connect() as conn:
-            row = (await conn.execute(select(awards).where(_t.give_id == give_id))).first()
+            query = select(awards).where(self._mine(awards), _t.give_id == give_id)
+            row = (await conn.execute(query)).first()
         return dict(row._mapping) if row else None
 
     async def award_rows(self, status: str) -> list[dict[str, Any]]:
         """Every record in ``status``, newest first."""
-        query = select(awards).where(_t.status == status).order_by(_t.id.desc())
+        query = select(awards).where(self._mine(awards), _t.status == status).order_by(_t.id.desc())
         async with self.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [dict(r._mapping) for r in rows]
@@ -159,6 +173,7 @@ class AwardRecords(Database):
         excepted; with ``up_to``, only in the gives recorded up to that record (so that
         gives recorded at the same moment are counted in their order)."""
         query = select(func.coalesce(func.sum(_t.recipient_count), 0)).where(
+            self._mine(awards),
             _t.platform == platform,
             _t.giver_chat_id == giver_chat_id,
             _t.given_at >= since,
@@ -180,7 +195,7 @@ class AwardRecords(Database):
         while True:
             query = (
                 select(awards)
-                .where(_t.give_id.is_not(None))
+                .where(self._mine(awards), _t.give_id.is_not(None))
                 .order_by(_t.given_at, _t.id)
                 .limit(page)
             )
@@ -205,7 +220,7 @@ class AwardRecords(Database):
         self, assignment_id: str, channel: str, ts: str, kind: str, *, platform: Platform = "slack"
     ) -> None:
         """Remember that message (channel, ts) of ``platform`` shows the award."""
-        table, row = message_rows(platform, channel, ts, assignment_id, kind)
+        table, row = message_rows(self.workspace, platform, channel, ts, assignment_id, kind)
         async with self.connect() as conn:
             await conn.execute(self._insert(table).values(row).on_conflict_do_nothing())
 
@@ -214,12 +229,14 @@ class AwardRecords(Database):
         s, t = slack_messages.c, teams_messages.c
         async with self.connect() as conn:
             on_slack = await conn.execute(
-                select(s.channel, s.ts, s.kind).where(s.assignment_id == assignment_id)
+                select(s.channel, s.ts, s.kind).where(
+                    self._mine(slack_messages), s.assignment_id == assignment_id
+                )
             )
             found = [MessageRef(*row, "slack") for row in on_slack.all()]
             on_teams = await conn.execute(
                 select(t.conversation_id, t.activity_id, t.kind).where(
-                    t.assignment_id == assignment_id
+                    self._mine(teams_messages), t.assignment_id == assignment_id
                 )
             )
             found += [MessageRef(*row, "teams") for row in on_teams.all()]

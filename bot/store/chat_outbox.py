@@ -67,6 +67,7 @@ class ChatOutbox(Database):
         statement = (
             self._insert(chat_outbox)
             .values(
+                workspace=self.workspace,
                 platform=platform,
                 idempotency_key=key,
                 operation=json.dumps(operation),
@@ -79,7 +80,7 @@ class ChatOutbox(Database):
                 updated_at=now,
                 last_error=error[:300],
             )
-            .on_conflict_do_nothing()
+            .on_conflict_do_nothing(index_elements=["workspace", "platform", "idempotency_key"])
         )
         async with self.connect() as conn:
             return await inserted(conn, statement, _t.id)
@@ -89,6 +90,7 @@ class ChatOutbox(Database):
         query = (
             select(chat_outbox)
             .where(
+                self._mine(chat_outbox),
                 _t.state.in_(_WAITING),
                 _t.platform.in_(platforms),
                 _t.next_attempt_at <= now,
@@ -118,6 +120,7 @@ class ChatOutbox(Database):
         statement = (
             update(chat_outbox)
             .where(
+                self._mine(chat_outbox),
                 _t.id == post_id,
                 _t.state.in_(_WAITING),
                 _t.leased_until <= now,
@@ -135,7 +138,7 @@ class ChatOutbox(Database):
         now = time.time()
         statement = (
             update(chat_outbox)
-            .where(_t.id == post_id)
+            .where(self._mine(chat_outbox), _t.id == post_id)
             .values(
                 state="queued",
                 attempts=_t.attempts + 1,
@@ -155,17 +158,24 @@ class ChatOutbox(Database):
         if error:
             values["last_error"] = error[:300]
         async with self.connect() as conn:
-            await conn.execute(update(chat_outbox).where(_t.id == post_id).values(values))
+            statement = update(chat_outbox).where(self._mine(chat_outbox), _t.id == post_id)
+            await conn.execute(statement.values(values))
 
     async def chat_post_state(self, platform: str, key: str) -> str | None:
         """The state of the call with this idempotency key, if one was ever queued."""
         async with self.connect() as conn:
-            query = select(_t.state).where(_t.platform == platform, _t.idempotency_key == key)
+            query = select(_t.state).where(
+                self._mine(chat_outbox), _t.platform == platform, _t.idempotency_key == key
+            )
             return (await conn.execute(query)).scalar_one_or_none()
 
     async def chat_queue_length(self, platform: str | None = None) -> int:
         """How many calls (of ``platform``, or of every platform) wait for a retry."""
-        query = select(func.count()).select_from(chat_outbox).where(_t.state.in_(_WAITING))
+        query = (
+            select(func.count())
+            .select_from(chat_outbox)
+            .where(self._mine(chat_outbox), _t.state.in_(_WAITING))
+        )
         if platform is not None:
             query = query.where(_t.platform == platform)
         async with self.connect() as conn:
@@ -173,6 +183,18 @@ class ChatOutbox(Database):
 
     async def forget_finished_chat(self, before: float) -> None:
         """Delete finished rows last touched before ``before``: their keys have served."""
-        statement = delete(chat_outbox).where(_t.state.not_in(_WAITING), _t.updated_at < before)
+        statement = delete(chat_outbox).where(
+            self._mine(chat_outbox), _t.state.not_in(_WAITING), _t.updated_at < before
+        )
         async with self.connect() as conn:
             await conn.execute(statement)
+
+    async def drop_queued_posts(self, platform: str) -> int:
+        """Delete this workspace's unfinished posts of ``platform`` (queued, or leased to a
+        worker) and say how many: the workspace uninstalled the bot, so no retry can reach
+        it. Finished rows stay for their keys, as :meth:`forget_finished_chat` decides."""
+        statement = delete(chat_outbox).where(
+            self._mine(chat_outbox), _t.platform == platform, _t.state.in_(_WAITING)
+        )
+        async with self.connect() as conn:
+            return await rowcount(conn, statement)

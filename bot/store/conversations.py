@@ -52,7 +52,12 @@ class Conversations(Database):
         """The newest personal chat with ``user_id``, if the bot has seen one."""
         query = (
             select(_t.conversation_id, _t.kind, _t.service_url, _t.tenant_id, _t.user_id)
-            .where(_t.platform == platform, _t.user_id == user_id, _t.kind == "personal")
+            .where(
+                self._mine(conversations),
+                _t.platform == platform,
+                _t.user_id == user_id,
+                _t.kind == "personal",
+            )
             .order_by(_t.updated_at.desc())
             .limit(1)
         )
@@ -65,7 +70,11 @@ class Conversations(Database):
     ) -> ConversationRef | None:
         """One conversation's reference."""
         query = select(_t.conversation_id, _t.kind, _t.service_url, _t.tenant_id, _t.user_id)
-        query = query.where(_t.platform == platform, _t.conversation_id == conversation_id)
+        query = query.where(
+            self._mine(conversations),
+            _t.platform == platform,
+            _t.conversation_id == conversation_id,
+        )
         async with self.connect() as conn:
             row = (await conn.execute(query)).first()
         return ConversationRef(*row, platform=platform) if row else None

@@ -9,16 +9,20 @@ SQLite on a thread per connection, psycopg 3 speaks PostgreSQL's protocol native
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Self
 
-from sqlalchemy import Table, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Table, event
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
+
+from bot.workspaces import DEFAULT_WORKSPACE
 
 #: How long a SQLite writer waits for another process's write lock before failing.
 SQLITE_BUSY_SECONDS = 10.0
@@ -137,17 +141,43 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 
 class Database:
-    """The engine and the dialect's INSERT, shared by the table modules of the store."""
+    """The engine, the dialect's INSERT and the workspace, shared by the table modules of
+    the store.
+
+    A store belongs to one workspace (bot.workspaces): every query of every table module
+    filters by :attr:`workspace` and every write sets it, so two workspaces may hold the
+    same chat and Quantive ids. ``Store(url)`` is the single-workspace mode's
+    (``default``); :meth:`for_workspace` gives another workspace's view of the same engine.
+    """
 
     def __init__(self, database_url: str) -> None:
         self.engine = create_engine(database_url)
+        self.workspace = DEFAULT_WORKSPACE
+        # Only the store that made the engine disposes of it; its views share it.
+        self._owns_engine = True
         # Both dialects' INSERT has on_conflict_do_nothing / on_conflict_do_update, which
         # is how claims stay atomic: the primary key decides who was first.
         postgres = self.engine.dialect.name == "postgresql"
-        self._insert = postgresql.insert if postgres else sqlite.insert
+        self._insert = postgres_insert if postgres else sqlite_insert
+
+    def for_workspace(self, key: str) -> Self:
+        """This store as workspace ``key`` sees it: the same engine and connection pool,
+        no new connection. Closing the view does nothing; close the store that made it."""
+        if not valid_workspace(key):
+            raise ValueError(f"not a workspace key: {key!r} (see bot.workspaces)")
+        view = copy.copy(self)
+        view.workspace = key
+        view._owns_engine = False
+        return view
+
+    def _mine(self, table: Table) -> ColumnElement[bool]:
+        """The condition that keeps a query to this store's workspace."""
+        return table.c.workspace == self.workspace
 
     async def _upsert(self, table: Table, values: dict[str, Any]) -> None:
-        """Insert a row, or replace the one with the same primary key."""
+        """Insert a row of this workspace, or replace the one with the same primary key
+        (which starts with the workspace, so another workspace's row is never touched)."""
+        values = {**values, "workspace": self.workspace}
         key = [c.name for c in table.primary_key.columns]
         statement = self._insert(table).values(values)
         statement = statement.on_conflict_do_update(index_elements=key, set_=values)
@@ -169,8 +199,18 @@ class Database:
         return transaction(self.engine)
 
     async def aclose(self) -> None:
-        """Close every pooled connection."""
-        await self.engine.dispose()
+        """Close every pooled connection; a workspace's view leaves them to its owner."""
+        if self._owns_engine:
+            await self.engine.dispose()
+
+
+def valid_workspace(key: str) -> bool:
+    """Whether ``key`` has a workspace key's shape (``default``, ``slack:…``, ``teams:…``):
+    a bare team or tenant id passed by mistake would make a workspace of its own."""
+    if key == DEFAULT_WORKSPACE:
+        return True
+    platform, _, ident = key.partition(":")
+    return platform in ("slack", "teams") and bool(ident) and ident == ident.strip()
 
 
 async def rowcount(conn: AsyncConnection, statement: Any) -> int:

@@ -52,6 +52,7 @@ class DecisionClaims(Database):
         statement = (
             self._insert(decision_claims)
             .values(
+                workspace=self.workspace,
                 assignment_id=assignment_id,
                 decision=decision,
                 decided_by=decided_by,
@@ -70,7 +71,9 @@ class DecisionClaims(Database):
         t = decision_claims.c
         statement = (
             update(decision_claims)
-            .where(t.assignment_id == assignment_id, t.done_at.is_(None))
+            .where(
+                self._mine(decision_claims), t.assignment_id == assignment_id, t.done_at.is_(None)
+            )
             .values(done_at=time.time())
         )
         async with self.connect() as conn:
@@ -88,6 +91,7 @@ class DecisionClaims(Database):
         statement = (
             update(decision_claims)
             .where(
+                self._mine(decision_claims),
                 t.assignment_id == assignment_id,
                 t.done_at.is_(None),
                 t.claimed_at < claimed_before,
@@ -99,13 +103,17 @@ class DecisionClaims(Database):
 
     async def release_decision(self, assignment_id: str) -> None:
         """Drop a claim whose call failed, so that someone can try again."""
-        statement = delete(decision_claims).where(decision_claims.c.assignment_id == assignment_id)
+        statement = delete(decision_claims).where(
+            self._mine(decision_claims), decision_claims.c.assignment_id == assignment_id
+        )
         async with self.connect() as conn:
             await conn.execute(statement)
 
     async def decision(self, assignment_id: str) -> DecisionClaim | None:
         """The claim on an award, if any."""
-        query = select(*_COLUMNS).where(decision_claims.c.assignment_id == assignment_id)
+        query = select(*_COLUMNS).where(
+            self._mine(decision_claims), decision_claims.c.assignment_id == assignment_id
+        )
         async with self.connect() as conn:
             row = (await conn.execute(query)).first()
         return DecisionClaim(*row) if row else None
@@ -113,7 +121,9 @@ class DecisionClaims(Database):
     async def unfinished_decisions(self, claimed_before: float) -> list[DecisionClaim]:
         """Claims whose Quantive call never confirmed, older than ``claimed_before``."""
         t = decision_claims.c
-        query = select(*_COLUMNS).where(t.done_at.is_(None), t.claimed_at < claimed_before)
+        query = select(*_COLUMNS).where(
+            self._mine(decision_claims), t.done_at.is_(None), t.claimed_at < claimed_before
+        )
         async with self.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [DecisionClaim(*row) for row in rows]

@@ -51,7 +51,11 @@ class DigestClaims(Database):
         statement = (
             self._insert(table)
             .values(
-                platform=platform, channel=channel, subscribed_by=user, subscribed_at=time.time()
+                workspace=self.workspace,
+                platform=platform,
+                channel=channel,
+                subscribed_by=user,
+                subscribed_at=time.time(),
             )
             .on_conflict_do_nothing()
         )
@@ -64,7 +68,9 @@ class DigestClaims(Database):
         """Unsubscribe a channel; False when it was not subscribed."""
         table = _SUBSCRIPTIONS[post]
         t = table.c
-        statement = delete(table).where(t.platform == platform, t.channel == channel)
+        statement = delete(table).where(
+            self._mine(table), t.platform == platform, t.channel == channel
+        )
         async with self.connect() as conn:
             return await rowcount(conn, statement) == 1
 
@@ -72,8 +78,10 @@ class DigestClaims(Database):
         self, *, platform: Platform = "slack", post: Subscription = "digest"
     ) -> list[str]:
         """The platform's channels subscribed at run time."""
-        t = _SUBSCRIPTIONS[post].c
-        query = select(t.channel).where(t.platform == platform).order_by(t.channel)
+        table = _SUBSCRIPTIONS[post]
+        t = table.c
+        query = select(t.channel).where(self._mine(table), t.platform == platform)
+        query = query.order_by(t.channel)
         async with self.connect() as conn:
             return list((await conn.execute(query)).scalars().all())
 
@@ -81,11 +89,17 @@ class DigestClaims(Database):
         self, channel: str, day: str, *, force: bool = False, platform: Platform = "slack"
     ) -> bool:
         """Claim (channel, day) before posting; only the first claim wins unless forced."""
-        values = {"platform": platform, "channel": channel, "day": day, "claimed_at": time.time()}
+        values = {
+            "workspace": self.workspace,
+            "platform": platform,
+            "channel": channel,
+            "day": day,
+            "claimed_at": time.time(),
+        }
         statement = self._insert(digest_claims).values(values)
         if force:
             statement = statement.on_conflict_do_update(
-                index_elements=["platform", "channel", "day"],
+                index_elements=["workspace", "platform", "channel", "day"],
                 set_={**values, "ts": None, "assignment_ids": "[]", "hidden_count": 0},
             )
         else:
@@ -97,7 +111,11 @@ class DigestClaims(Database):
         """Give up a claim whose post certainly failed, so a later run may post."""
         t = digest_claims.c
         statement = delete(digest_claims).where(
-            t.platform == platform, t.channel == channel, t.day == day, t.ts.is_(None)
+            self._mine(digest_claims),
+            t.platform == platform,
+            t.channel == channel,
+            t.day == day,
+            t.ts.is_(None),
         )
         async with self.connect() as conn:
             await conn.execute(statement)
@@ -116,16 +134,22 @@ class DigestClaims(Database):
         t = digest_claims.c
         claim = (
             update(digest_claims)
-            .where(t.platform == platform, t.channel == channel, t.day == day)
+            .where(
+                self._mine(digest_claims),
+                t.platform == platform,
+                t.channel == channel,
+                t.day == day,
+            )
             .values(ts=ts, assignment_ids=json.dumps(assignment_ids), hidden_count=hidden_count)
         )
         async with self.transaction() as conn:
             await conn.execute(claim)
             if assignment_ids:
-                table = message_rows(platform, channel, ts, "", "digest")[0]
-                links = [
-                    message_rows(platform, channel, ts, a, "digest")[1] for a in assignment_ids
+                rows = [
+                    message_rows(self.workspace, platform, channel, ts, a, "digest")
+                    for a in assignment_ids
                 ]
+                table, links = rows[0][0], [row for _, row in rows]
                 await conn.execute(self._insert(table).on_conflict_do_nothing(), links)
 
     async def digest_post(
@@ -134,7 +158,7 @@ class DigestClaims(Database):
         """The digest posted as message (channel, ts), if it is one."""
         t = digest_claims.c
         query = select(t.channel, t.day, t.ts, t.assignment_ids, t.hidden_count).where(
-            t.platform == platform, t.channel == channel, t.ts == ts
+            self._mine(digest_claims), t.platform == platform, t.channel == channel, t.ts == ts
         )
         async with self.connect() as conn:
             row = (await conn.execute(query)).first()

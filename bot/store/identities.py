@@ -33,6 +33,7 @@ class IdentityCache(Database):
         """The cached identity if younger than ``max_age`` seconds."""
         t = identities.c
         query = select(t.chat_user_id, t.quantive_user_id, t.email, t.name, t.platform).where(
+            self._mine(identities),
             t.platform == platform,
             t.chat_user_id == chat_user_id,
             t.fetched_at >= time.time() - max_age,
@@ -59,6 +60,7 @@ class IdentityCache(Database):
         """(known, chat user id) for an email; a known None means "nobody in the chat"."""
         t = chat_users_by_email.c
         query = select(t.chat_user_id).where(
+            self._mine(chat_users_by_email),
             t.platform == platform,
             t.email == email.lower(),
             t.fetched_at >= time.time() - max_age,

@@ -27,7 +27,7 @@ class SeenRequests(Database):
         """
         statement = (
             self._insert(seen_requests)
-            .values(key=key, seen_at=time.time())
+            .values(workspace=self.workspace, key=key, seen_at=time.time())
             .on_conflict_do_nothing()
         )
         async with self.connect() as conn:
@@ -39,10 +39,11 @@ class SeenRequests(Database):
         t = seen_requests.c
         now = time.time()
         statement = delete(seen_requests).where(
+            self._mine(seen_requests),
             or_(
                 and_(~t.key.startswith(KEEP_PREFIX), t.seen_at < now - older_than),
                 t.seen_at < now - KEEP_SECONDS,
-            )
+            ),
         )
         async with self.connect() as conn:
             await conn.execute(statement)

@@ -43,12 +43,16 @@ class SyncLeases(Database):
         now = time.time()
         first = (
             self._insert(sync_leases)
-            .values(name=name, holder=holder, leased_until=now + seconds)
+            .values(workspace=self.workspace, name=name, holder=holder, leased_until=now + seconds)
             .on_conflict_do_nothing()
         )
         renew = (
             update(sync_leases)
-            .where(_l.name == name, or_(_l.holder == holder, _l.leased_until <= now))
+            .where(
+                self._mine(sync_leases),
+                _l.name == name,
+                or_(_l.holder == holder, _l.leased_until <= now),
+            )
             .values(holder=holder, leased_until=now + seconds)
         )
         async with self.connect() as conn:
@@ -62,6 +66,7 @@ class SyncLeases(Database):
         one small read."""
         queue_id = func.coalesce(_a.quantive_assignment_id, _a.assignment_id)
         query = select(_a.id, _a.assignment_id, queue_id.label("queue_id"), _a.status).where(
+            self._mine(awards),
             _a.assignment_id.is_not(None),
             _a.assignment_id != "",
             or_(
@@ -79,10 +84,10 @@ class SyncLeases(Database):
     async def settle_award(self, record_id: int, was: str, record: dict[str, Any]) -> bool:
         """Replace a record only if it is still in status ``was``; True when this call did.
         The one caller that moves it is the one that tells people."""
-        values = {k: v for k, v in record.items() if k != "id"}
+        values = {k: v for k, v in record.items() if k not in ("id", "workspace")}
         statement = (
             update(awards)
-            .where(_a.id == record_id, _a.status == was)
+            .where(self._mine(awards), _a.id == record_id, _a.status == was)
             .values({**values, "updated_at": time.time()})
         )
         async with self.connect() as conn:

@@ -1,21 +1,25 @@
 """The bot's tables, as SQLAlchemy Core metadata: the schema the code expects.
 
 Alembic's migrations in ``bot/migrations`` build this schema; a test compares the two on
-SQLite and PostgreSQL. Chat ids are unique only within a platform, so each table that
-holds them has ``platform`` (bot.chat.Platform) first in its primary key. Times are Unix
+SQLite and PostgreSQL. Every row belongs to one workspace (bot.workspaces), so every
+table has ``workspace``, first in each key made of chat or Quantive ids and in each index
+(bot.store.database.Database filters every query by it). Chat ids are unique only within
+a platform, so each table that holds them has ``platform`` (bot.chat.Platform) next in its
+primary key. The autoincrement ids stay global keys. Times are Unix
 seconds (float); JSON documents are stored as text so that both backends read them the
 same way.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Index, Integer, MetaData, Table, Text, text
+from sqlalchemy import Column, Float, Index, Integer, MetaData, Table, Text, UniqueConstraint, text
 
 metadata = MetaData()
 
 identities = Table(
     "identities",
     metadata,
+    Column("workspace", Text, primary_key=True, server_default=text("'default'")),
     Column("platform", Text, primary_key=True, server_default=text("'slack'")),
     Column("chat_user_id", Text, primary_key=True),
     Column("quantive_user_id", Text, nullable=False),
@@ -27,6 +31,7 @@ identities = Table(
 chat_users_by_email = Table(
     "chat_users_by_email",
     metadata,
+    Column("workspace", Text, primary_key=True, server_default=text("'default'")),
     Column("platform", Text, primary_key=True, server_default=text("'slack'")),
     Column("email", Text, primary_key=True),
     Column("chat_user_id", Text),
@@ -41,8 +46,9 @@ chat_users_by_email = Table(
 awards = Table(
     "awards",
     metadata,
+    Column("workspace", Text, nullable=False, server_default=text("'default'")),
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("assignment_id", Text, unique=True),
+    Column("assignment_id", Text),
     Column("quantive_assignment_id", Text),
     Column("give_id", Integer, unique=True),
     Column("platform", Text),
@@ -63,9 +69,11 @@ awards = Table(
     Column("decided_by_email", Text, nullable=False, server_default=text("''")),
     Column("reason", Text, nullable=False, server_default=text("''")),
     Column("updated_at", Float, nullable=False),
-    Index("awards_by_giver", "platform", "giver_chat_id", "given_at"),
-    Index("awards_by_time", "given_at"),
-    Index("awards_by_quantive_id", "quantive_assignment_id"),
+    UniqueConstraint("workspace", "assignment_id", name="awards_workspace_assignment_id_key"),
+    Index("awards_by_giver", "workspace", "platform", "giver_chat_id", "given_at"),
+    Index("awards_by_time", "workspace", "given_at"),
+    Index("awards_by_quantive_id", "workspace", "quantive_assignment_id"),
+    Index("awards_by_status", "workspace", "status"),
     sqlite_autoincrement=True,
 )
 
@@ -73,27 +81,30 @@ awards = Table(
 slack_messages = Table(
     "slack_messages",
     metadata,
+    Column("workspace", Text, primary_key=True, server_default=text("'default'")),
     Column("channel", Text, primary_key=True),
     Column("ts", Text, primary_key=True),
     Column("assignment_id", Text, primary_key=True),
     Column("kind", Text, nullable=False),
-    Index("slack_messages_by_assignment", "assignment_id"),
+    Index("slack_messages_by_assignment", "workspace", "assignment_id"),
 )
 
 #: Teams cards that show an award: the conversation and the activity to replace.
 teams_messages = Table(
     "teams_messages",
     metadata,
+    Column("workspace", Text, primary_key=True, server_default=text("'default'")),
     Column("conversation_id", Text, primary_key=True),
     Column("activity_id", Text, primary_key=True),
     Column("assignment_id", Text, primary_key=True),
     Column("kind", Text, nullable=False),
-    Index("teams_messages_by_assignment", "assignment_id"),
+    Index("teams_messages_by_assignment", "workspace", "assignment_id"),
 )
 
 decision_claims = Table(
     "decision_claims",
     metadata,
+    Column("workspace", Text, primary_key=True, server_default=text("'default'")),
     Column("assignment_id", Text, primary_key=True),
     Column("decision", Text, nullable=False),
     Column("decided_by", Text, nullable=False),
@@ -106,6 +117,7 @@ decision_claims = Table(
 digest_subscriptions = Table(
     "digest_subscriptions",
     metadata,
+    Column("workspace", Text, primary_key=True, server_default=text("'default'")),
     Column("platform", Text, primary_key=True, server_default=text("'slack'")),
     Column("channel", Text, primary_key=True),
     Column("subscribed_by", Text, nullable=False),
@@ -115,6 +127,7 @@ digest_subscriptions = Table(
 digest_claims = Table(
     "digest_claims",
     metadata,
+    Column("workspace", Text, primary_key=True, server_default=text("'default'")),
     Column("platform", Text, primary_key=True, server_default=text("'slack'")),
     Column("channel", Text, primary_key=True),
     Column("day", Text, primary_key=True),
@@ -127,6 +140,7 @@ digest_claims = Table(
 award_outbox = Table(
     "award_outbox",
     metadata,
+    Column("workspace", Text, nullable=False, server_default=text("'default'")),
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("state", Text, nullable=False),
     Column("request", Text, nullable=False),
@@ -139,7 +153,7 @@ award_outbox = Table(
     Column("assignment_id", Text),
     # 1 when the last assign call got an answer (a 5xx): no settle wait before a resend.
     Column("answered", Integer, nullable=False, server_default=text("0")),
-    Index("award_outbox_due", "state", "next_attempt_at"),
+    Index("award_outbox_due", "workspace", "state", "next_attempt_at"),
     sqlite_autoincrement=True,
 )
 
@@ -148,6 +162,7 @@ award_outbox = Table(
 chat_outbox = Table(
     "chat_outbox",
     metadata,
+    Column("workspace", Text, nullable=False, server_default=text("'default'")),
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("platform", Text, nullable=False),
     Column("idempotency_key", Text, nullable=False),
@@ -160,22 +175,24 @@ chat_outbox = Table(
     Column("leased_until", Float, nullable=False, server_default=text("0")),
     Column("updated_at", Float, nullable=False),
     Column("last_error", Text, nullable=False, server_default=text("''")),
-    Index("chat_outbox_by_key", "platform", "idempotency_key", unique=True),
-    Index("chat_outbox_due", "state", "next_attempt_at"),
+    Index("chat_outbox_by_key", "workspace", "platform", "idempotency_key", unique=True),
+    Index("chat_outbox_due", "workspace", "state", "next_attempt_at"),
     sqlite_autoincrement=True,
 )
 
 seen_requests = Table(
     "seen_requests",
     metadata,
+    Column("workspace", Text, primary_key=True, server_default=text("'default'")),
     Column("key", Text, primary_key=True),
     Column("seen_at", Float, nullable=False),
-    Index("seen_requests_by_time", "seen_at"),
+    Index("seen_requests_by_time", "workspace", "seen_at"),
 )
 
 conversations = Table(
     "conversations",
     metadata,
+    Column("workspace", Text, primary_key=True, server_default=text("'default'")),
     Column("platform", Text, primary_key=True),
     Column("conversation_id", Text, primary_key=True),
     Column("kind", Text, nullable=False),
@@ -183,7 +200,7 @@ conversations = Table(
     Column("tenant_id", Text, nullable=False, server_default=text("''")),
     Column("user_id", Text),
     Column("updated_at", Float, nullable=False),
-    Index("conversations_by_user", "platform", "user_id", "kind"),
+    Index("conversations_by_user", "workspace", "platform", "user_id", "kind"),
 )
 
 #: Teams conversations that asked for the weekly recap (``recap here``); Slack's come from
@@ -191,6 +208,7 @@ conversations = Table(
 recap_subscriptions = Table(
     "recap_subscriptions",
     metadata,
+    Column("workspace", Text, primary_key=True, server_default=text("'default'")),
     Column("platform", Text, primary_key=True),
     Column("channel", Text, primary_key=True),
     Column("subscribed_by", Text, nullable=False),
@@ -202,7 +220,36 @@ recap_subscriptions = Table(
 sync_leases = Table(
     "sync_leases",
     metadata,
+    Column("workspace", Text, primary_key=True, server_default=text("'default'")),
     Column("name", Text, primary_key=True),
     Column("holder", Text, nullable=False),
     Column("leased_until", Float, nullable=False),
+)
+
+#: Each workspace's Quantive connection (bot.store.connections): the token is kept only as
+#: ciphertext (bot.secrets.SecretBox, applied by the caller) and its last four characters,
+#: to show which token is in use.
+quantive_connections = Table(
+    "quantive_connections",
+    metadata,
+    Column("workspace", Text, primary_key=True),
+    Column("quantive_url", Text, nullable=False),
+    Column("account_id", Text, nullable=False),
+    Column("token_encrypted", Text, nullable=False),
+    Column("token_last4", Text, nullable=False),
+    Column("connected_by", Text, nullable=False),
+    Column("checked_at", Float),
+    Column("updated_at", Float, nullable=False),
+)
+
+#: Settings an admin changed for one workspace (bot.store.workspace_settings): one JSON
+#: value per name; a name without a row keeps the deployment's setting.
+workspace_settings = Table(
+    "workspace_settings",
+    metadata,
+    Column("workspace", Text, primary_key=True),
+    Column("name", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
 )
