@@ -21,6 +21,7 @@ from api import errors
 from api.client import DEFAULT_BASE_URL, QuantiveClient
 from api.retry import RetryPolicy
 from api.transport import build_http_client
+from bot.regions import REGIONS, Region, quantive_host, region_names, region_url
 from bot.secrets import SecretBox, SecretKeyError, last_four
 from bot.workspaces import describe_workspace
 
@@ -69,28 +70,6 @@ class ConnectionStore(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Region:
-    """A Quantive host people pick by name instead of typing its URL."""
-
-    name: str
-    url: str
-    about: str
-
-
-#: Quantive's hosts, from shared/reference/quantive-api-notes.md ("Hosts and headers").
-#: The notes give EU and US outright, say other regions "add as. or sa." (so those two
-#: follow the US host's pattern and are the least certain), and name both legacy
-#: Gtmhub hosts. The first is the default, as QUANTIVE_API_URL's is.
-REGIONS: tuple[Region, ...] = (
-    Region("eu", DEFAULT_BASE_URL, "Quantive, EU"),
-    Region("us", "https://app.us.quantive.com/results/api/v1", "Quantive, US"),
-    Region("as", "https://app.as.quantive.com/results/api/v1", "Quantive, Asia"),
-    Region("sa", "https://app.sa.quantive.com/results/api/v1", "Quantive, South America"),
-    Region("gtmhub", "https://app.gtmhub.com/api/v1", "legacy Gtmhub host"),
-    Region("gtmhub-us", "https://app.us.gtmhub.com/api/v1", "legacy Gtmhub host, older US"),
-)
-
 #: Hosts where plain http is allowed: a token sent anywhere else must travel over TLS.
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 #: Seconds the check waits for Quantive: an operator is waiting at a prompt.
@@ -99,13 +78,25 @@ CHECK_TIMEOUT = 10.0
 _CHECK_RETRY = RetryPolicy(max_retries=1, backoff_base=0.1, backoff_cap=0.5)
 
 
+__all__ = [
+    "REGIONS",
+    "ConnectionProblem",
+    "ConnectionRow",
+    "ConnectionStore",
+    "Region",
+    "check_connection",
+    "connect",
+    "disconnect",
+    "list_connections",
+    "quantive_host",
+    "quantive_settings_for",
+    "region_names",
+    "resolve_quantive_url",
+]
+
+
 class ConnectionProblem(ValueError):
     """A connection cannot be made; the message is one sentence saying what to fix."""
-
-
-def region_names() -> str:
-    """The region names, for help texts: ``eu, us, as, sa, gtmhub, gtmhub-us``."""
-    return ", ".join(region.name for region in REGIONS)
 
 
 def resolve_quantive_url(text: str) -> str:
@@ -119,9 +110,9 @@ def resolve_quantive_url(text: str) -> str:
         raise ConnectionProblem(
             f"The Quantive URL is empty: give a region ({region_names()}) or an https URL."
         )
-    for region in REGIONS:
-        if value.lower() == region.name:
-            return region.url
+    named = region_url(value)
+    if named:
+        return named
     try:
         parts = urlsplit(value)
         port = parts.port  # raises on a port that is not a number
@@ -143,13 +134,6 @@ def resolve_quantive_url(text: str) -> str:
         )
     host = parts.hostname if port is None else f"{parts.hostname}:{port}"
     return f"{parts.scheme}://{host}{parts.path.rstrip('/')}"
-
-
-def quantive_host(url: str) -> str:
-    """The host of a stored URL, with the region's name when it is one of :data:`REGIONS`."""
-    named = next((r.name for r in REGIONS if r.url == url), None)
-    host = urlsplit(url).netloc or url
-    return f"{host} ({named})" if named else host
 
 
 async def check_connection(

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from api.client import DEFAULT_BASE_URL
 from api.emulator import DEFAULT_TOKEN, Emulator
 from api.emulator.faults import Fault
 from bot.connections import (
@@ -90,7 +91,7 @@ def test_a_malformed_url_is_refused_with_one_sentence(text: str, says: str) -> N
 
 
 def test_the_region_table_starts_with_the_default_and_names_each_host_once() -> None:
-    assert REGIONS[0].url == load_settings().quantive_api_url
+    assert REGIONS[0].url == DEFAULT_BASE_URL == load_settings().quantive_api_url
     assert len({r.url for r in REGIONS}) == len({r.name for r in REGIONS}) == len(REGIONS)
     assert all(r.url.startswith("https://") and not r.url.endswith("/") for r in REGIONS)
     assert quantive_host(REGIONS[1].url) == "app.us.quantive.com (us)"
