@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -127,7 +127,8 @@ def run_connect(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    return asyncio.run(_connect(settings, box, workspace, args, token))
+    with _quiet_transport():
+        return asyncio.run(_connect(settings, box, workspace, args, token))
 
 
 async def _connect(
@@ -286,6 +287,21 @@ def _read_token() -> str:
         # getpass writes its prompt to the terminal, not stdout, and echoes nothing.
         return getpass.getpass("Quantive API token (not shown): ").strip()
     return sys.stdin.readline().strip()
+
+
+@contextlib.contextmanager
+def _quiet_transport() -> Iterator[None]:
+    """The problem is said in one sentence; the transport's "-> 401" log line would say it
+    again. The level is put back, as main() may run in a longer process (tests)."""
+    import logging
+
+    api_log = logging.getLogger("api")
+    level = api_log.level
+    api_log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        api_log.setLevel(level)
 
 
 def _operator() -> str:
