@@ -88,6 +88,16 @@ class QuantiveClient:
         """``GET /badges``: the account's whole catalogue, every page."""
         return [Badge.model_validate(item) for item in await self._list("badges")]
 
+    async def check_badges_access(self) -> bool:
+        """``GET /badges`` for its first page of one badge only: proves that the token and
+        account id open the Badges API without reading the catalogue. False when the answer
+        is not shaped like Quantive's list (something else serves that URL); raises
+        :mod:`api.errors` like every call."""
+        body = await self._get("badges", {"skip": "0", "take": "1"})
+        if isinstance(body, dict):
+            return isinstance(body.get("items"), list)
+        return isinstance(body, list)
+
     async def get_badge(self, badge_id: str) -> Badge:
         """``GET /badges/{id}``."""
         return Badge.model_validate(await self._get(endpoint("badges", ids=(badge_id,))))

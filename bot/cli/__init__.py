@@ -11,7 +11,7 @@ import argparse
 import logging
 from collections.abc import Callable
 
-from bot.cli import emulator, export, migrate, scheduled, serving, teams_package
+from bot.cli import connections, emulator, export, migrate, scheduled, serving, teams_package
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -19,7 +19,7 @@ DESCRIPTION = "badgebot: give and approve Quantive badges from Slack and Microso
 EPILOG = "Run 'badgebot COMMAND --help' for a command's options."
 
 #: Each family's module, in the order its commands are listed in --help.
-FAMILIES = (serving, scheduled, migrate, export, teams_package, emulator)
+FAMILIES = (serving, scheduled, migrate, connections, export, teams_package, emulator)
 
 
 class HelpFormatter(argparse.HelpFormatter):
