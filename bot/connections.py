@@ -10,7 +10,6 @@ client, never a chat SDK. The rows live behind :class:`ConnectionStore`, which t
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -23,21 +22,8 @@ from api.retry import RetryPolicy
 from api.transport import build_http_client
 from bot.regions import REGIONS, Region, quantive_host, region_names, region_url
 from bot.secrets import SecretBox, SecretKeyError, last_four
+from bot.store.connections import ConnectionRow
 from bot.workspaces import describe_workspace
-
-
-@dataclass(frozen=True)
-class ConnectionRow:
-    """One workspace's Quantive connection as stored. Times are Unix seconds (UTC)."""
-
-    workspace: str
-    quantive_url: str
-    account_id: str
-    token_encrypted: str
-    token_last4: str
-    connected_by: str
-    checked_at: float
-    updated_at: float
 
 
 class ConnectionStore(Protocol):

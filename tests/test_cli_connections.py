@@ -5,6 +5,7 @@ The token must never show: not in argv, not on stdout or stderr, not in the stor
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import subprocess
@@ -19,6 +20,7 @@ from api.emulator import Emulator
 from bot.background_server import BackgroundServer
 from bot.cli import build_parser, main
 from bot.secrets import new_key
+from bot.store import Store, migrate
 from tests.conftest import ACCOUNT_ID
 
 #: A token unlike any other string in the output, so a leak of any part is caught.
@@ -37,9 +39,11 @@ def quantive_url() -> Iterator[str]:
 
 @pytest.fixture
 def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The commands' environment: the secret key and a connections file of this test."""
+    """The commands' environment: the secret key and a migrated database of this test."""
+    database = f"sqlite:///{tmp_path / 'badgebot.db'}"
+    asyncio.run(migrate(database))
     monkeypatch.setenv("BADGEBOT_SECRET_KEY", KEY)
-    monkeypatch.setenv("BADGEBOT_CONNECTIONS_FILE", str(tmp_path / "connections.json"))
+    monkeypatch.setenv("DATABASE_URL", database)
     return dict(os.environ)
 
 
@@ -50,6 +54,21 @@ def badgebot(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Com
     return subprocess.run(
         argv, input=stdin, capture_output=True, text=True, env=env, timeout=60, check=False
     )
+
+
+def wal_bytes(folder: Path) -> bytes:
+    """What SQLite's write-ahead log holds yet (rows not checkpointed into the file)."""
+    wal = folder / "badgebot.db-wal"
+    return wal.read_bytes() if wal.exists() else b""
+
+
+async def connection_rows(database: str) -> list[object]:
+    """Every stored connection, read straight from the database."""
+    store = Store(database)
+    try:
+        return list(await store.all_connections())
+    finally:
+        await store.aclose()
 
 
 def assert_no_token(*outputs: subprocess.CompletedProcess[str]) -> None:
@@ -81,8 +100,9 @@ def test_connect_list_and_disconnect_show_only_the_last_four(
         f"Connected Slack workspace T0123ABCD to Quantive at {host}, account {ACCOUNT_ID}, "
         "token …4b5c.\n"
     )
-    stored = (tmp_path / "connections.json").read_text()
-    assert TOKEN not in stored and "4b5c" in stored
+    # The raw database file: the token is in it only encrypted.
+    stored = (tmp_path / "badgebot.db").read_bytes() + wal_bytes(tmp_path)
+    assert TOKEN.encode() not in stored and b"4b5c" in stored
 
     listed = badgebot(environment, "connections")
     assert listed.returncode == 0
@@ -118,7 +138,7 @@ def test_a_wrong_token_says_what_to_fix_and_stores_nothing(
     (line,) = done.stderr.splitlines()
     assert "refused the token or the account id (401)" in line and "Nothing was stored" in line
     assert wrong not in line and "0000" not in line
-    assert not (tmp_path / "connections.json").exists()
+    assert asyncio.run(connection_rows(environment["DATABASE_URL"])) == []
 
 
 # --- in-process: what is refused before Quantive or the store is asked ------------------

@@ -16,7 +16,6 @@ from bot.connections import (
     REGIONS,
     ConnectionProblem,
     ConnectionRow,
-    ConnectionStore,
     check_connection,
     connect,
     disconnect,
@@ -25,10 +24,10 @@ from bot.connections import (
     quantive_settings_for,
     resolve_quantive_url,
 )
-from bot.connections_stopgap import FileConnectionStore
 from bot.secrets import SecretBox, SecretKeyError, new_key
 from bot.settings import load_settings
 from tests.conftest import ACCOUNT_ID
+from tests.memory_connections import MemoryConnections
 
 TEAM = "slack:T0123ABCD"
 
@@ -46,8 +45,8 @@ def box() -> SecretBox:
 
 
 @pytest.fixture
-def store() -> FileConnectionStore:
-    return FileConnectionStore()  # in memory
+def store() -> MemoryConnections:
+    return MemoryConnections()  # in memory
 
 
 # --- regions and URLs -------------------------------------------------------------------
@@ -196,7 +195,7 @@ async def test_empty_or_broken_fields_are_refused_before_any_request(
 
 
 async def test_connect_stores_the_token_encrypted_with_its_last_four(
-    emulator: Emulator, store: FileConnectionStore, box: SecretBox
+    emulator: Emulator, store: MemoryConnections, box: SecretBox
 ) -> None:
     url = emulator.url + "/"  # type: ignore[attr-defined]
     row = await connect(store, box, TEAM, url, ACCOUNT_ID, DEFAULT_TOKEN, "cli:ops")
@@ -209,7 +208,7 @@ async def test_connect_stores_the_token_encrypted_with_its_last_four(
 
 
 async def test_a_failed_check_stores_nothing(
-    emulator: Emulator, store: FileConnectionStore, box: SecretBox
+    emulator: Emulator, store: MemoryConnections, box: SecretBox
 ) -> None:
     url = emulator.url  # type: ignore[attr-defined]
     with pytest.raises(ConnectionProblem, match=r"\(401\)"):
@@ -217,7 +216,7 @@ async def test_a_failed_check_stores_nothing(
     assert await store.all_connections() == []
 
 
-async def test_disconnect_and_list(store: FileConnectionStore, box: SecretBox) -> None:
+async def test_disconnect_and_list(store: MemoryConnections, box: SecretBox) -> None:
     for key in ("teams:0f8fad5b-d9cb-469f-a165-70867728950e", TEAM):
         await store.for_workspace(key).save_connection(stored_row(key, box))
     assert [r.workspace for r in await list_connections(store)] == [
@@ -246,20 +245,6 @@ def test_a_changed_key_says_so_and_names_the_workspace(box: SecretBox) -> None:
     text = str(caught.value)
     assert "Slack workspace T0123ABCD" in text and "key was changed" in text
     assert "qt-secret" not in text
-
-
-async def test_the_file_store_keeps_rows_across_opens_and_only_for_its_owner(
-    tmp_path, box: SecretBox
-) -> None:
-    path = tmp_path / "connections.json"
-    first: ConnectionStore = FileConnectionStore(path)
-    row = stored_row(TEAM, box)
-    await first.for_workspace(TEAM).save_connection(row)
-    assert await FileConnectionStore(path).for_workspace(TEAM).connection() == row
-    assert path.stat().st_mode & 0o077 == 0
-    assert "qt-secret" not in path.read_text()
-    with pytest.raises(ValueError):  # saved through another workspace's store
-        await FileConnectionStore(path).save_connection(row)
 
 
 def stored_row(key: str, box: SecretBox) -> ConnectionRow:

@@ -86,18 +86,16 @@ def _add_selector(parser: argparse.ArgumentParser) -> None:
 async def open_connection_store(settings: Settings) -> AsyncIterator[ConnectionStore]:
     """The store of every workspace's connection, open for one command.
 
-    TEMPORARY: a JSON file (BADGEBOT_CONNECTIONS_FILE, default badgebot-connections.json
-    in the working directory) until bot.store's quantive_connections table is merged;
-    then this opens ``Store(settings.database)`` and closes it with ``aclose()``.
+    The database must be migrated (``python -m bot migrate``); SchemaBehind says so.
     """
-    import os
-    from pathlib import Path
+    from bot.store import Store
 
-    from bot.connections_stopgap import FileConnectionStore
-
-    del settings  # the real Store is opened from settings.database
-    path = Path(os.environ.get("BADGEBOT_CONNECTIONS_FILE") or "badgebot-connections.json")
-    yield FileConnectionStore(path)
+    store = Store(settings.database)
+    try:
+        await store.check_schema()
+        yield store
+    finally:
+        await store.aclose()
 
 
 def run_secret_key(args: argparse.Namespace) -> int:
@@ -181,10 +179,14 @@ async def _connections(settings: Settings) -> int:
     except SecretKeyError:
         box = None
     for row in rows:
-        checked = datetime.fromtimestamp(row.checked_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        checked = (
+            "checked " + datetime.fromtimestamp(row.checked_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            if row.checked_at
+            else "never checked"
+        )
         line = (
             f"{describe_workspace(row.workspace)}: {quantive_host(row.quantive_url)}, "
-            f"account {row.account_id}, token …{row.token_last4}, checked {checked}"
+            f"account {row.account_id}, token …{row.token_last4}, {checked}"
         )
         # Worth saying here: a changed key is otherwise found only when the bot fails.
         if box is not None and not _decrypts(box, row.token_encrypted):

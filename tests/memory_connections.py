@@ -1,42 +1,28 @@
-"""TEMPORARY, until ``bot.store``'s ``quantive_connections`` table reaches this branch:
-a :class:`~bot.connections.ConnectionStore` kept in memory, or in a JSON file for the
-command line. Delete this module when ``open_connection_store`` (bot.cli.connections)
-opens the real Store.
-
-Tokens in it are as encrypted as in the table: the file holds only Fernet ciphertexts
-and last fours, and is written owner-only all the same.
-"""
+"""An in-memory :class:`~bot.connections.ConnectionStore` for the unit tests of
+bot.connections (the real one is bot.store's ``quantive_connections`` table)."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import os
-from pathlib import Path
-
-from bot.connections import ConnectionRow
+from bot.store.connections import ConnectionRow
 from bot.workspaces import DEFAULT_WORKSPACE
 
 
-class FileConnectionStore:
-    """Connections by workspace key, in memory (``path`` None) or in a JSON file that
-    every call reads and every change rewrites whole (one operator, a few rows)."""
+class MemoryConnections:
+    """Connections by workspace key, in memory, shared by every scoped copy."""
 
     def __init__(
         self,
-        path: Path | None = None,
         *,
         workspace: str = DEFAULT_WORKSPACE,
         rows: dict[str, ConnectionRow] | None = None,
     ) -> None:
-        self.path = path
         self.workspace = workspace
         # Shared by every scoped copy, as one database is.
         self._rows: dict[str, ConnectionRow] = {} if rows is None else rows
 
-    def for_workspace(self, key: str) -> FileConnectionStore:
+    def for_workspace(self, key: str) -> MemoryConnections:
         """This store, scoped to the workspace ``key``."""
-        return FileConnectionStore(self.path, workspace=key, rows=self._rows)
+        return MemoryConnections(workspace=key, rows=self._rows)
 
     async def save_connection(self, row: ConnectionRow) -> None:
         """Insert or replace the scoped workspace's connection."""
@@ -67,21 +53,7 @@ class FileConnectionStore:
         return sorted(self._load())
 
     def _load(self) -> dict[str, ConnectionRow]:
-        if self.path is not None:
-            self._rows.clear()
-            if self.path.exists():
-                for item in json.loads(self.path.read_text(encoding="utf-8")):
-                    row = ConnectionRow(**item)
-                    self._rows[row.workspace] = row
         return self._rows
 
     def _dump(self, rows: dict[str, ConnectionRow]) -> None:
-        if self.path is None:
-            return
-        text = json.dumps([dataclasses.asdict(r) for r in rows.values()], indent=2)
-        # Written beside, then renamed: a crash never leaves half a file.
-        partial = self.path.with_name(self.path.name + ".partial")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(partial, self.path)
+        """Nothing to write: the rows are the shared dict itself."""
