@@ -10,6 +10,7 @@ from handlers.slack.actions.admin import cancel_button, delete_button, revoke_bu
 from handlers.slack.actions.decisions import approve_button, reject_button
 from handlers.slack.actions.give_button import give_for_message, open_give_modal
 from handlers.slack.commands.badge import badge_command, default_subcommands
+from handlers.slack.connect import CONNECT_MODAL, CONNECT_OPEN, ConnectFlow
 from handlers.slack.dispatch import per_workspace
 from handlers.slack.events.app_home import app_home_opened
 from handlers.slack.events.reactions import GIVE_FOR_REACTION, give_for_reaction, reaction_added
@@ -19,9 +20,10 @@ from handlers.slack.views.give import give_submitted
 from handlers.slack.views.reject import reject_submitted
 
 
-def register(app: AsyncApp) -> None:
+def register(app: AsyncApp, connect: ConnectFlow | None = None) -> None:
     """Attach every listener to ``app``; each runs with its request's workspace context
-    (handlers.slack.workspace_contexts), which a middleware has found."""
+    (handlers.slack.workspace_contexts), which a middleware has found. ``connect`` is
+    distribution mode's Connect Quantive flow, for workspaces not connected yet."""
     subcommands = default_subcommands()
     app.command("/badge")(per_workspace(lambda ctx: badge_command(ctx, subcommands)))
 
@@ -37,7 +39,12 @@ def register(app: AsyncApp) -> None:
     app.view(admin_blocks.BADGE_EDITOR)(per_workspace(badge_editor_submitted))
 
     app.shortcut(blocks.GIVE_FOR_MESSAGE_SHORTCUT)(per_workspace(give_for_message))
-    app.event("app_home_opened")(per_workspace(app_home_opened))
+    app.event("app_home_opened")(
+        per_workspace(app_home_opened, connect.home if connect is not None else None)
+    )
+    if connect is not None:
+        app.action(CONNECT_OPEN)(connect.open_form)
+        app.view(CONNECT_MODAL)(connect.submitted)
     app.event("reaction_added")(per_workspace(reaction_added))
     app.action(GIVE_FOR_REACTION)(per_workspace(give_for_reaction))
 

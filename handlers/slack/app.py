@@ -28,6 +28,7 @@ from bot.recap import RecapJob
 from bot.services import Services, give_slots
 from bot.settings import Settings
 from handlers.slack import register
+from handlers.slack.connect import ConnectFlow
 from handlers.slack.context import SlackContext
 from handlers.slack.delivery import SlackDelivery
 from handlers.slack.digest_publisher import SlackDigestPublisher, SlackRecapPublisher
@@ -113,6 +114,7 @@ def build_bolt_app(
     client: AsyncWebClient,
     choose_workspace: Callable[..., Awaitable[Any]],
     in_flight: InFlight | None = None,
+    connect: ConnectFlow | None = None,
     **bolt_options: Any,
 ) -> AsyncApp:
     """The Bolt app with every listener registered. ``choose_workspace`` is the global
@@ -144,7 +146,7 @@ def build_bolt_app(
         app.listener_runner.listener_start_handler = _ListenerStarted(in_flight)
         app.listener_runner.listener_completion_handler = _ListenerFinished(in_flight)
     app.use(choose_workspace)
-    register(app)
+    register(app, connect)
     return app
 
 

@@ -155,12 +155,20 @@ def request_workspace(args: AsyncArgs) -> str | None:
 Listener = Callable[..., Awaitable[Any]]
 
 
-def per_workspace(make: Callable[[SlackContext], Listener]) -> Listener:
+def per_workspace(
+    make: Callable[[SlackContext], Listener],
+    unconnected: Callable[[AsyncArgs], Awaitable[Any]] | None = None,
+) -> Listener:
     """A listener that runs ``make(ctx)``'s listener with the request's context, built
-    once per context and called with the arguments it names, as Bolt would."""
+    once per context and called with the arguments it names, as Bolt would.
+
+    A request of a workspace not connected yet reaches a listener only when the
+    middleware let it through (the Home tab): ``unconnected`` answers it."""
 
     async def listener(args: AsyncArgs) -> Any:
-        ctx: SlackContext = args.context[CONTEXT_KEY]
+        ctx: SlackContext | None = args.context.get(CONTEXT_KEY)
+        if ctx is None:
+            return await unconnected(args) if unconnected is not None else None
         made = ctx.listeners.get(make)
         if made is None:
             made = ctx.listeners[make] = make(ctx)

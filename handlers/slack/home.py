@@ -10,6 +10,7 @@ from api import errors
 from api.models import Assignment
 from bot.awards import Award
 from handlers.slack.blocks import OPEN_GIVE_MODAL, Block, badge_emoji
+from handlers.slack.connect import connection_blocks
 from handlers.slack.context import SlackContext
 from handlers.slack.digest_blocks import count_text, digest_item_blocks
 from handlers.slack.mrkdwn import escape
@@ -113,11 +114,24 @@ async def publish_home(
             queue = await ctx.digest.views_for(pending[:45])
     except errors.QuantiveError as exc:
         holdings_lines = [f"Quantive is unavailable right now: {escape(exc.user_message)}"]
-    view = {"type": "home", "blocks": home_blocks(holdings_lines, own, queue, total)}
+    blocks = home_blocks(holdings_lines, own, queue, total)
+    if services.settings.distributed and services.permissions.can_administer(user_id):
+        blocks = blocks[: MAX_HOME_BLOCKS - 4] + await _connection_blocks(ctx)
+    view = {"type": "home", "blocks": blocks}
     try:
         await ctx.notifier.client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:
         log.warning("could not publish Home for %s: %s", user_id, exc.response.get("error"))
+
+
+async def _connection_blocks(ctx: SlackContext) -> list[Block]:
+    """An admin's view of the workspace's Quantive connection (distribution mode)."""
+    try:
+        row = await ctx.services.store.connection()
+    except Exception as exc:  # the rest of the tab is worth showing without it
+        log.warning("could not read the Quantive connection: %s", type(exc).__name__)
+        return []
+    return connection_blocks(row) if row is not None else []
 
 
 async def refresh_homes(ctx: SlackContext, view: Award) -> None:
