@@ -5,6 +5,11 @@ a call with :meth:`FakeSlack.wait_for` instead of sleeping. It also receives res
 posts at ``/response/<key>``, can answer 429 to the next N calls of a method, and can
 answer late (after the client gave up), with or without having done the call. Posted
 messages, with their metadata, are listed by conversations.history.
+
+For "Add to Slack" it plays Slack's OAuth side: :meth:`FakeSlack.add_install` readies an
+``oauth.v2.access`` answer for one code (single use, as Slack's are), ``auth.test``
+answers per token, and rotating tokens are refreshed with ``grant_type=refresh_token``
+(each refresh token once).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.emulator.state import load_demo_data
+from tests.fake_slack_oauth import SlackOAuthFake
 
 
 @dataclass
@@ -77,7 +83,7 @@ def blocks_are_valid(blocks: Any) -> bool:
 
 
 @dataclass
-class FakeSlack:
+class FakeSlack(SlackOAuthFake):
     users: dict[str, SlackUser] = field(
         default_factory=lambda: {u.id: u for u in demo_slack_users()}
     )
@@ -104,6 +110,7 @@ class FakeSlack:
         #: Messages the bot posted: (channel, when, message with its metadata).
         self.posted: list[tuple[str, float, dict[str, Any]]] = []
         self._late: dict[str, list[tuple[float, bool]]] = {}
+        self._init_oauth()
 
     # --- test helpers ---------------------------------------------------------------
 
@@ -120,6 +127,7 @@ class FakeSlack:
             self.posted.clear()
             self._late.clear()
             self._ts = itertools.count(1)
+            self._init_oauth()
 
     def fail_with(
         self,
@@ -199,6 +207,7 @@ class FakeSlack:
     async def _api(self, request: Request) -> Response:
         method = request.path_params["method"]
         args: dict[str, Any] = dict(request.query_params)
+        authorization = request.headers.get("authorization", "")
         raw = await request.body()
         if raw:
             if request.headers.get("content-type", "").startswith("application/json"):
@@ -232,7 +241,12 @@ class FakeSlack:
                 status,
                 headers={"Retry-After": str(retry_after)},
             )
-        answer = self._answer(method, args)
+        if method == "oauth.v2.access":
+            answer = self._oauth_access(args, authorization)
+        elif method == "auth.test" and authorization.removeprefix("Bearer ") in self.identities:
+            answer = self.identities[authorization.removeprefix("Bearer ")]
+        else:
+            answer = self._answer(method, args)
         self._record(method, args)
         if delay:
             await asyncio.sleep(delay)  # done on Slack's side; only the answer is late

@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import MetaData
 
 from bot.__main__ import main
 from bot.store import Identity, Store
 from bot.store.schema import head_revision
 from bot.store.tables import metadata
+from handlers.slack.installations import installation_metadata
 from tests.conftest import empty_postgres
 from tests.postgres import PostgresServer
 
@@ -32,15 +34,24 @@ LAST_RELEASE = DATA / "main-6f404f5.sqlite3"
 OLDER_RELEASE = DATA / "release-9ced0e1.sqlite3"
 
 
+def code_schema() -> MetaData:
+    """Every table the code uses: the bot's own (bot.store.tables) and slack_sdk's
+    installation tables (handlers.slack.installations; bot/ imports no Slack SDK)."""
+    combined = MetaData()
+    for table in [*metadata.sorted_tables, *installation_metadata().sorted_tables]:
+        table.to_metadata(combined)
+    return combined
+
+
 def schema_differences(url: str) -> list[object]:
-    """What Alembic's autogenerate would change to reach bot.store.tables."""
+    """What Alembic's autogenerate would change to reach the code's schema."""
 
     async def compare() -> list[object]:
         store = Store(url)
         try:
             async with store.engine.connect() as conn:
                 return await conn.run_sync(
-                    lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+                    lambda sync: compare_metadata(MigrationContext.configure(sync), code_schema())
                 )
         finally:
             await store.aclose()
