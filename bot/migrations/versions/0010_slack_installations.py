@@ -11,7 +11,7 @@ token or a webhook URL are TEXT, not VARCHAR(200), because they hold Fernet ciph
 ciphertext passes 200, which PostgreSQL would refuse.
 
 Revision ID: 0010
-Revises: 0008 (re-chained after 0009 when merged)
+Revises: 0009
 Create Date: 2026-12-02
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
