@@ -106,6 +106,7 @@ class Services:
                 )
                 if settings.badge_give_limit
                 else None,
+                known_awards_only=settings.distributed,
             ),
             permissions=permissions,
             holdings=HoldingsIndex(quantive, catalogue, settings.catalogue_cache_ttl),

@@ -105,6 +105,7 @@ def create_web_app(
 
     routes: list[BaseRoute] = [
         *([Route("/slack/events", slack_events, methods=["POST"])] if slack else []),
+        *(slack.routes if slack is not None and settings.slack_distributed else []),
         Route("/healthz", healthz, methods=["GET"]),
         *(teams.routes if teams else []),
         *(extra_routes or []),
@@ -117,7 +118,9 @@ def create_web_app(
 def running_front_ends(settings: Settings) -> str:
     """Which chat platforms this process serves, and where, in words for the log."""
     served = []
-    if settings.slack_enabled:
+    if settings.slack_distributed:
+        served.append("Slack at POST /slack/events (installed at GET /slack/install)")
+    elif settings.slack_enabled:
         served.append("Slack at POST /slack/events")
     if settings.teams_enabled:
         served.append("Teams at POST /api/messages")

@@ -44,3 +44,12 @@ def describe_workspace(key: str) -> str:
     if platform == "slack":
         return f"Slack {'org' if ident.startswith('E') else 'workspace'} {ident}"
     return f"Teams tenant {ident}"
+
+
+def slack_ids(key: str) -> tuple[str | None, str | None, bool]:
+    """A Slack workspace key back to (team id, enterprise id, org-wide), as Slack's
+    installation lookups take them; an org's key names no team."""
+    ident = key.removeprefix("slack:")
+    if ident.startswith("E"):
+        return None, ident, True
+    return ident, None, False

@@ -48,6 +48,8 @@ class SlackUser:
 class Recorded:
     method: str
     args: dict[str, Any]
+    #: The bearer token the call was made with ('' when none).
+    token: str = ""
 
 
 def demo_slack_users() -> list[SlackUser]:
@@ -189,10 +191,15 @@ class FakeSlack(SlackOAuthFake):
 
     # --- the fake API ---------------------------------------------------------------
 
-    def _record(self, method: str, args: dict[str, Any]) -> None:
+    def _record(self, method: str, args: dict[str, Any], token: str = "") -> None:
         with self._cond:
-            self.calls.append(Recorded(method, args))
+            self.calls.append(Recorded(method, args, token))
             self._cond.notify_all()
+
+    def tokens_of(self, method: str) -> list[str]:
+        """The bearer token of each call of ``method`` so far."""
+        with self._cond:
+            return [c.token for c in self.calls if c.method == method]
 
     async def _response_url(self, request: Request) -> Response:
         body = json.loads(await request.body() or b"{}")
@@ -247,7 +254,7 @@ class FakeSlack(SlackOAuthFake):
             answer = self.identities[authorization.removeprefix("Bearer ")]
         else:
             answer = self._answer(method, args)
-        self._record(method, args)
+        self._record(method, args, authorization.removeprefix("Bearer "))
         if delay:
             await asyncio.sleep(delay)  # done on Slack's side; only the answer is late
         return JSONResponse(answer)

@@ -30,6 +30,7 @@ class AwardCore:
         settle_seconds: float = 30.0,
         approval_mode: Literal["quantive", "bot"] = "quantive",
         give_limit: GiveLimit | None = None,
+        known_awards_only: bool = False,
     ) -> None:
         self._quantive = quantive
         self._store = store
@@ -41,6 +42,10 @@ class AwardCore:
         self._settle_seconds = settle_seconds
         self._approval_mode = approval_mode
         self._give_limit = give_limit
+        #: Decide only awards this workspace has a record of: with many workspaces, an id
+        #: from another's buttons must reach no Quantive (the single workspace also
+        #: decides awards it only meets in Quantive's queue).
+        self._known_awards_only = known_awards_only
 
     async def award(self, assignment_id: str) -> Award | None:
         """The record of the award with this key (or Quantive id), if the bot has one."""

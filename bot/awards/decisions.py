@@ -43,6 +43,9 @@ class DecisionOutcome(Enum):
     #: A held award was approved but Quantive refused to make it (a 400, say): the record
     #: says "refused", and :attr:`DecisionResult.error` says why, for the giver.
     REFUSED = "refused"
+    #: The workspace has no record of such an award (distribution mode): nothing was
+    #: claimed, read or called.
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class Decisions(Delivery):
         """
         if not self.may_approve(approver):
             return DecisionResult(DecisionOutcome.NOT_ALLOWED, await self.award(assignment_id))
+        if self._known_awards_only and await self.award(assignment_id) is None:
+            return DecisionResult(DecisionOutcome.UNKNOWN, None)
         if is_held(assignment_id):
             made = await self.award(assignment_id)
             if made is not None and made.status == "pending" and made.quantive_assignment_id:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.digest import DigestJob
@@ -59,7 +59,11 @@ class PlatformJobs:
 @contextlib.asynccontextmanager
 async def digest_runtime(settings: Settings) -> AsyncIterator[list[PlatformJobs]]:
     """The digest and recap jobs of each configured platform, for a process without a
-    web server (clock, digest, recap)."""
+    web server (clock, digest, recap); with many workspaces, every connected one's."""
+    if settings.distributed:
+        async with workspaces_runtime(settings) as jobs_now:
+            yield await jobs_now()
+        return
     from bot.services import Services
 
     services = Services.create(settings)
@@ -79,6 +83,82 @@ async def digest_runtime(settings: Settings) -> AsyncIterator[list[PlatformJobs]
             ctx = await stack.enter_async_context(teams_runtime(settings, services))
             jobs.append(PlatformJobs("Teams", ctx.digest, ctx.recap))
         yield jobs
+
+
+@contextlib.asynccontextmanager
+async def workspaces_runtime(
+    settings: Settings,
+) -> AsyncIterator[Callable[[], Awaitable[list[PlatformJobs]]]]:
+    """A function that lists every connected workspace's digest and recap jobs (each
+    with its own settings, Quantive and token), for as long as the context lasts."""
+    from bot.store import Store
+    from bot.workspace_services import Workspaces
+
+    store = Store(settings.database)
+    workspaces = Workspaces(settings, store)
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(store.aclose)
+        stack.push_async_callback(workspaces.aclose)
+        slack = await stack.enter_async_context(_slack_background(settings, workspaces))
+        teams: dict[str, tuple[object, PlatformJobs]] = {}
+
+        async def jobs_now() -> list[PlatformJobs]:
+            jobs: list[PlatformJobs] = []
+            for key in await workspaces.connected():
+                if key.startswith("slack:") and slack is not None:
+                    ctx = await slack.for_background(key)
+                    if ctx is not None:
+                        jobs.append(PlatformJobs(f"Slack {key}", ctx.digest, ctx.recap))
+                elif key.startswith("teams:") and settings.teams_enabled:
+                    jobs += await _teams_jobs(stack, workspaces, key, teams)
+            return jobs
+
+        yield jobs_now
+
+
+@contextlib.asynccontextmanager
+async def _slack_background(settings: Settings, workspaces: Any) -> AsyncIterator[Any]:
+    """Each Slack workspace's context for background posts, with its installation's
+    token (rotated when due); None without Slack distribution."""
+    if not settings.slack_distributed:
+        yield None
+        return
+    from handlers.slack.app import default_retry_handlers
+    from handlers.slack.distribution import Lifecycle, app_client
+    from handlers.slack.oauth import SlackInstalls
+    from handlers.slack.workspace_contexts import SlackContexts
+
+    contexts = SlackContexts(settings, workspaces)
+    client = app_client(settings, contexts.session, default_retry_handlers())
+    lifecycle = Lifecycle(workspaces)
+    lifecycle.installs = SlackInstalls(settings, engine=workspaces.store.engine, client=client)
+    contexts.tokens = lifecycle.token_for
+    try:
+        yield contexts
+    finally:
+        await lifecycle.installs.aclose()
+        await contexts.aclose()
+
+
+async def _teams_jobs(
+    stack: contextlib.AsyncExitStack,
+    workspaces: Any,
+    key: str,
+    built: dict[str, tuple[object, PlatformJobs]],
+) -> list[PlatformJobs]:
+    """A Teams tenant's jobs, its helpers built once per build of its services."""
+    from bot.workspace_services import NotConnected
+    from handlers.teams.app import teams_runtime
+
+    try:
+        services = await workspaces.services(key)
+    except NotConnected:
+        return []
+    kept = built.get(key)
+    if kept is None or kept[0] is not services:
+        ctx = await stack.enter_async_context(teams_runtime(services.settings, services))
+        kept = built[key] = (services, PlatformJobs(f"Teams {key}", ctx.digest, ctx.recap))
+    return [kept[1]]
 
 
 def run_digest(args: argparse.Namespace) -> int:
@@ -173,6 +253,12 @@ def run_clock_process(args: argparse.Namespace) -> int:
     async def clock() -> None:
         from bot.clock import run_clock
 
+        if settings.distributed:
+            from bot.workspace_clock import run_workspace_clock
+
+            async with workspaces_runtime(settings) as jobs_now:
+                await run_workspace_clock(jobs_now)
+            return
         async with digest_runtime(settings) as jobs:
             await run_clock(settings, [p.digest for p in jobs], recaps=[p.recap for p in jobs])
 

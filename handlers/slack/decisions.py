@@ -49,6 +49,9 @@ async def decide(
         if result.outcome is DecisionOutcome.NOT_ALLOWED:
             await reply(not_an_approver_text(ctx, decision))
             return
+        if result.outcome is DecisionOutcome.UNKNOWN:
+            await reply(UNKNOWN_AWARD)
+            return
         if result.outcome is DecisionOutcome.UNCERTAIN:
             await reply(
                 ":hourglass: Quantive didn't confirm this decision in time. I'm checking what "
@@ -109,6 +112,10 @@ async def decide(
     if result.award is not None:
         # Every front end redraws its copies; the award's own platform tells its people.
         await ctx.services.notices.decided(result.award)
+
+
+#: What a click on an award this workspace has no record of is told.
+UNKNOWN_AWARD = "I don't know that award, so nothing changed."
 
 
 async def refused_effects(ctx: SlackContext, award: Award, why: str) -> None:

@@ -10,10 +10,8 @@ tries the database again, so the bot serves again by itself once the database is
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import urllib.parse
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -27,17 +25,25 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from bot.in_flight import InFlight
+from bot.secrets import SecretBox
 from bot.settings import Settings
+from bot.store import Store
 from bot.worker import Job
 from bot.workspace_services import Workspaces
 from bot.workspaces import DEFAULT_WORKSPACE
-from handlers.slack.app import build_bolt_app
+from handlers.slack.app import build_bolt_app, default_retry_handlers
+from handlers.slack.connect import CONNECT_IDS, ConnectFlow
 from handlers.slack.context import SlackContext
-from handlers.slack.dispatch import single_workspace
+from handlers.slack.dispatch import each_workspace, single_workspace
+from handlers.slack.distribution import Lifecycle, app_client
+from handlers.slack.home import publish_home
+from handlers.slack.oauth import INSTALL_PATH, REDIRECT_PATH, SlackInstalls
 from handlers.slack.recovery import slack_jobs
 from handlers.slack.replays import replay_key
+from handlers.slack.request_checks import parse_slack_body, payload_workspace, signature_is_valid
 from handlers.slack.workspace_contexts import SlackContexts
 
 log = logging.getLogger(__name__)
@@ -79,6 +85,7 @@ class SlackEndpoint:
         self.in_flight = in_flight or InFlight()
         self.ctx: SlackContext | None = None
         self.contexts: SlackContexts | None = None
+        self.installs: SlackInstalls | None = None
         self._bolt: AsyncApp | None = None
         #: Answers sent through response URLs, kept until done (asyncio holds tasks weakly).
         self._answers: set[asyncio.Task[None]] = set()
@@ -92,14 +99,70 @@ class SlackEndpoint:
         self.contexts = contexts
         try:
             if workspaces.distributed:
-                raise NotImplementedError("distribution mode is wired in a later step")
-            self.ctx = await contexts.for_key(DEFAULT_WORKSPACE)
-            self._bolt = build_bolt_app(
-                settings, self.ctx.notifier.client, single_workspace(self.ctx), self.in_flight
-            )
+                await self._distribute(workspaces, contexts)
+            else:
+                self.ctx = await contexts.for_key(DEFAULT_WORKSPACE)
+                self._bolt = build_bolt_app(
+                    settings, self.ctx.notifier.client, single_workspace(self.ctx), self.in_flight
+                )
             yield contexts
         finally:
+            if self.installs is not None:
+                await self.installs.aclose()
             await contexts.aclose()
+
+    async def _distribute(self, workspaces: Workspaces, contexts: SlackContexts) -> None:
+        """Distribution mode: Bolt's authorize finds each request's installation, the
+        middleware its workspace's context; installs, uninstalls and Connect Quantive."""
+        settings = self._settings
+        retries = default_retry_handlers() if self._retry_handlers is None else self._retry_handlers
+        client = app_client(settings, contexts.session, retries)
+        lifecycle = Lifecycle(workspaces)
+        self.installs = lifecycle.installs = SlackInstalls(
+            settings,
+            engine=workspaces.store.engine,
+            client=client,
+            on_installed=lifecycle.installed,
+        )
+        contexts.tokens = lifecycle.token_for
+        connect = ConnectFlow(workspaces, SecretBox(settings.secret_key))
+
+        async def republish_home(key: str, user_id: str) -> None:
+            # The connector's Home tab becomes the connected one at once.
+            ctx = await contexts.for_background(key)
+            if ctx is not None:
+                await publish_home(ctx, user_id)
+
+        connect.after_connect.append(republish_home)
+        self._bolt = build_bolt_app(
+            settings,
+            client,
+            each_workspace(contexts, CONNECT_IDS),
+            self.in_flight,
+            connect,
+            oauth_flow=self.installs.flow,
+        )
+        lifecycle.register(self._bolt)
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """``GET /slack/install`` and ``GET /slack/oauth_redirect`` (distribution mode);
+        they answer 404 until running."""
+
+        async def install(request: Request) -> Response:
+            if self.installs is None:
+                return PlainTextResponse("not found", 404)
+            return await self.installs.install(request)
+
+        async def oauth_redirect(request: Request) -> Response:
+            if self.installs is None:
+                return PlainTextResponse("not found", 404)
+            return await self.installs.oauth_redirect(request)
+
+        return [
+            Route(INSTALL_PATH, install, methods=["GET"]),
+            Route(REDIRECT_PATH, oauth_redirect, methods=["GET"]),
+        ]
 
     async def jobs_for(self, key: str) -> list[Job]:
         """Slack's background jobs for one workspace, its client holding the current
@@ -112,7 +175,7 @@ class SlackEndpoint:
 
     async def handle(self, request: Request, body: bytes) -> Response:
         """Answer one request whose body was read (within the size limit)."""
-        assert self.ctx is not None and self._bolt is not None, "not running"
+        assert self.contexts is not None and self._bolt is not None, "not running"
         # Bolt parses the body before it checks the signature, and a malformed payload
         # would surface as a 500; so check the signature, then the payload, here first.
         if not signature_is_valid(self._verifier, body, request.headers):
@@ -124,7 +187,9 @@ class SlackEndpoint:
         key = replay_key(payload)
         if key is not None:
             try:
-                first = await asyncio.wait_for(self._first_sighting(key), DATABASE_DEADLINE)
+                first = await asyncio.wait_for(
+                    self._first_sighting(self._replay_store(payload), key), DATABASE_DEADLINE
+                )
             except DATABASE_ERRORS as exc:
                 # One line: the error's text names the statement, never its values
                 # (bot.store.database hides them), and a traceback per request is noise.
@@ -175,12 +240,20 @@ class SlackEndpoint:
         self._answers.discard(task)
         self.in_flight.end()
 
-    async def _first_sighting(self, key: str) -> bool:
+    def _replay_store(self, payload: dict[str, Any]) -> Store:
+        """Where the request's id is recorded: its workspace's part of the store (the
+        single workspace's, or the one the payload names in distribution mode)."""
+        assert self.contexts is not None
+        store = self.contexts.store
+        if self.ctx is not None:
+            return store
+        key = payload_workspace(payload)
+        return store.for_workspace(key) if key else store
+
+    async def _first_sighting(self, store: Store, key: str) -> bool:
         """The replay check, tried once more when it failed on a pooled connection that
         the database closed (it restarted, or failed over): SQLAlchemy then drops every
         pooled connection, so the second try opens a new one and the request is served."""
-        assert self.ctx is not None
-        store = self.ctx.services.store
         try:
             return await store.first_sighting(key)
         except DBAPIError as exc:
@@ -191,8 +264,8 @@ class SlackEndpoint:
 
     async def _respond(self, url: str, text: str) -> None:
         """Post ``text`` to a response URL, seen only by the person; no database needed."""
-        assert self.ctx is not None
-        session = self.ctx.notifier.client.session
+        assert self.contexts is not None
+        session = self.contexts.session
         message = {"response_type": "ephemeral", "replace_original": False, "text": text}
         try:
             assert session is not None
@@ -216,71 +289,3 @@ def _first_input_block(view: dict[str, Any]) -> str | None:
         if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
             return str(block["block_id"])
     return None
-
-
-def signature_is_valid(
-    verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]
-) -> bool:
-    """Slack's signature check, false (never an exception) for any malformed header."""
-    timestamp = headers.get("x-slack-request-timestamp", "")
-    signature = headers.get("x-slack-signature", "")
-    if not timestamp.isdigit() or len(timestamp) > 12 or not signature:
-        return False
-    try:
-        return verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
-    except (ValueError, TypeError, UnicodeError):
-        return False
-
-
-#: The payload types whose listeners read ``user.id``; Slack always sends it.
-_PAYLOADS_WITH_USER = frozenset(
-    {
-        "block_actions",
-        "block_suggestion",
-        "view_submission",
-        "view_closed",
-        "shortcut",
-        "message_action",
-    }
-)
-
-
-def parse_slack_body(body: bytes, content_type: str) -> dict[str, Any] | None:
-    """The request as Bolt will read it, or None when Bolt would trip on it.
-
-    JSON events, slash commands, and interactive payloads whose JSON has the shape Slack
-    always sends (Bolt and the listeners index into it unchecked).
-    """
-    try:
-        text = body.decode("utf-8")
-        if content_type.startswith("application/json"):
-            event = json.loads(text or "{}")
-            return event if isinstance(event, dict) else None
-        form = urllib.parse.parse_qs(text, keep_blank_values=True, strict_parsing=False)
-        if "payload" not in form:
-            flat = {k: v[0] for k, v in form.items()}
-            if "command" in flat and not flat.get("user_id"):
-                return None
-            return flat
-        payload = json.loads(form["payload"][0])
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
-    if not isinstance(payload, dict):
-        return None
-    for part in ("user", "team", "channel", "message", "container", "view"):
-        if part in payload and not isinstance(payload[part], dict):
-            return None
-    kind = payload.get("type")
-    if kind in _PAYLOADS_WITH_USER and not isinstance((payload.get("user") or {}).get("id"), str):
-        return None
-    if kind in ("view_submission", "view_closed"):
-        view = payload.get("view")
-        if not (isinstance(view, dict) and isinstance(view.get("type"), str)):
-            return None
-    if kind == "block_actions":
-        actions = payload.get("actions")
-        if not (
-            isinstance(actions, list) and actions and all(isinstance(a, dict) for a in actions)
-        ):
-            return None
-    return payload

@@ -38,8 +38,11 @@ class SlackContexts:
     ) -> None:
         self._settings = settings
         self._workspaces = workspaces
+        #: The process's store (every workspace's part of it is a view of this one).
+        self.store = workspaces.store
         self._retry_handlers = retry_handlers
-        self._tokens = tokens
+        #: The installations' tokens, for background work (distribution mode).
+        self.tokens = tokens
         self._by_key: dict[str, SlackContext] = {}
         # One aiohttp session for every workspace's client: slack_sdk otherwise opens
         # (and tears down) one per call.
@@ -81,7 +84,7 @@ class SlackContexts:
         current token; None when it is not installed (any more) or not connected."""
         token: str | None = None
         if self._workspaces.distributed:
-            token = await self._tokens(key) if self._tokens else None
+            token = await self.tokens(key) if self.tokens else None
             if token is None:
                 return None
         try:

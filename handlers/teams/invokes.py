@@ -107,6 +107,8 @@ async def _decide(
                 "Only approvers can approve or reject badge awards; nothing changed. "
                 "Ask an approver, or an admin to add you to TEAMS_APPROVERS."
             )
+        if result.outcome is DecisionOutcome.UNKNOWN:
+            return "I don't know that award, so nothing changed."
         if result.outcome is DecisionOutcome.UNCERTAIN:
             result = await awards.settle_decision(assignment_id)
     except errors.QuantiveError as exc:
