@@ -6,6 +6,7 @@ own bot token and its own Quantive only.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shutil
@@ -20,9 +21,11 @@ import pytest
 
 from api.emulator import Emulator
 from bot.background_server import BackgroundServer
+from bot.cli.scheduled import digest_once
 from bot.connections import connect
 from bot.secrets import SecretBox, new_key
 from bot.store import Store
+from bot.store.connections import ConnectionRow
 from handlers.slack.connect import CONNECT_MODAL, CONNECT_OPEN
 from handlers.slack.decisions import UNKNOWN_AWARD
 from handlers.slack.dispatch import NOT_CONNECTED
@@ -35,7 +38,8 @@ ACME_TOKEN, INITECH_TOKEN, GLOBEX_TOKEN = (
     "qt-initech-4d1a8e6f",
     "qt-globex-9c2d",
 )
-VISIONARY = "64c000000000000000000002"
+#: The emulator's routes that approve or reject an award.
+DECISIONS = ("POST /badges/approve/{id}", "DELETE /badges/approve/{id}")
 
 
 def emulator_for(token: str, account: str) -> Iterator[Emulator]:
@@ -271,14 +275,53 @@ def test_two_workspaces_install_connect_and_give_each_in_its_own_quantive(
 
     # A click in Initech naming Acme's award decides nothing in either Quantive.
     [acme_award] = [a for a in new_awards(acme_quantive) if a["comment"] == "for the roadmap"]
-    approvals = sum(1 for c in acme_quantive.calls.all() if "approve" in c.route)
+    approvals = sum(1 for c in acme_quantive.calls.all() if c.route in DECISIONS)
     approve(bot, acme_award["id"], "UINIADMIN", "TINITECH")
     bot.wait_idle()
     assert acme_quantive.state.assignments[acme_award["id"]].get("status", "pending") == "pending"
-    assert sum(1 for c in acme_quantive.calls.all() if "approve" in c.route) == approvals
-    assert not any("approve" in c.route for c in initech_quantive.calls.all())
+    assert sum(1 for c in acme_quantive.calls.all() if c.route in DECISIONS) == approvals
+    assert not any(c.route in DECISIONS for c in initech_quantive.calls.all())
     [said] = [c for c in bot.slack.calls_of("response_url") if c["_key"] == "click-TINITECH"]
     assert said["text"] == UNKNOWN_AWARD
+
+
+def test_a_wrong_token_in_the_connect_form_says_what_to_fix_and_stores_nothing(
+    bot: BotHarness, acme_quantive: Emulator
+) -> None:
+    bot.slack.add_install("code-soylent", "TSOYLENT", "Soylent", installer="USOYADMIN")
+    assert install(bot, "code-soylent").status_code == 200
+    values = {
+        "region": {"region": {"type": "static_select", "selected_option": {"value": "custom"}}},
+        "url": {"url": {"type": "plain_text_input", "value": acme_quantive.url}},  # type: ignore[attr-defined]
+        "account": {"account": {"type": "plain_text_input", "value": "acct-acme"}},
+        "token": {"token": {"type": "plain_text_input", "value": "qt-not-the-token"}},
+    }
+    view = {
+        "id": "VSOY",
+        "type": "modal",
+        "callback_id": CONNECT_MODAL,
+        "state": {"values": values},
+    }
+    answer = interactive(
+        bot, {"type": "view_submission", "user": "USOYADMIN", "view": view}, "TSOYLENT"
+    )
+    assert answer.json()["response_action"] == "update"
+    [shown] = bot.slack.wait_calls("views.update", where=lambda a: a.get("view_id") == "VSOY")
+    text = json.dumps(shown["view"])
+    assert "refused the token or the account id (401)" in text and "qt-not-the-token" not in text
+    assert shown["view"]["callback_id"] == CONNECT_MODAL  # the form again, to fix and resend
+
+    async def connection(store: Store) -> object:
+        return await store.for_workspace("slack:TSOYLENT").connection()
+
+    assert bot.query(connection) is None
+    # Someone who is neither a badge admin nor a Slack admin cannot connect it either.
+    values["token"]["token"]["value"] = ACME_TOKEN
+    view["id"] = "VSOY2"
+    interactive(bot, {"type": "view_submission", "user": "UAMARA", "view": view}, "TSOYLENT")
+    [refused] = bot.slack.wait_calls("views.update", where=lambda a: a.get("view_id") == "VSOY2")
+    assert "Only badgebot's admins" in json.dumps(refused["view"])
+    assert bot.query(connection) is None
 
 
 def acme_quantive_wait(emulator: Emulator, count: int, timeout: float = 10.0) -> None:
@@ -350,8 +393,20 @@ def test_an_uninstalled_workspace_is_served_no_more(
     bot: BotHarness, initech_quantive: Emulator
 ) -> None:
     bot.slack.add_install("code-umbrella", "TUMBRELLA", "Umbrella", installer="UUMBADMIN")
+    bot.slack.add_install("code-stark", "TSTARK", "Stark", installer="USTARKADMIN")
     assert install(bot, "code-umbrella").status_code == 200
+    assert install(bot, "code-stark").status_code == 200
     connect_directly(bot, "slack:TUMBRELLA", initech_quantive, INITECH_TOKEN)
+
+    # A post waits in each workspace's outbox (a week from now, so no worker sends it).
+    async def queue_posts(store: Store) -> None:
+        for key in ("slack:TUMBRELLA", "slack:TSTARK"):
+            post = {"kind": "post", "channel": "CGENERAL", "text": "hello"}
+            await store.for_workspace(key).enqueue_chat(
+                "slack", "k-1", post, delay=7 * 86400, error="test"
+            )
+
+    bot.query(queue_posts)
     event = json.dumps(
         {
             "token": "unused",
@@ -378,14 +433,27 @@ def test_an_uninstalled_workspace_is_served_no_more(
             return [row[0] for row in rows]
 
     left = bot.query(installations)
-    assert "TUMBRELLA" not in left and "TACME" in left  # nothing of another workspace
+    assert "TUMBRELLA" not in left and "TSTARK" in left  # nothing of another workspace
+
+    async def queued(store: Store) -> dict[str, int]:
+        async with store.engine.connect() as conn:
+            rows = await conn.exec_driver_sql(
+                "SELECT workspace, count(*) FROM chat_outbox WHERE idempotency_key = 'k-1' "
+                "GROUP BY workspace"
+            )
+            return {row[0]: row[1] for row in rows}
+
+    assert bot.query(queued) == {"slack:TSTARK": 1}  # Umbrella's post dropped, Stark's kept
     before = len(initech_quantive.calls.all())
     answer = command(bot, "give <@ULIAM|liam> Visionary thanks", "UAMARA", "TUMBRELLA")
     assert answer.status_code == 200
     bot.wait_idle()
     assert len(initech_quantive.calls.all()) == before
-    assert not bot.slack.calls_of("response_url") or all(
-        "Sent" not in c.get("text", "") for c in bot.slack.calls_of("response_url")
+    # Bolt's authorize finds no installation: the person is told how to add it again.
+    [said] = bot.slack.wait_calls("response_url")
+    assert said["text"] == (
+        "badgebot is not installed in this workspace (or was removed). An admin can add it "
+        "again at https://badgebot.example.com/slack/install."
     )
 
 
@@ -400,3 +468,46 @@ def test_no_token_is_stored_in_clear(bot: BotHarness, initech_quantive: Emulator
     assert b"TWAYNE" in raw  # the rows are there, in the file or its log
     for secret in (INITECH_TOKEN, wayne["access_token"], wayne["refresh_token"]):
         assert secret.encode() not in raw
+
+
+def test_the_digest_runs_for_every_workspace_with_its_own_token_and_quantive(
+    bot: BotHarness, acme_quantive: Emulator, initech_quantive: Emulator
+) -> None:
+    one = bot.slack.add_install("code-d1", "TDIGONE", "Digest one")
+    two = bot.slack.add_install("code-d2", "TDIGTWO", "Digest two")
+    bot.slack.add_install("code-d3", "TDIGDOWN", "Digest down")
+    for code in ("code-d1", "code-d2", "code-d3"):
+        assert install(bot, code).status_code == 200
+    connect_directly(bot, "slack:TDIGONE", acme_quantive, ACME_TOKEN)
+    connect_directly(bot, "slack:TDIGTWO", initech_quantive, INITECH_TOKEN)
+
+    async def channels_and_a_dead_quantive(store: Store) -> None:
+        for key, channel in (("slack:TDIGONE", "CONE"), ("slack:TDIGTWO", "CTWO")):
+            await store.for_workspace(key).set_workspace_setting("digest_channels", [channel], "t")
+        down = store.for_workspace("slack:TDIGDOWN")
+        await down.set_workspace_setting("digest_channels", ["CDOWN"], "t")
+        await down.save_connection(
+            ConnectionRow(
+                workspace="slack:TDIGDOWN",
+                quantive_url="http://127.0.0.1:9/api/v1",  # nothing listens there
+                account_id="acct-down",
+                token_encrypted=SecretBox(KEY).encrypt("qt-down"),
+                token_last4="down",
+                connected_by="test",
+            )
+        )
+
+    bot.query(channels_and_a_dead_quantive)
+    reads = {e: e.calls.count("GET /badges/approve") for e in (acme_quantive, initech_quantive)}
+    status = asyncio.run(digest_once(bot.settings, force=False, channel=None))
+    assert status == 1  # the dead workspace failed, and said so
+    posts = {c["channel"]: c for c in bot.slack.calls_of("chat.postMessage")}
+    assert {"CONE", "CTWO"} <= set(posts) and "CDOWN" not in posts
+    tokens = dict(zip(
+        [c["channel"] for c in bot.slack.calls_of("chat.postMessage")],
+        bot.slack.tokens_of("chat.postMessage"),
+        strict=True,
+    ))  # fmt: skip
+    assert tokens["CONE"] == one["access_token"] and tokens["CTWO"] == two["access_token"]
+    for emulator, before in reads.items():
+        assert emulator.calls.count("GET /badges/approve") > before

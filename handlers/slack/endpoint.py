@@ -141,6 +141,10 @@ class SlackEndpoint:
             self.in_flight,
             connect,
             oauth_flow=self.installs.flow,
+            user_facing_authorize_error_message=(
+                "badgebot is not installed in this workspace (or was removed). An admin can "
+                f"add it again at {(settings.public_url or '').rstrip('/')}{INSTALL_PATH}."
+            ),
         )
         lifecycle.register(self._bolt)
 
