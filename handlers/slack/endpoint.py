@@ -95,7 +95,7 @@ class SlackEndpoint:
                 raise NotImplementedError("distribution mode is wired in a later step")
             self.ctx = await contexts.for_key(DEFAULT_WORKSPACE)
             self._bolt = build_bolt_app(
-                settings, self.ctx.notifier.client, single_workspace(self.ctx), self.in_flight
+                settings, self.ctx.notifier.client, single_workspace(contexts), self.in_flight
             )
             yield contexts
         finally:
