@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -19,6 +20,9 @@ from bot.permissions import Permissions
 from bot.ports import NoticeBoard
 from bot.settings import Settings
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.workspace_settings import SettingsEditor
 
 
 @dataclass
@@ -41,6 +45,9 @@ class Services:
     #: Whether :meth:`aclose` closes the store: a workspace's services share their
     #: process's store, which its owner closes.
     owns_store: bool = True
+    #: Shows and changes this workspace's settings (bot.workspace_settings); set by
+    #: bot.workspace_services, None for services built without it (Socket Mode, the clock).
+    settings_editor: SettingsEditor | None = None
 
     @classmethod
     def create(

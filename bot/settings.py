@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from api.client import DEFAULT_BASE_URL
-from bot.give_limits import LimitFormatError, parse_limit
+from bot import setting_rules as rules
 from bot.store.database import DatabaseUrlError, driver_url
 
-_RECAP_TIME = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)\s+([01]?\d|2[0-3]):[0-5]\d")
 Mode = Literal["serve", "socket", "clock", "digest", "recap", "export", "playground"]
 CommaList = Annotated[list[str], NoDecode]
 
@@ -269,40 +267,23 @@ class Settings(BaseSettings):
             driver_url(self.database)
         except DatabaseUrlError as exc:
             problems.append(str(exc))
-        if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", self.digest_time):
-            problems.append(f"DIGEST_TIME must be HH:MM, e.g. 09:00 (got {self.digest_time!r}).")
-        try:
-            ZoneInfo(self.digest_timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            problems.append(
-                f"DIGEST_TIMEZONE must be an IANA name such as Europe/Berlin "
-                f"(got {self.digest_timezone!r})."
+        # The rules live in bot.setting_rules: admins' per-workspace values obey the same.
+        problems += [
+            problem
+            for problem in (
+                rules.clock_problem(self.digest_time, "DIGEST_TIME"),
+                rules.timezone_problem(self.digest_timezone, "DIGEST_TIMEZONE"),
+                rules.weekday_clock_problem(self.recap_time, "RECAP_TIME"),
+                self.recap_timezone
+                and rules.timezone_problem(self.recap_timezone, "RECAP_TIMEZONE"),
+                rules.days_problem(self.digest_days, "DIGEST_DAYS"),
+                self.badge_give_limit
+                and rules.limit_problem(self.badge_give_limit, "BADGE_GIVE_LIMIT"),
+                rules.slack_users_problem(self.badge_approvers, "BADGE_APPROVERS"),
+                rules.slack_users_problem(self.badge_admins, "BADGE_ADMINS"),
             )
-        if not _RECAP_TIME.fullmatch(self.recap_time.strip().lower()):
-            problems.append(
-                f"RECAP_TIME must be a weekday and HH:MM, e.g. fri 16:00 (got {self.recap_time!r})."
-            )
-        if self.recap_timezone:
-            try:
-                ZoneInfo(self.recap_timezone)
-            except (ZoneInfoNotFoundError, ValueError):
-                problems.append(
-                    f"RECAP_TIMEZONE must be an IANA name such as Europe/Berlin "
-                    f"(got {self.recap_timezone!r})."
-                )
-        if not re.fullmatch(r"[a-z0-9,\-*]+", self.digest_days.lower()):
-            problems.append("DIGEST_DAYS must be a cron day-of-week such as mon-fri.")
-        if self.badge_give_limit:
-            try:
-                parse_limit(self.badge_give_limit)
-            except LimitFormatError as exc:
-                problems.append(str(exc))
-        for name in ("badge_approvers", "badge_admins"):
-            bad = [v for v in getattr(self, name) if not re.fullmatch(r"[UW][A-Z0-9]+", v)]
-            if bad:
-                problems.append(
-                    f"{name.upper()} must hold Slack user ids like U0123ABCD (not {bad[0]!r})."
-                )
+            if problem
+        ]
         if (
             mode in ("serve", "socket")
             and needs_slack

@@ -15,6 +15,7 @@ from bot.secrets import SecretBox, SecretKeyError
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
+from bot.workspace_settings import SettingsEditor
 from bot.workspaces import DEFAULT_WORKSPACE
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,8 @@ class Workspaces:
         self._ttl = ttl
         self._box = SecretBox(settings.secret_key) if settings.distributed else None
         self._built: dict[str, _Built] = {}
-        self._retiring: set[asyncio.Task[None]] = set()
+        self._retiring: dict[asyncio.Task[None], Services] = {}
         self._building: dict[str, asyncio.Lock] = {}
-        self._single: Services | None = None
         #: Called with each workspace's services when they are built, so the front ends
         #: can subscribe to its notices and register their outbox senders.
         self.on_built: list[Callable[[str, Services], None]] = []
@@ -69,9 +69,11 @@ class Workspaces:
         """The workspace's services; NotConnected when it has no usable connection.
 
         Its connection and settings are read again once ``ttl`` seconds have passed, and
-        the services rebuilt only when either changed."""
+        the services rebuilt only when either changed. In the single-workspace mode every
+        key is the default workspace's, whose stored settings lie over the environment's
+        as a workspace's do: admins change them without a deploy there too."""
         if self._box is None:
-            return self._single_services()
+            key = DEFAULT_WORKSPACE
         kept = self._built.get(key)
         if kept is not None and time.monotonic() - kept.read_at < self._ttl:
             return kept.services
@@ -79,10 +81,12 @@ class Workspaces:
             kept = self._built.get(key)
             if kept is not None and time.monotonic() - kept.read_at < self._ttl:
                 return kept.services
+            if self._box is None:
+                return await self._single_services(kept)
             scoped = self.store.for_workspace(key)
             row = await scoped.connection()
             overrides = await scoped.workspace_settings()
-            fingerprint = (row, json.dumps(overrides, sort_keys=True, default=str))
+            fingerprint = (row, _fingerprint(overrides))
             if kept is not None and kept.fingerprint == fingerprint:
                 kept.read_at = time.monotonic()
                 return kept.services
@@ -90,14 +94,12 @@ class Workspaces:
                 self._retire(self._built.pop(key).services)
             if row is None:
                 raise NotConnected(key)
-            services = self._build(key, scoped, row, overrides)
-            self._built[key] = _Built(services, fingerprint, time.monotonic())
-            return services
+            return self._build(key, scoped, row, overrides, fingerprint)
 
     async def settings_for(self, key: str) -> Settings:
         """The workspace's settings: the environment's, with its own stored on top."""
         if self._box is None:
-            return self.settings
+            key = DEFAULT_WORKSPACE
         scoped = self.store.for_workspace(key)
         return apply_overrides(self.settings, await scoped.workspace_settings())
 
@@ -110,29 +112,62 @@ class Workspaces:
     async def forget(self, key: str) -> None:
         """Drop the workspace's services, so the next use reads its connection and
         settings again (after connect, disconnect, a settings change, an uninstall)."""
-        kept = self._built.pop(key, None)
+        kept = self._built.pop(DEFAULT_WORKSPACE if self._box is None else key, None)
         if kept is not None:
             self._retire(kept.services)
 
     async def aclose(self) -> None:
         """Close every workspace's HTTP clients (the shared store is its owner's)."""
-        for task in list(self._retiring):
+        for task, services in list(self._retiring.items()):
+            # Closed now rather than after their grace: the process is ending.
             task.cancel()
+            await services.aclose()
         for kept in self._built.values():
             await kept.services.aclose()
         self._built.clear()
-        if self._single is not None:
-            await self._single.aclose()
-            self._single = None
 
-    def _single_services(self) -> Services:
-        if self._single is None:
-            self._single = Services.create(self.settings, store=self.store)
-            for hook in self.on_built:
-                hook(DEFAULT_WORKSPACE, self._single)
-        return self._single
+    async def _single_services(self, kept: _Built | None) -> Services:
+        """The one workspace's services, from the environment and its stored settings."""
+        try:
+            overrides = await self.store.workspace_settings()
+        except Exception as exc:
+            # The database is down: serve on with what was read last (or the environment
+            # alone), and read again at the next request rather than after a whole TTL.
+            log.warning("could not read the stored settings: %s", type(exc).__name__)
+            if kept is None:
+                kept = self._keep(DEFAULT_WORKSPACE, self.settings, self.store, None)
+            kept.read_at = 0.0
+            return kept.services
+        fingerprint = (None, _fingerprint(overrides))
+        if kept is not None and kept.fingerprint == fingerprint:
+            kept.read_at = time.monotonic()
+            return kept.services
+        if kept is not None:
+            self._retire(self._built.pop(DEFAULT_WORKSPACE).services)
+        settings = apply_overrides(self.settings, overrides)
+        return self._keep(DEFAULT_WORKSPACE, settings, self.store, fingerprint).services
 
-    def _build(self, key: str, scoped: Store, row: Any, overrides: dict[str, Any]) -> Services:
+    def _keep(
+        self, key: str, settings: Settings, store: Store, fingerprint: tuple[Any, str] | None
+    ) -> _Built:
+        """Build the workspace's services, tell the front ends, and keep them."""
+        services = Services.create(settings, store=store)
+        services.settings_editor = SettingsEditor(self.store, self, key)
+        for hook in self.on_built:
+            hook(key, services)
+        # No fingerprint (the settings could not be read): any read differs, so rebuilds.
+        kept = _Built(services, fingerprint or (None, ""), time.monotonic())
+        self._built[key] = kept
+        return kept
+
+    def _build(
+        self,
+        key: str,
+        scoped: Store,
+        row: Any,
+        overrides: dict[str, Any],
+        fingerprint: tuple[Any, str],
+    ) -> Services:
         # Imported here: only distribution mode reads stored connections.
         from bot.connections import quantive_settings_for
 
@@ -143,10 +178,7 @@ class Workspaces:
             log.error("the stored Quantive token of %s cannot be decrypted", key)
             raise NotConnected(key) from None
         settings = apply_overrides(self.settings, overrides).model_copy(update=quantive)
-        services = Services.create(settings, store=scoped)
-        for hook in self.on_built:
-            hook(key, services)
-        return services
+        return self._keep(key, settings, scoped, fingerprint).services
 
     def _retire(self, services: Services) -> None:
         """Close replaced services once the requests still using them are done."""
@@ -156,8 +188,12 @@ class Workspaces:
             await services.aclose()
 
         task = asyncio.create_task(close_later())
-        self._retiring.add(task)
-        task.add_done_callback(self._retiring.discard)
+        self._retiring[task] = services
+        task.add_done_callback(lambda done: self._retiring.pop(done, None))
+
+
+def _fingerprint(overrides: dict[str, Any]) -> str:
+    return json.dumps(overrides, sort_keys=True, default=str)
 
 
 def apply_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:

@@ -9,15 +9,18 @@ from handlers.slack import admin_blocks, blocks
 from handlers.slack.actions.admin import cancel_button, delete_button, revoke_button
 from handlers.slack.actions.decisions import approve_button, reject_button
 from handlers.slack.actions.give_button import give_for_message, open_give_modal
+from handlers.slack.actions.settings import open_settings
 from handlers.slack.commands.badge import badge_command, default_subcommands
 from handlers.slack.connect import CONNECT_MODAL, CONNECT_OPEN, ConnectFlow
 from handlers.slack.dispatch import per_workspace
 from handlers.slack.events.app_home import app_home_opened
 from handlers.slack.events.reactions import GIVE_FOR_REACTION, give_for_reaction, reaction_added
 from handlers.slack.options.badges import badge_options
+from handlers.slack.settings_blocks import SETTINGS_MODAL, SETTINGS_OPEN
 from handlers.slack.views.badge_editor import badge_editor_submitted
 from handlers.slack.views.give import give_submitted
 from handlers.slack.views.reject import reject_submitted
+from handlers.slack.views.settings import settings_submitted
 
 
 def register(app: AsyncApp, connect: ConnectFlow | None = None) -> None:
@@ -33,10 +36,12 @@ def register(app: AsyncApp, connect: ConnectFlow | None = None) -> None:
     app.action(admin_blocks.DELETE_BADGE_ACTION)(per_workspace(delete_button))
     app.action(admin_blocks.REVOKE_AWARD_ACTION)(per_workspace(revoke_button))
     app.action(admin_blocks.CANCEL_ACTION)(per_workspace(cancel_button))
+    app.action(SETTINGS_OPEN)(per_workspace(open_settings))
 
     app.view(blocks.GIVE_MODAL)(per_workspace(give_submitted))
     app.view(blocks.REJECT_MODAL)(per_workspace(reject_submitted))
     app.view(admin_blocks.BADGE_EDITOR)(per_workspace(badge_editor_submitted))
+    app.view(SETTINGS_MODAL)(per_workspace(settings_submitted))
 
     app.shortcut(blocks.GIVE_FOR_MESSAGE_SHORTCUT)(per_workspace(give_for_message))
     app.event("app_home_opened")(

@@ -20,7 +20,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.kwargs_injection.async_args import AsyncArgs
 
 from bot.workspace_services import NotConnected
-from bot.workspaces import slack_workspace
+from bot.workspaces import DEFAULT_WORKSPACE, slack_workspace
 from handlers.slack.context import SlackContext
 from handlers.slack.payload import dig
 
@@ -48,11 +48,18 @@ NOT_CONNECTED = (
 Middleware = Callable[..., Awaitable[BoltResponse | None]]
 
 
-def single_workspace(ctx: SlackContext) -> Middleware:
-    """The middleware of the single-workspace mode: every request has the one context."""
+def single_workspace(source: SlackContext | WorkspaceContexts) -> Middleware:
+    """The middleware of the single-workspace mode: every request has the one context.
+
+    Given the contexts (the web process), each request gets the workspace's current one,
+    rebuilt when its stored settings changed (bot.workspace_services), so an admin's
+    change applies from the next request; a fixed context (Socket Mode) stays as built."""
 
     async def choose(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
-        context[CONTEXT_KEY] = ctx
+        if isinstance(source, SlackContext):
+            context[CONTEXT_KEY] = source
+        else:
+            context[CONTEXT_KEY] = await source.for_key(DEFAULT_WORKSPACE)
         await next()
 
     return choose

@@ -101,9 +101,11 @@ class SlackEndpoint:
             if workspaces.distributed:
                 await self._distribute(workspaces, contexts)
             else:
+                # The contexts, not one context: a settings change rebuilds it, and the
+                # next request must see the new one.
                 self.ctx = await contexts.for_key(DEFAULT_WORKSPACE)
                 self._bolt = build_bolt_app(
-                    settings, self.ctx.notifier.client, single_workspace(self.ctx), self.in_flight
+                    settings, self.ctx.notifier.client, single_workspace(contexts), self.in_flight
                 )
             yield contexts
         finally:

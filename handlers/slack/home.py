@@ -1,4 +1,5 @@
-"""The App Home tab: your badges, your requests waiting, and for approvers the queue."""
+"""The App Home tab: your badges, your requests waiting, for approvers the queue, and for
+admins the workspace's settings (and its Quantive connection, in distribution mode)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from handlers.slack.connect import connection_blocks
 from handlers.slack.context import SlackContext
 from handlers.slack.digest_blocks import count_text, digest_item_blocks
 from handlers.slack.mrkdwn import escape
+from handlers.slack.settings_blocks import settings_summary_blocks
 
 log = logging.getLogger(__name__)
 
@@ -115,13 +117,28 @@ async def publish_home(
     except errors.QuantiveError as exc:
         holdings_lines = [f"Quantive is unavailable right now: {escape(exc.user_message)}"]
     blocks = home_blocks(holdings_lines, own, queue, total)
-    if services.settings.distributed and services.permissions.can_administer(user_id):
-        blocks = blocks[: MAX_HOME_BLOCKS - 4] + await _connection_blocks(ctx)
+    if services.permissions.can_administer(user_id):
+        extra = await _settings_blocks(ctx)
+        if services.settings.distributed:
+            extra += await _connection_blocks(ctx)
+        blocks = blocks[: MAX_HOME_BLOCKS - len(extra)] + extra
     view = {"type": "home", "blocks": blocks}
     try:
         await ctx.notifier.client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:
         log.warning("could not publish Home for %s: %s", user_id, exc.response.get("error"))
+
+
+async def _settings_blocks(ctx: SlackContext) -> list[Block]:
+    """An admin's view of the workspace's settings, as stored now."""
+    editor = ctx.services.settings_editor
+    if editor is None:  # services built outside bot.workspace_services (Socket Mode)
+        return []
+    try:
+        return settings_summary_blocks(await editor.current())
+    except Exception as exc:  # the rest of the tab is worth showing without it
+        log.warning("could not read the settings: %s", type(exc).__name__)
+        return []
 
 
 async def _connection_blocks(ctx: SlackContext) -> list[Block]:

@@ -1,0 +1,244 @@
+"""The settings an admin changes for one workspace from a chat front end, without a
+deploy: who approves and administers, where messages go, when the digest and recap run,
+the give limit and the approval mode. The environment's values are the defaults.
+
+The front ends build their forms from :data:`EDITABLE`, check each value with
+:func:`validate` (the rules of bot.setting_rules, as at startup) and store the lot with
+:func:`save`, which makes the change take effect at once in this process (other
+processes see it within their services' TTL, bot.workspace_services).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from bot import setting_rules as rules
+from bot.settings import Settings
+from bot.store import Store
+
+Kind = Literal[
+    "users", "channel", "channels", "time", "weekday_time", "timezone", "days", "limit", "approval"
+]
+APPROVAL_MODES = ("quantive", "bot")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+@dataclass(frozen=True)
+class Editable:
+    """One setting an admin may change: its Settings field, its label and its kind.
+    ``optional`` settings may be left empty (no channel, no limit, nobody exempt)."""
+
+    name: str
+    label: str
+    kind: Kind
+    optional: bool = True
+
+
+EDITABLE: tuple[Editable, ...] = (
+    Editable("badge_approvers", "Approvers", "users"),
+    Editable("badge_admins", "Admins", "users"),
+    Editable("badge_approval", "Approval mode", "approval", optional=False),
+    Editable("badge_approval_channel", "Approval channel", "channel"),
+    Editable("badge_announce_channel", "Announce channel", "channel"),
+    Editable("digest_channels", "Digest channels", "channels"),
+    Editable("digest_time", "Digest time", "time", optional=False),
+    Editable("digest_days", "Digest days", "days", optional=False),
+    Editable("digest_timezone", "Digest time zone", "timezone", optional=False),
+    Editable("recap_channels", "Recap channels", "channels"),
+    Editable("recap_time", "Recap day and time", "weekday_time", optional=False),
+    Editable("recap_timezone", "Recap time zone", "timezone"),
+    Editable("badge_give_limit", "Give limit", "limit"),
+    Editable("badge_give_limit_exempt", "Exempt from the give limit", "users"),
+)
+BY_NAME: dict[str, Editable] = {e.name: e for e in EDITABLE}
+
+
+class UseDefault:
+    """The value that means "the environment's value": the stored one is cleared."""
+
+    def __repr__(self) -> str:
+        return "USE_DEFAULT"
+
+
+USE_DEFAULT = UseDefault()
+
+
+class SettingsHost(Protocol):
+    """What :func:`save` needs of bot.workspace_services.Workspaces."""
+
+    settings: Settings
+
+    async def settings_for(self, key: str) -> Settings:
+        """The workspace's settings: the environment's, with its stored ones on top."""
+        ...
+
+    async def forget(self, key: str) -> None:
+        """Rebuild the workspace's services on their next use."""
+        ...
+
+
+def validate(name: str, value: Any) -> tuple[Any, str | None]:
+    """``(clean value, None)``, or ``(None, problem sentence)`` naming the setting by its
+    label. Lists may come as lists or comma-separated text; blank optional values are
+    cleaned to "none" (``None`` or ``[]``); :data:`USE_DEFAULT` passes as it is."""
+    editable = BY_NAME.get(name)
+    if editable is None:
+        return None, f"{name!r} is not a setting admins can change."
+    if isinstance(value, UseDefault):
+        return value, None
+    what = editable.label
+    if editable.kind in ("users", "channels"):
+        items = _items(value)
+        if items is None:
+            return None, f"{what} must be a list."
+        if editable.kind == "channels":
+            bad = [v for v in items if not rules.SLACK_CHANNEL.fullmatch(v)]
+            problem = f"{what} must be channels, not {bad[0]!r}." if bad else None
+        elif name == "badge_give_limit_exempt":  # ids, or emails as the environment allows
+            bad = [v for v in items if not (rules.SLACK_USER.fullmatch(v) or _EMAIL.fullmatch(v))]
+            problem = f"{what} must be people, not {bad[0]!r}." if bad else None
+        else:
+            problem = rules.slack_users_problem(items, what)
+        return (None, problem) if problem else (items, None)
+    if value is not None and not isinstance(value, str):
+        return None, f"{what} must be text."
+    text = (value or "").strip()
+    if not text:
+        if editable.optional:
+            return None, None
+        return None, f"{what} cannot be empty."
+    problem = _text_problem(editable.kind, text, what)
+    if problem:
+        return None, problem
+    if editable.kind == "weekday_time":
+        text = " ".join(text.lower().split())
+    elif editable.kind in ("days", "approval", "limit"):
+        text = text.lower().replace(" ", "")
+    return text, None
+
+
+def _items(value: Any) -> list[str] | None:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        return None
+    # Order kept, repeats dropped: a picker can send one person twice.
+    return list(dict.fromkeys(v.strip() for v in value if v.strip()))
+
+
+def _text_problem(kind: Kind, text: str, what: str) -> str | None:
+    if kind == "channel":
+        return None if rules.SLACK_CHANNEL.fullmatch(text) else f"{what} must be a channel."
+    if kind == "time":
+        return rules.clock_problem(text, what)
+    if kind == "weekday_time":
+        return rules.weekday_clock_problem(text, what)
+    if kind == "timezone":
+        return rules.timezone_problem(text, what)
+    if kind == "days":
+        return rules.days_problem(text, what)
+    if kind == "limit":
+        return rules.limit_problem(text, what)
+    if kind == "approval" and text.lower() not in APPROVAL_MODES:
+        return f"{what} must be one of: {', '.join(APPROVAL_MODES)}."
+    return None
+
+
+def check(
+    changes: Mapping[str, Any], current: Settings, defaults: Settings, by: str | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every change validated, then the whole checked as it would be: someone still
+    approves, and ``by`` (the admin saving) does not take their own rights away.
+
+    Returns the clean values (:data:`USE_DEFAULT` resolved to nothing yet) and the
+    problems, by setting name."""
+    clean: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for name, value in changes.items():
+        value, problem = validate(name, value)
+        if problem:
+            problems[name] = problem
+        else:
+            clean[name] = value
+    if problems:
+        return clean, problems
+    after = current.model_copy(
+        update={n: getattr(defaults, n) if v is USE_DEFAULT else v for n, v in clean.items()}
+    )
+    if not after.badge_approvers:
+        problems["badge_approvers"] = "Choose at least one approver, or nobody could approve."
+    elif by is not None and by not in after.admins:
+        # admins fall back to the approvers (Settings.admins): say where the saver went.
+        where = "badge_admins" if after.badge_admins else "badge_approvers"
+        problems[where] = (
+            "Keep yourself in this list: you would no longer be able to change settings."
+        )
+    return clean, problems
+
+
+async def save(
+    store: Store, workspaces: SettingsHost, key: str, changes: Mapping[str, Any], by: str
+) -> list[str]:
+    """Store the workspace's ``changes`` (setting name to value) if all are valid, and
+    make them take effect at once; returns the problems (then nothing is stored).
+
+    A value equal to the environment's, or :data:`USE_DEFAULT`, clears the stored one, so
+    the workspace follows the environment again when the deployment changes it."""
+    defaults = workspaces.settings
+    current = await workspaces.settings_for(key)
+    clean, problems = check(changes, current, defaults, by)
+    if problems:
+        return list(problems.values())
+    scoped = store.for_workspace(key)
+    stored = await scoped.workspace_settings()
+    for name, value in clean.items():
+        if value is USE_DEFAULT or value == getattr(defaults, name):
+            if name in stored:
+                await scoped.clear_workspace_setting(name)
+        elif name not in stored or stored[name] != value:
+            await scoped.set_workspace_setting(name, value, by)
+    await workspaces.forget(key)
+    return []
+
+
+@dataclass(frozen=True)
+class Current:
+    """A setting's value now, and whether it is the environment's (the default)."""
+
+    editable: Editable
+    value: Any
+    is_default: bool
+
+
+async def current_values(store: Store, workspaces: SettingsHost, key: str) -> list[Current]:
+    """Each editable setting of the workspace as it is now, for a front end to show."""
+    settings = await workspaces.settings_for(key)
+    stored = await store.for_workspace(key).workspace_settings()
+    return [Current(e, getattr(settings, e.name), e.name not in stored) for e in EDITABLE]
+
+
+@dataclass(frozen=True)
+class SettingsEditor:
+    """One workspace's editable settings, bound to it: what a front end's listener holds
+    (bot.services ``settings_editor``) to show them and save changes."""
+
+    store: Store
+    workspaces: SettingsHost
+    key: str
+
+    async def settings(self) -> Settings:
+        """The workspace's settings as stored now (perhaps newer than its services')."""
+        return await self.workspaces.settings_for(self.key)
+
+    async def current(self) -> list[Current]:
+        """Each editable setting as it is now (see :func:`current_values`)."""
+        return await current_values(self.store, self.workspaces, self.key)
+
+    async def save(self, changes: Mapping[str, Any], by: str) -> list[str]:
+        """Store and apply ``changes`` (see :func:`save`)."""
+        return await save(self.store, self.workspaces, self.key, changes, by)
