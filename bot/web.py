@@ -70,7 +70,7 @@ def create_web_app(
                     app.state.slack = await stack.enter_async_context(slack.running(workspaces))
                     front_ends.append(slack)
                 if teams is not None:
-                    await teams.start(await workspaces.services(DEFAULT_WORKSPACE))
+                    await teams.start(workspaces)
                     stack.push_async_callback(teams.stop)
                     app.state.teams = teams
                     front_ends.append(teams)

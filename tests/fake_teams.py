@@ -32,6 +32,17 @@ PEOPLE = {
     "29:sofia": ("Sofia Rossi", "sofia.rossi@acme.example", "aad-sofia"),
     "29:noah": ("Noah Müller", "noah.muller@acme.example", "aad-noah"),
 }
+#: A second tenant, for the multi-tenant tests (TEAMS_MULTI_TENANT), and its people: their
+#: own ``29:`` and object ids, with the same demo emails, since each tenant's Quantive is
+#: an emulator of the same demo organisation.
+OTHER_TENANT_ID = "3c9e5b21-6d7f-4a80-9b1c-2d3e4f506172"
+OTHER_PEOPLE = {
+    "29:t2-maria": ("Maria Garcia", "maria.garcia@acme.example", "aad-t2-maria"),
+    "29:t2-amara": ("Amara Okafor", "amara.okafor@acme.example", "aad-t2-amara"),
+    "29:t2-liam": ("Liam Chen", "Liam.Chen@acme.example", "aad-t2-liam"),
+    "29:t2-noah": ("Noah Müller", "noah.muller@acme.example", "aad-t2-noah"),
+}
+_EVERYONE = {**PEOPLE, **OTHER_PEOPLE}
 #: TEAMS_APPROVERS of the tests: one by email, one by Azure AD object id.
 TEAMS_APPROVERS = "maria.garcia@acme.example,aad-oliver"
 #: Numbers activity ids, so that two activities built in the same clock tick differ (the
@@ -131,17 +142,19 @@ class FakeTeams:
         user: str = "29:amara",
         conversation: str = "a:amara",
         conversation_type: str | None = None,
+        tenant: str = TENANT_ID,
         **fields: Any,
     ) -> dict[str, Any]:
-        """An activity from ``user`` in ``conversation``, shaped as Teams sends it (a
-        ``19:`` conversation is a channel unless ``conversation_type`` says otherwise)."""
+        """An activity from ``user`` in ``conversation`` of ``tenant``, shaped as Teams
+        sends it (a ``19:`` conversation is a channel unless ``conversation_type`` says
+        otherwise)."""
         if conversation_type is None:
             conversation_type = "channel" if conversation.startswith("19:") else "personal"
-        name, _, aad = PEOPLE.get(user, (user, "", f"aad-{user}"))
+        name, _, aad = _EVERYONE.get(user, (user, "", f"aad-{user}"))
         conversation_data: dict[str, Any] = {
             "id": conversation,
             "conversationType": conversation_type,
-            "tenantId": TENANT_ID,
+            "tenantId": tenant,
         }
         return {
             "type": kind,
@@ -151,7 +164,7 @@ class FakeTeams:
             "from": {"id": user, "aadObjectId": aad, "name": name},
             "recipient": {"id": f"28:{APP_ID}", "name": "badgebot"},
             "conversation": conversation_data,
-            "channelData": {"tenant": {"id": TENANT_ID}},
+            "channelData": {"tenant": {"id": tenant}},
             "timestamp": "2026-11-28T07:00:00.000Z",
             "locale": "en-US",
             **fields,
@@ -165,12 +178,13 @@ class FakeTeams:
         conversation: str = "a:amara",
         mentions: tuple[str, ...] | list[str] = (),
         conversation_type: str | None = None,
+        tenant: str = TENANT_ID,
     ) -> dict[str, Any]:
         """A message from ``user``; ``{name}`` placeholders in ``text`` become mentions of
         the people (Teams ids) in ``mentions``, with their entities."""
         entities = []
         for user_id in mentions:
-            name = PEOPLE[user_id][0] if user_id in PEOPLE else user_id
+            name = _EVERYONE[user_id][0] if user_id in _EVERYONE else user_id
             tag = f"<at>{name}</at>"
             text = text.replace("{" + user_id + "}", tag, 1)
             entities.append(
@@ -183,6 +197,7 @@ class FakeTeams:
             conversation_type=conversation_type,
             text=text,
             entities=entities,
+            tenant=tenant,
         )
 
     def invoke(
@@ -200,6 +215,7 @@ class FakeTeams:
         *,
         user: str,
         inputs: dict[str, Any] | None = None,
+        tenant: str = TENANT_ID,
     ) -> dict[str, Any]:
         """The ``adaptiveCard/action`` invoke of clicking ``action`` on a sent card."""
         return self.invoke(
@@ -215,6 +231,7 @@ class FakeTeams:
             user=user,
             conversation=card_activity["conversation"],
             replyToId=card_activity["id"],
+            tenant=tenant,
         )
 
     def sent(self) -> list[dict[str, Any]]:
@@ -233,7 +250,7 @@ class FakeTeams:
 
     def person(self, key: str) -> tuple[str, tuple[str, str, str]] | None:
         """(Teams id, person) by Teams id or Azure AD object id."""
-        for user_id, person in PEOPLE.items():
+        for user_id, person in _EVERYONE.items():
             if key in (user_id, person[2]):
                 return user_id, person
         return None

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.fake_teams import FakeTeams
+from tests.fake_teams import TENANT_ID, FakeTeams
 from tests.harness import BotHarness
 
 
@@ -26,14 +26,13 @@ def send(bot: BotHarness, teams: FakeTeams, activity: dict) -> httpx.Response:
     return answer
 
 
-def install(bot: BotHarness, teams: FakeTeams, user: str) -> None:
+def install(bot: BotHarness, teams: FakeTeams, user: str, tenant: str = TENANT_ID) -> None:
     """The app installed for ``user`` (Teams sends installationUpdate to their 1:1 chat)."""
     conversation = f"a:{user.removeprefix('29:')}"
-    send(
-        bot,
-        teams,
-        teams.activity("installationUpdate", user=user, conversation=conversation, action="add"),
+    activity = teams.activity(
+        "installationUpdate", user=user, conversation=conversation, action="add", tenant=tenant
     )
+    send(bot, teams, activity)
 
 
 def card_of(activity: dict[str, Any]) -> dict[str, Any]:

@@ -14,32 +14,29 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any, Protocol, TypeVar
 
-import httpx
 from microsoft_teams.api.auth.cloud_environment import PUBLIC
 from microsoft_teams.apps import ActivityContext, App
 
-from bot.digest import DigestJob
 from bot.in_flight import InFlight
-from bot.recap import RecapJob
-from bot.services import Services, give_slots
+from bot.services import Services
 from bot.settings import Settings
-from bot.store import ConversationRef
+from bot.store import ConversationRef, Store
 from bot.worker import Job
+from bot.workspace_services import NotConnected, Workspaces
 from bot.workspaces import DEFAULT_WORKSPACE
 from handlers.teams import cards
 from handlers.teams.adapter import BodyReader, StarletteAdapter
 from handlers.teams.commands import help_card, on_message
-from handlers.teams.connector import TeamsConnector
+from handlers.teams.connect import TeamsConnect, connect_verb, is_connect_message
 from handlers.teams.context import TeamsContext, Turn
-from handlers.teams.digest_publisher import TeamsDigestPublisher, TeamsRecapPublisher
-from handlers.teams.directory import Sender, TeamsDirectory, is_plausible_teams_id
+from handlers.teams.directory import TeamsDirectory
 from handlers.teams.invokes import INVOKES
-from handlers.teams.notifications import TeamsNotifier
-from handlers.teams.recovery import TeamsAwardNotices
+from handlers.teams.tenants import NOT_CONNECTED, TeamsTenants, TenantDoor, teams_context
 from handlers.teams.token import ConnectorToken
+from handlers.teams.turns import make_turn
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +50,25 @@ ANSWER_WITHIN = 4.5
 #: (a decision) or cannot happen twice (a badge deleted, a badge taken back).
 ANSWERED_AGAIN = frozenset({"adaptiveCard/action", "composeExtension/fetchTask"})
 
-Invoke = Callable[[TeamsContext, Turn], Awaitable[dict[str, Any]]]
+#: What any tenant's activity says for a reply while the workspace cannot be loaded.
+UNAVAILABLE = "Something went wrong on my side; nothing changed. Try again shortly."
+#: The not-connected sentence as a message (markdown: it quotes the command as code).
+NOT_CONNECTED_MESSAGE = {"type": "message", "text": NOT_CONNECTED, "textFormat": "markdown"}
+
+
+class Background(Protocol):
+    """What answering an invoke needs: work counted in flight, and work run later."""
+
+    in_flight: InFlight
+
+    def later(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        """Run ``work`` after the answer."""
+        ...
+
+
+B = TypeVar("B", bound=Background)
+#: An invoke's handler: a TeamsContext's (handlers.teams.invokes), or a door's (connect).
+Handler = Callable[[B, Turn], Awaitable[dict[str, Any]]]
 
 
 class TeamsFrontEnd:
@@ -83,12 +98,13 @@ class TeamsFrontEnd:
             # Never from the environment: the SDK would read DANGEROUSLY_ALLOW_... itself.
             dangerously_allow_unauthenticated_requests=False,
         )
-        self._registered = False
         self.in_flight = in_flight
         #: The Teams front end's background jobs, for the web app's worker (none: its
         #: posts are retried in the call, then by the core's chat outbox job, and the
         #: core's jobs tell it their outcomes).
         self.jobs: list[Job] = []
+        self.tenants: TeamsTenants | None = None
+        #: The one context of the single-tenant mode, once started.
         self.ctx: TeamsContext | None = None
 
     @property
@@ -97,60 +113,30 @@ class TeamsFrontEnd:
         return [self.adapter.route(MESSAGES_PATH)]
 
     async def jobs_for(self, key: str) -> list[Job]:
-        """Teams' background jobs for one workspace: its own, for the single workspace
-        and Teams tenants (none for a Slack workspace)."""
-        if key == DEFAULT_WORKSPACE or key.startswith("teams:"):
+        """Teams' background jobs for one workspace: its own, for each Teams tenant (the
+        default workspace in single-tenant mode), none for a Slack workspace."""
+        if self.tenants is not None and self.tenants.serves(key):
             return list(self.jobs)
         return []
 
-    async def start(self, services: Services) -> None:
-        """Build the Teams helpers on the running process's services, subscribe them to
-        the core's outcomes, register the handlers, and let the SDK initialise."""
-        if self.ctx is None:
-            self.ctx = teams_context(self._settings, services, self.token, self.in_flight)
-            services.notices.subscribe(TeamsAwardNotices(self.ctx))
-            register(self.app, self.ctx)
+    async def start(self, workspaces: Workspaces) -> None:
+        """Hook the Teams contexts onto the core's workspaces (each is subscribed to its
+        workspace's outcomes when built), register the handlers, and let the SDK
+        initialise. In single-tenant mode the one context is built now, as before."""
+        if self.tenants is None:
+            self.tenants = TeamsTenants(self._settings, workspaces, self.token, self.in_flight)
+            if not self.tenants.multi:
+                try:
+                    self.ctx = await self.tenants.for_key(DEFAULT_WORKSPACE)
+                except NotConnected:  # Slack's distribution mode: connected later
+                    log.warning("Teams serves the default workspace, which is not connected")
+            register(self.app, self.tenants)
         await self.app.initialize()
 
     async def stop(self) -> None:
         """Close the connector's HTTP client."""
-        if self.ctx is not None:
-            await self.ctx.connector.aclose()
-
-
-def teams_context(
-    settings: Settings, services: Services, token: ConnectorToken, in_flight: InFlight
-) -> TeamsContext:
-    """The Teams-side helpers around the domain services (also used by the clock)."""
-    assert settings.teams_app_id
-    connector = TeamsConnector(
-        token,
-        settings.teams_app_id,
-        http=httpx.AsyncClient(timeout=settings.teams_timeout),
-        retry_base=settings.teams_retry_base,
-    )
-    directory = TeamsDirectory(connector, services.store, settings.identity_cache_ttl)
-    digest: DigestJob | None = None
-
-    async def redraw_digest(conversation_id: str, activity_id: str) -> None:
-        assert digest is not None
-        await digest.redraw(conversation_id, activity_id)
-
-    notifier = TeamsNotifier(
-        settings, connector, directory, services.store, redraw_digest, services.outbox
-    )
-    digest = DigestJob(services, TeamsDigestPublisher(notifier), services.people)
-    return TeamsContext(
-        services=services,
-        settings=settings,
-        connector=connector,
-        directory=directory,
-        notifier=notifier,
-        digest=digest,
-        recap=RecapJob(services, TeamsRecapPublisher(notifier)),
-        in_flight=in_flight,
-        give_slots=give_slots(settings),
-    )
+        if self.tenants is not None:
+            await self.tenants.aclose()
 
 
 @contextlib.asynccontextmanager
@@ -171,9 +157,12 @@ async def teams_runtime(settings: Settings, services: Services) -> AsyncIterator
         await ctx.connector.aclose()
 
 
-def register(app: App, ctx: TeamsContext) -> None:
+def register(app: App, tenants: TeamsTenants) -> None:
     """Everything the Teams front end answers: messages (commands), the invokes in
-    handlers.teams.invokes.INVOKES, and the bot being added to a chat or team."""
+    handlers.teams.invokes.INVOKES, and the bot being added to a chat or team; in
+    multi-tenant mode, each with its tenant's context, and ``connect`` (the connect card).
+    """
+    connecting = TeamsConnect(tenants.workspaces, tenants.box) if tenants.box else None
 
     @app.use
     async def dispatch(actx: ActivityContext[Any]) -> Any:
@@ -181,33 +170,105 @@ def register(app: App, ctx: TeamsContext) -> None:
         turn = make_turn(activity)
         if turn is None:
             return None  # nobody to answer: ignore it, with a 200
+        key = tenants.workspace_of(activity)
+        if key is None:
+            # Not an activity Teams sends: nothing of any tenant may be touched for it.
+            log.warning("ignored a Teams activity without a valid tenant id")
+            return None
+        ctx: TeamsContext | None = None
+        try:
+            ctx = await tenants.for_key(key)
+        except NotConnected:
+            pass
+        except Exception as exc:  # the database is away: say so rather than answer 500
+            log.error("could not load the workspace of a Teams activity: %s", type(exc).__name__)
+            return (
+                cards.message_response(UNAVAILABLE)
+                if turn.activity.get("type") == "invoke"
+                else None
+            )
+        door = tenants.door(key)
+        store = ctx.services.store if ctx is not None else door.store
+        known = ctx.known_refs if ctx is not None else door.known_refs
         kind = activity.get("type")
-        if not await first_delivery(ctx, turn):
+        if not await first_delivery(store, turn):
             # Teams delivers an activity again when its answer was slow or lost; the first
             # delivery is handled (or being handled) already, so this one changes nothing.
             log.info("ignored a Teams %s delivered again", kind)
             return {} if kind == "invoke" else None
-        if ctx.known_refs.get(turn.ref.conversation_id) != turn.ref:
-            try:
-                await ctx.services.store.remember_conversation(turn.ref)
-                ctx.known_refs[turn.ref.conversation_id] = turn.ref
-            except Exception as exc:  # never lose the activity for want of a reference
-                log.warning("could not keep a Teams conversation reference: %s", exc)
-        if kind == "message":
-            ctx.later(on_message(ctx, turn), "command")
-            return None
-        if kind == "invoke":
-            return await answer_invoke(ctx, turn, INVOKES.get(str(activity.get("name") or "")))
-        if kind == "conversationUpdate" and _bot_added(activity):
-            ctx.later(welcome(ctx, turn), "welcome")
-        if kind in ("conversationUpdate", "installationUpdate") and turn.personal:
-            # Installed for a person: learn their email now, so that an approver listed
-            # by email in TEAMS_APPROVERS can be sent requests before they write.
-            ctx.later(learn(ctx, turn), "member lookup")
+        await keep_reference(store, known, turn.ref)
+        if ctx is None or (connecting is not None and wants_connect(turn)):
+            return await at_the_door(door, connecting, turn)
+        return await handle(ctx, turn)
+
+
+async def handle(ctx: TeamsContext, turn: Turn) -> Any:
+    """Route an activity of a connected workspace."""
+    activity = turn.activity
+    kind = activity.get("type")
+    if kind == "message":
+        ctx.later(on_message(ctx, turn), "command")
         return None
+    if kind == "invoke":
+        return await answer_invoke(ctx, turn, INVOKES.get(str(activity.get("name") or "")))
+    if kind == "conversationUpdate" and _bot_added(activity):
+        ctx.later(welcome(ctx, turn), "welcome")
+    if kind in ("conversationUpdate", "installationUpdate") and turn.personal:
+        # Installed for a person: learn their email now, so that an approver listed
+        # by email in TEAMS_APPROVERS can be sent requests before they write.
+        ctx.later(learn(ctx.directory, turn), "member lookup")
+    return None
 
 
-async def first_delivery(ctx: TeamsContext, turn: Turn) -> bool:
+async def at_the_door(door: TenantDoor, connecting: TeamsConnect | None, turn: Turn) -> Any:
+    """An activity of a tenant without a Quantive connection (or anyone's ``connect``):
+    the connect command and card, else the not-connected sentence. Nothing here calls
+    Quantive, except the connect card's check of what the admin typed."""
+    activity = turn.activity
+    kind = activity.get("type")
+    name = str(activity.get("name") or "")
+    if kind == "message":
+        if connecting is not None and is_connect_message(turn):
+            door.later(connecting.command(door, turn), "connect")
+        else:
+            door.later(door.say(turn, NOT_CONNECTED_MESSAGE), "not connected")
+        return None
+    if kind == "invoke":
+        if connecting is not None and connect_verb(turn):
+            return await answer_invoke(door, turn, connecting.submitted)
+        if name.startswith("composeExtension/"):
+            return {"task": {"type": "message", "value": NOT_CONNECTED}}
+        return cards.message_response(NOT_CONNECTED)
+    if kind == "conversationUpdate" and _bot_added(activity):
+        door.later(door.say(turn, NOT_CONNECTED_MESSAGE), "welcome")
+    if kind in ("conversationUpdate", "installationUpdate") and turn.personal:
+        door.later(learn(door.directory, turn), "member lookup")
+    return None
+
+
+def wants_connect(turn: Turn) -> bool:
+    """Whether the activity is ``connect`` or the connect card's button."""
+    kind = turn.activity.get("type")
+    return (kind == "message" and is_connect_message(turn)) or (
+        kind == "invoke" and connect_verb(turn)
+    )
+
+
+async def keep_reference(
+    store: Store, known: dict[str, ConversationRef], ref: ConversationRef
+) -> None:
+    """Store the conversation's reference (in its workspace's rows) when it changed, for
+    proactive messages later."""
+    if known.get(ref.conversation_id) == ref:
+        return
+    try:
+        await store.remember_conversation(ref)
+        known[ref.conversation_id] = ref
+    except Exception as exc:  # never lose the activity for want of a reference
+        log.warning("could not keep a Teams conversation reference: %s", exc)
+
+
+async def first_delivery(store: Store, turn: Turn) -> bool:
     """False when this activity (by its id, in its conversation) was handled before, as
     Slack requests are recognised by their ids (the store's ``seen_requests``, shared by
     every process). An activity without an id, or an invoke in ANSWERED_AGAIN, is always
@@ -219,13 +280,13 @@ async def first_delivery(ctx: TeamsContext, turn: Turn) -> bool:
         return True
     key = f"teams:{turn.ref.conversation_id}:{activity_id}"
     try:
-        return await ctx.services.store.first_sighting(key)
+        return await store.first_sighting(key)
     except Exception as exc:  # the database is away: handling it beats losing it
         log.warning("could not check a Teams activity for a repeat: %s", type(exc).__name__)
         return True
 
 
-async def answer_invoke(ctx: TeamsContext, turn: Turn, handler: Invoke | None) -> Any:
+async def answer_invoke(ctx: B, turn: Turn, handler: Handler[B] | None) -> Any:
     """The invoke's answer, counted in flight; an unknown invoke or a failure still gets
     one (Teams shows an error for an empty answer). One that takes longer than
     ANSWER_WITHIN is answered anyway and finishes in the background, never cut off: it may
@@ -268,58 +329,12 @@ async def welcome(ctx: TeamsContext, turn: Turn) -> None:
     await ctx.say(turn, cards.card_message(content, "Welcome to badgebot"))
 
 
-async def learn(ctx: TeamsContext, turn: Turn) -> None:
+async def learn(directory: TeamsDirectory, turn: Turn) -> None:
     """Look the sender up, which remembers their email and object id."""
-    await ctx.directory.profile(turn.sender, turn.ref)
+    await directory.profile(turn.sender, turn.ref)
 
 
 def _bot_added(activity: dict[str, Any]) -> bool:
     bot_id = (activity.get("recipient") or {}).get("id")
     added = activity.get("membersAdded") or []
     return any(isinstance(m, dict) and m.get("id") == bot_id for m in added)
-
-
-def make_turn(activity: dict[str, Any]) -> Turn | None:
-    """The turn of an activity, if it names a sender and a conversation."""
-    ref = conversation_ref(activity)
-    sender = activity.get("from") or {}
-    if ref is None or not isinstance(sender, dict) or not sender.get("id"):
-        return None
-    activity_id = activity.get("id")
-    if not is_plausible_teams_id(sender["id"]) or (
-        activity_id is not None and not is_plausible_teams_id(activity_id)
-    ):
-        # Teams never sends such ids; they would reach the store and connector URLs.
-        log.warning("ignored a Teams activity whose ids Teams could not have sent")
-        return None
-    aad = sender.get("aadObjectId")
-    who = Sender(
-        user_id=sender["id"],
-        name=str(sender.get("name") or "someone"),
-        aad_object_id=aad if is_plausible_teams_id(aad) else None,
-    )
-    if ref.kind == "personal":
-        ref = dataclasses.replace(ref, user_id=who.user_id)
-    return Turn(activity=activity, sender=who, ref=ref)
-
-
-def conversation_ref(activity: dict[str, Any]) -> ConversationRef | None:
-    """The reference of the conversation ``activity`` came from, if it names one."""
-    conversation = activity.get("conversation") or {}
-    service_url = activity.get("serviceUrl")
-    if not isinstance(conversation, dict) or not service_url or not conversation.get("id"):
-        return None
-    if not is_plausible_teams_id(conversation["id"]):
-        log.warning("ignored a Teams activity from a conversation id Teams could not have sent")
-        return None
-    kind = str(conversation.get("conversationType") or "personal")
-    tenant = conversation.get("tenantId") or (
-        (activity.get("channelData") or {}).get("tenant") or {}
-    ).get("id")
-    return ConversationRef(
-        conversation_id=str(conversation["id"]),
-        kind=kind,
-        service_url=str(service_url),
-        # Stored with the reference: kept only when Teams could have sent it.
-        tenant_id=str(tenant) if is_plausible_teams_id(tenant) else "",
-    )

@@ -23,6 +23,29 @@ from handlers.teams.notifications import TeamsNotifier, Unreachable
 log = logging.getLogger(__name__)
 
 
+def run_later(
+    in_flight: InFlight,
+    tasks: set[asyncio.Task[None]],
+    work: Coroutine[Any, Any, None],
+    what: str,
+) -> None:
+    """Run ``work`` as a task kept in ``tasks`` (so it is not collected before it ends),
+    counted in ``in_flight``; a failure is logged in one line."""
+    in_flight.begin()
+
+    async def run() -> None:
+        try:
+            await work
+        except Exception as exc:
+            log.error("Teams %s failed: %s: %s", what, type(exc).__name__, exc)
+        finally:
+            in_flight.end()
+
+    task = asyncio.create_task(run())
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
 @dataclass
 class Turn:
     """One incoming activity: the wire JSON, who sent it and where it came from."""
@@ -59,19 +82,7 @@ class TeamsContext:
     def later(self, work: Coroutine[Any, Any, None], what: str) -> None:
         """Run ``work`` after the activity was answered, counted in ``in_flight``; a
         failure is logged in one line."""
-        self.in_flight.begin()
-
-        async def run() -> None:
-            try:
-                await work
-            except Exception as exc:
-                log.error("Teams %s failed: %s: %s", what, type(exc).__name__, exc)
-            finally:
-                self.in_flight.end()
-
-        task = asyncio.create_task(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        run_later(self.in_flight, self._tasks, work, what)
 
     async def reply(self, turn: Turn, text: str) -> None:
         """Answer the sender privately: in their 1:1 chat (what a channel's members need

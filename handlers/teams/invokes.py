@@ -74,6 +74,10 @@ async def decision_clicked(
     assignment_id = award_key(data.get("assignment_id"))
     if assignment_id is None:
         return cards.message_response("That button is no longer valid.")
+    if ctx.settings.teams_multi_tenant:
+        unknown = await _unknown_here(ctx, assignment_id)
+        if unknown:
+            return cards.message_response(unknown)
     decision = "approve" if verb == APPROVE_VERB else "reject"
     result = await _decide(ctx, assignment_id, decision, profile, str(data.get("reason") or ""))
     if isinstance(result, str):
@@ -90,6 +94,21 @@ async def decision_clicked(
     if redrawn is None:
         return cards.message_response("Done.")
     return cards.card_response(redrawn)
+
+
+async def _unknown_here(ctx: TeamsContext, assignment_id: str) -> str:
+    """What to say when the award is not this tenant's ("" when it is): neither in its
+    records nor in its Quantive's queue. A button naming another tenant's award then
+    decides nothing, and reaches no Quantive with that id."""
+    if await ctx.services.awards.award(assignment_id) is not None:
+        return ""
+    try:
+        pending = await ctx.services.awards.pending()
+    except errors.QuantiveError as exc:
+        return f"Nothing changed: {exc.user_message}"
+    if any(item.id == assignment_id for item in pending):
+        return ""
+    return "I don't know that award; nothing changed."
 
 
 async def _decide(

@@ -47,8 +47,13 @@ class TeamsNotifier:
         store: Store,
         redraw_digest: DigestRedraw,
         outbox: Outbox | None = None,
+        *,
+        tenant_id: str | None = None,
     ) -> None:
         self._settings = settings
+        #: The tenant whose people this notifier writes to: the activity's tenant in
+        #: multi-tenant mode, else the bot's home tenant (TEAMS_TENANT_ID).
+        self._tenant_id = tenant_id or settings.teams_tenant_id or ""
         self.connector = connector
         self._directory = directory
         self._store = store
@@ -64,7 +69,7 @@ class TeamsNotifier:
             conversation_id=conversation_id,
             kind="channel",
             service_url=self._settings.teams_service_url,
-            tenant_id=self._settings.teams_tenant_id or "",
+            tenant_id=self._tenant_id,
         )
 
     async def post(
@@ -92,7 +97,7 @@ class TeamsNotifier:
         if user_id is None and "@" in user_key:
             raise Unreachable(f"{user_key} has not used badgebot in Teams yet")
         member = user_id or user_key  # an Azure AD object id opens a chat too
-        tenant = self._settings.teams_tenant_id or ""
+        tenant = self._tenant_id
         service_url = self._settings.teams_service_url
         try:
             conversation_id = await self.connector.create_personal(service_url, tenant, member)
