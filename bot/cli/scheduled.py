@@ -156,7 +156,8 @@ async def _teams_jobs(
         return []
     kept = built.get(key)
     if kept is None or kept[0] is not services:
-        ctx = await stack.enter_async_context(teams_runtime(services.settings, services))
+        tenant = key.removeprefix("teams:")
+        ctx = await stack.enter_async_context(teams_runtime(services.settings, services, tenant))
         kept = built[key] = (services, PlatformJobs(f"Teams {key}", ctx.digest, ctx.recap))
     return [kept[1]]
 

@@ -140,9 +140,12 @@ class TeamsFrontEnd:
 
 
 @contextlib.asynccontextmanager
-async def teams_runtime(settings: Settings, services: Services) -> AsyncIterator[TeamsContext]:
+async def teams_runtime(
+    settings: Settings, services: Services, tenant_id: str | None = None
+) -> AsyncIterator[TeamsContext]:
     """The Teams helpers for a process without a web server (clock, digest): they send
-    through the connector and need no SDK App."""
+    through the connector and need no SDK App; ``tenant_id`` is the customer tenant's
+    (multi-tenant mode), for the chats they open."""
     assert settings.teams_app_id and settings.teams_app_password and settings.teams_tenant_id
     token = ConnectorToken(
         settings.teams_login_url,
@@ -150,7 +153,7 @@ async def teams_runtime(settings: Settings, services: Services) -> AsyncIterator
         settings.teams_app_id,
         settings.teams_app_password.get_secret_value(),
     )
-    ctx = teams_context(settings, services, token, InFlight())
+    ctx = teams_context(settings, services, token, InFlight(), tenant_id=tenant_id)
     try:
         yield ctx
     finally:
