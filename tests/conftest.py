@@ -59,7 +59,18 @@ def app_slots() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     """A developer's shell must not change a test: drop SLACK_*, QUANTIVE_* and the like."""
-    prefixes = ("SLACK_", "QUANTIVE_", "BADGE_", "DIGEST_", "DATABASE_URL", "PORT")
+    prefixes = (
+        "SLACK_",
+        "QUANTIVE_",
+        "BADGE_",
+        "BADGEBOT_",
+        "DIGEST_",
+        "RECAP_",
+        "TEAMS_",
+        "PUBLIC_URL",
+        "DATABASE_URL",
+        "PORT",
+    )
     for name in list(os.environ):
         if name.startswith(prefixes):
             monkeypatch.delenv(name, raising=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.secrets import new_key
 from bot.settings import SettingsError, check_settings, load_settings
 
 
@@ -104,3 +105,49 @@ def test_make_run_names_what_the_real_bot_still_needs(monkeypatch) -> None:
     for name in ("QUANTIVE_ACCOUNT_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID", "TEAMS_APPROVERS"):
         assert name in reason
     assert "SLACK_" not in reason  # a Teams-only bot needs no Slack settings
+
+
+def test_distribution_needs_its_oauth_settings_and_a_valid_key(monkeypatch) -> None:
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1111.2222")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    with pytest.raises(SettingsError) as caught:
+        check_settings(load_settings(), "serve")
+    text = str(caught.value)
+    for name in ("SLACK_CLIENT_SECRET", "PUBLIC_URL", "BADGEBOT_SECRET_KEY"):
+        assert name in text
+    # Each workspace has its own Quantive and approvers: none of these is asked for.
+    for name in ("QUANTIVE_API_TOKEN", "QUANTIVE_ACCOUNT_ID", "BADGE_APPROVERS", "SLACK_BOT_TOKEN"):
+        assert name not in text
+    monkeypatch.setenv("BADGEBOT_SECRET_KEY", "not-a-fernet-key-SECRET")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "c")
+    monkeypatch.setenv("PUBLIC_URL", "https://badgebot.example.com")
+    with pytest.raises(SettingsError) as caught:
+        check_settings(load_settings(), "serve")
+    assert str(caught.value) == (
+        "BADGEBOT_SECRET_KEY is not a valid key: run `python -m bot secret-key` and set the "
+        "line it prints."
+    )
+    assert "not-a-fernet" not in str(caught.value)  # the value itself is never echoed
+    monkeypatch.setenv("BADGEBOT_SECRET_KEY", new_key())
+    settings = load_settings()
+    check_settings(settings, "serve")
+    assert settings.slack_distributed and settings.distributed
+
+
+def test_socket_mode_serves_one_workspace_only(monkeypatch) -> None:
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1111.2222")
+    monkeypatch.setenv("BADGEBOT_SECRET_KEY", new_key())
+    with pytest.raises(SettingsError) as caught:
+        check_settings(load_settings(), "socket")
+    assert "Socket Mode serves one workspace" in str(caught.value)
+
+
+def test_serve_refuses_distribution_without_a_key(monkeypatch, capsys) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1111.2222")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "c")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("PUBLIC_URL", "https://badgebot.example.com")
+    assert main(["serve"]) == 2
+    assert "BADGEBOT_SECRET_KEY is not set" in capsys.readouterr().err
