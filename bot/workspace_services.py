@@ -20,6 +20,9 @@ from bot.workspaces import DEFAULT_WORKSPACE
 
 log = logging.getLogger(__name__)
 
+#: How soon the stored settings are read again after the database failed to answer.
+RETRY_SECONDS = 5.0
+
 #: How long replaced services stay open for the requests that still hold them.
 RETIRE_SECONDS = 60.0
 
@@ -132,11 +135,12 @@ class Workspaces:
             overrides = await self.store.workspace_settings()
         except Exception as exc:
             # The database is down: serve on with what was read last (or the environment
-            # alone), and read again at the next request rather than after a whole TTL.
+            # alone), and read again a few seconds later rather than after a whole TTL;
+            # not at every request, which would each wait out the connect timeout.
             log.warning("could not read the stored settings: %s", type(exc).__name__)
             if kept is None:
                 kept = self._keep(DEFAULT_WORKSPACE, self.settings, self.store, None)
-            kept.read_at = 0.0
+            kept.read_at = time.monotonic() - self._ttl + min(self._ttl, RETRY_SECONDS)
             return kept.services
         fingerprint = (None, _fingerprint(overrides))
         if kept is not None and kept.fingerprint == fingerprint:
