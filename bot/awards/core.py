@@ -47,6 +47,12 @@ class AwardCore:
         #: decides awards it only meets in Quantive's queue).
         self._known_awards_only = known_awards_only
 
+    @property
+    def known_awards_only(self) -> bool:
+        """Whether only awards this workspace has a record of may be decided, so a front
+        end can say "unknown" before it asks anything about one it has no record of."""
+        return self._known_awards_only
+
     async def award(self, assignment_id: str) -> Award | None:
         """The record of the award with this key (or Quantive id), if the bot has one."""
         row = await self._store.award_row(assignment_id)

@@ -15,7 +15,7 @@ from bot.awards.sync import decided_in_quantive
 from bot.identity import ChatProfile
 from handlers.slack import blocks
 from handlers.slack.context import SlackContext
-from handlers.slack.decisions import decide, not_an_approver_text
+from handlers.slack.decisions import UNKNOWN_AWARD, decide, not_an_approver_text
 from handlers.slack.replies import action_reply
 
 
@@ -53,6 +53,11 @@ def reject_button(ctx: SlackContext) -> Callable[..., Any]:
         if award_key(assignment_id) is None:
             return
         award = await ctx.services.awards.award(assignment_id)
+        if award is None and ctx.services.awards.known_awards_only:
+            # Another workspace's id (or a forged one): no reason is asked for an award
+            # this workspace cannot decide, and nothing is said of it.
+            await action_reply(ctx.notifier, body, respond)(UNKNOWN_AWARD)
+            return
         ended = decided_in_quantive(award)
         if ended is not None:  # no reason to ask for: it was decided in Quantive's web app
             text = f"This award was already {ended} in Quantive, so nothing changed."
