@@ -56,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+    # httpx logs every request's full URL at INFO: noise, and Quantive's user lookups put
+    # emails in their query strings, which must never reach a log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # Alembic says which plugins it loads when it is first imported, which the commands
     # now do lazily, after logging is set up: noise for anyone reading the start-up.
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -220,6 +220,14 @@ class ConnectFlow:
         if key is None or not user_id:
             await args.ack()
             return
+        if not _from_the_workspace(args):
+            # A guest from another workspace (Slack Connect) never connects this one,
+            # whatever their rights at home.
+            await args.ack(
+                response_action="errors",
+                errors={_TOKEN: "Only people of this workspace can connect it."},
+            )
+            return
         await args.ack(response_action="update", view=_checking_view())
         task = asyncio.create_task(
             self._check(args.client, key, user_id, str(view.get("id") or ""), values, token)
@@ -270,6 +278,22 @@ class ConnectFlow:
         for name in ("badge_admins", "badge_approvers"):
             if name not in stored and not getattr(settings, name):
                 await scoped.set_workspace_setting(name, [user_id], user_id)
+
+
+def _from_the_workspace(args: AsyncArgs) -> bool:
+    """Whether the person who submitted belongs to the request's workspace (for an org-wide
+    install, to a workspace of that org); a payload that does not say is taken at its
+    word, as Slack always says."""
+    home = dig(args.body, "user", "team_id", default="")
+    if not home:
+        return True
+    context = args.context
+    if context.is_enterprise_install:
+        return bool(context.enterprise_id) and (
+            home == context.team_id
+            or dig(args.body, "enterprise", "id", default="") == context.enterprise_id
+        )
+    return home == context.team_id
 
 
 def unconnected_key(args: AsyncArgs) -> str | None:
