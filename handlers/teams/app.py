@@ -104,8 +104,12 @@ class TeamsFrontEnd:
         #: core's jobs tell it their outcomes).
         self.jobs: list[Job] = []
         self.tenants: TeamsTenants | None = None
-        #: The one context of the single-tenant mode, once started.
-        self.ctx: TeamsContext | None = None
+
+    @property
+    def ctx(self) -> TeamsContext | None:
+        """The single-tenant mode's context as built now (rebuilt with its workspace's
+        services when its settings change), never one kept from start-up."""
+        return self.tenants.current(DEFAULT_WORKSPACE) if self.tenants is not None else None
 
     @property
     def routes(self) -> list[Any]:
@@ -127,7 +131,9 @@ class TeamsFrontEnd:
             self.tenants = TeamsTenants(self._settings, workspaces, self.token, self.in_flight)
             if not self.tenants.multi:
                 try:
-                    self.ctx = await self.tenants.for_key(DEFAULT_WORKSPACE)
+                    # Built now, as before, so the first activity finds it ready; each
+                    # activity still asks for the context of the services as they are now.
+                    await self.tenants.for_key(DEFAULT_WORKSPACE)
                 except NotConnected:  # Slack's distribution mode: connected later
                     log.warning("Teams serves the default workspace, which is not connected")
             register(self.app, self.tenants)
