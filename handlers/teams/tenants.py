@@ -40,11 +40,14 @@ from handlers.teams.token import ConnectorToken
 
 log = logging.getLogger(__name__)
 
-#: What anyone in a tenant without a Quantive connection is told, whatever they did.
+#: What anyone in a tenant without a Quantive connection is told, whatever they did: as
+#: plain text (invoke answers and dialogs show no markdown, so no backticks there) ...
 NOT_CONNECTED = (
     "badgebot is not connected to Quantive yet; an admin can connect it by sending "
-    "`connect` to badgebot."
+    "“connect” to badgebot."
 )
+#: ... and as a markdown message, which quotes the command as code.
+NOT_CONNECTED_MARKDOWN = NOT_CONNECTED.replace("“connect”", "`connect`")
 
 
 def activity_workspace(activity: dict[str, Any]) -> str | None:
