@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.chat import Platform
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,17 @@ class Permissions:
     admins: tuple[str, ...] = ()
     teams_approvers: tuple[str, ...] = ()
     teams_admins: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, settings: Settings) -> Permissions:
+        """The lists ``settings`` hold: one place builds them, for the services, the
+        settings' own check and the connect card."""
+        return cls(
+            tuple(settings.badge_approvers),
+            tuple(settings.badge_admins),
+            tuple(settings.teams_approvers),
+            tuple(settings.teams_admins),
+        )
 
     def can_approve(
         self, user_id: str, *, platform: Platform = "slack", aliases: Iterable[str] = ()

@@ -82,12 +82,7 @@ class Services:
         )
         owns_store = store is None
         store = store or Store(settings.database)
-        permissions = Permissions(
-            tuple(settings.badge_approvers),
-            tuple(settings.badge_admins),
-            tuple(settings.teams_approvers),
-            tuple(settings.teams_admins),
-        )
+        permissions = Permissions.of(settings)
         identities = IdentityResolver(store, quantive, settings.identity_cache_ttl)
         catalogue = Catalogue(quantive, settings.catalogue_cache_ttl)
         return cls(

@@ -19,6 +19,12 @@ _RECAP_TIME = re.compile(rf"({'|'.join(WEEKDAYS)})\s+{_CLOCK}")
 _DAYS = re.compile(r"[a-z0-9,\-*]+")
 SLACK_USER = re.compile(r"[UW][A-Z0-9]+")
 SLACK_CHANNEL = re.compile(r"[CG][A-Z0-9]+")
+EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+")
+#: An Entra (Azure AD) object id: a GUID.
+ENTRA_ID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+#: A Teams channel or group chat to post to (``19:…@thread.tacv2``): a conversation, never
+#: one message's thread (``;messageid=``), and nothing that would change a connector URL.
+TEAMS_CONVERSATION = re.compile(r"19:[A-Za-z0-9_.@-]{1,300}")
 
 
 def clock_problem(value: str, what: str) -> str | None:
@@ -66,3 +72,19 @@ def slack_users_problem(values: list[str], what: str) -> str | None:
     if bad:
         return f"{what} must hold Slack user ids like U0123ABCD (not {bad[0]!r})."
     return None
+
+
+def teams_people_problem(values: list[str], what: str) -> str | None:
+    """Teams people by email or Entra object id: who approves and administers in Teams is
+    checked against a person's email and object id (bot.permissions)."""
+    bad = [v for v in values if not (EMAIL.fullmatch(v) or ENTRA_ID.fullmatch(v))]
+    if bad:
+        return f"{what} must be emails or Entra object ids (not {bad[0]!r})."
+    return None
+
+
+def teams_conversation_problem(value: str, what: str) -> str | None:
+    """A Teams conversation id, ``19:…@thread.tacv2``."""
+    if TEAMS_CONVERSATION.fullmatch(value):
+        return None
+    return f"{what} must be a Teams conversation id like 19:…@thread.tacv2 (got {value!r})."

@@ -2,7 +2,10 @@
 deploy: who approves and administers, where messages go, when the digest and recap run,
 the give limit and the approval mode. The environment's values are the defaults.
 
-The front ends build their forms from :data:`EDITABLE`, check each value with
+Each platform names its people and places its own way (Slack user and channel ids;
+Teams emails or Entra object ids and conversation ids), so some settings are one
+platform's (:attr:`Editable.platforms`); the times, the give limit and the approval mode
+are shared. The front ends build their forms from :func:`editable_for`, check each value with
 :func:`validate` (the rules of bot.setting_rules, as at startup) and store the lot with
 :func:`save`, which makes the change take effect at once in this process (other
 processes see it within their services' TTL, bot.workspace_services).
@@ -10,50 +13,81 @@ processes see it within their services' TTL, bot.workspace_services).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from bot import setting_rules as rules
+from bot.chat import Platform
+from bot.permissions import Permissions
 from bot.settings import Settings
 from bot.store import Store
 
 Kind = Literal[
-    "users", "channel", "channels", "time", "weekday_time", "timezone", "days", "limit", "approval"
+    "users",
+    "teams_users",
+    "channel",
+    "conversation",
+    "channels",
+    "time",
+    "weekday_time",
+    "timezone",
+    "days",
+    "limit",
+    "approval",
 ]
 APPROVAL_MODES = ("quantive", "bot")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+#: Kinds whose value is a list of people.
+PEOPLE_KINDS = ("users", "teams_users")
+SLACK: tuple[Platform, ...] = ("slack",)
+TEAMS: tuple[Platform, ...] = ("teams",)
+BOTH: tuple[Platform, ...] = ("slack", "teams")
 
 
 @dataclass(frozen=True)
 class Editable:
-    """One setting an admin may change: its Settings field, its label and its kind.
-    ``optional`` settings may be left empty (no channel, no limit, nobody exempt)."""
+    """One setting an admin may change: its Settings field, its label, its kind and the
+    platforms whose admins change it. ``optional`` settings may be left empty (no
+    channel, no limit, nobody exempt)."""
 
     name: str
     label: str
     kind: Kind
     optional: bool = True
+    platforms: tuple[Platform, ...] = BOTH
 
 
 EDITABLE: tuple[Editable, ...] = (
-    Editable("badge_approvers", "Approvers", "users"),
-    Editable("badge_admins", "Admins", "users"),
+    Editable("badge_approvers", "Approvers", "users", platforms=SLACK),
+    Editable("badge_admins", "Admins", "users", platforms=SLACK),
+    Editable("teams_approvers", "Approvers", "teams_users", platforms=TEAMS),
+    Editable("teams_admins", "Admins", "teams_users", platforms=TEAMS),
     Editable("badge_approval", "Approval mode", "approval", optional=False),
-    Editable("badge_approval_channel", "Approval channel", "channel"),
-    Editable("badge_announce_channel", "Announce channel", "channel"),
-    Editable("digest_channels", "Digest channels", "channels"),
+    Editable("badge_approval_channel", "Approval channel", "channel", platforms=SLACK),
+    Editable("badge_announce_channel", "Announce channel", "channel", platforms=SLACK),
+    Editable(
+        "teams_approval_conversation", "Approval conversation", "conversation", platforms=TEAMS
+    ),
+    Editable(
+        "teams_announce_conversation", "Announce conversation", "conversation", platforms=TEAMS
+    ),
+    # Teams has no configured digest or recap conversations: approvers send "digest here".
+    Editable("digest_channels", "Digest channels", "channels", platforms=SLACK),
     Editable("digest_time", "Digest time", "time", optional=False),
     Editable("digest_days", "Digest days", "days", optional=False),
     Editable("digest_timezone", "Digest time zone", "timezone", optional=False),
-    Editable("recap_channels", "Recap channels", "channels"),
+    Editable("recap_channels", "Recap channels", "channels", platforms=SLACK),
     Editable("recap_time", "Recap day and time", "weekday_time", optional=False),
     Editable("recap_timezone", "Recap time zone", "timezone"),
     Editable("badge_give_limit", "Give limit", "limit"),
     Editable("badge_give_limit_exempt", "Exempt from the give limit", "users"),
 )
 BY_NAME: dict[str, Editable] = {e.name: e for e in EDITABLE}
+
+
+def editable_for(platform: Platform) -> tuple[Editable, ...]:
+    """The settings ``platform``'s admins change, in the order forms show them."""
+    return tuple(e for e in EDITABLE if platform in e.platforms)
 
 
 class UseDefault:
@@ -80,28 +114,26 @@ class SettingsHost(Protocol):
         ...
 
 
-def validate(name: str, value: Any) -> tuple[Any, str | None]:
+def validate(name: str, value: Any, known: Iterable[str] = ()) -> tuple[Any, str | None]:
     """``(clean value, None)``, or ``(None, problem sentence)`` naming the setting by its
     label. Lists may come as lists or comma-separated text; blank optional values are
-    cleaned to "none" (``None`` or ``[]``); :data:`USE_DEFAULT` passes as it is."""
+    cleaned to "none" (``None`` or ``[]``); :data:`USE_DEFAULT` passes as it is.
+
+    ``known`` are entries of a list the workspace holds now: they pass as they are, so
+    that a form sent back unchanged is never refused over an entry its admin did not
+    type (TEAMS_APPROVERS, say, was never held to a shape by the environment)."""
     editable = BY_NAME.get(name)
     if editable is None:
         return None, f"{name!r} is not a setting admins can change."
     if isinstance(value, UseDefault):
         return value, None
     what = editable.label
-    if editable.kind in ("users", "channels"):
+    if editable.kind in (*PEOPLE_KINDS, "channels"):
         items = _items(value)
         if items is None:
             return None, f"{what} must be a list."
-        if editable.kind == "channels":
-            bad = [v for v in items if not rules.SLACK_CHANNEL.fullmatch(v)]
-            problem = f"{what} must be channels, not {bad[0]!r}." if bad else None
-        elif name == "badge_give_limit_exempt":  # ids, or emails as the environment allows
-            bad = [v for v in items if not (rules.SLACK_USER.fullmatch(v) or _EMAIL.fullmatch(v))]
-            problem = f"{what} must be people, not {bad[0]!r}." if bad else None
-        else:
-            problem = rules.slack_users_problem(items, what)
+        kept = set(known)
+        problem = _list_problem(editable, [v for v in items if v not in kept])
         return (None, problem) if problem else (items, None)
     if value is not None and not isinstance(value, str):
         return None, f"{what} must be text."
@@ -120,6 +152,28 @@ def validate(name: str, value: Any) -> tuple[Any, str | None]:
     return text, None
 
 
+def _list_problem(editable: Editable, items: list[str]) -> str | None:
+    what = editable.label
+    if editable.kind == "channels":
+        bad = [v for v in items if not rules.SLACK_CHANNEL.fullmatch(v)]
+        return f"{what} must be channels, not {bad[0]!r}." if bad else None
+    if editable.name == "badge_give_limit_exempt":
+        # Shared by both platforms: Slack ids, or emails and Entra object ids (Teams').
+        bad = [
+            v
+            for v in items
+            if not (
+                rules.SLACK_USER.fullmatch(v)
+                or rules.EMAIL.fullmatch(v)
+                or rules.ENTRA_ID.fullmatch(v)
+            )
+        ]
+        return f"{what} must be people, not {bad[0]!r}." if bad else None
+    if editable.kind == "teams_users":
+        return rules.teams_people_problem(items, what)
+    return rules.slack_users_problem(items, what)
+
+
 def _items(value: Any) -> list[str] | None:
     if value is None:
         return []
@@ -134,6 +188,8 @@ def _items(value: Any) -> list[str] | None:
 def _text_problem(kind: Kind, text: str, what: str) -> str | None:
     if kind == "channel":
         return None if rules.SLACK_CHANNEL.fullmatch(text) else f"{what} must be a channel."
+    if kind == "conversation":
+        return rules.teams_conversation_problem(text, what)
     if kind == "time":
         return rules.clock_problem(text, what)
     if kind == "weekday_time":
@@ -150,17 +206,30 @@ def _text_problem(kind: Kind, text: str, what: str) -> str | None:
 
 
 def check(
-    changes: Mapping[str, Any], current: Settings, defaults: Settings, by: str | None = None
+    changes: Mapping[str, Any],
+    current: Settings,
+    defaults: Settings,
+    by: str | None = None,
+    *,
+    platform: Platform = "slack",
+    aliases: Iterable[str] = (),
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Every change validated, then the whole checked as it would be: someone still
-    approves, and ``by`` (the admin saving) does not take their own rights away.
+    approves on ``platform``, and ``by`` (the admin saving, with their other names
+    ``aliases`` on Teams) does not take their own rights away. A setting of another
+    platform is refused: a forged form cannot reach it.
 
     Returns the clean values (:data:`USE_DEFAULT` resolved to nothing yet) and the
     problems, by setting name."""
     clean: dict[str, Any] = {}
     problems: dict[str, str] = {}
     for name, value in changes.items():
-        value, problem = validate(name, value)
+        editable = BY_NAME.get(name)
+        if editable is not None and platform not in editable.platforms:
+            problems[name] = f"{name!r} is not a setting admins can change here."
+            continue
+        known = getattr(current, name) if editable and editable.kind in PEOPLE_KINDS else ()
+        value, problem = validate(name, value, known)
         if problem:
             problems[name] = problem
         else:
@@ -170,11 +239,18 @@ def check(
     after = current.model_copy(
         update={n: getattr(defaults, n) if v is USE_DEFAULT else v for n, v in clean.items()}
     )
-    if not after.badge_approvers:
-        problems["badge_approvers"] = "Choose at least one approver, or nobody could approve."
-    elif by is not None and by not in after.admins:
-        # admins fall back to the approvers (Settings.admins): say where the saver went.
-        where = "badge_admins" if after.badge_admins else "badge_approvers"
+    approvers, admins = (
+        ("badge_approvers", "badge_admins")
+        if platform == "slack"
+        else ("teams_approvers", "teams_admins")
+    )
+    if not getattr(after, approvers):
+        problems[approvers] = "Choose at least one approver, or nobody could approve."
+    elif by is not None and not Permissions.of(after).can_administer(
+        by, platform=platform, aliases=aliases
+    ):
+        # Admins fall back to the approvers (bot.permissions): say where the saver went.
+        where = admins if getattr(after, admins) else approvers
         problems[where] = (
             "Keep yourself in this list: you would no longer be able to change settings."
         )
@@ -182,16 +258,26 @@ def check(
 
 
 async def save(
-    store: Store, workspaces: SettingsHost, key: str, changes: Mapping[str, Any], by: str
+    store: Store,
+    workspaces: SettingsHost,
+    key: str,
+    changes: Mapping[str, Any],
+    by: str,
+    *,
+    platform: Platform = "slack",
+    aliases: Iterable[str] = (),
 ) -> list[str]:
     """Store the workspace's ``changes`` (setting name to value) if all are valid, and
     make them take effect at once; returns the problems (then nothing is stored).
+    ``by`` (and ``aliases``) name the admin on ``platform``, as :func:`check` takes them.
 
     A value equal to the environment's, or :data:`USE_DEFAULT`, clears the stored one, so
     the workspace follows the environment again when the deployment changes it."""
     defaults = workspaces.settings
     current = await workspaces.settings_for(key)
-    clean, problems = check(changes, current, defaults, by)
+    clean, problems = check(
+        changes, current, defaults, by, platform=platform, aliases=tuple(aliases)
+    )
     if problems:
         return list(problems.values())
     scoped = store.for_workspace(key)
@@ -239,6 +325,21 @@ class SettingsEditor:
         """Each editable setting as it is now (see :func:`current_values`)."""
         return await current_values(self.store, self.workspaces, self.key)
 
-    async def save(self, changes: Mapping[str, Any], by: str) -> list[str]:
+    async def save(
+        self,
+        changes: Mapping[str, Any],
+        by: str,
+        *,
+        platform: Platform = "slack",
+        aliases: Iterable[str] = (),
+    ) -> list[str]:
         """Store and apply ``changes`` (see :func:`save`)."""
-        return await save(self.store, self.workspaces, self.key, changes, by)
+        return await save(
+            self.store,
+            self.workspaces,
+            self.key,
+            changes,
+            by,
+            platform=platform,
+            aliases=aliases,
+        )

@@ -21,7 +21,7 @@ from bot.connections import connect
 from bot.secrets import SecretBox, new_key
 from bot.store import Store
 from handlers.teams.connect import CONNECT_VERB, ONLY_ADMINS
-from handlers.teams.tenants import NOT_CONNECTED
+from handlers.teams.tenants import NOT_CONNECTED, NOT_CONNECTED_MARKDOWN
 from tests.fake_teams import OTHER_TENANT_ID, TENANT_ID, FakeTeams
 from tests.harness import BotHarness, new_awards
 from tests.teams_client import action, card_of, install, nodes, post_activity, send, texts
@@ -299,8 +299,13 @@ def test_an_unconnected_tenant_is_told_and_no_quantive_is_called(world, carded, 
             **where,
         ),
     ).json()
-    assert said(teams, "a:t3-zoe") == [NOT_CONNECTED] * 3
-    assert NOT_CONNECTED.endswith("an admin can connect it by sending `connect` to badgebot.")
+    # Messages are markdown and quote the command as code; invoke answers and dialogs
+    # show plain text, where backticks would be shown as they are.
+    assert said(teams, "a:t3-zoe") == [NOT_CONNECTED_MARKDOWN] * 3
+    assert NOT_CONNECTED_MARKDOWN.endswith(
+        "an admin can connect it by sending `connect` to badgebot."
+    )
+    assert "`" not in NOT_CONNECTED and "“connect”" in NOT_CONNECTED
     assert clicked["value"] == NOT_CONNECTED
     assert dialog == {"task": {"type": "message", "value": NOT_CONNECTED}}
     assert world.calls() == before

@@ -10,7 +10,15 @@ import pytest
 from bot.settings import Settings
 from bot.store import Store
 from bot.workspace_services import Workspaces
-from bot.workspace_settings import EDITABLE, USE_DEFAULT, check, current_values, save, validate
+from bot.workspace_settings import (
+    EDITABLE,
+    USE_DEFAULT,
+    check,
+    current_values,
+    editable_for,
+    save,
+    validate,
+)
 from bot.workspaces import DEFAULT_WORKSPACE
 
 ENV = {
@@ -175,3 +183,75 @@ async def test_single_mode_services_follow_the_store_within_the_ttl(database_url
     finally:
         await workspaces.aclose()
         await store.aclose()
+
+
+TEAMS_ENV = {**ENV, "teams_approvers": ["maria.garcia@acme.example", "aad-oliver"]}
+GUID = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
+
+
+def test_each_platform_edits_its_own_names_and_shares_the_rest() -> None:
+    slack = {e.name for e in editable_for("slack")}
+    teams = {e.name for e in editable_for("teams")}
+    assert {"teams_approvers", "teams_admins", "teams_approval_conversation"} <= teams - slack
+    assert {"badge_approvers", "badge_approval_channel", "digest_channels"} <= slack - teams
+    shared = {"digest_time", "recap_time", "badge_give_limit", "badge_approval"}
+    assert shared <= slack & teams
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "clean", "words"),
+    [
+        (
+            "teams_approvers",
+            f"Sofia.Rossi@acme.example, {GUID}",
+            ["Sofia.Rossi@acme.example", GUID],
+            None,
+        ),
+        ("teams_approvers", "Sofia Rossi", None, "Approvers must be emails or Entra object ids"),
+        ("teams_approvers", "<at>Sofia</at>", None, "must be emails or Entra object ids"),
+        ("teams_approval_conversation", " 19:abc_1@thread.tacv2 ", "19:abc_1@thread.tacv2", None),
+        ("teams_approval_conversation", "", None, None),
+        ("teams_announce_conversation", "General", None, "must be a Teams conversation id"),
+        ("teams_announce_conversation", "19:x@thread.tacv2;messageid=1", None, "conversation id"),
+        ("badge_give_limit_exempt", [GUID, "UAMARA"], [GUID, "UAMARA"], None),
+    ],
+)
+def test_teams_values_follow_their_rules(
+    name: str, value: object, clean: object, words: str | None
+) -> None:
+    got, problem = validate(name, value)
+    if words is None:
+        assert problem is None and got == clean
+    else:
+        assert got is None and problem is not None and words in problem
+
+
+def test_a_teams_list_sent_back_unchanged_keeps_entries_no_rule_would_take() -> None:
+    env = Settings(**TEAMS_ENV)
+    unchanged = {"teams_approvers": "maria.garcia@acme.example, aad-oliver"}
+    clean, problems = check(
+        unchanged, env, env, "maria.garcia@acme.example", platform="teams", aliases=("29:maria",)
+    )
+    assert problems == {} and clean["teams_approvers"] == [
+        "maria.garcia@acme.example",
+        "aad-oliver",
+    ]
+    _, problems = check({"teams_approvers": "aad-sofia"}, env, env, platform="teams")
+    assert "Entra object ids" in problems["teams_approvers"]
+
+
+def test_teams_admins_keep_someone_approving_and_themselves_in() -> None:
+    env = Settings(**TEAMS_ENV)
+    saver = {"by": "maria.garcia@acme.example", "platform": "teams", "aliases": (GUID,)}
+    _, problems = check({"teams_approvers": ""}, env, env, **saver)
+    assert "at least one approver" in problems["teams_approvers"]
+    _, problems = check({"teams_approvers": "sofia.rossi@acme.example"}, env, env, **saver)
+    assert "Keep yourself" in problems["teams_approvers"]
+    other = GUID.replace("0f1e", "aaaa")
+    _, problems = check({"teams_admins": other}, env, env, **saver)
+    assert "Keep yourself" in problems["teams_admins"]
+    # By object id counts as much as by email; Slack's lists are not Teams' to change.
+    _, problems = check({"teams_admins": GUID}, env, env, **saver)
+    assert problems == {}
+    _, problems = check({"badge_approvers": ["UMARIA"]}, env, env, **saver)
+    assert "not a setting admins can change here" in problems["badge_approvers"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.setting_rules import SLACK_CHANNEL, SLACK_USER, WEEKDAYS
-from bot.workspace_settings import BY_NAME, EDITABLE, Current, Editable
+from bot.workspace_settings import BY_NAME, EDITABLE, Current, Editable, editable_for
 from handlers.slack.block_limits import Block, fit_mrkdwn
 from handlers.slack.mrkdwn import escape, mention
 from handlers.slack.payload import dig
@@ -23,9 +23,11 @@ ERROR_BLOCK = {e.name: e.name for e in EDITABLE} | {"recap_time": RECAP_CLOCK}
 
 _DAYS = {"mon-fri": "Weekdays", "mon-sun": "Every day", "mon": "Mondays only"}
 _MODES = {"quantive": "Quantive's approval queue", "bot": "The bot holds awards until approved"}
+#: Slack's settings (Teams' are changed in Teams, with its own names for people).
+SLACK_EDITABLE = editable_for("slack")
 _GROUPS = (
-    ("Who and where", EDITABLE[:6]),
-    ("When, and how much", EDITABLE[6:]),
+    ("Who and where", SLACK_EDITABLE[:6]),
+    ("When, and how much", SLACK_EDITABLE[6:]),
 )
 
 
@@ -154,7 +156,7 @@ def settings_form(current: list[Current], problem: str | None = None) -> dict[st
     if problem:
         text = f":warning: {escape(problem)}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
-    for editable in EDITABLE:
+    for editable in SLACK_EDITABLE:
         value = now.get(editable.name)
         name = editable.name
         if editable.kind in ("users", "channel", "channels"):
@@ -217,7 +219,7 @@ def form_changes(view: dict[str, Any]) -> dict[str, Any]:
     """The submitted values by setting name, as bot.workspace_settings.validate takes
     them; a setting whose input is missing from the state is left out (not changed)."""
     changes: dict[str, Any] = {}
-    for editable in EDITABLE:
+    for editable in SLACK_EDITABLE:
         if editable.kind == "weekday_time":
             day = dig(_state(view, RECAP_DAY) or {}, "selected_option", "value", default="")
             clock = dig(_state(view, RECAP_CLOCK) or {}, "selected_time", default="")

@@ -34,7 +34,13 @@ from handlers.teams.connect import TeamsConnect, connect_verb, is_connect_messag
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.directory import TeamsDirectory
 from handlers.teams.invokes import INVOKES
-from handlers.teams.tenants import NOT_CONNECTED, TeamsTenants, TenantDoor, teams_context
+from handlers.teams.tenants import (
+    NOT_CONNECTED,
+    NOT_CONNECTED_MARKDOWN,
+    TeamsTenants,
+    TenantDoor,
+    teams_context,
+)
 from handlers.teams.token import ConnectorToken
 from handlers.teams.turns import make_turn
 
@@ -53,7 +59,11 @@ ANSWERED_AGAIN = frozenset({"adaptiveCard/action", "composeExtension/fetchTask"}
 #: What any tenant's activity says for a reply while the workspace cannot be loaded.
 UNAVAILABLE = "Something went wrong on my side; nothing changed. Try again shortly."
 #: The not-connected sentence as a message (markdown: it quotes the command as code).
-NOT_CONNECTED_MESSAGE = {"type": "message", "text": NOT_CONNECTED, "textFormat": "markdown"}
+NOT_CONNECTED_MESSAGE = {
+    "type": "message",
+    "text": NOT_CONNECTED_MARKDOWN,
+    "textFormat": "markdown",
+}
 
 
 class Background(Protocol):
@@ -104,8 +114,12 @@ class TeamsFrontEnd:
         #: core's jobs tell it their outcomes).
         self.jobs: list[Job] = []
         self.tenants: TeamsTenants | None = None
-        #: The one context of the single-tenant mode, once started.
-        self.ctx: TeamsContext | None = None
+
+    @property
+    def ctx(self) -> TeamsContext | None:
+        """The single-tenant mode's context as built now (rebuilt with its workspace's
+        services when its settings change), never one kept from start-up."""
+        return self.tenants.current(DEFAULT_WORKSPACE) if self.tenants is not None else None
 
     @property
     def routes(self) -> list[Any]:
@@ -127,7 +141,9 @@ class TeamsFrontEnd:
             self.tenants = TeamsTenants(self._settings, workspaces, self.token, self.in_flight)
             if not self.tenants.multi:
                 try:
-                    self.ctx = await self.tenants.for_key(DEFAULT_WORKSPACE)
+                    # Built now, as before, so the first activity finds it ready; each
+                    # activity still asks for the context of the services as they are now.
+                    await self.tenants.for_key(DEFAULT_WORKSPACE)
                 except NotConnected:  # Slack's distribution mode: connected later
                     log.warning("Teams serves the default workspace, which is not connected")
             register(self.app, self.tenants)
@@ -320,7 +336,7 @@ async def _finish(work: asyncio.Future[Any]) -> None:
 async def welcome(ctx: TeamsContext, turn: Turn) -> None:
     """The welcome card, with help, when the app is added to a chat or a team."""
     intro = "Thanks for adding badgebot! Recognise people with Quantive badges, right here."
-    content = help_card(intro)
+    content = help_card(intro, multi_tenant=ctx.settings.teams_multi_tenant)
     content["actions"] = [
         {
             "type": "Action.Execute",

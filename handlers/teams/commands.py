@@ -22,6 +22,7 @@ from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.digest_cards import MAX_DIGEST_ITEMS, digest_card
 from handlers.teams.give_flow import answer_giver, give
 from handlers.teams.home import home_card
+from handlers.teams.settings import settings_command
 from handlers.teams.wording import unknown_badge_text
 
 Command = Callable[[TeamsContext, Turn, TeamsCommand], Awaitable[None]]
@@ -40,16 +41,20 @@ HELP_LINES = [
     ("digest here | off | status", "the daily digest in this conversation (approvers)"),
     ("recap here | off | status", "the weekly recap of recognition here (approvers)"),
     ("delete Badge, revoke @person Badge", "for badge admins"),
+    ("settings", "approvers, where requests go, digest times, the give limit (badge admins)"),
 ]
+#: Only where each tenant connects its own Quantive (TEAMS_MULTI_TENANT).
+CONNECT_LINE = ("connect", "connect badgebot to your Quantive account (badge admins)")
 
 
-def help_card(intro: str | None = None) -> cards.Card:
-    """Every command, with what it does."""
+def help_card(intro: str | None = None, *, multi_tenant: bool = False) -> cards.Card:
+    """Every command, with what it does; ``connect`` too where tenants connect."""
     body: list[Element] = [cards.heading(intro or "badgebot: recognise people with badges")]
+    lines = [*HELP_LINES, *([CONNECT_LINE] if multi_tenant else [])]
     body.append(
         {
             "type": "FactSet",
-            "facts": [{"title": usage, "value": what} for usage, what in HELP_LINES],
+            "facts": [{"title": usage, "value": what} for usage, what in lines],
         }
     )
     body.append(
@@ -75,7 +80,8 @@ async def on_message(ctx: TeamsContext, turn: Turn) -> None:
             )
             return
         intro = None if command.verb in ("", "hi", "hello") else "I didn't get that."
-        await ctx.say(turn, cards.card_message(help_card(intro), "badgebot help"))
+        content = help_card(intro, multi_tenant=ctx.settings.teams_multi_tenant)
+        await ctx.say(turn, cards.card_message(content, "badgebot help"))
         return
     await handler(ctx, turn, command)
 
@@ -362,7 +368,8 @@ async def home_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> 
 
 async def help_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
     """Every command."""
-    await ctx.say(turn, cards.card_message(help_card(), "badgebot help"))
+    content = help_card(multi_tenant=ctx.settings.teams_multi_tenant)
+    await ctx.say(turn, cards.card_message(content, "badgebot help"))
 
 
 COMMANDS: dict[str, Command] = {
@@ -378,4 +385,5 @@ COMMANDS: dict[str, Command] = {
     "help": help_command,
     "delete": delete_command,
     "revoke": revoke_command,
+    "settings": settings_command,
 }

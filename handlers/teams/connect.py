@@ -20,7 +20,6 @@ from bot.identity import ChatProfile
 from bot.permissions import Permissions
 from bot.regions import REGIONS, quantive_host
 from bot.secrets import SecretBox
-from bot.settings import Settings
 from bot.workspace_services import Workspaces
 from handlers.teams import cards
 from handlers.teams.cards import run
@@ -138,7 +137,7 @@ class TeamsConnect:
         """Whether the person may connect the tenant: one of its badge admins, or anyone
         while it has none and no connection (they become its first admin)."""
         settings = await self._workspaces.settings_for(key)
-        if _permissions(settings).can_administer(
+        if Permissions.of(settings).can_administer(
             profile.user_id, platform="teams", aliases=profile.aliases
         ):
             return True
@@ -205,9 +204,3 @@ class TeamsConnect:
         for name in ("teams_admins", "teams_approvers"):
             if name not in stored and not getattr(settings, name):
                 await scoped.set_workspace_setting(name, [who], who)
-
-
-def _permissions(settings: Settings) -> Permissions:
-    return Permissions(
-        teams_approvers=tuple(settings.teams_approvers), teams_admins=tuple(settings.teams_admins)
-    )

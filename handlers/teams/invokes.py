@@ -40,6 +40,8 @@ from handlers.teams.digest_cards import MAX_DIGEST_ITEMS, digest_card, digest_it
 from handlers.teams.directory import Sender, is_plausible_teams_id
 from handlers.teams.give_flow import give
 from handlers.teams.home import home_card
+from handlers.teams.settings import settings_submitted
+from handlers.teams.settings_card import SETTINGS_VERB
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,8 @@ async def card_action(ctx: TeamsContext, turn: Turn) -> dict[str, Any]:
         return await delete_clicked(ctx, profile, data)
     if verb == REVOKE_VERB:
         return await revoke_clicked(ctx, profile, data)
+    if verb == SETTINGS_VERB:
+        return await settings_submitted(ctx, turn, profile, data)
     return cards.message_response("That button is no longer valid. Send “help” to start again.")
 
 

@@ -1,11 +1,14 @@
 """Which workspace a Teams activity belongs to, and that workspace's Teams context.
 
-In the single-tenant mode (today's) every activity belongs to the default workspace and
-its one context. With ``TEAMS_MULTI_TENANT`` the bot resource stays single-tenant (its
-connector token comes from the home tenant, so one token and one connector HTTP client
-serve everyone), while every activity's tenant picks that tenant's workspace
-(``teams:<tenant id>``): its Quantive connection, its settings and its rows of the store,
-so that proactive posts and redraws only ever use that tenant's conversation references.
+In the single-tenant mode every activity belongs to the default workspace, and to its
+context as now built: a settings change rebuilds the workspace's services
+(bot.workspace_services), and with them its context, from the next activity.
+
+With ``TEAMS_MULTI_TENANT`` the bot resource stays single-tenant (its connector token
+comes from the home tenant, so one token and one connector HTTP client serve everyone),
+while every activity's tenant picks that tenant's workspace (``teams:<tenant id>``): its
+Quantive connection, its settings and its rows of the store, so that proactive posts and
+redraws only ever use that tenant's conversation references.
 """
 
 from __future__ import annotations
@@ -37,11 +40,14 @@ from handlers.teams.token import ConnectorToken
 
 log = logging.getLogger(__name__)
 
-#: What anyone in a tenant without a Quantive connection is told, whatever they did.
+#: What anyone in a tenant without a Quantive connection is told, whatever they did: as
+#: plain text (invoke answers and dialogs show no markdown, so no backticks there) ...
 NOT_CONNECTED = (
     "badgebot is not connected to Quantive yet; an admin can connect it by sending "
-    "`connect` to badgebot."
+    "“connect” to badgebot."
 )
+#: ... and as a markdown message, which quotes the command as code.
+NOT_CONNECTED_MARKDOWN = NOT_CONNECTED.replace("“connect”", "`connect`")
 
 
 def activity_workspace(activity: dict[str, Any]) -> str | None:
@@ -197,21 +203,22 @@ class TeamsTenants:
         if self.serves(key):
             self._make(key, services)
 
+    def current(self, key: str) -> TeamsContext | None:
+        """The workspace's context as last built (None before its first build)."""
+        return self._by_key.get(key)
+
     def _make(self, key: str, services: Services) -> TeamsContext:
-        if self.multi:
-            tenant = key.removeprefix("teams:")
-            ctx = teams_context(
-                services.settings,
-                services,
-                self._token,
-                self._in_flight,
-                connector=self.connector,
-                tenant_id=tenant,
-            )
-        else:  # exactly today's context: the environment's settings
-            ctx = teams_context(
-                self.settings, services, self._token, self._in_flight, connector=self.connector
-            )
+        # The services' settings in both modes: the environment's with the workspace's
+        # stored ones on top, so a saved change (who approves, where requests go) reaches
+        # the notifier with the rebuilt services, not after a restart.
+        ctx = teams_context(
+            services.settings,
+            services,
+            self._token,
+            self._in_flight,
+            connector=self.connector,
+            tenant_id=key.removeprefix("teams:") if self.multi else None,
+        )
         services.notices.subscribe(TeamsAwardNotices(ctx))
         self._by_key[key] = ctx
         return ctx
