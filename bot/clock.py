@@ -1,90 +1,121 @@
-"""The clock process: APScheduler jobs that post the digest on the configured days and the
-weekly recap at RECAP_TIME."""
+"""The clock process: every workspace's digest (DIGEST_DAYS at DIGEST_TIME) and weekly
+recap (RECAP_TIME), each at its own times.
+
+Workspaces connect, and admins change their times, while the clock runs; so rather than
+one scheduler job per time, APScheduler runs one tick a minute, and each tick posts every
+digest and recap whose cron time (bot.schedule's triggers, in the workspace's time zone)
+came since the last tick. A post is claimed once a day (or week) per channel in the
+store, so a tick that runs twice, or two clock processes, never post twice.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from typing import Protocol
-from zoneinfo import ZoneInfo
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.digest import DigestJob
-from bot.recap import RecapJob
 from bot.schedule import digest_trigger, recap_trigger
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-DIGEST_JOB_ID = "daily-digest"
-RECAP_JOB_ID = "weekly-recap"
+#: How far back the first tick looks: a clock restarted soon after a digest's time still
+#: posts it (the claims keep it from posting twice).
+FIRST_LOOK_BACK = timedelta(hours=1)
+TICK_SECONDS = 60.0
+TICK_JOB_ID = "clock-tick"
 
 
-class _Runnable(Protocol):
-    async def run(self) -> object: ...
+class WorkspaceJobs(Protocol):
+    """One workspace's digest and recap on one platform (bot.cli.scheduled.PlatformJobs)."""
+
+    name: str
+    digest: Any
+    recap: Any
 
 
-def _schedule(
-    scheduler: AsyncIOScheduler,
-    job_id: str,
-    trigger: BaseTrigger,
-    jobs: Sequence[_Runnable],
-    what: str,
-) -> None:
-    """Add one scheduler job, with an explicit id so a restart replaces rather than adds
-    it, that runs each platform's job in turn; one failing does not stop the others."""
+def came_due(trigger: BaseTrigger, since: datetime, now: datetime) -> bool:
+    """Whether ``trigger`` fired in (since, now]."""
+    fire = trigger.get_next_fire_time(None, since + timedelta(microseconds=1))
+    return fire is not None and fire <= now
 
-    async def run_each() -> None:
-        for job in jobs:
+
+async def tick(jobs: list[WorkspaceJobs], since: datetime, now: datetime) -> list[str]:
+    """Run every digest and recap that came due in (since, now], each by its own
+    workspace's settings; the names of those run. One that fails is logged and never
+    stops the others."""
+    ran: list[str] = []
+    for job in jobs:
+        settings: Settings = job.digest.services.settings
+        for what, trigger, runnable in (
+            ("digest", digest_trigger(settings), job.digest),
+            ("recap", recap_trigger(settings), job.recap),
+        ):
+            if not came_due(trigger, since, now):
+                continue
             try:
-                await job.run()
-            except Exception as exc:  # one platform's failure must not stop the other
-                log.error("%s failed: %s: %s", what, type(exc).__name__, exc)
-
-    scheduler.add_job(
-        run_each,
-        trigger,
-        id=job_id,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=3600,
-    )
+                await runnable.run()
+                ran.append(f"{what} {job.name}")
+            except Exception as exc:  # one workspace's failure must not stop the others
+                log.error("%s failed for %s: %s: %s", what, job.name, type(exc).__name__, exc)
+    return ran
 
 
-def schedule_digest(
-    scheduler: AsyncIOScheduler, settings: Settings, jobs: Sequence[DigestJob]
-) -> None:
-    """The daily digest on DIGEST_DAYS at DIGEST_TIME, each platform's in turn."""
-    _schedule(scheduler, DIGEST_JOB_ID, digest_trigger(settings), jobs, "digest")
+class Clock:
+    """The ticks: each asks for every workspace's jobs afresh (``jobs_now``), so new
+    workspaces and changed times count; a tick that fails (the database is away) is tried
+    again at the next one, from the same time, so nothing due is skipped."""
 
+    def __init__(
+        self,
+        jobs_now: Callable[[], Awaitable[list[Any]]],
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._jobs_now = jobs_now
+        self._now = now
+        self.since = now() - FIRST_LOOK_BACK
 
-def schedule_recap(
-    scheduler: AsyncIOScheduler, settings: Settings, jobs: Sequence[RecapJob]
-) -> None:
-    """The weekly recap at RECAP_TIME, each platform's in turn."""
-    _schedule(scheduler, RECAP_JOB_ID, recap_trigger(settings), jobs, "recap")
+    async def tick(self) -> list[str]:
+        """One tick; the digests and recaps it ran."""
+        current = self._now()
+        try:
+            ran = await tick(await self._jobs_now(), self.since, current)
+        except Exception as exc:
+            log.error("clock tick failed: %s: %s", type(exc).__name__, exc)
+            return []
+        self.since = current
+        return ran
 
 
 async def run_clock(
-    settings: Settings,
-    jobs: Sequence[DigestJob],
+    jobs_now: Callable[[], Awaitable[list[Any]]],
     stop: asyncio.Event | None = None,
     started: asyncio.Event | None = None,
     *,
-    recaps: Sequence[RecapJob] = (),
+    tick_seconds: float = TICK_SECONDS,
 ) -> None:
-    """Run the scheduler inside this event loop until ``stop`` is set (or forever);
-    ``started`` is set once the job is scheduled."""
-    scheduler = AsyncIOScheduler(timezone=ZoneInfo(settings.digest_timezone))
-    schedule_digest(scheduler, settings, jobs)
-    if recaps:
-        schedule_recap(scheduler, settings, recaps)
+    """Tick every ``tick_seconds`` (the first at once) until ``stop`` is set, or forever;
+    ``started`` is set once the scheduler runs."""
+    clock = Clock(jobs_now)
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        clock.tick,
+        IntervalTrigger(seconds=tick_seconds, timezone=UTC),
+        id=TICK_JOB_ID,
+        next_run_time=datetime.now(UTC),
+        coalesce=True,  # a slow tick is followed by one tick, not a burst
+        max_instances=1,
+        misfire_grace_time=int(tick_seconds),
+    )
     scheduler.start()
-    log.info("clock started; next digest at %s", scheduler.get_job(DIGEST_JOB_ID).next_run_time)
+    log.info("clock started: every workspace's digest and recap, checked each minute")
     if started is not None:
         started.set()
     try:

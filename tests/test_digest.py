@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from api.emulator import Emulator, Fault
 from bot.awards import Award, Party
-from bot.clock import DIGEST_JOB_ID, schedule_digest
-from bot.schedule import next_digest_time
+from bot.clock import Clock, came_due, run_clock
+from bot.schedule import digest_trigger, next_digest_time, recap_trigger
 from bot.settings import Settings
 from handlers.slack.app import slack_runtime as real_slack_runtime
 from handlers.slack.digest_blocks import MAX_MESSAGE_BLOCKS, digest_blocks
@@ -71,35 +71,103 @@ def test_next_runs_cross_daylight_saving_in_berlin() -> None:
     assert second.astimezone(UTC).hour == 8  # winter time, UTC+1
 
 
-async def test_scheduler_job_has_explicit_id_and_next_run() -> None:
+def test_the_digest_comes_due_at_its_time_across_daylight_saving() -> None:
     settings = Settings(
         digest_time="07:30", digest_timezone="America/New_York", digest_days="mon-fri"
     )
-    with time_machine.travel(datetime(2026, 3, 6, 15, 0, tzinfo=UTC), tick=False):
-        scheduler = AsyncIOScheduler(timezone=ZoneInfo("America/New_York"))
-        schedule_digest(scheduler, settings, jobs=[])
-        scheduler.start(paused=True)
-        job = scheduler.get_job(DIGEST_JOB_ID)
-        # Friday 6 March is past 07:30 in New York; the next is Monday 9 March, after the
-        # switch to daylight saving time on Sunday 8 March: 11:30 UTC instead of 12:30.
-        assert job.next_run_time.astimezone(UTC) == datetime(2026, 3, 9, 11, 30, tzinfo=UTC)
-        scheduler.shutdown(wait=False)
+    trigger = digest_trigger(settings)
+    # Friday 6 March is past 07:30 in New York; the next is Monday 9 March, after the
+    # switch to daylight saving time on Sunday 8 March: 11:30 UTC instead of 12:30.
+    friday = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
+    assert not came_due(trigger, friday, datetime(2026, 3, 9, 11, 29, tzinfo=UTC))
+    assert came_due(trigger, friday, datetime(2026, 3, 9, 11, 30, tzinfo=UTC))
+    after = datetime(2026, 3, 9, 11, 30, tzinfo=UTC)
+    assert not came_due(trigger, after, datetime(2026, 3, 9, 12, 31, tzinfo=UTC))  # once
 
 
-async def test_the_weekly_recap_is_scheduled_at_recap_time_in_its_zone() -> None:
-    from bot.clock import RECAP_JOB_ID, schedule_recap
-
+def test_the_weekly_recap_comes_due_at_recap_time_in_its_zone() -> None:
     settings = Settings(recap_time="fri 16:00", recap_timezone="Asia/Tokyo")
-    with time_machine.travel(datetime(2026, 11, 28, 12, 0, tzinfo=UTC), tick=False):
-        scheduler = AsyncIOScheduler(timezone=ZoneInfo("UTC"))
-        schedule_recap(scheduler, settings, jobs=[])
-        scheduler.start(paused=True)
-        job = scheduler.get_job(RECAP_JOB_ID)
-        # Saturday noon UTC; the next Friday 16:00 in Tokyo is 07:00 UTC on 4 December.
-        assert job.next_run_time.astimezone(UTC) == datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
-        scheduler.shutdown(wait=False)
+    trigger = recap_trigger(settings)
+    # Saturday noon UTC; the next Friday 16:00 in Tokyo is 07:00 UTC on 4 December.
+    saturday = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    assert not came_due(trigger, saturday, datetime(2026, 12, 4, 6, 59, tzinfo=UTC))
+    assert came_due(trigger, saturday, datetime(2026, 12, 4, 7, 0, tzinfo=UTC))
     bad = Settings(recap_time="friday at four").problems_for("clock")
     assert any("RECAP_TIME" in p for p in bad)
+
+
+class _Runs:
+    """A digest or recap job that counts its runs, or fails."""
+
+    def __init__(self, settings: Settings, fail: bool = False) -> None:
+        self.services = SimpleNamespace(settings=settings)
+        self.runs = 0
+        self._fail = fail
+
+    async def run(self) -> None:
+        self.runs += 1
+        if self._fail:
+            raise RuntimeError("Quantive is down")
+
+
+async def test_each_tick_runs_what_came_due_by_each_workspaces_own_times(caplog) -> None:
+    early = Settings(digest_time="08:00", digest_timezone="Europe/Berlin", recap_time="fri 16:00")
+    late = Settings(digest_time="10:00", digest_timezone="Europe/Berlin", recap_time="fri 16:00")
+    broken = Settings(digest_time="08:00", digest_timezone="Europe/Berlin")
+    jobs = {
+        name: SimpleNamespace(name=name, digest=_Runs(s, fail=name == "broken"), recap=_Runs(s))
+        for name, s in (("early", early), ("late", late), ("broken", broken))
+    }
+    clock_time = [datetime(2026, 12, 1, 6, 30, tzinfo=UTC)]  # Tuesday, 07:30 in Berlin
+
+    async def jobs_now() -> list[SimpleNamespace]:
+        return list(jobs.values())
+
+    clock = Clock(jobs_now, now=lambda: clock_time[0])
+    clock.since = clock_time[0]
+    clock_time[0] = datetime(2026, 12, 1, 7, 1, tzinfo=UTC)  # 08:01 in Berlin
+    assert await clock.tick() == ["digest early"]  # the broken one failed, alone
+    assert "digest failed for broken: RuntimeError" in caplog.text
+    clock_time[0] = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
+    assert await clock.tick() == ["digest late"]
+    assert await clock.tick() == []  # nothing came due since
+    assert [j.digest.runs for j in jobs.values()] == [1, 1, 1]
+
+
+async def test_a_failed_tick_is_tried_again_from_the_same_time() -> None:
+    settings = Settings(digest_time="08:00", digest_timezone="UTC")
+    job = SimpleNamespace(name="one", digest=_Runs(settings), recap=_Runs(settings))
+    calls = [0]
+
+    async def jobs_now() -> list[SimpleNamespace]:
+        calls[0] += 1
+        if calls[0] == 1:
+            raise OSError("the database is away")
+        return [job]
+
+    clock_time = [datetime(2026, 12, 1, 7, 59, tzinfo=UTC)]
+    clock = Clock(jobs_now, now=lambda: clock_time[0])
+    clock.since = clock_time[0]
+    clock_time[0] = datetime(2026, 12, 1, 8, 1, tzinfo=UTC)
+    assert await clock.tick() == []  # failed: nothing run, the time not passed over
+    clock_time[0] = datetime(2026, 12, 1, 8, 2, tzinfo=UTC)
+    assert await clock.tick() == ["digest one"]
+
+
+async def test_clock_runs_the_scheduler_until_stopped(caplog) -> None:
+    caplog.set_level(logging.INFO)
+    stop, started, ticked = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def jobs_now() -> list[object]:
+        ticked.set()
+        return []
+
+    clock = asyncio.create_task(run_clock(jobs_now, stop=stop, started=started))
+    await asyncio.wait_for(started.wait(), 5)
+    await asyncio.wait_for(ticked.wait(), 5)  # the first tick runs at once
+    stop.set()
+    await asyncio.wait_for(clock, 5)
+    assert "clock started" in caplog.text
 
 
 # --- content --------------------------------------------------------------------------
@@ -289,16 +357,3 @@ async def test_slack_error_releases_the_claim_so_a_rerun_posts(bot: BotHarness) 
         again = await ctx.digest.run()
     assert again.posted == ["CHR"]
     assert len(bot.slack.calls_of("chat.postMessage")) == 1
-
-
-async def test_clock_runs_the_scheduler_until_stopped(caplog) -> None:
-    from bot.clock import run_clock
-
-    caplog.set_level(logging.INFO)
-    stop, started = asyncio.Event(), asyncio.Event()
-    settings = Settings(digest_time="08:15", digest_timezone="Europe/Berlin")
-    clock = asyncio.create_task(run_clock(settings, [], stop=stop, started=started))
-    await asyncio.wait_for(started.wait(), 5)
-    stop.set()
-    await asyncio.wait_for(clock, 5)
-    assert "next digest at" in caplog.text and "08:15:00+01:00" in caplog.text

@@ -59,40 +59,22 @@ class PlatformJobs:
 @contextlib.asynccontextmanager
 async def digest_runtime(settings: Settings) -> AsyncIterator[list[PlatformJobs]]:
     """The digest and recap jobs of each configured platform, for a process without a
-    web server (clock, digest, recap); with many workspaces, every connected one's."""
-    if settings.distributed:
-        async with workspaces_runtime(settings) as jobs_now:
-            yield await jobs_now()
-        return
-    from bot.services import Services
-
-    services = Services.create(settings)
-    async with contextlib.AsyncExitStack() as stack:
-        stack.push_async_callback(services.aclose)
-        jobs: list[PlatformJobs] = []
-        if settings.slack_enabled:
-            from handlers.slack.app import build_context, build_slack_client, close_slack_client
-
-            client = build_slack_client(settings)
-            stack.push_async_callback(close_slack_client, client)
-            slack = build_context(settings, services, client)
-            jobs.append(PlatformJobs("Slack", slack.digest, slack.recap))
-        if settings.teams_enabled:
-            from handlers.teams.app import teams_runtime
-
-            ctx = await stack.enter_async_context(teams_runtime(settings, services))
-            jobs.append(PlatformJobs("Teams", ctx.digest, ctx.recap))
-        yield jobs
+    web server (digest, recap): the single workspace's, or every connected one's."""
+    async with workspaces_runtime(settings) as jobs_now:
+        yield await jobs_now()
 
 
 @contextlib.asynccontextmanager
 async def workspaces_runtime(
     settings: Settings,
 ) -> AsyncIterator[Callable[[], Awaitable[list[PlatformJobs]]]]:
-    """A function that lists every connected workspace's digest and recap jobs (each
-    with its own settings, Quantive and token), for as long as the context lasts."""
+    """A function that lists every connected workspace's digest and recap jobs, each with
+    its own settings (the environment's with the workspace's stored ones on top), Quantive
+    and token, for as long as the context lasts. A workspace's jobs are made again when
+    its services are rebuilt (its settings changed), so the clock follows an admin's
+    change of times or channels without a restart."""
     from bot.store import Store
-    from bot.workspace_services import Workspaces
+    from bot.workspace_services import NotConnected, Workspaces
 
     store = Store(settings.database)
     workspaces = Workspaces(settings, store)
@@ -100,20 +82,63 @@ async def workspaces_runtime(
         stack.push_async_callback(store.aclose)
         stack.push_async_callback(workspaces.aclose)
         slack = await stack.enter_async_context(_slack_background(settings, workspaces))
-        teams: dict[str, tuple[object, PlatformJobs]] = {}
+        built: dict[tuple[str, str], tuple[object, PlatformJobs]] = {}
 
         async def jobs_now() -> list[PlatformJobs]:
             jobs: list[PlatformJobs] = []
             for key in await workspaces.connected():
-                if key.startswith("slack:") and slack is not None:
-                    ctx = await slack.for_background(key)
-                    if ctx is not None:
-                        jobs.append(PlatformJobs(f"Slack {key}", ctx.digest, ctx.recap))
-                elif key.startswith("teams:") and settings.teams_enabled:
-                    jobs += await _teams_jobs(stack, workspaces, key, teams)
+                try:
+                    services = await workspaces.services(key)
+                except NotConnected:
+                    continue
+                for platform in _platforms(settings, key):
+                    kept = built.get((key, platform))
+                    if kept is None or kept[0] is not services:
+                        made = await _jobs_of(stack, slack, key, platform, services)
+                        if made is None:
+                            continue
+                        kept = built[(key, platform)] = (services, made)
+                    jobs.append(kept[1])
             return jobs
 
         yield jobs_now
+
+
+def _platforms(settings: Settings, key: str) -> list[str]:
+    """The platforms whose digest and recap a workspace has."""
+    from bot.workspaces import DEFAULT_WORKSPACE
+
+    slack = ["Slack"] if settings.slack_enabled else []
+    teams = ["Teams"] if settings.teams_enabled else []
+    if key == DEFAULT_WORKSPACE:
+        return slack + teams
+    return slack if key.startswith("slack:") else teams
+
+
+async def _jobs_of(
+    stack: contextlib.AsyncExitStack, slack: Any, key: str, platform: str, services: Any
+) -> PlatformJobs | None:
+    """One platform's digest and recap for one workspace's services; None when the
+    workspace cannot be reached (a Slack workspace no longer installed)."""
+    from bot.workspaces import DEFAULT_WORKSPACE
+
+    single = key == DEFAULT_WORKSPACE
+    name = platform if single else f"{platform} {key}"
+    if platform == "Teams":
+        from handlers.teams.app import teams_runtime
+
+        tenant = None if single else key.removeprefix("teams:")
+        ctx = await stack.enter_async_context(teams_runtime(services.settings, services, tenant))
+        return PlatformJobs(name, ctx.digest, ctx.recap)
+    if slack is not None:  # distribution: the installation's token, rotated when due
+        found = await slack.for_background(key)
+        return None if found is None else PlatformJobs(name, found.digest, found.recap)
+    from handlers.slack.app import build_context, build_slack_client, close_slack_client
+
+    client = build_slack_client(services.settings)
+    stack.push_async_callback(close_slack_client, client)
+    made = build_context(services.settings, services, client)
+    return PlatformJobs(name, made.digest, made.recap)
 
 
 @contextlib.asynccontextmanager
@@ -138,28 +163,6 @@ async def _slack_background(settings: Settings, workspaces: Any) -> AsyncIterato
     finally:
         await lifecycle.installs.aclose()
         await contexts.aclose()
-
-
-async def _teams_jobs(
-    stack: contextlib.AsyncExitStack,
-    workspaces: Any,
-    key: str,
-    built: dict[str, tuple[object, PlatformJobs]],
-) -> list[PlatformJobs]:
-    """A Teams tenant's jobs, its helpers built once per build of its services."""
-    from bot.workspace_services import NotConnected
-    from handlers.teams.app import teams_runtime
-
-    try:
-        services = await workspaces.services(key)
-    except NotConnected:
-        return []
-    kept = built.get(key)
-    if kept is None or kept[0] is not services:
-        tenant = key.removeprefix("teams:")
-        ctx = await stack.enter_async_context(teams_runtime(services.settings, services, tenant))
-        kept = built[key] = (services, PlatformJobs(f"Teams {key}", ctx.digest, ctx.recap))
-    return [kept[1]]
 
 
 def run_digest(args: argparse.Namespace) -> int:
@@ -252,16 +255,12 @@ def run_clock_process(args: argparse.Namespace) -> int:
         return 2
 
     async def clock() -> None:
+        # One tick a minute over every workspace's own digest and recap times, read
+        # afresh, so a time an admin changes counts from the next tick.
         from bot.clock import run_clock
 
-        if settings.distributed:
-            from bot.workspace_clock import run_workspace_clock
-
-            async with workspaces_runtime(settings) as jobs_now:
-                await run_workspace_clock(jobs_now)
-            return
-        async with digest_runtime(settings) as jobs:
-            await run_clock(settings, [p.digest for p in jobs], recaps=[p.recap for p in jobs])
+        async with workspaces_runtime(settings) as jobs_now:
+            await run_clock(jobs_now)
 
     asyncio.run(clock())
     return 0
