@@ -59,10 +59,12 @@ def stop_playground(started: tuple[PlaygroundStack, float, str | None]) -> None:
 
 def begin_early() -> None:
     """Start the playground while the tests before this module run (see conftest). Its
-    database is migrated here first, in the main thread (see tests.early)."""
+    databases (the demo bot's and the distributed bot's) are migrated here first, in the
+    main thread (see tests.early)."""
     since = time.monotonic()
     data_dir = tempfile.mkdtemp(prefix="badgebot-playground-")
-    asyncio.run(migrate(f"sqlite:///{Path(data_dir) / 'playground.db'}"))
+    for name in ("playground.db", playground_run.INSTALLS_DATABASE):
+        asyncio.run(migrate(f"sqlite:///{Path(data_dir) / name}"))
     EARLY.begin("playground", lambda: start_playground(data_dir, since), stop_playground)
 
 
