@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import shutil
 import socket
 import sys
 import tempfile
@@ -40,8 +41,9 @@ APPROVERS = ["UMARIA", "UOLIVER"]
 TEAMS_APPROVERS = ["maria.garcia@acme.example", "oliver.smith@acme.example"]
 TEAMS_DIGEST_CONVERSATION = "19:approvals@thread.tacv2"
 TEAMS_ANNOUNCE_CONVERSATION = "19:kudos@thread.tacv2"
-#: The second workspace, and the distributed app it installs.
-SECOND_TEAM_ID, SECOND_TEAM_NAME = "T2", "Acme Labs"
+#: The second workspace (an id as Slack's are: the bot refuses malformed ones), and the
+#: distributed app it installs.
+SECOND_TEAM_ID, SECOND_TEAM_NAME = "TACMELABS", "Acme Labs"
 CLIENT_ID = "1001.2002"
 #: The distributed bot's database, beside the demo bot's (playground.db).
 INSTALLS_DATABASE = "installs.db"
@@ -179,9 +181,12 @@ class PlaygroundStack:
         """Migrate, and subscribe the Teams approvals channel to the digest."""
         from bot.store import Store
 
-        assert self.settings is not None and self.distributed_settings is not None
+        assert self.settings is not None
         await migrate(self.settings.database)
-        await migrate(self.distributed_settings.database)
+        if not self._installs_database.exists():
+            # A copy of the demo bot's database, migrated and still empty: the same schema
+            # without a second migration run (half a second of every start).
+            shutil.copyfile(self._database, self._installs_database)
         store = Store(self.settings.database)
         try:
             await store.subscribe_digest(TEAMS_DIGEST_CONVERSATION, "29:maria", platform="teams")

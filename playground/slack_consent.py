@@ -72,7 +72,7 @@ class SlackOAuth:
         ]
 
     async def begin(self, request: Request) -> Response:
-        """``/ui/add-to-slack?ws=T2&user=UMARIA``: remember who installs into which
+        """``/ui/add-to-slack?ws=TACMELABS&user=UMARIA``: remember who installs into which
         workspace, then the bot's own install page, as a link on a website would open it."""
         team = self.teams.get(request.query_params.get("ws", ""))
         if team is None:
