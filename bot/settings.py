@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     #: The Fernet key that encrypts every stored token (python -m bot secret-key).
     badgebot_secret_key: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    #: Where "Add to Slack" sends the installer for consent: Slack's page, or (the
+    #: playground) a fake consent page on loopback, as SLACK_API_URL is a fake Web API.
+    slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
     #: Seconds a Slack call waits for its answer; a post that outlives it may still have
     #: been made, so the outbox looks for it before sending it again.
     slack_timeout: float = Field(default=10.0, gt=0)
@@ -263,6 +266,8 @@ class Settings(BaseSettings):
             problems.append("QUANTIVE_API_URL must start with http:// or https://.")
         if not re.match(r"^https?://", self.slack_api_url):
             problems.append("SLACK_API_URL must start with http:// or https://.")
+        if not re.match(r"^https?://", self.slack_authorize_url):
+            problems.append("SLACK_AUTHORIZE_URL must start with http:// or https://.")
         try:
             driver_url(self.database)
         except DatabaseUrlError as exc:

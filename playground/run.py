@@ -1,4 +1,10 @@
-"""Start the emulator, the bot and the playground together on loopback."""
+"""Start the emulator, the bots and the playground together on loopback.
+
+Two bots serve the page's two Slack workspaces: the demo workspace's runs on one
+SLACK_BOT_TOKEN (as a company's own install does); the second workspace's runs in
+distribution mode (SLACK_CLIENT_ID, no bot token), so that it is installed with "Add to
+Slack" and connected to Quantive from its Home tab, as any workspace of a public app is.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import shutil
 import socket
 import sys
 import tempfile
@@ -16,11 +23,14 @@ from pathlib import Path
 
 from api.emulator import DEFAULT_TOKEN, Emulator
 from bot.background_server import BackgroundServer
+from bot.secrets import new_key
 from bot.settings import Settings
 from bot.store import migrate
 from bot.web import create_web_app
 from playground.app import Playground
 from playground.bot_framework import BotFrameworkAuth
+from playground.slack_consent import AUTHORIZE_PATH, SlackOAuth
+from playground.slack_team import SlackTeam
 from playground.teams_api import PREFIX
 from playground.teams_tenant import APP_ID, TENANT_ID, TeamsTenant, demo_teams_people
 from playground.teams_view import TeamsView
@@ -31,6 +41,20 @@ APPROVERS = ["UMARIA", "UOLIVER"]
 TEAMS_APPROVERS = ["maria.garcia@acme.example", "oliver.smith@acme.example"]
 TEAMS_DIGEST_CONVERSATION = "19:approvals@thread.tacv2"
 TEAMS_ANNOUNCE_CONVERSATION = "19:kudos@thread.tacv2"
+#: The second workspace (an id as Slack's are: the bot refuses malformed ones), and the
+#: distributed app it installs.
+SECOND_TEAM_ID, SECOND_TEAM_NAME = "TACMELABS", "Acme Labs"
+CLIENT_ID = "1001.2002"
+#: The distributed bot's database, beside the demo bot's (playground.db).
+INSTALLS_DATABASE = "installs.db"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on: the distributed bot's PUBLIC_URL must be known before
+    it starts (its OAuth redirect URL is built from it)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 class PlaygroundStack:
@@ -43,6 +67,20 @@ class PlaygroundStack:
         self._emulator_server = BackgroundServer(self.emulator.app)
         signing_secret = secrets.token_hex(16)
         self.workspace = Workspace(demo_people(APPROVERS))
+        self.demo = SlackTeam("T1", "Playground", self.workspace, signing_secret)
+        # The same people (so Quantive knows them by email), no approvers: whoever
+        # connects the workspace becomes its first approver, as with any new install.
+        self.second = SlackTeam(
+            SECOND_TEAM_ID,
+            SECOND_TEAM_NAME,
+            Workspace(demo_people([])),
+            secrets.token_hex(16),
+            app_id="A2",
+            installed=False,
+        )
+        self._client_secret = secrets.token_hex(16)
+        self.oauth = SlackOAuth(CLIENT_ID, self._client_secret)
+        self.oauth.add_team(self.second)
         self._teams_password = secrets.token_hex(16)
         self.tenant = TeamsTenant(demo_teams_people(TEAMS_APPROVERS))
         self.teams = TeamsView(
@@ -52,19 +90,22 @@ class PlaygroundStack:
             self._recent_calls,
         )
         self.playground = Playground(
-            self.workspace, signing_secret, self._run_digest, self._recent_calls, self.teams
+            self.demo, self._run_digest, self._recent_calls, self.teams, self.oauth
         )
         self._playground_server = BackgroundServer(self.playground.app, port=port)
         self._signing_secret = signing_secret
         self._database = folder / "playground.db"
+        self._installs_database = folder / INSTALLS_DATABASE
         self._bot_server: BackgroundServer | None = None
+        self._distributed_server: BackgroundServer | None = None
         self.settings: Settings | None = None
+        self.distributed_settings: Settings | None = None
 
     def start(self) -> PlaygroundStack:
         """Start the emulator, the playground (the bot's Slack) and then the bot."""
         self._emulator_server.start()
         self._playground_server.start()
-        self.playground.api.base_url = self._playground_server.url
+        self.playground.set_base_url(self._playground_server.url)
         self.teams.base_url = self._playground_server.url
         self.teams.auth.base_url = f"{self._playground_server.url}{PREFIX}"
         teams_api = f"{self._playground_server.url}{PREFIX}"
@@ -90,12 +131,51 @@ class PlaygroundStack:
             teams_login_url=teams_api,
             teams_service_url=f"{teams_api}/",
         )
+        self.distributed_settings = self._distributed(free_port())
         asyncio.run(self._prepare_database())
         self._bot_server = BackgroundServer(create_web_app(self.settings)).start()
-        self.playground.bot_url = self._bot_server.url
+        self.demo.bot_url = self._bot_server.url
         self.teams.bot_url = self._bot_server.url
         self.teams.install_everyone()
+        public = str(self.distributed_settings.public_url)
+        self._distributed_server = BackgroundServer(
+            create_web_app(self.distributed_settings), port=int(public.rsplit(":", 1)[1])
+        ).start()
+        self.second.bot_url = public
         return self
+
+    def _distributed(self, port: int) -> Settings:
+        """The second workspace's bot: distribution mode on loopback, its consent page and
+        Web API the playground's, nothing taken from the environment that could change it."""
+        playground = self._playground_server.url
+        public = f"http://127.0.0.1:{port}"
+        self.oauth.redirect_uri = f"{public}/slack/oauth_redirect"
+        self.oauth.install_url = f"{public}/slack/install"
+        self.playground.connect_hint = {
+            "url": f"{self._emulator_server.url}/api/v1",
+            "account": self.emulator.account_id,
+            "token": DEFAULT_TOKEN,
+        }
+        return Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            slack_bot_token=None,
+            slack_app_token=None,
+            slack_client_id=CLIENT_ID,
+            slack_client_secret=self._client_secret,
+            slack_signing_secret=self.second.signing_secret,
+            public_url=public,
+            badgebot_secret_key=new_key(),
+            slack_api_url=f"{playground}/api/",
+            slack_authorize_url=f"{playground}{AUTHORIZE_PATH}",
+            quantive_api_token=None,
+            quantive_account_id=None,
+            database_url=f"sqlite:///{self._installs_database}",
+            badge_approvers=[],
+            teams_app_id=None,
+            teams_app_password=None,
+            teams_tenant_id=None,
+            teams_multi_tenant=False,
+        )
 
     async def _prepare_database(self) -> None:
         """Migrate, and subscribe the Teams approvals channel to the digest."""
@@ -103,6 +183,10 @@ class PlaygroundStack:
 
         assert self.settings is not None
         await migrate(self.settings.database)
+        if not self._installs_database.exists():
+            # A copy of the demo bot's database, migrated and still empty: the same schema
+            # without a second migration run (half a second of every start).
+            shutil.copyfile(self._database, self._installs_database)
         store = Store(self.settings.database)
         try:
             await store.subscribe_digest(TEAMS_DIGEST_CONVERSATION, "29:maria", platform="teams")
@@ -116,7 +200,13 @@ class PlaygroundStack:
 
     def stop(self) -> None:
         """Stop every server."""
-        for server in (self._bot_server, self._playground_server, self._emulator_server):
+        servers = (
+            self._distributed_server,
+            self._bot_server,
+            self._playground_server,
+            self._emulator_server,
+        )
+        for server in servers:
             if server is not None:
                 server.stop()
         self._tmp.cleanup()

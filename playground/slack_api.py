@@ -1,17 +1,17 @@
-"""The playground's Slack Web API: what the bot's AsyncWebClient talks to, and the
-response_url receiver. Every call changes the workspace the page shows."""
+"""One workspace's Slack Web API: the methods the bot's AsyncWebClient calls, and the
+response_url receiver. Every call changes the workspace the page shows; which workspace
+a call is for is playground.slack_web's choice, by its token."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import secrets
-import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from playground.workspace import BOT_USER_ID, USERGROUPS, Workspace
 
@@ -28,8 +28,12 @@ class ReplyTarget:
 class SlackApi:
     """Answers Web API methods from the workspace."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(
+        self, workspace: Workspace, team_id: str = "T1", team_name: str = "Playground"
+    ) -> None:
         self.workspace = workspace
+        self.team_id = team_id
+        self.team_name = team_name
         self._counter = itertools.count(1)
         self._run = secrets.token_hex(4)
         self._triggers: dict[str, str] = {}
@@ -45,21 +49,14 @@ class SlackApi:
 
     def new_response_url(self, target: ReplyTarget) -> str:
         """A response_url that posts to ``target``."""
-        key = f"r{next(self._counter)}"
+        # Named after the workspace: one /response/ route serves every workspace's keys.
+        key = f"{self.team_id}r{next(self._counter)}"
         self._replies[key] = target
         return f"{self.base_url}/response/{key}"
 
-    async def web_api(self, request: Request) -> Response:
-        """``/api/<method>``, as AsyncWebClient calls it."""
-        args: dict[str, Any] = dict(request.query_params)
-        if request.headers.get("content-type", "").startswith("application/json"):
-            args.update(json.loads(await request.body() or b"{}"))
-        else:
-            args.update(urllib.parse.parse_qsl((await request.body()).decode()))
-        for key in ("blocks", "view"):
-            if isinstance(args.get(key), str):
-                args[key] = json.loads(args[key])
-        return JSONResponse(self.call(request.path_params["method"], args))
+    def owns_reply(self, key: str) -> bool:
+        """Whether ``key`` is one of this workspace's response_urls."""
+        return key in self._replies
 
     def call(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         """One Web API method."""
@@ -69,10 +66,10 @@ class SlackApi:
                 "ok": True,
                 "user_id": BOT_USER_ID,
                 "bot_id": "BBADGEBOT",
-                "team_id": "T1",
-                "team": "Playground",
+                "team_id": self.team_id,
+                "team": self.team_name,
                 "user": "badgebot",
-                "url": "https://playground/",
+                "url": f"https://{self.team_name.lower().replace(' ', '-')}.slack.com/",
             }
         if method == "chat.postMessage":
             channel = self._conversation(str(args.get("channel", "")))

@@ -11,6 +11,8 @@ from typing import Any
 from api.emulator.state import load_demo_data
 
 BOT_USER_ID = "UBADGEBOT"
+#: Slack's own voice, for what Slack says itself (a command no installed app provides).
+SLACKBOT_USER_ID = "USLACKBOT"
 CHANNELS = {"CGENERAL": "general", "CAPPROVALS": "approvals", "CKUDOS": "kudos"}
 #: User groups: @platform matches a Quantive team; @oncall does not, so its members get it.
 USERGROUPS = {
@@ -92,6 +94,8 @@ class Workspace:
         """A member's short name, or the id."""
         if user_id == BOT_USER_ID:
             return "badgebot"
+        if user_id == SLACKBOT_USER_ID:
+            return "Slackbot"
         person = self.people.get(user_id)
         return person.name if person else user_id
 
@@ -155,6 +159,11 @@ class Workspace:
         """Set a person's Home tab."""
         with self._lock:
             self.homes[user] = view
+            self._changed()
+
+    def touch(self) -> None:
+        """Have the page redraw, for a change outside the workspace (an install)."""
+        with self._lock:
             self._changed()
 
     def mark_read(self, user: str, channel: str) -> None:

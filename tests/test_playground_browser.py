@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
-import tempfile
-import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
-from unittest import mock
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
-from bot.store import migrate
-from playground import run as playground_run
 from playground.run import PlaygroundStack
 from tests.early import EARLY
+from tests.playground_early import begin_early, start_playground, stop_playground
 from tests.scheduling import distributed
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -27,43 +23,6 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 #: Set (to anything) to refresh the README's screenshots in docs/; else they go to a
 #: temporary folder, so that a test run leaves the checkout as it was.
 SCREENSHOTS_TO_DOCS = "BADGEBOT_SCREENSHOTS_TO_DOCS"
-
-
-def start_playground(
-    data_dir: str | None = None, since: float | None = None
-) -> tuple[PlaygroundStack, float, str | None]:
-    """The playground, started; how many seconds that took (from ``since``, when its
-    database was prepared before); and the folder it was given, if any."""
-    started = since if since is not None else time.monotonic()
-    if data_dir is None:
-        playground = PlaygroundStack(port=0).start()
-    else:
-        # Its database was migrated in the main thread (begin_early): here, perhaps in a
-        # background thread, Alembic must not run again, for its context is process-wide
-        # and would break a migration a test runs meanwhile (hanging it).
-        with mock.patch.object(playground_run, "migrate", already_migrated):
-            playground = PlaygroundStack(port=0, data_dir=data_dir).start()
-    return playground, time.monotonic() - started, data_dir
-
-
-async def already_migrated(database_url: str) -> None:
-    """What the playground's start migrates, when begin_early did it already."""
-
-
-def stop_playground(started: tuple[PlaygroundStack, float, str | None]) -> None:
-    playground, _, data_dir = started
-    playground.stop()
-    if data_dir is not None:
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def begin_early() -> None:
-    """Start the playground while the tests before this module run (see conftest). Its
-    database is migrated here first, in the main thread (see tests.early)."""
-    since = time.monotonic()
-    data_dir = tempfile.mkdtemp(prefix="badgebot-playground-")
-    asyncio.run(migrate(f"sqlite:///{Path(data_dir) / 'playground.db'}"))
-    EARLY.begin("playground", lambda: start_playground(data_dir, since), stop_playground)
 
 
 @pytest.fixture(scope="module")
@@ -341,3 +300,72 @@ def test_the_page_loads_with_no_failed_request(page: Page, stack: PlaygroundStac
     icon = httpx.get(stack.url + "favicon.ico", timeout=5)
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/")
     assert failed == [] and errors == []
+
+
+# Add to Slack (issue 22): the second workspace installs, connects and gives.
+
+#: The one request the install flow's pages make off loopback: Slack's button image on the
+#: bot's install page (handlers.slack.install_pages). The tests refuse it, as any other.
+SLACK_BUTTON_IMAGE = "https://platform.slack-edge.com/img/add_to_slack"
+
+
+def test_add_to_slack_installs_a_second_workspace_that_connects_and_gives(
+    page: Page, stack: PlaygroundStack, screenshots: Path
+) -> None:
+    off_loopback: list[str] = []
+
+    def loopback_only(route: Route) -> None:
+        if urllib.parse.urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            off_loopback.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", loopback_only)
+    visit(page, stack, "?ws=TACMELABS&user=UMARIA&channel=CGENERAL")
+    expect(page.locator("#install")).to_be_visible()
+    page.fill("#text", "/badge help")
+    page.press("#text", "Enter")  # no app, no command: Slack says so itself
+    expect(page.locator("#messages")).to_contain_text("badgebot is not installed in Acme Labs")
+
+    with page.context.expect_page() as opened:
+        page.click("#add-to-slack")
+    tab = opened.value
+    tab.set_default_timeout(10_000)
+    expect(tab.locator("h1")).to_have_text("Install badgebot")  # the bot's own page
+    tab.click("#add-to-slack")
+    expect(tab.locator("h1")).to_contain_text("Allow badgebot in Acme Labs?")
+    expect(tab.locator("#installer")).to_have_value("UMARIA")  # who clicked Add to Slack
+    tab.screenshot(path=str(screenshots / "playground-add-to-slack.png"))
+    tab.get_by_role("button", name="Allow").click()
+    expect(tab.locator("h1")).to_have_text("badgebot is installed")
+    expect(tab.locator("body")).to_contain_text("installed in Acme Labs")
+    tab.close()
+
+    expect(page.locator("#install")).to_be_hidden()
+    page.click('[data-conv="DUMARIA"]')
+    expect(page.locator("#messages")).to_contain_text("Thanks for installing badgebot")
+    page.click('[data-conv="HOME"]')
+    page.locator("#messages").get_by_role("button", name="Connect Quantive").click()
+    expect(page.locator("#modal-title")).to_have_text("Connect Quantive")
+    expect(page.locator("#modal-hint")).to_contain_text(stack.emulator.account_id)
+    page.click("#fill-connect")
+    page.click("#modal-submit")
+    expect(page.locator("#modal-body")).to_contain_text("Connected to")
+    expect(page.locator("#modal-submit")).to_be_hidden()  # a result, nothing to submit
+    page.click("#modal-cancel")
+    expect(page.locator("#messages")).to_contain_text("Quantive connection")
+
+    switch_to(page, "UAMARA", "CGENERAL")
+    page.fill("#text", "/badge give @liam Team Player thanks for installing us")
+    page.press("#text", "Enter")
+    expect(page.locator("#messages")).to_contain_text("Sent for approval")
+    switch_to(page, "UMARIA", "DUMARIA")  # who connected it approves, until admins change it
+    request = page.locator(".msg", has_text="thanks for installing us").last
+    request.get_by_role("button", name="Approve").click()
+    expect(request).to_contain_text("Approved by @maria")
+    page.screenshot(path=str(screenshots / "playground-second-workspace.png"))
+
+    page.select_option("#workspace", "T1")  # the demo workspace is as it was
+    expect(page.locator("#install")).to_be_hidden()
+    assert all(url.startswith(SLACK_BUTTON_IMAGE) for url in off_loopback), off_loopback

@@ -64,6 +64,14 @@ def test_bad_values_are_explained_without_echoing_secrets(monkeypatch) -> None:
     assert "DIGEST_TIME" in text and "DIGEST_TIMEZONE" in text and "BADGE_APPROVERS" in text
 
 
+def test_the_authorize_url_must_be_a_web_address(monkeypatch) -> None:
+    assert load_settings().slack_authorize_url == "https://slack.com/oauth/v2/authorize"
+    monkeypatch.setenv("SLACK_AUTHORIZE_URL", "slack.com/oauth/v2/authorize")
+    with pytest.raises(SettingsError) as caught:
+        check_settings(load_settings(), "playground")
+    assert "SLACK_AUTHORIZE_URL must start with http:// or https://." in str(caught.value)
+
+
 def test_invalid_types_become_readable_lines(monkeypatch) -> None:
     monkeypatch.setenv("PORT", "http")
     with pytest.raises(SettingsError, match="PORT"):

@@ -125,6 +125,7 @@ class SlackEndpoint:
             engine=workspaces.store.engine,
             client=client,
             on_installed=lifecycle.installed,
+            authorization_url=settings.slack_authorize_url,
         )
         contexts.tokens = lifecycle.token_for
         connect = ConnectFlow(workspaces, SecretBox(settings.secret_key))
