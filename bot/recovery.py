@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 from bot.awards import QueuedOutcome
 from bot.ports import AwardNotices
@@ -22,7 +23,28 @@ log = logging.getLogger(__name__)
 REPLAY_WINDOW = 3600.0
 
 
-def core_jobs(services: Services, notices: AwardNotices | None = None) -> list[Job]:
+@dataclass
+class CoreJobs:
+    """One workspace's core jobs. :attr:`due` is the work a round does only when the
+    store shows some due (bot.store.due_work); the sync runs on its own interval."""
+
+    deliver_queued_awards: Job
+    finish_interrupted_decisions: Job
+    deliver_chat_posts: Job
+    forget_old_request_ids: Job
+    sync: QuantiveSync
+
+    @property
+    def due(self) -> list[Job]:
+        """The jobs of work the store lists as due."""
+        return [
+            self.deliver_queued_awards,
+            self.finish_interrupted_decisions,
+            self.deliver_chat_posts,
+        ]
+
+
+def workspace_jobs(services: Services, notices: AwardNotices | None = None) -> CoreJobs:
     """The jobs. A give or decision left half-done (its process died mid-call) is taken
     over only once it is older than OUTBOX_STALE_SECONDS, which exceeds the Quantive
     deadline of every POST: by then its owner has certainly stopped waiting. Before a
@@ -61,16 +83,23 @@ def core_jobs(services: Services, notices: AwardNotices | None = None) -> list[J
         # Off the ack path: each request only inserts its key.
         await services.store.forget_sightings(REPLAY_WINDOW)
 
-    sync = QuantiveSync(services, told)
-
-    async def sync_with_quantive() -> None:
-        # Every round; it reads the queue only once QUANTIVE_SYNC_SECONDS have passed.
-        await sync.run_due()
-
-    return [
+    return CoreJobs(
         deliver_queued_awards,
         finish_interrupted_decisions,
         deliver_chat_posts,
         forget_old_request_ids,
-        sync_with_quantive,
-    ]
+        QuantiveSync(services, told),
+    )
+
+
+def core_jobs(services: Services, notices: AwardNotices | None = None) -> list[Job]:
+    """Every core job, for a worker that runs them all each round (Socket Mode's, with
+    its one workspace); the web process's round visits only the workspaces with work due
+    (bot.workspace_jobs)."""
+    jobs = workspace_jobs(services, notices)
+
+    async def sync_with_quantive() -> None:
+        # Every round; it reads the queue only once QUANTIVE_SYNC_SECONDS have passed.
+        await jobs.sync.run_due()
+
+    return [*jobs.due, jobs.forget_old_request_ids, sync_with_quantive]

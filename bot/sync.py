@@ -57,14 +57,26 @@ class QuantiveSync:
         #: Reads of the queue this process made.
         self.reads = 0
 
+    @property
+    def due(self) -> bool:
+        """Whether an interval has passed since the last read (or the start)."""
+        return self.interval > 0 and time.monotonic() >= self._due
+
+    @property
+    def next_due(self) -> float:
+        """When (time.monotonic) the next read is due; infinity when the sync is off."""
+        return self._due if self.interval > 0 else float("inf")
+
     async def run_due(self) -> list[Award]:
         """Sync if an interval has passed and this process holds the lease; returns the
-        records settled."""
-        now = time.monotonic()
-        if self.interval <= 0 or now < self._due:
+        records settled. A workspace with no award waiting takes no lease (no write)."""
+        if not self.due:
             return []
-        self._due = now + self.interval
+        self._due = time.monotonic() + self.interval
         store = self._services.store
+        if not await store.waiting_keys(time.time() - HANDLED_WINDOW):
+            self._absent = set()
+            return []  # nothing to settle: an idle workspace costs one read
         if not await store.take_lease(LEASE, self._holder, self.lease_seconds):
             return []  # another process reads the queue for everyone
         return await self.sync_once()

@@ -262,7 +262,15 @@ async def test_settings_round_trip_per_workspace(pair: tuple[Store, Store]) -> N
 
 
 #: Methods that read across workspaces on purpose, and those of the engine itself.
-CROSSING = {"all_connections", "connected_workspaces", "aclose", "check_schema"}
+CROSSING = {
+    "all_connections",
+    "connected_workspaces",
+    # The worker's round: where work is due, and one sweep of old request ids for all.
+    "workspaces_with_due_work",
+    "forget_sightings_everywhere",
+    "aclose",
+    "check_schema",
+}
 ENGINE = {"for_workspace", "connect", "transaction"}
 
 

@@ -33,6 +33,7 @@ from bot.store.conversations import ConversationRef, Conversations
 from bot.store.database import DatabaseUrlError, describe, driver_url
 from bot.store.decisions import DecisionClaim, DecisionClaims
 from bot.store.digests import DigestClaims, DigestPost
+from bot.store.due_work import DueWork
 from bot.store.identities import Identity, IdentityCache
 from bot.store.schema import SchemaBehind, check_schema, migrate
 from bot.store.seen_requests import SeenRequests
@@ -52,6 +53,7 @@ class Store(
     SyncLeases,
     QuantiveConnections,
     WorkspaceSettings,
+    DueWork,
 ):
     """All of the bot's persistent state. One instance per process, for the ``default``
     workspace; :meth:`for_workspace` gives each other workspace's view of it. Close the
