@@ -147,6 +147,15 @@ def _needs_postgres(item: pytest.Item) -> bool:
     )
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On an xdist worker, start PostgreSQL before collecting: a worker collects every
+    module (some seconds) before its first test, which is often a PostgreSQL one, and
+    nearly every worker runs one; a server nobody takes is stopped at the end."""
+    config = session.config
+    if hasattr(config, "workerinput") and not config.option.collectonly:
+        EARLY.begin("postgres", start_postgres, PostgresServer.stop)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start PostgreSQL, and what a module's ``begin_early`` starts, in the background
     when collected tests need them: their start then overlaps the tests that run first."""
