@@ -1,5 +1,9 @@
 """Shared fixtures: the Quantive emulator over real HTTP, the databases (SQLite and a
-throwaway PostgreSQL), and a clean environment."""
+throwaway PostgreSQL), and a clean environment.
+
+The app, its SDKs and SQLAlchemy are imported by the fixtures that use them, not here:
+xdist's controller imports this module before it starts the workers and runs no test, so
+a second of imports here would hold up every worker's start."""
 
 from __future__ import annotations
 
@@ -11,18 +15,18 @@ import shutil
 import ssl
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from api import QuantiveClient, RetryPolicy, build_http_client
-from api.emulator import DEFAULT_TOKEN, Emulator
-from bot.background_server import BackgroundServer
-from bot.store import migrate
 from tests.early import EARLY
-from tests.fake_teams import FakeTeams
-from tests.harness import SLOTS, BotHarness
 from tests.postgres import PostgresServer
 from tests.scheduling import MODULE_SECONDS, distributed, slowest_modules_first
+
+if TYPE_CHECKING:
+    from api import QuantiveClient, RetryPolicy
+    from api.emulator import Emulator
+    from tests.fake_teams import FakeTeams
 
 ACCOUNT_ID = "5be26318e5274a0007f17f61"
 
@@ -52,6 +56,8 @@ def one_tls_context_per_session() -> Iterator[None]:
 @pytest.fixture(scope="session", autouse=True)
 def app_slots() -> Iterator[None]:
     """The loopback servers that harnesses mount the app on, closed when the session ends."""
+    from tests.harness import SLOTS
+
     yield
     SLOTS.close()
 
@@ -80,6 +86,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
 @pytest.fixture(scope="session")
 def emulator_server() -> Iterator[Emulator]:
     """One emulated Quantive account for the session, on a loopback port."""
+    from api.emulator import Emulator
+    from bot.background_server import BackgroundServer
+
     emu = Emulator()
     with BackgroundServer(emu.app) as server:
         emu.url = f"{server.url}/api/v1"  # type: ignore[attr-defined]
@@ -98,6 +107,9 @@ def quantive_client(
     emulator: Emulator, *, timeout: float = 5.0, retry: RetryPolicy | None = None
 ) -> QuantiveClient:
     """A client of ``emulator`` with fast retries."""
+    from api import QuantiveClient, RetryPolicy, build_http_client
+    from api.emulator import DEFAULT_TOKEN
+
     http = build_http_client(emulator.url, DEFAULT_TOKEN, ACCOUNT_ID, timeout=timeout)  # type: ignore[attr-defined]
     return QuantiveClient(
         http, retry=retry or RetryPolicy(max_retries=2, backoff_base=0.01, backoff_cap=0.05)
@@ -115,6 +127,7 @@ async def quantive(emulator: Emulator) -> AsyncIterator[QuantiveClient]:
 @pytest.fixture(scope="session")
 def slack_server():
     """One recording fake of Slack's Web API for the session, on a loopback port."""
+    from bot.background_server import BackgroundServer
     from tests.fake_slack import FakeSlack
 
     fake = FakeSlack()
@@ -143,6 +156,15 @@ def _needs_postgres(item: pytest.Item) -> bool:
         or "migrated_postgres" in names
         or (callspec is not None and callspec.params.get("backend") == "postgresql")
     )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On an xdist worker, start PostgreSQL before collecting: a worker collects every
+    module (some seconds) before its first test, which is often a PostgreSQL one, and
+    nearly every worker runs one; a server nobody takes is stopped at the end."""
+    config = session.config
+    if hasattr(config, "workerinput") and not config.option.collectonly:
+        EARLY.begin("postgres", start_postgres, PostgresServer.stop)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -188,6 +210,8 @@ def postgres() -> Iterator[PostgresServer]:
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An SQLite file at the current schema, copied for each test (faster than migrating)."""
+    from bot.store import migrate
+
     path = tmp_path_factory.mktemp("template") / "bot.db"
     asyncio.run(migrate(f"sqlite:///{path}"))
     return path
@@ -196,6 +220,8 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def migrated_postgres(postgres: PostgresServer) -> str:
     """A PostgreSQL database at the current schema, emptied for each test."""
+    from bot.store import migrate
+
     url = postgres.create_database("badgebot")
     asyncio.run(migrate(url))
     return url
@@ -252,6 +278,8 @@ def empty_postgres(url: str) -> None:
 @pytest.fixture
 def bot(emulator, slack, database_url):
     """The real app, started on a loopback port against the emulator and fake Slack."""
+    from tests.harness import BotHarness
+
     harness = BotHarness(emulator, slack, database_url).start()
     yield harness
     harness.stop()
@@ -260,7 +288,7 @@ def bot(emulator, slack, database_url):
 @pytest.fixture
 def fast_bot(emulator, slack, database_url):
     """The app with an outbox that retries in tenths of a second."""
-    from tests.harness import FAST_OUTBOX
+    from tests.harness import FAST_OUTBOX, BotHarness
 
     harness = BotHarness(emulator, slack, database_url, **FAST_OUTBOX).start()
     yield harness
@@ -269,6 +297,9 @@ def fast_bot(emulator, slack, database_url):
 
 @pytest.fixture(scope="session")
 def teams_server() -> Iterator[FakeTeams]:
+    from bot.background_server import BackgroundServer
+    from tests.fake_teams import FakeTeams
+
     fake = FakeTeams()
     with BackgroundServer(fake.app) as server:
         fake.url = server.url
@@ -284,6 +315,8 @@ def teams(teams_server: FakeTeams) -> FakeTeams:
 @pytest.fixture
 def teams_bot(emulator, slack, teams, database_url):
     """The app serving Slack and Teams, with Teams pointed at the fake."""
+    from tests.harness import BotHarness
+
     harness = BotHarness(emulator, slack, database_url, **teams.settings()).start()
     yield harness
     harness.stop()
@@ -292,7 +325,7 @@ def teams_bot(emulator, slack, teams, database_url):
 @pytest.fixture
 def held_bot(emulator, slack, database_url):
     """The app in BADGE_APPROVAL=bot mode, with a token whose user decides at once."""
-    from tests.harness import FAST_OUTBOX
+    from tests.harness import FAST_OUTBOX, BotHarness
 
     emulator.token_user_decides = True
     harness = BotHarness(emulator, slack, database_url, badge_approval="bot", **FAST_OUTBOX).start()

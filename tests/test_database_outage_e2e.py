@@ -1,8 +1,10 @@
 """The database goes away under a running app (issue 21, item 9): PostgreSQL is stopped and
 started again on its own data, and every Slack request is answered in time meanwhile.
 
-The module has a PostgreSQL server of its own, since stopping the session's would break
-every other test that shares it.
+The module stops the session's PostgreSQL server (this worker's, under xdist): a module's
+tests run one after another, each resumes the server before it ends, and what the session
+keeps there (a database URL, no connection) survives a stop, so no other test sees the
+outage. A server of the module's own cost an initdb and a start per run.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.store import Store, migrate
-from tests.early import EARLY
 from tests.harness import FAST_OUTBOX, BotHarness, new_awards
 from tests.postgres import PostgresServer
 
@@ -27,25 +28,17 @@ from tests.postgres import PostgresServer
 SLACK_DEADLINE = 3.0
 
 
-def begin_early() -> None:
-    """Start this module's server while the tests before it run (see tests/conftest.py)."""
-    EARLY.begin("outage-postgres", _start, PostgresServer.stop)
-
-
-def _start() -> PostgresServer:
-    return PostgresServer().start()
-
-
 @pytest.fixture(scope="module")
-def outage_postgres() -> Iterator[tuple[PostgresServer, str]]:
-    """A server of this module's own, and a database at the current schema on it."""
-    server = EARLY.take("outage-postgres", _start)
+def outage_postgres(postgres: PostgresServer) -> Iterator[tuple[PostgresServer, str]]:
+    """The session's server, and a database of this module's at the current schema on it;
+    the server is running again after the module whatever its tests did."""
+    url = postgres.create_database("outage")
+    asyncio.run(migrate(url))
     try:
-        url = server.create_database("outage")
-        asyncio.run(migrate(url))
-        yield server, url
+        yield postgres, url
     finally:
-        server.stop()
+        if not postgres._running:
+            postgres.resume()
 
 
 def answer_text(response) -> str:
