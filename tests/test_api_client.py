@@ -213,6 +213,31 @@ async def test_unreachable_server() -> None:
     await client.aclose()
 
 
+async def test_every_client_shares_one_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One per workspace would load the CA bundle once each: 30 ms of the event loop.
+    import ssl
+
+    from api import transport
+
+    made: list[ssl.SSLContext] = []
+    real = httpx.create_ssl_context
+
+    def counted() -> ssl.SSLContext:
+        made.append(real())
+        return made[-1]
+
+    transport.shared_tls_context.cache_clear()
+    monkeypatch.setattr(transport.httpx, "create_ssl_context", counted)
+    try:
+        clients = [build_http_client(f"https://q{n}.example/api/v1", "t", "a") for n in range(3)]
+        for client in clients:
+            await client.aclose()
+        assert len(made) == 1
+        assert made[0].verify_mode == ssl.CERT_REQUIRED and made[0].check_hostname
+    finally:
+        transport.shared_tls_context.cache_clear()
+
+
 async def test_wrong_token_is_401_and_token_never_leaks(emulator: Emulator, caplog) -> None:
     secret = "xx-super-secret-token-value"
     http = build_http_client(emulator.url, secret, ACCOUNT_ID)  # type: ignore[attr-defined]
