@@ -63,15 +63,17 @@ def count_chart(title: str, counts: Sequence[Count], *, chart_id: str) -> str:
     """Horizontal bars of labelled counts (awards by badge, by team)."""
     if not counts:
         return _empty(title, chart_id)
-    row_h, label_w = 28, 220
+    # A narrower canvas than the weekly chart's: these sit in a third of the page, and
+    # their labels must stay readable there once scaled.
+    width, row_h, label_w = 360, 26, 130
     height = row_h * len(counts) + 8
     most = max(c.count for c in counts) or 1
-    bar_room = WIDTH - label_w - 56
+    bar_room = width - label_w - 40
     parts = []
     for i, item in enumerate(counts):
         y = 4 + i * row_h
         w = max(1.0, bar_room * item.count / most)
-        label = _shorten(item.label, 30)
+        label = _shorten(item.label, 18)
         parts.append(
             f'<g class="count" data-key="{escape(item.key)}">'
             f"<title>{escape(item.label)}: {item.count}</title>"
@@ -81,7 +83,7 @@ def count_chart(title: str, counts: Sequence[Count], *, chart_id: str) -> str:
             f'fill="#2f5d8a"/>'
             f'<text x="{label_w + w + 6:.1f}" y="{y + 18}" class="value">{item.count}</text></g>'
         )
-    return _svg(title, chart_id, height, parts, "Bars; the table below has the numbers.")
+    return _svg(title, chart_id, height, parts, "Bars; the table below has the numbers.", width)
 
 
 def _axis(left: int, top: int, plot_h: int, most: int) -> str:
@@ -94,9 +96,11 @@ def _axis(left: int, top: int, plot_h: int, most: int) -> str:
     )
 
 
-def _svg(title: str, chart_id: str, height: int, parts: list[str], desc: str) -> str:
+def _svg(
+    title: str, chart_id: str, height: int, parts: list[str], desc: str, width: int = WIDTH
+) -> str:
     return (
-        f'<svg viewBox="0 0 {WIDTH} {height}" role="img" class="chart" id="{chart_id}" '
+        f'<svg viewBox="0 0 {width} {height}" role="img" class="chart" id="{chart_id}" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'preserveAspectRatio="xMinYMin meet">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
