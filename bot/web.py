@@ -108,6 +108,7 @@ def create_web_app(
         *(slack.routes if slack is not None and settings.slack_distributed else []),
         Route("/healthz", healthz, methods=["GET"]),
         *(teams.routes if teams else []),
+        *_dashboard_routes(settings),
         *(extra_routes or []),
     ]
     web = Starlette(routes=routes, lifespan=lifespan)
@@ -166,6 +167,18 @@ def _teams_front_end(settings: Settings, in_flight: InFlight) -> Any:
     from handlers.teams.app import TeamsFrontEnd
 
     return TeamsFrontEnd(settings, lambda request: read_limited(request, MAX_BODY_BYTES), in_flight)
+
+
+def _dashboard_routes(settings: Settings) -> list[BaseRoute]:
+    """The dashboard's routes when it is on (PUBLIC_URL with the Slack or Microsoft app's
+    credentials); imported only then, as the front ends are."""
+    from handlers.dashboard import dashboard_enabled
+
+    if not dashboard_enabled(settings):
+        return []
+    from handlers.dashboard.routes import Dashboard
+
+    return list(Dashboard(settings).routes)
 
 
 async def _warm_catalogue(services: Services) -> None:

@@ -33,6 +33,7 @@ from starlette.routing import Route
 
 from api.emulator.state import load_demo_data
 from tests.fake_slack_oauth import SlackOAuthFake
+from tests.fake_slack_openid import SlackOpenIDFake
 
 
 @dataclass
@@ -85,7 +86,7 @@ def blocks_are_valid(blocks: Any) -> bool:
 
 
 @dataclass
-class FakeSlack(SlackOAuthFake):
+class FakeSlack(SlackOAuthFake, SlackOpenIDFake):
     users: dict[str, SlackUser] = field(
         default_factory=lambda: {u.id: u for u in demo_slack_users()}
     )
@@ -102,6 +103,7 @@ class FakeSlack(SlackOAuthFake):
                 Route("/api/{method}", self._api, methods=["GET", "POST"]),
                 Route("/response/{key}", self._response_url, methods=["POST"]),
                 Route("/upload/{file}", self._upload, methods=["POST"]),
+                Route("/openid/connect/authorize", self._openid_authorize),
             ]
         )
         self.url = ""
@@ -113,6 +115,7 @@ class FakeSlack(SlackOAuthFake):
         self.posted: list[tuple[str, float, dict[str, Any]]] = []
         self._late: dict[str, list[tuple[float, bool]]] = {}
         self._init_oauth()
+        self._init_openid()
 
     # --- test helpers ---------------------------------------------------------------
 
@@ -130,6 +133,7 @@ class FakeSlack(SlackOAuthFake):
             self._late.clear()
             self._ts = itertools.count(1)
             self._init_oauth()
+        self._init_openid()
 
     def fail_with(
         self,
@@ -250,6 +254,10 @@ class FakeSlack(SlackOAuthFake):
             )
         if method == "oauth.v2.access":
             answer = self._oauth_access(args, authorization)
+        elif method == "openid.connect.token":
+            answer = self._openid_token(args, authorization)
+        elif method == "openid.connect.userInfo":
+            answer = self._openid_user_info(authorization)
         elif method == "auth.test" and authorization.removeprefix("Bearer ") in self.identities:
             answer = self.identities[authorization.removeprefix("Bearer ")]
         else:

@@ -1,0 +1,1 @@
+"""The dashboard's figures, computed from the store (bot.dashboard.figures)."""
