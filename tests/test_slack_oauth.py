@@ -163,6 +163,15 @@ def test_two_workspaces_install_and_each_finds_its_own_token(server, slack) -> N
     assert len(slack.calls_of("auth.test")) == 2
 
 
+def test_an_install_whose_ids_slack_never_sends_is_taken_back(server, slack) -> None:
+    slack.add_install("code-odd", "T2", "Too short")  # a key needs 3 or more characters
+    refused = install(server, "code-odd")
+    assert refused.status_code == 400 and "could not record the install" in refused.text
+    assert server.rows("slack_installations", "team_id") == []
+    assert server.rows("slack_bots", "team_id") == []
+    assert server.installed == []  # the hook never saw it
+
+
 def test_an_org_wide_install_serves_every_team_of_the_org(server, slack) -> None:
     org = slack.add_install(
         "code-org", None, None, enterprise_id="EGLOBEX", enterprise_name="Globex", org_wide=True

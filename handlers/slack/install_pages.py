@@ -7,12 +7,13 @@ from __future__ import annotations
 import html
 import urllib.parse
 
-#: Slack's own button image, as Slack's docs give it.
-_BUTTON = (
-    '<img alt="Add to Slack" height="40" width="139" '
-    'src="https://platform.slack-edge.com/img/add_to_slack.png" '
-    'srcset="https://platform.slack-edge.com/img/add_to_slack.png 1x, '
-    'https://platform.slack-edge.com/img/add_to_slack@2x.png 2x">'
+#: The button, drawn by the page itself: Slack's image would be fetched from Slack's CDN,
+#: and the bot's pages load nothing from anywhere but the bot.
+_BUTTON = "Add to Slack"
+_BUTTON_STYLE = (
+    "#add-to-slack{display:inline-block;padding:.6rem 1.1rem;border:1px solid #ddd;"
+    "border-radius:6px;color:#1d1c1d;background:#fff;font-weight:700;text-decoration:none}"
+    "#add-to-slack:hover,#add-to-slack:focus{border-color:#611f69;outline:2px solid #611f69}"
 )
 
 #: What each failure Bolt's OAuth flow reports means to the person installing.
@@ -43,7 +44,7 @@ def _page(title: str, body: str) -> str:
         '<link rel="icon" href="data:,">'
         f"<title>{html.escape(title)}</title>"
         "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;"
-        "padding:0 1rem;line-height:1.5}</style></head>\n"
+        f"padding:0 1rem;line-height:1.5}}{_BUTTON_STYLE}</style></head>\n"
         f"<body><h1>{html.escape(title)}</h1>\n{body}\n</body></html>\n"
     )
 

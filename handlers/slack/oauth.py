@@ -212,14 +212,20 @@ class SlackInstalls:
     async def _succeeded(self, args: AsyncSuccessArgs) -> BoltResponse:
         installation = args.installation
         name = installation.enterprise_name if installation.is_enterprise_install else None
-        log.info(
-            "installed into %s",
-            slack_workspace(
-                installation.team_id,
-                installation.enterprise_id,
-                bool(installation.is_enterprise_install),
-            ),
+        key = slack_workspace(
+            installation.team_id,
+            installation.enterprise_id,
+            bool(installation.is_enterprise_install),
         )
+        if key is None:
+            # Slack never sends such ids; a workspace without a key could be served by
+            # nothing, so the saved installation is taken back.
+            log.error("refused an install whose workspace ids are malformed")
+            await self.installation_store.async_delete_all(
+                enterprise_id=installation.enterprise_id, team_id=installation.team_id
+            )
+            return self._bolt_page(failure_page("storage_error", INSTALL_PATH), 400)
+        log.info("installed into %s", key)
         if self._on_installed is not None:
             try:
                 await self._on_installed(installation)
