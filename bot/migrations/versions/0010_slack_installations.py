@@ -1,11 +1,11 @@
-"""Slack's "Add to Slack" installs: slack_sdk's own tables (``slack_installations``,
+"""Slack's "Add to Slack" installs: the Slack SDK's own tables (``slack_installations``,
 ``slack_bots``, ``slack_oauth_states``), so its SQLAlchemy stores work in the bot's
 database and Alembic, not ``create_tables()``, owns their schema.
 
-The columns and indexes are slack_sdk 3.48's (``build_installations_table``,
+The columns and indexes are the Slack SDK 3.48's (``build_installations_table``,
 ``build_bots_table``, ``build_oauth_states_table``), written out here because a migration
 must not change when the library does; handlers/slack/installations.py builds the same
-tables from slack_sdk, and a test compares the two. One change: the columns that hold a
+tables from the Slack SDK, and a test compares the two. One change: the columns that hold a
 token or a webhook URL are TEXT, not VARCHAR(200), because they hold Fernet ciphertext
 (bot.secrets), about 1.4 times the token's length plus 100 characters: a rotating token's
 ciphertext passes 200, which PostgreSQL would refuse.
@@ -31,7 +31,7 @@ def _id() -> sa.Column[int]:
 
 
 def upgrade() -> None:
-    """Create slack_sdk's three tables and their two indexes."""
+    """Create the Slack SDK's three tables and their two indexes."""
     op.create_table(
         "slack_installations",
         _id(),
