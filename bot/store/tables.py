@@ -12,7 +12,18 @@ same way.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Index, Integer, MetaData, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 
 metadata = MetaData()
 
@@ -73,8 +84,41 @@ awards = Table(
     Index("awards_by_giver", "workspace", "platform", "giver_chat_id", "given_at"),
     Index("awards_by_time", "workspace", "given_at"),
     Index("awards_by_quantive_id", "workspace", "quantive_assignment_id"),
-    Index("awards_by_status", "workspace", "status"),
+    # The dashboard's filters (bot.store.dashboard): a period, a status within one (the
+    # queue, the decisions), a badge within one. (workspace, status, given_at) also serves
+    # the lookups by status alone that awards_by_status served before 0011.
+    Index("awards_by_status_time", "workspace", "status", "given_at"),
+    Index("awards_by_badge_time", "workspace", "badge_id", "given_at"),
+    Index("awards_by_decision_time", "workspace", "decided_at"),
     sqlite_autoincrement=True,
+)
+
+#: Each recipient of each award, as columns (bot.store.award_recipients): ``awards``
+#: keeps them as a JSON document, which no index can reach, and the dashboard counts by
+#: person and team. Written by the store with every write of ``awards.recipients``, in
+#: the same transaction. ``team_id`` / ``team_name`` are the Quantive team the recipient
+#: counts for: the team itself for a team recipient; NULL for a person, because the bot
+#: never learns a person's teams (see bot.store.award_recipients).
+award_recipients = Table(
+    "award_recipients",
+    metadata,
+    Column("workspace", Text, nullable=False),
+    Column(
+        "award_id",
+        Integer,
+        ForeignKey("awards.id", ondelete="CASCADE", name="award_recipients_award_id_fkey"),
+        primary_key=True,
+    ),
+    #: The recipient's place in the award's list, so one award may name a person twice
+    #: (as a record from Quantive might) without a key clash.
+    Column("position", Integer, primary_key=True),
+    Column("quantive_id", Text),
+    Column("name", Text, nullable=False),
+    Column("is_team", Integer, nullable=False, server_default=text("0")),
+    Column("team_id", Text),
+    Column("team_name", Text),
+    Index("award_recipients_by_person", "workspace", "quantive_id"),
+    Index("award_recipients_by_team", "workspace", "team_id"),
 )
 
 #: Slack messages that show an award (a request or a digest), to redraw them in place.
