@@ -239,7 +239,7 @@ async def test_the_filter_menus_list_what_the_awards_have(store: Store) -> None:
 async def recipient_rows(store: Store, award_id: int) -> list[tuple[Any, ...]]:
     r = award_recipients.c
     query = (
-        select(r.workspace, r.position, r.quantive_id, r.name, r.is_team, r.team_id)
+        select(r.workspace, r.position, r.quantive_id, r.name, r.is_team, r.team_id, r.status)
         .where(r.award_id == award_id)
         .order_by(r.position)
     )
@@ -252,19 +252,23 @@ async def test_every_write_of_an_award_keeps_its_recipient_rows(store: Store) ->
     row = award(MENTOR, AMARA, [LIAM, PLATFORM], "pending", at(14, 9))
     _, award_id = await acme.accept_award({}, row, {})
     assert await recipient_rows(store, award_id) == [
-        (ACME, 0, "ql", "Liam", 0, None),
-        (ACME, 1, "t-plat", "Platform", 1, "t-plat"),
+        (ACME, 0, "ql", "Liam", 0, None, "pending"),
+        (ACME, 1, "t-plat", "Platform", 1, "t-plat", "pending"),
     ]
-    # A revoke saves the award without the recipient.
+    # A revoke saves the award without the recipient; the rows copy its new status too.
     await acme.save_award(award_id, award(MENTOR, AMARA, [PLATFORM], "approved", at(14, 9)))
-    assert await recipient_rows(store, award_id) == [(ACME, 0, "t-plat", "Platform", 1, "t-plat")]
+    revoked = [(ACME, 0, "t-plat", "Platform", 1, "t-plat", "approved")]
+    assert await recipient_rows(store, award_id) == revoked
     # Another workspace's save of this id changes neither the award nor its rows.
-    await globex.save_award(award_id, award(MENTOR, AMARA, [NOOR], "approved", at(14, 9)))
-    assert await recipient_rows(store, award_id) == [(ACME, 0, "t-plat", "Platform", 1, "t-plat")]
+    await globex.save_award(award_id, award(MENTOR, AMARA, [NOOR], "rejected", at(14, 9)))
+    assert await recipient_rows(store, award_id) == revoked
     # The sync settles it, with whatever recipients the record has then.
     settled = award(MENTOR, AMARA, [NOOR, PLATFORM], "rejected", at(14, 9))
     assert await acme.settle_award(award_id, "approved", settled)
-    assert [r[2] for r in await recipient_rows(store, award_id)] == ["qn", "t-plat"]
+    assert [r[2::4] for r in await recipient_rows(store, award_id)] == [
+        ("qn", "rejected"),
+        ("t-plat", "rejected"),
+    ]
     assert not await acme.settle_award(
         award_id, "approved", award(MENTOR, AMARA, [], "approved", 1.0)
     )

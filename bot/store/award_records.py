@@ -107,7 +107,7 @@ class AwardRecords(Database):
                 values["assignment_id"] = held_key.format(give_id)
             inserted = await conn.execute(insert(awards).values(values).returning(_t.id))
             record_id = int(inserted.scalar_one())
-            await insert_recipients(conn, self.workspace, record_id, values.get("recipients"))
+            await insert_recipients(conn, self.workspace, {**values, "id": record_id})
             return give_id, record_id
 
     async def save_award(self, record_id: int, record: dict[str, Any]) -> None:
@@ -133,10 +133,10 @@ class AwardRecords(Database):
                 seen_ids = select(_t.id).where(*seen).scalar_subquery()
                 await forget_recipients(conn, self.workspace, _r.award_id.in_(seen_ids))
                 await conn.execute(delete(awards).where(*seen))
-            # Recipients change (a revoke drops one), and only an award of this workspace
-            # may have its recipient rows rewritten.
-            if await rowcount(conn, statement) == 1 and "recipients" in values:
-                await replace_recipients(conn, self.workspace, record_id, values["recipients"])
+            # Recipients change (a revoke drops one), and so does the status the rows copy;
+            # only an award of this workspace may have its recipient rows rewritten.
+            if await rowcount(conn, statement) == 1:
+                await replace_recipients(conn, self.workspace, record_id)
 
     async def add_seen_award(self, record: dict[str, Any]) -> None:
         """Keep the record of an award first seen in Quantive (a digest shows it), unless
@@ -151,7 +151,7 @@ class AwardRecords(Database):
         async with self.transaction() as conn:
             written = (await conn.execute(statement)).first()
             if written is not None:
-                await insert_recipients(conn, self.workspace, written.id, values.get("recipients"))
+                await insert_recipients(conn, self.workspace, {**values, "id": written.id})
 
     async def award_row(self, assignment_id: str) -> dict[str, Any] | None:
         """The record with this key (or, for a held award, this Quantive id)."""

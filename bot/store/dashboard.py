@@ -29,12 +29,12 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     and_,
     case,
     distinct,
     func,
     literal,
+    or_,
     select,
     tuple_,
     union_all,
@@ -122,6 +122,23 @@ class DashboardQueries(Database):
             _a.status.not_in(NOT_MADE),
         ]
 
+    def _counted_recipients(self, scope: FigureScope) -> list[ColumnElement[bool]]:
+        """:meth:`_counted` on ``award_recipients``, which copies the award's columns."""
+        conditions: list[ColumnElement[bool]] = [
+            self._mine(award_recipients),
+            _r.given_at >= scope.since,
+            _r.given_at < scope.until,
+            _r.status.not_in(NOT_MADE),
+        ]
+        if scope.badge_id is not None:
+            conditions.append(_r.badge_id == scope.badge_id)
+        if scope.team_id is not None:
+            for_team = select(_r.award_id).where(
+                self._mine(award_recipients), _r.team_id == scope.team_id
+            )
+            conditions.append(_r.award_id.in_(for_team))
+        return conditions
+
     async def dashboard_rows(
         self, scope: FigureScope, weeks: list[tuple[float, float]], limit: int
     ) -> DashboardRows:
@@ -129,44 +146,27 @@ class DashboardQueries(Database):
         bar, in order, which together cover the scope's period; ``limit`` caps the top
         lists and the comments."""
         counted = self._counted(scope)
+        known = select(func.count(distinct(identities.c.quantive_user_id))).where(
+            self._mine(identities)
+        )
+        waiting = select(func.count(), func.min(_a.given_at)).where(
+            *self._narrowed(scope), _a.status.in_(WAITING)
+        )
         async with self.connect() as conn:
             by_week = await self._by_week(conn, scope, weeks)
             by_badge = await self._by_badge(conn, counted)
-            recipients = [*counted, self._mine(award_recipients)]
-            by_team = await self._by_recipient(conn, recipients, _r.team_id, _r.team_name)
-            people = [*recipients, _r.is_team == 0]
-            top_people = await self._by_recipient(conn, people, _r.quantive_id, _r.name, limit)
-            teams = [*recipients, _r.is_team == 1]
-            top_teams = await self._by_recipient(conn, teams, _r.quantive_id, _r.name, limit)
-            top_givers = await self._top_givers(conn, counted, limit)
-            givers = await _count_distinct(
-                conn,
-                select(_a.platform, _a.giver_chat_id).where(*counted, _a.giver_chat_id != ""),
-            )
-            receivers = await _count_distinct(
-                conn,
-                select(_r.quantive_id)
-                .join_from(awards, award_recipients, _r.award_id == _a.id)
-                .where(*people, _r.quantive_id.is_not(None)),
-            )
-            known = select(func.count(distinct(identities.c.quantive_user_id))).where(
-                self._mine(identities)
-            )
+            people, teams, receivers = await self._by_recipient(conn, scope, limit)
+            top_givers, givers = await self._top_givers(conn, counted, limit)
             known_people = int((await conn.execute(known)).scalar_one())
-            waiting = await conn.execute(
-                select(func.count(), func.min(_a.given_at)).where(
-                    *self._narrowed(scope), _a.status.in_(WAITING)
-                )
-            )
-            waiting_count, oldest = waiting.one()
+            waiting_count, oldest = (await conn.execute(waiting)).one()
             decided, rejected, median = await self._decisions(conn, scope)
             comments = await self._comments(conn, counted, limit)
         return DashboardRows(
             weeks=by_week,
             by_badge=by_badge,
-            by_team=by_team,
-            top_people=top_people,
-            top_teams=top_teams,
+            by_team=teams,
+            top_people=people,
+            top_teams=teams[:limit],
             top_givers=top_givers,
             givers=givers,
             receivers=receivers,
@@ -223,61 +223,89 @@ class DashboardQueries(Database):
         return [CountedRow(str(key), str(names.get(last, key)), int(n)) for key, n, last in counts]
 
     async def _by_recipient(
-        self,
-        conn: AsyncConnection,
-        where: list[ColumnElement[bool]],
-        key: Any,
-        label: Any,
-        limit: int | None = None,
-    ) -> list[CountedRow]:
-        """Awards counted once per ``key`` of their recipients (a person named twice in
-        one award still counts one award), most first, ties by key."""
+        self, conn: AsyncConnection, scope: FigureScope, limit: int
+    ) -> tuple[list[CountedRow], list[CountedRow], int]:
+        """The ``limit`` people given the most awards, every team given any, and how many
+        people were given one, in one pass over the period's recipient rows: window
+        functions rank the people and count them. An award counts once per recipient (a
+        person named twice in one award still counts one award); ties go by key."""
         awards_count = func.count(distinct(_r.award_id))
-        query = (
-            select(key, awards_count, func.max(_r.award_id))
-            .join_from(awards, award_recipients, _r.award_id == _a.id)
-            .where(*where, key.is_not(None))
-            .group_by(key)
-            .order_by(awards_count.desc(), key)
+        ranked = (
+            select(
+                _r.is_team,
+                _r.quantive_id.label("key"),
+                awards_count.label("n"),
+                func.max(_r.award_id).label("newest"),
+                func.row_number()
+                .over(partition_by=_r.is_team, order_by=(awards_count.desc(), _r.quantive_id))
+                .label("place"),
+                func.count().over(partition_by=_r.is_team).label("groups"),
+            )
+            .where(*self._counted_recipients(scope), _r.quantive_id.is_not(None))
+            .group_by(_r.is_team, _r.quantive_id)
+            .subquery("ranked")
         )
-        if limit is not None:
-            query = query.limit(limit)
+        query = (
+            select(ranked)
+            .where(or_(ranked.c.place <= limit, ranked.c.is_team == 1))
+            .order_by(ranked.c.is_team, ranked.c.place)
+        )
         counts = (await conn.execute(query)).all()
+        labels = await self._recipient_labels(conn, _r.quantive_id, _r.name, counts)
+        people = [_line(row, labels) for row in counts if not row.is_team]
+        teams = [_line(row, labels) for row in counts if row.is_team]
+        receivers = next((int(row.groups) for row in counts if not row.is_team), 0)
+        return people, teams, receivers
+
+    async def _recipient_labels(
+        self, conn: AsyncConnection, key: Any, label: Any, counts: list[Any]
+    ) -> dict[str, str]:
+        """Each key's name on its newest award (a person renamed keeps one line)."""
         if not counts:
-            return []
-        # The label is the name on the newest award: a person renamed keeps one line.
+            return {}
         newest = await conn.execute(
             select(key, label).where(
                 self._mine(award_recipients),
-                tuple_(_r.award_id, key).in_([(row[2], row[0]) for row in counts]),
+                tuple_(_r.award_id, key).in_([(row.newest, row.key) for row in counts]),
             )
         )
-        names = {k: name for k, name in newest.all()}
-        return [CountedRow(str(k), str(names.get(k) or k), int(n)) for k, n, _ in counts]
+        return {k: name for k, name in newest.all()}
 
     async def _top_givers(
         self, conn: AsyncConnection, counted: list[ColumnElement[bool]], limit: int
-    ) -> list[CountedRow]:
-        # A giver is the chat user who gave (an indexed column, unlike the JSON document);
-        # a workspace is one platform, so the chat id names one person there.
+    ) -> tuple[list[CountedRow], int]:
+        """The ``limit`` givers of the most awards, and how many gave (a window counts the
+        groups before LIMIT). A giver is the chat user who gave (an indexed column, unlike
+        the JSON document); a workspace is one platform, so a chat id is one person.
+        The label is the newest award's giver document: the caller reads its name."""
         query = (
-            select(_a.platform, _a.giver_chat_id, func.count(), func.max(_a.id))
+            select(
+                _a.platform,
+                _a.giver_chat_id,
+                func.count().label("n"),
+                func.max(_a.id).label("newest"),
+                func.count().over().label("givers"),
+            )
             .where(*counted, _a.giver_chat_id != "")
             .group_by(_a.platform, _a.giver_chat_id)
             .order_by(func.count().desc(), _a.platform, _a.giver_chat_id)
             .limit(limit)
         )
         counts = (await conn.execute(query)).all()
-        newest = [row[3] for row in counts]
         documents = dict(
             (await conn.execute(
-                select(_a.id, _a.giver).where(self._mine(awards), _a.id.in_(newest))
+                select(_a.id, _a.giver).where(
+                    self._mine(awards), _a.id.in_([row.newest for row in counts])
+                )
             )).all()
         )  # fmt: skip
-        return [
-            CountedRow(f"{platform}:{chat_id}", str(documents.get(last, "{}")), int(n))
-            for platform, chat_id, n, last in counts
+        lines = [
+            CountedRow(
+                f"{row.platform}:{row.giver_chat_id}", documents.get(row.newest, "{}"), row.n
+            )
+            for row in counts
         ]
+        return lines, int(counts[0].givers) if counts else 0
 
     async def _decisions(
         self, conn: AsyncConnection, scope: FigureScope
@@ -324,16 +352,24 @@ class DashboardQueries(Database):
     async def dashboard_filter_rows(self) -> tuple[list[CountedRow], list[CountedRow]]:
         """The badges and the teams the workspace's given awards have, each with how many
         awards it has had (every status), most first: the dashboard's filter menus."""
-        given = [self._mine(awards), _a.given_at.is_not(None)]
-        async with self.connect() as conn:
-            badges = await self._by_badge(conn, given)
-            teams = await self._by_recipient(
-                conn, [*given, self._mine(award_recipients)], _r.team_id, _r.team_name
+        awards_count = func.count(distinct(_r.award_id))
+        teams = (
+            select(
+                _r.team_id.label("key"),
+                awards_count.label("n"),
+                func.max(_r.award_id).label("newest"),
             )
-        return badges, teams
+            .where(self._mine(award_recipients), _r.given_at.is_not(None), _r.team_id.is_not(None))
+            .group_by(_r.team_id)
+            .order_by(awards_count.desc(), _r.team_id)
+        )
+        async with self.connect() as conn:
+            badges = await self._by_badge(conn, [self._mine(awards), _a.given_at.is_not(None)])
+            counts = (await conn.execute(teams)).all()
+            labels = await self._recipient_labels(conn, _r.team_id, _r.team_name, counts)
+        return badges, [_line(row, labels) for row in counts]
 
 
-async def _count_distinct(conn: AsyncConnection, query: Select[Any]) -> int:
-    """How many distinct rows ``query`` selects (SQLite's COUNT(DISTINCT) takes one column)."""
-    distinct_rows = query.distinct().subquery()
-    return int((await conn.execute(select(func.count()).select_from(distinct_rows))).scalar_one())
+def _line(row: Any, labels: dict[str, str]) -> CountedRow:
+    """A counted row (``key``, ``n``) with its label, or its key when it has none."""
+    return CountedRow(str(row.key), labels.get(row.key) or str(row.key), int(row.n))

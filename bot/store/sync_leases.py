@@ -94,6 +94,5 @@ class SyncLeases(Database):
         async with self.transaction() as conn:
             if await rowcount(conn, statement) != 1:
                 return False
-            if "recipients" in values:
-                await replace_recipients(conn, self.workspace, record_id, values["recipients"])
+            await replace_recipients(conn, self.workspace, record_id)
             return True
