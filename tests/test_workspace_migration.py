@@ -18,7 +18,7 @@ from bot.__main__ import main
 from bot.store import Identity, Store
 from bot.store.database import create_engine, transaction
 from bot.store.schema import _config, migrate
-from tests.test_migrations import LAST_RELEASE, OLDER_RELEASE, dump, schema_differences
+from tests.test_migrations import HEAD, LAST_RELEASE, OLDER_RELEASE, dump, schema_differences
 
 #: The tables at 0008, each of which 0009 gives a ``workspace``.
 SCOPED = (
@@ -160,7 +160,7 @@ def test_0009_scopes_the_keys_and_goes_back_while_only_default_exists(at_0008: s
         asyncio.run(_at(at_0008, "0008", down=True))
     # Refused before anything changed: still at the head, the other workspace's rows all
     # there (the later revisions' downgrades ran in the same, rolled back, transaction).
-    assert asyncio.run(_scalar(at_0008, "SELECT version_num FROM alembic_version")) == "0010"
+    assert asyncio.run(_scalar(at_0008, "SELECT version_num FROM alembic_version")) == HEAD
     assert asyncio.run(_scalar(at_0008, "SELECT count(*) FROM decision_claims")) == 2
 
     for table in SCOPED:

@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from bot.store import ConnectionRow, ConversationRef, Identity, OutboxAward, Store
+from bot.store import (
+    ConnectionRow,
+    ConversationRef,
+    FigureScope,
+    Identity,
+    OutboxAward,
+    Store,
+)
 
 pytestmark = pytest.mark.both_backends
 
@@ -345,6 +352,8 @@ async def test_every_store_method_names_the_workspace_in_its_statements(store: S
         "set_workspace_setting": ("n", 1, "U1"),
         "clear_workspace_setting": ("n",),
         "save_connection": (ConnectionRow(ACME, "url", "acct", "cipher", "last", "U1"),),
+        "dashboard_rows": (FigureScope(0.0, 1e10, "b1", "t1"), [(0.0, 1.0), (1.0, 1e10)], 10),
+        "dashboard_filter_rows": (),
     }
     keywords = {
         "retry_chat_later": {"unanswered": False},

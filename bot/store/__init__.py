@@ -13,7 +13,9 @@ holds one engine and one connection pool:
 - ``conversations``: where the bot may write proactively (Teams' conversation references);
 - ``sync_leases``: the lease on the sync with Quantive's approval queue (bot.sync);
 - ``connections``: each workspace's Quantive connection (the token as ciphertext);
-- ``workspace_settings``: the settings an admin changed for one workspace.
+- ``workspace_settings``: the settings an admin changed for one workspace;
+- ``dashboard``: the dashboard's figures, counted in SQL (``award_recipients`` holds each
+  award's recipients as columns for them).
 
 Every row belongs to one workspace (bot.workspaces). ``Store(url)`` reads and writes the
 ``default`` workspace (the single-workspace mode); ``store.for_workspace(key)`` is another
@@ -30,6 +32,7 @@ from bot.store.award_records import AwardRecords, MessageRef
 from bot.store.chat_outbox import ChatOutbox, ChatPost
 from bot.store.connections import ConnectionRow, QuantiveConnections
 from bot.store.conversations import ConversationRef, Conversations
+from bot.store.dashboard import DashboardQueries, DashboardRows, FigureScope
 from bot.store.database import DatabaseUrlError, describe, driver_url
 from bot.store.decisions import DecisionClaim, DecisionClaims
 from bot.store.digests import DigestClaims, DigestPost
@@ -54,6 +57,7 @@ class Store(
     QuantiveConnections,
     WorkspaceSettings,
     DueWork,
+    DashboardQueries,
 ):
     """All of the bot's persistent state. One instance per process, for the ``default``
     workspace; :meth:`for_workspace` gives each other workspace's view of it. Close the
@@ -68,9 +72,11 @@ __all__ = [
     "ChatPost",
     "ConnectionRow",
     "ConversationRef",
+    "DashboardRows",
     "DatabaseUrlError",
     "DecisionClaim",
     "DigestPost",
+    "FigureScope",
     "Identity",
     "MessageRef",
     "OutboxAward",

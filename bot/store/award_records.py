@@ -17,13 +17,21 @@ from typing import Any
 from sqlalchemy import Table, and_, delete, exists, func, insert, or_, select, update
 
 from bot.chat import Platform
-from bot.store.database import Database
-from bot.store.tables import award_outbox, awards, slack_messages, teams_messages
+from bot.store.award_recipients import forget_recipients, insert_recipients, replace_recipients
+from bot.store.database import Database, rowcount
+from bot.store.tables import (
+    award_outbox,
+    award_recipients,
+    awards,
+    slack_messages,
+    teams_messages,
+)
 
 #: Statuses of awards that were not made: they give the giver's count back.
 NOT_MADE = ("rejected", "refused")
 
 _t = awards.c
+_r = award_recipients.c
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,9 @@ class AwardRecords(Database):
             if held_key is not None:
                 values["assignment_id"] = held_key.format(give_id)
             inserted = await conn.execute(insert(awards).values(values).returning(_t.id))
-            return give_id, int(inserted.scalar_one())
+            record_id = int(inserted.scalar_one())
+            await insert_recipients(conn, self.workspace, {**values, "id": record_id})
+            return give_id, record_id
 
     async def save_award(self, record_id: int, record: dict[str, Any]) -> None:
         """Replace a stored record. A record of the same key first seen in Quantive (no
@@ -113,27 +123,35 @@ class AwardRecords(Database):
         ours = exists().where(self._mine(awards), _t.id == record_id)
         async with self.transaction() as conn:
             if key:
-                await conn.execute(
-                    delete(awards).where(
-                        self._mine(awards),
-                        _t.assignment_id == key,
-                        _t.give_id.is_(None),
-                        _t.id != record_id,
-                        ours,
-                    )
+                seen = (
+                    self._mine(awards),
+                    _t.assignment_id == key,
+                    _t.give_id.is_(None),
+                    _t.id != record_id,
+                    ours,
                 )
-            await conn.execute(statement)
+                seen_ids = select(_t.id).where(*seen).scalar_subquery()
+                await forget_recipients(conn, self.workspace, _r.award_id.in_(seen_ids))
+                await conn.execute(delete(awards).where(*seen))
+            # Recipients change (a revoke drops one), and so does the status the rows copy;
+            # only an award of this workspace may have its recipient rows rewritten.
+            if await rowcount(conn, statement) == 1:
+                await replace_recipients(conn, self.workspace, record_id)
 
     async def add_seen_award(self, record: dict[str, Any]) -> None:
         """Keep the record of an award first seen in Quantive (a digest shows it), unless
         the bot already has one: a record is never overwritten by how it was seen."""
+        values = self._award_values(record)
         statement = (
             self._insert(awards)
-            .values(self._award_values(record))
+            .values(values)
             .on_conflict_do_nothing(index_elements=["workspace", "assignment_id"])
+            .returning(_t.id)
         )
-        async with self.connect() as conn:
-            await conn.execute(statement)
+        async with self.transaction() as conn:
+            written = (await conn.execute(statement)).first()
+            if written is not None:
+                await insert_recipients(conn, self.workspace, {**values, "id": written.id})
 
     async def award_row(self, assignment_id: str) -> dict[str, Any] | None:
         """The record with this key (or, for a held award, this Quantive id)."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
+from bot.store.award_recipients import replace_recipients
 from bot.store.database import Database, inserted, rowcount
 from bot.store.tables import awards, sync_leases
 
@@ -90,5 +91,8 @@ class SyncLeases(Database):
             .where(self._mine(awards), _a.id == record_id, _a.status == was)
             .values({**values, "updated_at": time.time()})
         )
-        async with self.connect() as conn:
-            return await rowcount(conn, statement) == 1
+        async with self.transaction() as conn:
+            if await rowcount(conn, statement) != 1:
+                return False
+            await replace_recipients(conn, self.workspace, record_id)
+            return True
