@@ -2,7 +2,8 @@
 
 The page's endpoints (playground.slack_ui) turn clicks and typing into real signed
 requests to the bot serving each workspace; the Slack Web API (playground.slack_web) and
-the install side of "Add to Slack" (playground.slack_consent) answer the bots.
+the install side of "Add to Slack" (playground.slack_consent) answer the bots, and the
+sign-in side (playground.slack_openid) their dashboards.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from starlette.routing import Route
 from handlers.slack.connect import CONNECT_MODAL
 from playground.render import blocks_to_html, mrkdwn_to_html
 from playground.slack_consent import BEGIN_PATH, SlackOAuth
+from playground.slack_openid import DASHBOARD_PATH, SlackOpenID
 from playground.slack_team import SlackTeam, to_slack_text
 from playground.slack_ui import SlackRequests
 from playground.slack_web import SlackWebApi
@@ -37,7 +39,8 @@ class Playground:
 
     ``oauth`` adds the workspaces that install badgebot through "Add to Slack", and
     ``connect_hint`` is what their Connect Quantive form should be given (the emulator's
-    URL, account id and token), shown beside that form.
+    URL, account id and token), shown beside that form. ``openid`` signs the page's
+    people in to the dashboards of the bots registered with it.
     """
 
     def __init__(
@@ -48,13 +51,15 @@ class Playground:
         teams: TeamsView | None = None,
         oauth: SlackOAuth | None = None,
         connect_hint: dict[str, str] | None = None,
+        openid: SlackOpenID | None = None,
     ) -> None:
         self.demo = demo
         self.slack_teams = {demo.team_id: demo, **(oauth.teams if oauth else {})}
         self.teams = teams
         self.oauth = oauth
         self.connect_hint = connect_hint
-        self.web_api = SlackWebApi(demo, oauth)
+        self.openid = openid
+        self.web_api = SlackWebApi(demo, oauth, openid)
         self.requests = SlackRequests(self.slack_teams)
         self._run_digest = run_digest
         self._recent_calls = recent_calls
@@ -63,6 +68,7 @@ class Playground:
                 *static_routes(),
                 *self.web_api.routes(),
                 *(oauth.routes() if oauth else []),
+                *(openid.routes() if openid else []),
                 Route("/ui/state", self.state),
                 *self.requests.routes(),
                 Route("/ui/digest", self.digest, methods=["POST"]),
@@ -114,6 +120,7 @@ class Playground:
                 ],
                 "installed": team.installed,
                 "add_to_slack": None if team.installed else f"{BEGIN_PATH}?ws={team.team_id}",
+                "dashboard": self._dashboard_link(team),
                 "people": people,
                 "conversations": conversations,
                 "channel_name": "Home" if channel == "HOME" else ws.channel_name(channel),
@@ -123,6 +130,13 @@ class Playground:
                 "calls": self._recent_calls()[-25:],
             }
         )
+
+    def _dashboard_link(self, team: SlackTeam) -> str | None:
+        """Where the page's "Dashboard" goes for ``team`` (the page adds the person), or
+        None where no bot of it serves a dashboard yet."""
+        if self.openid is None or not team.installed or self.openid.app_for(team.team_id) is None:
+            return None
+        return f"{DASHBOARD_PATH}?ws={team.team_id}"
 
     def _message_html(self, team: SlackTeam, message: Any) -> str:
         ws = team.workspace

@@ -4,6 +4,8 @@ Two bots serve the page's two Slack workspaces: the demo workspace's runs on one
 SLACK_BOT_TOKEN (as a company's own install does); the second workspace's runs in
 distribution mode (SLACK_CLIENT_ID, no bot token), so that it is installed with "Add to
 Slack" and connected to Quantive from its Home tab, as any workspace of a public app is.
+Both serve the dashboard, which the page's "Dashboard" signs in to through the
+playground's Slack; the demo workspace comes with a few weeks of awards to show in it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from bot.store import migrate
 from bot.web import create_web_app
 from playground.app import Playground
 from playground.bot_framework import BotFrameworkAuth
+from playground.demo_awards import seed_playground_awards
 from playground.slack_consent import AUTHORIZE_PATH, SlackOAuth
+from playground.slack_openid import SignInApp, SlackOpenID
 from playground.slack_team import SlackTeam
 from playground.teams_api import PREFIX
 from playground.teams_tenant import APP_ID, TENANT_ID, TeamsTenant, demo_teams_people
@@ -45,16 +49,21 @@ TEAMS_ANNOUNCE_CONVERSATION = "19:kudos@thread.tacv2"
 #: distributed app it installs.
 SECOND_TEAM_ID, SECOND_TEAM_NAME = "TACMELABS", "Acme Labs"
 CLIENT_ID = "1001.2002"
+#: The demo workspace's own Slack app, whose client id and secret sign in to its dashboard.
+DEMO_CLIENT_ID = "1000.1001"
 #: The distributed bot's database, beside the demo bot's (playground.db).
 INSTALLS_DATABASE = "installs.db"
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port nothing listens on: the distributed bot's PUBLIC_URL must be known before
-    it starts (its OAuth redirect URL is built from it)."""
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """``count`` different ports nothing listens on: each bot's PUBLIC_URL must be known
+    before it starts (its OAuth and sign-in redirect URLs are built from it). The probes
+    stay bound until all are chosen, so that no two answers are the same port."""
+    with contextlib.ExitStack() as held:
+        probes = [held.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind((host, 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
 
 
 class PlaygroundStack:
@@ -81,6 +90,8 @@ class PlaygroundStack:
         self._client_secret = secrets.token_hex(16)
         self.oauth = SlackOAuth(CLIENT_ID, self._client_secret)
         self.oauth.add_team(self.second)
+        self._demo_client_secret = secrets.token_hex(16)
+        self.openid = SlackOpenID()
         self._teams_password = secrets.token_hex(16)
         self.tenant = TeamsTenant(demo_teams_people(TEAMS_APPROVERS))
         self.teams = TeamsView(
@@ -90,7 +101,12 @@ class PlaygroundStack:
             self._recent_calls,
         )
         self.playground = Playground(
-            self.demo, self._run_digest, self._recent_calls, self.teams, self.oauth
+            self.demo,
+            self._run_digest,
+            self._recent_calls,
+            self.teams,
+            self.oauth,
+            openid=self.openid,
         )
         self._playground_server = BackgroundServer(self.playground.app, port=port)
         self._signing_secret = signing_secret
@@ -109,11 +125,17 @@ class PlaygroundStack:
         self.teams.base_url = self._playground_server.url
         self.teams.auth.base_url = f"{self._playground_server.url}{PREFIX}"
         teams_api = f"{self._playground_server.url}{PREFIX}"
+        demo_port, second_port = free_ports(2)
+        demo_public = f"http://127.0.0.1:{demo_port}"
         self.settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             slack_bot_token="xoxb-playground",
             slack_signing_secret=self._signing_secret,
             slack_api_url=f"{self._playground_server.url}/api/",
+            # Beside the bot token, for Sign in with Slack only: the dashboard is on.
+            slack_client_id=DEMO_CLIENT_ID,
+            slack_client_secret=self._demo_client_secret,
+            public_url=demo_public,
             quantive_api_url=f"{self._emulator_server.url}/api/v1",
             quantive_api_token=DEFAULT_TOKEN,
             quantive_account_id=self.emulator.account_id,
@@ -131,18 +153,34 @@ class PlaygroundStack:
             teams_login_url=teams_api,
             teams_service_url=f"{teams_api}/",
         )
-        self.distributed_settings = self._distributed(free_port())
+        self.distributed_settings = self._distributed(second_port)
+        public = str(self.distributed_settings.public_url)
         asyncio.run(self._prepare_database())
-        self._bot_server = BackgroundServer(create_web_app(self.settings)).start()
+        self._sign_in(self.demo, DEMO_CLIENT_ID, self._demo_client_secret, demo_public)
+        self._sign_in(self.second, CLIENT_ID, self._client_secret, public)
+        self._bot_server = BackgroundServer(
+            create_web_app(self.settings), port=int(demo_public.rsplit(":", 1)[1])
+        ).start()
         self.demo.bot_url = self._bot_server.url
         self.teams.bot_url = self._bot_server.url
         self.teams.install_everyone()
-        public = str(self.distributed_settings.public_url)
         self._distributed_server = BackgroundServer(
             create_web_app(self.distributed_settings), port=int(public.rsplit(":", 1)[1])
         ).start()
         self.second.bot_url = public
         return self
+
+    def _sign_in(self, team: SlackTeam, client_id: str, secret: str, public: str) -> None:
+        """Let ``team``'s people sign in to the dashboard of the bot at ``public``."""
+        self.openid.add_app(
+            SignInApp(
+                client_id,
+                secret,
+                redirect_uri=f"{public}/dashboard/auth/slack",
+                login_url=f"{public}/dashboard/login/slack",
+                team=team,
+            )
+        )
 
     def _distributed(self, port: int) -> Settings:
         """The second workspace's bot: distribution mode on loopback, its consent page and
@@ -178,7 +216,8 @@ class PlaygroundStack:
         )
 
     async def _prepare_database(self) -> None:
-        """Migrate, and subscribe the Teams approvals channel to the digest."""
+        """Migrate, subscribe the Teams approvals channel to the digest, and give the
+        demo workspace its weeks of awards (the second workspace's copy stays empty)."""
         from bot.store import Store
 
         assert self.settings is not None
@@ -190,6 +229,7 @@ class PlaygroundStack:
         store = Store(self.settings.database)
         try:
             await store.subscribe_digest(TEAMS_DIGEST_CONVERSATION, "29:maria", platform="teams")
+            await seed_playground_awards(store, self.emulator)
         finally:
             await store.aclose()
 

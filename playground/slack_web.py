@@ -1,6 +1,7 @@
 """The playground's Slack Web API as the bots reach it (their SLACK_API_URL): one
 ``/api/<method>`` for every workspace, as Slack's is, each call answered by the
-workspace its token was given for, and ``oauth.v2.access`` by the install side."""
+workspace its token was given for, ``oauth.v2.access`` by the install side, and
+``openid.connect.*`` by the sign-in side."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from playground.slack_consent import SlackOAuth
+from playground.slack_openid import SlackOpenID
 from playground.slack_team import SlackTeam
 
 
@@ -34,9 +36,12 @@ class SlackWebApi:
     """Routes each call to its workspace: a token the install side gave out acts in the
     workspace that installed; any other (the demo bot's SLACK_BOT_TOKEN) in the demo one."""
 
-    def __init__(self, demo: SlackTeam, oauth: SlackOAuth | None = None) -> None:
+    def __init__(
+        self, demo: SlackTeam, oauth: SlackOAuth | None = None, openid: SlackOpenID | None = None
+    ) -> None:
         self.demo = demo
         self.oauth = oauth
+        self.openid = openid
 
     def routes(self) -> list[Route]:
         """``/api/<method>`` and ``/response/<key>``."""
@@ -59,6 +64,13 @@ class SlackWebApi:
             if self.oauth is None:
                 return JSONResponse({"ok": False, "error": "invalid_client"})
             return JSONResponse(self.oauth.access(args, authorization))
+        if method in ("openid.connect.token", "openid.connect.userInfo"):
+            # Answered for the app that signs people in, whoever's workspace they are of.
+            if self.openid is None:
+                return JSONResponse({"ok": False, "error": "invalid_client"})
+            if method == "openid.connect.token":
+                return JSONResponse(self.openid.token(args, authorization))
+            return JSONResponse(self.openid.user_info(authorization))
         token = authorization.removeprefix("Bearer ") or str(args.get("token", ""))
         return JSONResponse(self.team_for(token).api.call(method, args))
 

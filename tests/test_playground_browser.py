@@ -5,16 +5,17 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from playground.run import PlaygroundStack
+from tests.dashboard_data import figures_until_merged
 from tests.early import EARLY
+from tests.playground_dashboard import keep_on_loopback, last_weeks_query, open_dashboard
 from tests.playground_early import begin_early, start_playground, stop_playground
 from tests.scheduling import distributed
 
@@ -308,16 +309,7 @@ def test_the_page_loads_with_no_failed_request(page: Page, stack: PlaygroundStac
 def test_add_to_slack_installs_a_second_workspace_that_connects_and_gives(
     page: Page, stack: PlaygroundStack, screenshots: Path
 ) -> None:
-    off_loopback: list[str] = []
-
-    def loopback_only(route: Route) -> None:
-        if urllib.parse.urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            off_loopback.append(route.request.url)
-            route.abort()
-
-    page.context.route("**/*", loopback_only)
+    off_loopback = keep_on_loopback(page.context)
     visit(page, stack, "?ws=TACMELABS&user=UMARIA&channel=CGENERAL")
     expect(page.locator("#install")).to_be_visible()
     page.fill("#text", "/badge help")
@@ -365,3 +357,28 @@ def test_add_to_slack_installs_a_second_workspace_that_connects_and_gives(
     page.select_option("#workspace", "T1")  # the demo workspace is as it was
     expect(page.locator("#install")).to_be_hidden()
     assert off_loopback == []  # the install flow's pages load nothing from elsewhere
+
+
+# The dashboard (issue 23), signed in to through the playground's Slack.
+
+
+def test_the_dashboard_link_signs_in_as_the_person_chosen(
+    page: Page, stack: PlaygroundStack, screenshots: Path
+) -> None:
+    off_loopback = keep_on_loopback(page.context)
+    visit(page, stack, "?user=UAMARA&channel=CGENERAL")
+    page.select_option("#person", "UOLIVER")  # ★ an approver
+    with figures_until_merged():  # the tests' figures until branch figures23's SQL lands
+        tab = open_dashboard(page)
+        expect(tab.get_by_text("Signed in as Oliver Smith")).to_be_visible()
+        tab.goto(f"{tab.url}?{last_weeks_query()}")
+        expect(tab.locator("svg#weekly g.week").first).to_be_visible()  # the demo's weeks
+        expect(tab.locator("#total")).to_have_text(re.compile(r"^[1-9][0-9]*$"))
+        tab.screenshot(path=str(screenshots / "playground-dashboard.png"), full_page=True)
+        tab.close()
+
+        page.select_option("#person", "UAMARA")  # no approver: the page that says who may
+        tab = open_dashboard(page)
+        expect(tab.get_by_role("heading", name="Not for this account")).to_be_visible()
+        expect(tab.locator("#reason")).to_contain_text("not a badge admin or approver")
+    assert off_loopback == []

@@ -189,6 +189,14 @@ class AccountState:
             self._save()
             return copy.deepcopy(assignment)
 
+    def add_assignments(self, items: list[dict[str, Any]]) -> None:
+        """Awards made before this account was served, kept as given (their ids, states
+        and dates): a demo's history, so that the queue and the holders agree with it."""
+        with self._lock:
+            for item in items:
+                self.assignments[item["id"]] = {"accountId": self.account_id, **item}
+            self._save()
+
     def pending(self) -> list[dict[str, Any]]:
         """Awards waiting for approval, oldest first."""
         return self.pending_page(0, None)[0]
