@@ -14,7 +14,6 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from handlers.dashboard.demo import seed_demo_awards
-from tests.dashboard_data import figures_until_merged
 from tests.dashboard_harness import SCRIPT_COMMENT, DashboardBot, seed, week_of
 from tests.test_playground_browser import CHROMIUM, DOCS, SCREENSHOTS_TO_DOCS
 
@@ -50,10 +49,9 @@ def off_the_loop(action, *args):
 
 @pytest.fixture
 def dash(emulator, slack, database_url) -> Iterator[DashboardBot]:
-    with figures_until_merged():
-        harness = off_the_loop(lambda: DashboardBot(emulator, slack, database_url).start())
-        yield harness
-        off_the_loop(harness.stop)
+    harness = off_the_loop(lambda: DashboardBot(emulator, slack, database_url).start())
+    yield harness
+    off_the_loop(harness.stop)
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.dashboard_data import figures_until_merged
 from tests.dashboard_harness import (
     SCRIPT_COMMENT,
     DashboardBot,
@@ -29,11 +28,10 @@ from tests.fake_teams import APP_ID, APP_PASSWORD, OTHER_TENANT_ID, TENANT_ID
 
 @pytest.fixture
 def dash(emulator, slack, database_url) -> Iterator[DashboardBot]:
-    with figures_until_merged():
-        harness = DashboardBot(emulator, slack, database_url).start()
-        harness.query(seed)
-        yield harness
-        harness.stop()
+    harness = DashboardBot(emulator, slack, database_url).start()
+    harness.query(seed)
+    yield harness
+    harness.stop()
 
 
 def client(bot: DashboardBot) -> httpx.Client:
@@ -235,22 +233,21 @@ def entra(tmp_path: Path, monkeypatch) -> Iterator[FakeEntra]:
 
 @pytest.fixture
 def teams_dash(emulator, slack, database_url, entra) -> Iterator[DashboardBot]:
-    with figures_until_merged():
-        harness = DashboardBot(
-            emulator,
-            slack,
-            database_url,
-            teams_app_id=APP_ID,
-            teams_app_password=APP_PASSWORD,
-            teams_tenant_id=TENANT_ID,
-            teams_login_url=entra.url,
-            teams_service_url=f"{entra.url}/",
-            teams_approvers="maria.garcia@acme.example",
-            teams_admins="aad-oliver",
-        ).start()
-        harness.query(seed)
-        yield harness
-        harness.stop()
+    harness = DashboardBot(
+        emulator,
+        slack,
+        database_url,
+        teams_app_id=APP_ID,
+        teams_app_password=APP_PASSWORD,
+        teams_tenant_id=TENANT_ID,
+        teams_login_url=entra.url,
+        teams_service_url=f"{entra.url}/",
+        teams_approvers="maria.garcia@acme.example",
+        teams_admins="aad-oliver",
+    ).start()
+    harness.query(seed)
+    yield harness
+    harness.stop()
 
 
 def microsoft_sign_in(bot: DashboardBot, entra: FakeEntra) -> tuple[httpx.Client, httpx.Response]:

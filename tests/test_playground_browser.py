@@ -13,7 +13,6 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from playground.run import PlaygroundStack
-from tests.dashboard_data import figures_until_merged
 from tests.early import EARLY
 from tests.playground_dashboard import keep_on_loopback, last_weeks_query, open_dashboard
 from tests.playground_early import begin_early, start_playground, stop_playground
@@ -368,17 +367,16 @@ def test_the_dashboard_link_signs_in_as_the_person_chosen(
     off_loopback = keep_on_loopback(page.context)
     visit(page, stack, "?user=UAMARA&channel=CGENERAL")
     page.select_option("#person", "UOLIVER")  # ★ an approver
-    with figures_until_merged():  # the tests' figures until branch figures23's SQL lands
-        tab = open_dashboard(page)
-        expect(tab.get_by_text("Signed in as Oliver Smith")).to_be_visible()
-        tab.goto(f"{tab.url}?{last_weeks_query()}")
-        expect(tab.locator("svg#weekly g.week").first).to_be_visible()  # the demo's weeks
-        expect(tab.locator("#total")).to_have_text(re.compile(r"^[1-9][0-9]*$"))
-        tab.screenshot(path=str(screenshots / "playground-dashboard.png"), full_page=True)
-        tab.close()
+    tab = open_dashboard(page)
+    expect(tab.get_by_text("Signed in as Oliver Smith")).to_be_visible()
+    tab.goto(f"{tab.url}?{last_weeks_query()}")
+    expect(tab.locator("svg#weekly g.week").first).to_be_visible()  # the demo's weeks
+    expect(tab.locator("#total")).to_have_text(re.compile(r"^[1-9][0-9]*$"))
+    tab.screenshot(path=str(screenshots / "playground-dashboard.png"), full_page=True)
+    tab.close()
 
-        page.select_option("#person", "UAMARA")  # no approver: the page that says who may
-        tab = open_dashboard(page)
-        expect(tab.get_by_role("heading", name="Not for this account")).to_be_visible()
-        expect(tab.locator("#reason")).to_contain_text("not a badge admin or approver")
+    page.select_option("#person", "UAMARA")  # no approver: the page that says who may
+    tab = open_dashboard(page)
+    expect(tab.get_by_role("heading", name="Not for this account")).to_be_visible()
+    expect(tab.locator("#reason")).to_contain_text("not a badge admin or approver")
     assert off_loopback == []
