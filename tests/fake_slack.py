@@ -295,6 +295,12 @@ class FakeSlack(SlackOAuthFake, SlackOpenIDFake):
                 "ts": ts,
                 "message": {"text": args.get("text"), "blocks": args.get("blocks")},
             }
+        if method in ("functions.completeSuccess", "functions.completeError"):
+            # A workflow step's end: Slack wants the execution and its outputs or error.
+            needed = "outputs" if method.endswith("Success") else "error"
+            if not args.get("function_execution_id") or needed not in args:
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
         if method == "conversations.open":

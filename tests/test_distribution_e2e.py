@@ -31,6 +31,7 @@ from handlers.slack.decisions import UNKNOWN_AWARD
 from handlers.slack.dispatch import NOT_CONNECTED
 from tests.fake_slack import FakeSlack
 from tests.harness import BotHarness, new_awards, new_trigger_id, signed_headers
+from tests.workflow_steps import step_body
 
 KEY = new_key()
 ACME_TOKEN, INITECH_TOKEN, GLOBEX_TOKEN = (
@@ -361,6 +362,14 @@ def test_an_installed_workspace_not_connected_is_told_and_calls_no_quantive(
         )
         [home] = bot.slack.wait_calls("views.publish", where=lambda a, u=user: a["user_id"] == u)
         assert expected in json.dumps(home["view"])
+    # A workflow's "Give a badge" step ends with the same sentence, not Slack's timeout.
+    inputs = {"giver": "UAMARA", "recipients": ["ULIAM"], "badge": "Mentor"}
+    step = json.dumps(step_body(inputs, "FxHOOLI", team="THOOLI"))
+    bot.http.post(
+        bot.url, content=step, headers={**signed_headers(step), "Content-Type": "application/json"}
+    )
+    [ended] = bot.slack.wait_calls("functions.completeError")
+    assert ended["function_execution_id"] == "FxHOOLI" and ended["error"] == NOT_CONNECTED
     bot.wait_idle()
     assert (len(acme_quantive.calls.all()), len(initech_quantive.calls.all())) == calls
 

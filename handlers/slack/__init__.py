@@ -15,6 +15,7 @@ from handlers.slack.connect import CONNECT_MODAL, CONNECT_OPEN, ConnectFlow
 from handlers.slack.dispatch import per_workspace
 from handlers.slack.events.app_home import app_home_opened
 from handlers.slack.events.reactions import GIVE_FOR_REACTION, give_for_reaction, reaction_added
+from handlers.slack.events.workflow_step import GIVE_BADGE_STEP, give_badge_step
 from handlers.slack.options.badges import badge_options
 from handlers.slack.settings_blocks import SETTINGS_MODAL, SETTINGS_OPEN
 from handlers.slack.views.badge_editor import badge_editor_submitted
@@ -52,5 +53,7 @@ def register(app: AsyncApp, connect: ConnectFlow | None = None) -> None:
         app.view(CONNECT_MODAL)(connect.submitted)
     app.event("reaction_added")(per_workspace(reaction_added))
     app.action(GIVE_FOR_REACTION)(per_workspace(give_for_reaction))
+    # Workflow Builder's "Give a badge" step: Bolt acks the function_executed event itself.
+    app.function(GIVE_BADGE_STEP)(per_workspace(give_badge_step))
 
     app.options(blocks.BADGE_OPTIONS)(per_workspace(badge_options))

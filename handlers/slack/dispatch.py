@@ -121,7 +121,18 @@ async def not_connected(args: AsyncArgs) -> BoltResponse:
         return _json({"options": []})
     if kind in ("block_actions", "shortcut", "message_action"):
         await _show(args)
+    elif kind == "event_callback" and dig(body, "event", "type") == "function_executed":
+        await _fail_step(args)
     return BoltResponse(status=200, body="")
+
+
+async def _fail_step(args: AsyncArgs) -> None:
+    """End a workflow step with the notice: unanswered, it would wait until Slack gives up,
+    and its author would never learn why."""
+    try:
+        await args.fail(error=NOT_CONNECTED)
+    except Exception as exc:  # the author is not told; nothing else depends on it
+        log.warning("could not end a workflow step: %s", type(exc).__name__)
 
 
 async def _show(args: AsyncArgs) -> None:

@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from api import errors
 from api.models import Badge, Team
-from bot.awards import AwardQueued, GiveRefused, GiveRequest
+from bot.awards import Award, AwardQueued, GiveRefused, GiveRequest
 from handlers.slack.blocks import badge_text, recipients_text
 from handlers.slack.command_parser import UserGroupRef
 from handlers.slack.commands.browse import unknown_badge_text
@@ -56,6 +56,52 @@ async def flatten_comment(ctx: SlackContext, comment: str) -> str:
     return plain_mentions(comment, names)
 
 
+async def make_award(
+    ctx: SlackContext,
+    *,
+    giver_id: str,
+    user_ids: list[str],
+    groups: list[UserGroupRef],
+    badge: Badge,
+    comment: str,
+    origin_channel: str | None,
+) -> Award:
+    """Resolve everyone in Slack and make the award through the core's one give (its rules,
+    limits, approval and exactly-once delivery). Every Slack way of giving ends here.
+
+    Raises what the core raises (GiveRefused, AwardQueued, api.errors.QuantiveError), and
+    SlackApiError when Slack would not say who someone is; nothing is told to anyone.
+    """
+    teams, members = await expand_groups(ctx, groups, giver_id)
+    recipients = list(dict.fromkeys([*user_ids, *members]))
+    giver, *people = await ctx.directory.profiles([giver_id, *recipients])
+    if giver_id in recipients:
+        people.insert(recipients.index(giver_id), giver)  # so the rules can refuse it
+    # A group's bots and former members are skipped; named ones are refused by the rules.
+    named = set(user_ids)
+    people = [p for p in people if p.user_id in named or not (p.is_bot or p.deleted)]
+    return await ctx.services.awards.give(
+        GiveRequest(
+            giver=giver,
+            recipients=people,
+            teams=teams,
+            badge=badge,
+            comment=await flatten_comment(ctx, comment),
+            origin_channel=origin_channel,
+        )
+    )
+
+
+async def publish_award(ctx: SlackContext, view: Award) -> int:
+    """The award's own messages, which matter more than any receipt: the approval requests
+    of a waiting award (returns how many approvers were reached), else the recipients'
+    DMs and the celebration (returns 0)."""
+    if view.waiting:
+        return await ctx.notifier.request_approval(view)
+    await ctx.notifier.announce(view)
+    return 0
+
+
 async def give(
     ctx: SlackContext,
     *,
@@ -75,23 +121,14 @@ async def give(
     """
     async with ctx.give_slots:
         try:
-            teams, members = await expand_groups(ctx, groups, giver_id)
-            recipients = list(dict.fromkeys([*user_ids, *members]))
-            giver, *people = await ctx.directory.profiles([giver_id, *recipients])
-            if giver_id in recipients:
-                people.insert(recipients.index(giver_id), giver)  # so the rules can refuse it
-            # A group's bots and former members are skipped; named ones are refused by the rules.
-            named = set(user_ids)
-            people = [p for p in people if p.user_id in named or not (p.is_bot or p.deleted)]
-            view = await ctx.services.awards.give(
-                GiveRequest(
-                    giver=giver,
-                    recipients=people,
-                    teams=teams,
-                    badge=badge,
-                    comment=await flatten_comment(ctx, comment),
-                    origin_channel=origin_channel,
-                )
+            view = await make_award(
+                ctx,
+                giver_id=giver_id,
+                user_ids=user_ids,
+                groups=groups,
+                badge=badge,
+                comment=comment,
+                origin_channel=origin_channel,
             )
         except GiveRefused as exc:
             await reply(escape(str(exc)))
@@ -123,8 +160,8 @@ async def give(
 
         sentence = f"{badge_text(view)} for {recipients_text(view)}"
         # The award's own messages go first: they matter more than the giver's receipt.
+        reached = await publish_award(ctx, view)
         if view.waiting:
-            reached = await ctx.notifier.request_approval(view)
             unreachable = (
                 ""
                 if reached
@@ -135,5 +172,4 @@ async def give(
                 f"You'll get a DM when an approver decides.{unreachable}"
             )
         else:
-            await ctx.notifier.announce(view)
             await reply(f":tada: Done! {sentence}.")

@@ -193,11 +193,18 @@ async def top_command(req: CommandRequest) -> None:
     await req.say("Badge leaderboard", blocks)
 
 
-def unknown_badge_text(typed: str, suggestions: list[str], verb: str, *, tip: str = "") -> str:
-    """ "No badge called X; did you mean ...", with how to get the list (and ``tip``)."""
+def unknown_badge_text(
+    typed: str, suggestions: list[str], verb: str, *, tip: str = "", plain: bool = False
+) -> str:
+    """ "No badge called X; did you mean ...", with how to get the list (and ``tip``).
+
+    ``plain`` words it the same for a reader that shows no mrkdwn (a workflow step's error
+    in Workflow Builder), where ``*bold*`` and ``&amp;`` would show as typed."""
+    quote = (lambda text: text) if plain else escape
     if not typed.strip():
         return f"Which badge? For example `/badge {verb} Visionary`."
     hint = ""
     if suggestions:
-        hint = " Did you mean " + ", ".join(f"*{escape(s)}*" for s in suggestions) + "?"
-    return f"I don't know a badge called “{escape(typed.strip())}”.{hint} See `/badge list`." + tip
+        names = (s if plain else f"*{quote(s)}*" for s in suggestions)
+        hint = " Did you mean " + ", ".join(names) + "?"
+    return f"I don't know a badge called “{quote(typed.strip())}”.{hint} See `/badge list`." + tip
