@@ -27,7 +27,7 @@ def weekly_chart(weeks: Sequence[WeekBar], *, chart_id: str = "weekly") -> str:
     step = (WIDTH - left - 8) / len(weeks)
     bar_w = max(4.0, min(48.0, step * 0.7))
     parts = [_axis(left, top, plot_h, most)]
-    label_every = max(1, len(weeks) // 8)  # at most some 8 dates under the bars
+    label_every = -(-len(weeks) // 7)  # at most 7 dates under the bars, so none overlap
     for i, week in enumerate(weeks):
         x = left + i * step + (step - bar_w) / 2
         y = top + plot_h

@@ -97,10 +97,21 @@ def _select(label: str, name: str, every: str, items: Sequence[Count], chosen: s
     return f'<label>{label}<select name="{name}" id="{name}">{"".join(options)}</select></label>'
 
 
+#: How the page names each period.
+_PERIOD_WORDS = {
+    "week": "This week",
+    "month": "This month",
+    "quarter": "This quarter",
+    "year": "This year",
+    "custom": "Custom range",
+}
+
+
 def _period_words(figures: Figures) -> str:
     period = figures.period
-    last = (period.end - timedelta(microseconds=1)).date()
-    return f"{period.name}: {period.start.date().isoformat()} to {last.isoformat()}"
+    # In the period's own time zone: its first and last local days.
+    words = _PERIOD_WORDS.get(period.name, period.name)
+    return f"{words}: {period.first_day.isoformat()} to {period.last_day.isoformat()}"
 
 
 def _stats(figures: Figures) -> str:
