@@ -103,13 +103,10 @@ class Dashboard:
 
     async def page(self, request: Request) -> Response:
         """The dashboard, or the way to it: sign-in for anyone without a session."""
-        session = self._session(request)
-        if session is None:
-            return self._sign_in(request)
-        allowed = await self._access(request, session)
-        if isinstance(allowed, Response):
-            return allowed
-        settings, can_export = allowed
+        visitor = await self._visitor(request)
+        if isinstance(visitor, Response):
+            return visitor
+        session, settings, can_export = visitor
         store = _workspaces(request).store.for_workspace(session.person.workspace)
         choice, notes = read_choice(request.query_params)
         period, more = resolve_period(choice, datetime.now(UTC), settings.digest_timezone)
@@ -131,13 +128,10 @@ class Dashboard:
 
     async def export(self, request: Request) -> Response:
         """The period's awards as the export's safe CSV, for the workspace's admins."""
-        session = self._session(request)
-        if session is None:
-            return self._sign_in(request)
-        allowed = await self._access(request, session)
-        if isinstance(allowed, Response):
-            return allowed
-        settings, can_export = allowed
+        visitor = await self._visitor(request)
+        if isinstance(visitor, Response):
+            return visitor
+        session, settings, can_export = visitor
         if not can_export:
             reason = "Only the workspace's badge admins may download the awards."
             return html_response(forbidden_page(_who(session.person), reason, session.csrf), 403)
@@ -299,12 +293,7 @@ class Dashboard:
         page unless they are one of its admins or approvers, read afresh each time."""
         person = session.person
         settings = await _workspaces(request).settings_for(person.workspace)
-        rules = Permissions(
-            approvers=tuple(settings.badge_approvers),
-            admins=tuple(settings.badge_admins),
-            teams_approvers=tuple(settings.teams_approvers),
-            teams_admins=tuple(settings.teams_admins),
-        )
+        rules = Permissions.of(settings)
         platform, aliases = person.platform, person.aliases
         admin = rules.can_administer(person.user_id, platform=platform, aliases=aliases)
         approver = rules.can_approve(person.user_id, platform=platform, aliases=aliases)
@@ -313,6 +302,17 @@ class Dashboard:
             csrf = session.csrf if signed_in else None  # a sign-out button only with a session
             return html_response(forbidden_page(_who(person), reason, csrf), 403)
         return settings, admin
+
+    async def _visitor(self, request: Request) -> tuple[Session, Settings, bool] | Response:
+        """The signed-in person's session, their workspace's settings and whether they may
+        export; else the page to show instead (sign-in, or 403)."""
+        session = self._session(request)
+        if session is None:
+            return self._sign_in(request)
+        allowed = await self._access(request, session)
+        if isinstance(allowed, Response):
+            return allowed
+        return session, *allowed
 
     def _session(self, request: Request) -> Session | None:
         return self.cookies.session(request.cookies.get(SESSION_COOKIE))
