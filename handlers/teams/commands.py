@@ -21,7 +21,7 @@ from handlers.teams.command_parser import TeamsCommand, parse_message
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.digest_cards import MAX_DIGEST_ITEMS, digest_card
 from handlers.teams.give_flow import answer_giver, give
-from handlers.teams.home import home_card
+from handlers.teams.home import HOME_SUMMARY, home_card, remember_home
 from handlers.teams.settings import settings_command
 from handlers.teams.wording import unknown_badge_text
 
@@ -363,7 +363,8 @@ async def _subscription(
 async def home_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
     """Your badges, your requests waiting and, for approvers, the queue with buttons."""
     profile = await ctx.directory.profile(turn.sender, turn.ref)
-    await ctx.say(turn, cards.card_message(await home_card(ctx, profile), "Your badgebot home"))
+    sent = await ctx.say(turn, cards.card_message(await home_card(ctx, profile), HOME_SUMMARY))
+    remember_home(ctx, turn.sender, turn.ref, sent)
 
 
 async def help_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:

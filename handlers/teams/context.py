@@ -7,7 +7,9 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from cachetools import LRUCache
 
 from bot.digest import DigestJob
 from bot.in_flight import InFlight
@@ -20,7 +22,18 @@ from handlers.teams.connector import TeamsConnector
 from handlers.teams.directory import Sender, TeamsDirectory
 from handlers.teams.notifications import TeamsNotifier, Unreachable
 
+if TYPE_CHECKING:
+    from handlers.teams.home import HomeCard
+
 log = logging.getLogger(__name__)
+
+#: Home cards a process keeps for redrawing (the most recently opened win).
+MAX_HOMES = 2000
+
+
+def new_homes() -> LRUCache[str, HomeCard]:
+    """An empty map of people's Teams ids to their home cards."""
+    return LRUCache(maxsize=MAX_HOMES)
 
 
 def run_later(
@@ -77,6 +90,10 @@ class TeamsContext:
     #: The references this process has already stored, so an unchanged one (every click
     #: and message in the same chat) costs no database write.
     known_refs: dict[str, ConversationRef] = field(default_factory=dict)
+    #: Each person's home card by their Teams id, redrawn when a decision changes it
+    #: (handlers.teams.home). Kept in the process, as Slack's ``home_viewers`` are, and
+    #: shared by the contexts a workspace is rebuilt into.
+    homes: LRUCache[str, HomeCard] = field(default_factory=new_homes)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def later(self, work: Coroutine[Any, Any, None], what: str) -> None:

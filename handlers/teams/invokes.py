@@ -39,7 +39,7 @@ from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.digest_cards import MAX_DIGEST_ITEMS, digest_card, digest_item_container
 from handlers.teams.directory import Sender, is_plausible_teams_id
 from handlers.teams.give_flow import give
-from handlers.teams.home import home_card
+from handlers.teams.home import home_card, refresh_homes, remember_home
 from handlers.teams.settings import settings_submitted
 from handlers.teams.settings_card import SETTINGS_VERB
 
@@ -61,6 +61,8 @@ async def card_action(ctx: TeamsContext, turn: Turn) -> dict[str, Any]:
     if verb in (APPROVE_VERB, REJECT_VERB):
         return await decision_clicked(ctx, turn, profile, verb, data)
     if verb == HOME_VERB:
+        # The clicked message now shows their home: redraw it there when things change.
+        remember_home(ctx, turn.sender, turn.ref, str(turn.activity.get("replyToId") or ""))
         return cards.card_response(await home_card(ctx, profile))
     if verb == DELETE_BADGE_VERB:
         return await delete_clicked(ctx, profile, data)
@@ -156,6 +158,7 @@ async def _decide(
         # notice (on the giver's platform, as for a refused queued give) come after.
         refused = QueuedResult(QueuedOutcome.REFUSED, result.award, result.error)
         ctx.later(ctx.notifier.refresh(result.award), "refused award's cards")
+        ctx.later(refresh_homes(ctx, result.award), "refused award's home cards")
         ctx.later(ctx.services.notices.queued_result(refused), "refused award's giver")
     return result
 
