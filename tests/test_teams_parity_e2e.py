@@ -104,3 +104,38 @@ def test_a_home_in_a_channel_is_not_redrawn_for_everyone(bot, teams) -> None:
     wait_until(lambda: bot.emulator.state.assignments[award["id"]]["status"] != "pending")
     bot.wait_idle()
     assert redraws_of(teams, home) == []
+
+
+# --- 2. a tag mention gives to the Quantive team of its name ---------------------------
+
+#: A tag's id as Teams sends it (base64, with characters no person's id has).
+TAG_ID = "MjY1NjA1YWEtODRiZi00NWFkLWE1YjktYjJlYjFjZGQ1MjUzIyMxOTo/dGFn=="
+
+
+def tag_message(teams: FakeTeams, text: str, tag: str, *, user: str = "29:maria") -> dict:
+    """A message whose ``{tag}`` is a mention of a Teams tag, shaped as Teams sends one."""
+    at = f"<at>{tag}</at>"
+    message = teams.message(text.replace("{tag}", at), user=user, conversation="a:maria")
+    message["entities"] = [
+        {"type": "mention", "text": at, "mentioned": {"id": TAG_ID, "name": tag, "type": "tag"}}
+    ]
+    return message
+
+
+def test_a_tag_mention_gives_to_the_quantive_team_of_its_name(bot, teams) -> None:
+    send(bot, teams, tag_message(teams, "give {tag} Visionary for the release", "Platform"))
+    [award] = new_awards(bot.emulator)
+    assert award["assigneeIds"] == ["64b000000000000000000001"]  # Platform, a team
+    assert award["comment"] == "for the release"
+    receipt = " ".join(
+        texts(card_of(a)) if a.get("attachments") else a["text"] for a in teams.sent()
+    )
+    assert "Platform" in receipt and "Done!" in receipt
+
+
+def test_a_tag_quantive_has_no_team_for_is_told_and_nothing_given(bot, teams) -> None:
+    send(bot, teams, tag_message(teams, "give {tag} Visionary thanks", "Night Shift"))
+    assert new_awards(bot.emulator) == []
+    [told] = [a["text"] for a in teams.sent() if a["conversation"] == "a:maria"]
+    assert "can't expand the tag @Night Shift" in told and "Microsoft Graph" in told
+    assert "Nothing was awarded" in told

@@ -31,7 +31,7 @@ Command = Callable[[TeamsContext, Turn, TeamsCommand], Awaitable[None]]
 WHO_LIMIT = 60
 
 HELP_LINES = [
-    ("give @person Badge why", "give a badge (several people work too)"),
+    ("give @person Badge why", "give a badge (several people, or a tag, work too)"),
     ("list", "every badge"),
     ("who Badge", "who holds a badge"),
     ("mine [@person]", "the badges you (or they) hold"),
@@ -101,7 +101,7 @@ async def give_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> 
     if command.channels:
         await answer(turn, "Badges go to people, not to channels or teams. Mention people.")
         return
-    if not command.users:
+    if not command.users and not command.tags:
         await answer(
             turn,
             "Who should get it? Mention them: give @Maria Visionary thanks for the launch. "
@@ -119,7 +119,8 @@ async def give_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> 
     match = await _badge(ctx, turn, command.rest, "give @Maria", answer)
     if match is None or match.badge is None:
         return
-    await give(ctx, turn, users=command.users, badge=match.badge, comment=match.rest)
+    users, tags = command.users, command.tags
+    await give(ctx, turn, users=users, badge=match.badge, comment=match.rest, tags=tags)
 
 
 async def _badge(
