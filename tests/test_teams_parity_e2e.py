@@ -19,6 +19,9 @@ from tests.teams_client import card_of, install, send, texts
 from tests.waiting import wait_until
 
 VISIONARY = "64c000000000000000000002"
+PUBLIC_URL = "https://badgebot.example.com"
+FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
+FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +32,17 @@ def app(
     migrated_sqlite: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[BotHarness]:
-    """One app serving Slack and Teams for the module (starting one per test is slow)."""
+    """One app serving Slack and Teams for the module (starting one per test is slow),
+    with the dashboard on (PUBLIC_URL): ``export`` links to its download for a named
+    period, and sends ``export all``, which the dashboard has not, as a file."""
     path = tmp_path_factory.mktemp("teams-parity") / "bot.db"
     shutil.copyfile(migrated_sqlite, path)
     harness = BotHarness(
-        emulator_server, slack_server, f"sqlite:///{path}", **teams_server.settings()
+        emulator_server,
+        slack_server,
+        f"sqlite:///{path}",
+        public_url=PUBLIC_URL,
+        **teams_server.settings(),
     ).start()
     yield harness
     harness.stop()
@@ -139,3 +148,113 @@ def test_a_tag_quantive_has_no_team_for_is_told_and_nothing_given(bot, teams) ->
     [told] = [a["text"] for a in teams.sent() if a["conversation"] == "a:maria"]
     assert "can't expand the tag @Night Shift" in told and "Microsoft Graph" in told
     assert "Nothing was awarded" in told
+
+
+# --- 3. export: a file through the consent card, or the dashboard's download ------------
+
+
+def attachments_to(teams: FakeTeams, conversation: str, kind: str) -> list[dict]:
+    """The attachments of one content type the bot sent to a conversation, with the id of
+    the activity that carried each."""
+    return [
+        {**attachment, "activity": a}
+        for a in teams.sent()
+        if a["conversation"] == conversation
+        for attachment in a.get("attachments") or []
+        if attachment["contentType"] == kind
+    ]
+
+
+def consent_answer(teams: FakeTeams, consent: dict, action: str, *, user: str) -> dict:
+    """The ``fileConsent/invoke`` Teams sends when the person answers the consent card:
+    on accept, with an upload session in their OneDrive (the fake's /upload)."""
+    content = consent["content"]
+    value = {
+        "type": "fileUpload",
+        "action": action,
+        "context": content["acceptContext" if action == "accept" else "declineContext"],
+    }
+    if action == "accept":
+        value["uploadInfo"] = {
+            "contentUrl": "https://acme-my.sharepoint.example/personal/maria/export.csv",
+            "name": consent["name"],
+            "uploadUrl": f"{teams.url}/upload/{consent['name']}",
+            "uniqueId": "1150D938-8870-4044-9F2C-5BBDEBA70C8C",
+            "fileType": "csv",
+        }
+    activity = consent["activity"]
+    return teams.invoke(
+        "fileConsent/invoke",
+        value,
+        user=user,
+        conversation=activity["conversation"],
+        replyToId=activity["id"],
+    )
+
+
+def test_export_all_asks_consent_then_uploads_the_safe_csv(bot, teams) -> None:
+    hostile = '=HYPERLINK("https://evil.example","win") for the quarter'
+    give = teams.message(
+        f"give {{29:liam}} Visionary {hostile}",
+        user="29:maria",
+        conversation="a:maria",
+        mentions=["29:liam"],
+    )
+    send(bot, teams, give)
+    send(bot, teams, teams.message("export all", user="29:maria", conversation="a:maria"))
+    [consent] = attachments_to(teams, "a:maria", FILE_CONSENT)
+    assert consent["name"].startswith("badgebot-awards-all-") and consent["name"].endswith(".csv")
+    assert "given through badgebot ever" in consent["content"]["description"]
+
+    answer = send(bot, teams, consent_answer(teams, consent, "accept", user="29:maria"))
+    assert answer.status_code == 200
+    headers, body = teams.uploads[consent["name"]]
+    assert headers["content-range"] == f"bytes 0-{len(body) - 1}/{len(body)}"
+    assert "authorization" not in headers  # the upload URL is the permission, not a token
+    csv_text = body.decode("utf-8-sig")
+    assert csv_text.startswith("assignment_id,badge,giver_email")
+    assert "'=HYPERLINK" in csv_text  # a spreadsheet reads it as text, never a formula
+    [info] = attachments_to(teams, "a:maria", FILE_INFO)
+    assert info["name"] == consent["name"] and info["content"]["fileType"] == "csv"
+    assert info["contentUrl"].startswith("https://acme-my.sharepoint.example/")
+    [settled] = [u for u in teams.updates() if u["activity"] == consent["activity"]["id"]]
+    assert "Here is your export" in settled["body"]["text"]
+
+
+def test_export_declined_sends_nothing_and_a_non_admin_gets_no_file(bot, teams) -> None:
+    send(bot, teams, teams.message("export all", user="29:maria", conversation="a:maria"))
+    [consent] = attachments_to(teams, "a:maria", FILE_CONSENT)
+    send(bot, teams, consent_answer(teams, consent, "decline", user="29:maria"))
+    assert teams.uploads == {} and attachments_to(teams, "a:maria", FILE_INFO) == []
+    assert "didn't send" in teams.updates()[-1]["body"]["text"]
+
+    send(bot, teams, teams.message("export all", user="29:amara", conversation="a:amara"))
+    assert attachments_to(teams, "a:amara", FILE_CONSENT) == []
+    assert any("Only badge admins" in a.get("text", "") for a in teams.sent())
+    # Nor does accepting a card someone else was sent upload anything for a non-admin.
+    send(bot, teams, consent_answer(teams, consent, "accept", user="29:amara"))
+    assert teams.uploads == {}
+
+
+def test_export_in_a_channel_goes_to_the_admins_own_chat(bot, teams) -> None:
+    channel = "19:hr@thread.tacv2"
+    send(bot, teams, teams.message("export all", user="29:maria", conversation=channel))
+    assert attachments_to(teams, channel, FILE_CONSENT) == []
+    assert len(attachments_to(teams, "a:maria", FILE_CONSENT)) == 1
+
+
+def test_export_links_to_the_dashboards_download_when_it_is_on(bot, teams) -> None:
+    send(bot, teams, teams.message("export", user="29:maria", conversation="a:maria"))
+    assert attachments_to(teams, "a:maria", FILE_CONSENT) == []
+    [link] = [
+        a
+        for node in [card_of(x) for x in teams.sent() if x.get("attachments")]
+        for a in node.get("actions", [])
+        if a["type"] == "Action.OpenUrl"
+    ]
+    assert link["url"] == f"{PUBLIC_URL}/dashboard/export.csv?period=month"
+    # The download itself stays behind the dashboard's sign-in.
+    answer = bot.http.get(f"{bot.server.url}/dashboard/export.csv?period=month")
+    assert answer.status_code in (302, 303, 307, 200) and "text/csv" not in answer.headers.get(
+        "content-type", ""
+    )

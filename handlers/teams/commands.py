@@ -20,7 +20,9 @@ from handlers.teams.cards import Element, run
 from handlers.teams.command_parser import TeamsCommand, parse_message
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.digest_cards import MAX_DIGEST_ITEMS, digest_card
+from handlers.teams.export import export_command
 from handlers.teams.give_flow import answer_giver, give
+from handlers.teams.help_card import help_card
 from handlers.teams.home import HOME_SUMMARY, home_card, remember_home
 from handlers.teams.settings import settings_command
 from handlers.teams.wording import unknown_badge_text
@@ -29,42 +31,6 @@ Command = Callable[[TeamsContext, Turn, TeamsCommand], Awaitable[None]]
 
 #: Names listed by ``who`` before "and N more".
 WHO_LIMIT = 60
-
-HELP_LINES = [
-    ("give @person Badge why", "give a badge (several people, or a tag, work too)"),
-    ("list", "every badge"),
-    ("who Badge", "who holds a badge"),
-    ("mine [@person]", "the badges you (or they) hold"),
-    ("pending", "awards waiting for approval (approvers get buttons)"),
-    ("top [week|month|quarter|year]", "the most recognised people and teams"),
-    ("home", "your badges, your requests, and the approval queue"),
-    ("digest here | off | status", "the daily digest in this conversation (approvers)"),
-    ("recap here | off | status", "the weekly recap of recognition here (approvers)"),
-    ("delete Badge, revoke @person Badge", "for badge admins"),
-    ("settings", "approvers, where requests go, digest times, the give limit (badge admins)"),
-]
-#: Only where each tenant connects its own Quantive (TEAMS_MULTI_TENANT).
-CONNECT_LINE = ("connect", "connect badgebot to your Quantive account (badge admins)")
-
-
-def help_card(intro: str | None = None, *, multi_tenant: bool = False) -> cards.Card:
-    """Every command, with what it does; ``connect`` too where tenants connect."""
-    body: list[Element] = [cards.heading(intro or "badgebot: recognise people with badges")]
-    lines = [*HELP_LINES, *([CONNECT_LINE] if multi_tenant else [])]
-    body.append(
-        {
-            "type": "FactSet",
-            "facts": [{"title": usage, "value": what} for usage, what in lines],
-        }
-    )
-    body.append(
-        cards.note(
-            "In a channel, mention me first: @badgebot give @Maria Visionary thanks! "
-            "You can also use “Give a badge” from the message box or from any message's "
-            "… menu."
-        )
-    )
-    return cards.card(body)
 
 
 async def on_message(ctx: TeamsContext, turn: Turn) -> None:
@@ -388,4 +354,5 @@ COMMANDS: dict[str, Command] = {
     "delete": delete_command,
     "revoke": revoke_command,
     "settings": settings_command,
+    "export": export_command,
 }

@@ -38,6 +38,7 @@ from handlers.teams.cards import (
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.digest_cards import MAX_DIGEST_ITEMS, digest_card, digest_item_container
 from handlers.teams.directory import Sender, is_plausible_teams_id
+from handlers.teams.export import file_consent
 from handlers.teams.give_flow import give
 from handlers.teams.home import home_card, refresh_homes, remember_home
 from handlers.teams.settings import settings_submitted
@@ -323,4 +324,5 @@ INVOKES = {
     "adaptiveCard/action": card_action,
     "composeExtension/fetchTask": give_dialog_opened,
     "composeExtension/submitAction": give_dialog_submitted,
+    "fileConsent/invoke": file_consent,
 }
