@@ -15,7 +15,7 @@ from api.emulator import Emulator
 from tests.fake_slack import FakeSlack
 from tests.fake_teams import FakeTeams
 from tests.harness import BotHarness, new_awards
-from tests.teams_client import card_of, install, send, texts
+from tests.teams_client import action, card_of, install, nodes, send, texts
 from tests.waiting import wait_until
 
 VISIONARY = "64c000000000000000000002"
@@ -258,3 +258,92 @@ def test_export_links_to_the_dashboards_download_when_it_is_on(bot, teams) -> No
     assert answer.status_code in (302, 303, 307, 200) and "text/csv" not in answer.headers.get(
         "content-type", ""
     )
+
+
+# --- 4. the badge editor card -------------------------------------------------------
+
+
+def editor_form(teams: FakeTeams, conversation: str = "a:maria") -> dict:
+    """The last badge editor form the bot sent to a conversation."""
+    forms = [
+        a
+        for a in teams.sent()
+        if a["conversation"] == conversation
+        and a.get("attachments")
+        and any(n.get("id") == "name" for n in nodes(card_of(a)))
+    ]
+    assert forms, teams.sent()
+    return forms[-1]
+
+
+def inputs_of(content: dict) -> dict[str, dict]:
+    """The card's inputs by id."""
+    return {n["id"]: n for n in nodes(content) if str(n.get("type", "")).startswith("Input.")}
+
+
+def save(bot, teams, form: dict, user: str = "29:maria", **typed: str) -> dict:
+    """Click the form's Save (or Create) with ``typed`` in its inputs; the answer's body."""
+    click = teams.click(form, action(card_of(form), "save_badge"), user=user, inputs=typed)
+    return send(bot, teams, click).json()
+
+
+def test_an_admin_creates_a_badge_from_the_card_form(bot, teams) -> None:
+    send(bot, teams, teams.message("create", user="29:maria", conversation="a:maria"))
+    form = editor_form(teams)
+    fields = inputs_of(card_of(form))
+    assert set(fields) == {"name", "summary", "icon", "background", "pattern"}
+    assert {"rocket", "heart"} <= {c["value"] for c in fields["icon"]["choices"]}
+    assert {"title": "Green", "value": "#27AE60"} in fields["background"]["choices"]
+    answer = save(
+        bot,
+        teams,
+        form,
+        name="Parity Pioneer",
+        summary="Brought Teams level with Slack",
+        icon="rocket",
+        background="#27AE60",
+        pattern="dots",
+    )
+    assert "Badge Parity Pioneer created" in texts(answer["value"])
+    [made] = [b for b in bot.emulator.state.badges.values() if b["name"] == "Parity Pioneer"]
+    assert (made["summary"], made["icon"], made["background"], made["pattern"]) == (
+        "Brought Teams level with Slack",
+        "rocket",
+        "#27AE60",
+        "dots",
+    )
+    # The catalogue is read afresh: the new badge can be given at once.
+    send(bot, teams, teams.message("list", user="29:maria", conversation="a:maria"))
+    assert "Parity Pioneer" in texts(card_of(teams.sent()[-1]))
+
+
+def test_the_form_is_checked_as_slacks_modal_is_and_keeps_what_was_typed(bot, teams) -> None:
+    send(bot, teams, teams.message("create", user="29:maria", conversation="a:maria"))
+    form = editor_form(teams)
+    for typed, said in [
+        ({"name": "  "}, "Give the badge a name."),
+        ({"name": "visionary", "summary": "again"}, "A badge called “Visionary” already exists."),
+        ({"name": "x" * 61}, "Keep the name to 60 characters."),
+    ]:
+        answer = save(bot, teams, form, **typed)
+        assert said in texts(answer["value"]), answer
+        again = inputs_of(answer["value"])
+        assert again["summary"]["value"] == typed.get("summary", "")
+    assert bot.emulator.calls.count("POST /badges") == 0
+
+
+def test_an_admin_edits_a_badge_and_a_non_admin_cannot(bot, teams) -> None:
+    send(bot, teams, teams.message("edit Visionary", user="29:maria", conversation="a:maria"))
+    form = editor_form(teams)
+    fields = inputs_of(card_of(form))
+    assert fields["name"]["value"] == "Visionary"
+    assert action(card_of(form), "save_badge")["data"]["badge_id"] == VISIONARY
+    typed = {k: str(v.get("value", "")) for k, v in fields.items()}
+    # A non-admin clicking the forwarded form changes nothing.
+    refused = save(bot, teams, form, user="29:amara", **{**typed, "summary": "mine now"})
+    assert "Only badge admins" in refused["value"]
+    answer = save(bot, teams, form, **{**typed, "summary": "Sees where we are going"})
+    assert "Badge Visionary updated" in texts(answer["value"])
+    assert bot.emulator.state.badges[VISIONARY]["summary"] == "Sees where we are going"
+    send(bot, teams, teams.message("create", user="29:amara", conversation="a:amara"))
+    assert any("Only badge admins" in a.get("text", "") for a in teams.sent())

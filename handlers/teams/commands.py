@@ -16,6 +16,7 @@ from bot.leaderboard import board_for, parse_period
 from bot.store.digests import Subscription
 from handlers.teams import cards
 from handlers.teams.admin import delete_command, revoke_command
+from handlers.teams.badge_editor import create_command, edit_command
 from handlers.teams.cards import Element, run
 from handlers.teams.command_parser import TeamsCommand, parse_message
 from handlers.teams.context import TeamsContext, Turn
@@ -355,4 +356,6 @@ COMMANDS: dict[str, Command] = {
     "revoke": revoke_command,
     "settings": settings_command,
     "export": export_command,
+    "create": create_command,
+    "edit": edit_command,
 }

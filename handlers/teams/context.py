@@ -104,14 +104,17 @@ class TeamsContext:
     async def reply(self, turn: Turn, text: str) -> None:
         """Answer the sender privately: in their 1:1 chat (what a channel's members need
         not see), or in the thread when the bot cannot write to them there."""
-        message = text_message(text)
+        await self.tell(turn, text_message(text))
+
+    async def tell(self, turn: Turn, activity: dict[str, Any]) -> None:
+        """Send a message or a card to the sender privately, as :meth:`reply` does."""
         if not turn.personal:
             try:
-                await self.notifier.dm(turn.sender.user_id, message)
+                await self.notifier.dm(turn.sender.user_id, activity)
                 return
             except Unreachable:
                 pass
-        await self.notifier.post(turn.ref, message)
+        await self.notifier.post(turn.ref, activity)
 
     async def say(self, turn: Turn, activity: dict[str, Any]) -> str:
         """Answer where the activity came from (a card or a message)."""

@@ -16,7 +16,7 @@ HELP_LINES = [
     ("home", "your badges, your requests, and the approval queue"),
     ("digest here | off | status", "the daily digest in this conversation (approvers)"),
     ("recap here | off | status", "the weekly recap of recognition here (approvers)"),
-    ("delete Badge, revoke @person Badge", "for badge admins"),
+    ("create, edit Badge, delete Badge, revoke @person Badge", "for badge admins"),
     ("export [week|month|quarter|year|all]", "the awards as a CSV file (badge admins)"),
     ("settings", "approvers, where requests go, digest times, the give limit (badge admins)"),
 ]

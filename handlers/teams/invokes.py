@@ -26,6 +26,7 @@ from bot.awards.sync import decided_in_quantive
 from bot.identity import ChatProfile
 from handlers.teams import cards
 from handlers.teams.admin import delete_clicked, revoke_clicked
+from handlers.teams.badge_editor import SAVE_BADGE_VERB, badge_form_submitted
 from handlers.teams.cards import (
     APPROVE_VERB,
     CANCEL_VERB,
@@ -69,6 +70,8 @@ async def card_action(ctx: TeamsContext, turn: Turn) -> dict[str, Any]:
         return await delete_clicked(ctx, profile, data)
     if verb == REVOKE_VERB:
         return await revoke_clicked(ctx, profile, data)
+    if verb == SAVE_BADGE_VERB:
+        return await badge_form_submitted(ctx, profile, data)
     if verb == SETTINGS_VERB:
         return await settings_submitted(ctx, turn, profile, data)
     return cards.message_response("That button is no longer valid. Send “help” to start again.")
