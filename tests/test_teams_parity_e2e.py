@@ -86,7 +86,9 @@ def test_a_decision_in_slack_redraws_the_teams_homes_that_show_the_award(bot, te
     [award] = new_awards(bot.emulator)
     send(bot, teams, teams.message("home", user="29:maria", conversation="a:maria"))
     send(bot, teams, teams.message("home", user="29:amara", conversation="a:amara"))
+    send(bot, teams, teams.message("home", user="29:sofia", conversation="a:sofia"))
     maria, amara = home_of(teams, "a:maria"), home_of(teams, "a:amara")
+    sofia = home_of(teams, "a:sofia")
     assert "for the parity work" in texts(card_of(amara))  # her request, waiting
     assert "for the parity work" in texts(card_of(maria))  # in the approver's queue
 
@@ -99,7 +101,7 @@ def test_a_decision_in_slack_redraws_the_teams_homes_that_show_the_award(bot, te
     assert "for the parity work" not in redraws_of(teams, amara)[-1]
     assert "for the parity work" not in redraws_of(teams, maria)[-1]
     # Someone neither involved nor an approver has no home card redrawn.
-    assert teams.calls_to("a:sofia") == []
+    assert redraws_of(teams, sofia) == []
 
 
 def test_a_home_in_a_channel_is_not_redrawn_for_everyone(bot, teams) -> None:
