@@ -243,6 +243,9 @@ def test_export_in_a_channel_goes_to_the_admins_own_chat(bot, teams) -> None:
     send(bot, teams, teams.message("export all", user="29:maria", conversation=channel))
     assert attachments_to(teams, channel, FILE_CONSENT) == []
     assert len(attachments_to(teams, "a:maria", FILE_CONSENT)) == 1
+    said = [a.get("text", "") for a in teams.sent() if a["conversation"] == channel]
+    assert said == ["I've sent you the export in our 1:1 chat."]
+    assert [a for a in teams.sent() if a["conversation"] == "a:maria" and a.get("text")] == []
 
 
 def test_export_links_to_the_dashboards_download_when_it_is_on(bot, teams) -> None:

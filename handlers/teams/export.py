@@ -81,28 +81,27 @@ async def export_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -
         await ctx.reply(turn, "Which period? export week, month, quarter, year or all.")
         return
     if dashboard_enabled(ctx.settings) and period in DASHBOARD_PERIODS:
-        await _private(ctx, turn, dashboard_link_message(ctx, period))
-        return
-    since, until = export_window(ctx, period)
-    content, count = await export_csv(ctx, since, until)
-    consent = file_consent_message(period, len(content), count, since, until)
-    await _private(ctx, turn, consent)
-    if not turn.personal:
-        await ctx.reply(turn, "I've sent you the export in our 1:1 chat.")
+        message = dashboard_link_message(ctx, period)
+    else:
+        since, until = export_window(ctx, period)
+        content, count = await export_csv(ctx, since, until)
+        message = file_consent_message(period, len(content), count, since, until)
+    await _private(ctx, turn, message)
 
 
 async def _private(ctx: TeamsContext, turn: Turn, message: dict[str, Any]) -> None:
     """Send to the person's 1:1 chat: a consent card works only there, and an export is
-    not for a channel's eyes."""
+    not for a channel's eyes. Asked in a channel, the channel is told where it went (the
+    person would otherwise see nothing happen where they typed)."""
     if turn.personal:
         await ctx.say(turn, message)
         return
     try:
         await ctx.notifier.dm(turn.sender.user_id, message)
+        said = "I've sent you the export in our 1:1 chat."
     except Unreachable:
-        await ctx.notifier.post(
-            turn.ref, cards.text_message("Write “export” to me in our 1:1 chat to get the file.")
-        )
+        said = "Write “export” to me in our 1:1 chat to get the file."
+    await ctx.notifier.post(turn.ref, cards.text_message(said))
 
 
 def dashboard_link_message(ctx: TeamsContext, period: BoardPeriod) -> dict[str, Any]:
