@@ -1,7 +1,7 @@
 """Adaptive Cards rendered to HTML for the playground's Teams view: the elements the bot
 uses (TextBlock, RichTextBlock, FactSet, ColumnSet, Image, Container, ActionSet,
 Input.Text, Input.ChoiceSet) and actions (Action.Execute, Action.ShowCard,
-Action.Submit). Every text is escaped; only TextBlock reads ``**bold**``, as Teams'
+Action.Submit, Action.OpenUrl). Every text is escaped; only TextBlock reads ``**bold**``, as Teams'
 markdown does, and a RichTextBlock's runs are never markdown."""
 
 from __future__ import annotations
@@ -122,8 +122,11 @@ def _choice_set(element: Element, people: list[tuple[str, str]]) -> str:
     if query.get("dataset") == "graph.microsoft.com/users":
         choices += people  # Teams' people picker: the tenant's people
     multiple = " multiple" if element.get("isMultiSelect") else ""
+    current = str(element.get("value") or "")
+    # The card's value is preselected, as in Teams: an edit form keeps what it was given.
     options = "".join(
-        f'<option value="{html.escape(value)}">{html.escape(title)}</option>'
+        f'<option value="{html.escape(value)}"{" selected" if value == current else ""}>'
+        f"{html.escape(title)}</option>"
         for value, title in choices
     )
     blank = "" if multiple else '<option value="">Choose…</option>'
@@ -147,6 +150,13 @@ def actions_to_html(actions: list[Element], people: list[tuple[str, str]], key: 
         elif kind == "Action.Submit":
             data = html.escape(json.dumps(action.get("data") or {}))
             buttons.append(f'<button class="btn primary" data-submit="{data}">{title}</button>')
+        elif kind == "Action.OpenUrl":
+            url = str(action.get("url", ""))
+            if url.startswith(("https://", "http://")):  # never javascript: or data:
+                buttons.append(
+                    f'<a class="btn" href="{html.escape(url)}" target="_blank" '
+                    f'rel="noopener noreferrer">{title}</a>'
+                )
         elif kind == "Action.ShowCard":
             target = f"sc-{key}-{number}"
             buttons.append(f'<button class="btn{style}" data-show="{target}">{title}</button>')

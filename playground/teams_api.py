@@ -17,6 +17,10 @@ from playground.bot_framework import BotFrameworkAuth
 from playground.teams_tenant import BOT_ID, TeamsTenant
 
 PREFIX = "/teams-api"
+FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
+FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
+#: The verb of the Allow and Decline buttons of a drawn file consent card.
+FILE_CONSENT_VERB = "playground:fileConsent"
 
 
 class TeamsConnectorApi:
@@ -96,9 +100,54 @@ class TeamsConnectorApi:
 
 
 def _content(activity: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
-    """An activity's text and its Adaptive Card, if it carries one."""
+    """An activity's text and its Adaptive Card, if it carries one; a file consent or file
+    info card is drawn as an Adaptive Card of what Teams shows for it."""
     card = None
     for attachment in activity.get("attachments") or []:
-        if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
+        kind = attachment.get("contentType")
+        if kind == "application/vnd.microsoft.card.adaptive":
             card = attachment.get("content")
+        elif kind == FILE_CONSENT:
+            card = _consent_card(attachment)
+        elif kind == FILE_INFO:
+            card = _file_card(attachment)
     return str(activity.get("text") or ""), card
+
+
+def _consent_card(attachment: dict[str, Any]) -> dict[str, Any]:
+    """Teams' "wants to send you a file" card: Allow and Decline, which the view turns
+    into a ``fileConsent/invoke`` (playground.teams_view)."""
+    content = attachment.get("content") or {}
+    name = str(attachment.get("name") or "")
+
+    def button(title: str, answer: str, context: str) -> dict[str, Any]:
+        data = {"answer": answer, "name": name, "context": content.get(context) or {}}
+        return {"type": "Action.Execute", "title": title, "verb": FILE_CONSENT_VERB, "data": data}
+
+    return {
+        "type": "AdaptiveCard",
+        "body": [
+            {"type": "TextBlock", "text": "badgebot wants to send you a file", "weight": "Bolder"},
+            {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": name}]},
+            {
+                "type": "RichTextBlock",
+                "inlines": [{"type": "TextRun", "text": str(content.get("description") or "")}],
+            },
+        ],
+        "actions": [
+            {**button("Allow", "accept", "acceptContext"), "style": "positive"},
+            button("Decline", "decline", "declineContext"),
+        ],
+    }
+
+
+def _file_card(attachment: dict[str, Any]) -> dict[str, Any]:
+    """Teams' file card: the file's name, opened from the pretend OneDrive."""
+    name = str(attachment.get("name") or "file")
+    return {
+        "type": "AdaptiveCard",
+        "body": [{"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": f"📄 {name}"}]}],
+        "actions": [
+            {"type": "Action.OpenUrl", "title": "Open", "url": str(attachment.get("contentUrl"))}
+        ],
+    }

@@ -76,11 +76,19 @@ def demo_teams_people(approver_emails: list[str]) -> list[TeamsPerson]:
     return people
 
 
+#: The tenant's tags (``@Platform``): the demo organisation's Quantive teams, and one no
+#: Quantive team is named like, which the bot says it cannot expand.
+DEMO_TAGS = ("Platform", "Design", "Night-Shift")
+
+
 class TeamsTenant:
     """All Teams state; thread-safe, and versioned so the page knows when to redraw."""
 
-    def __init__(self, people: list[TeamsPerson]) -> None:
+    def __init__(self, people: list[TeamsPerson], tags: tuple[str, ...] = DEMO_TAGS) -> None:
         self.people = {p.id: p for p in people}
+        self.tags = tags
+        #: Files the bot uploaded to a person's pretend OneDrive (the export), by name.
+        self.files: dict[str, bytes] = {}
         self.messages: list[TeamsMessage] = []
         self.dialogs: dict[str, Dialog] = {}
         self.version = 0
@@ -97,6 +105,10 @@ class TeamsTenant:
     def by_first_name(self, first: str) -> TeamsPerson | None:
         """A person by the first name typed after @, ignoring case."""
         return next((p for p in self.people.values() if p.first == first.lower()), None)
+
+    def tag(self, word: str) -> str | None:
+        """A tag by the word typed after @, ignoring case."""
+        return next((t for t in self.tags if t.lower() == word.lower()), None)
 
     def conversations(self, user: str) -> list[tuple[str, str]]:
         """What the person's sidebar lists: their chat with badgebot, then the channels."""

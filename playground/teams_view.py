@@ -6,6 +6,7 @@ connector calls reach the playground (playground.teams_api)."""
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 import time
@@ -20,7 +21,8 @@ from starlette.routing import Route
 
 from playground.bot_framework import BotFrameworkAuth
 from playground.card_render import card_to_html
-from playground.teams_api import PREFIX, TeamsConnectorApi
+from playground.teams_api import FILE_CONSENT_VERB, PREFIX, TeamsConnectorApi
+from playground.teams_files import FILES_PATH, PretendDrive, consent_value
 from playground.teams_tenant import (
     BOT_ID,
     TEAM_CHANNELS,
@@ -47,6 +49,14 @@ def to_teams_message(typed: str, tenant: TeamsTenant) -> tuple[str, list[dict[st
             who, name = BOT_ID, "badgebot"
         else:
             person = tenant.by_first_name(word)
+            tag_name = tenant.tag(word) if person is None else None
+            if tag_name is not None:
+                # A tag: Teams sends its own id (base64) and ``type: tag``.
+                at = f"<at>{html.escape(tag_name)}</at>"
+                tag_id = base64.b64encode(f"tag:{tag_name}".encode()).decode()
+                mentioned = {"id": tag_id, "name": tag_name, "type": "tag"}
+                entities.append({"type": "mention", "text": at, "mentioned": mentioned})
+                return at
             if person is None:
                 return match.group(0)
             who, name = person.id, person.name
@@ -70,6 +80,7 @@ class TeamsView:
         self.tenant = tenant
         self.auth = auth
         self.connector = TeamsConnectorApi(tenant, auth)
+        self.files = PretendDrive(tenant)
         self.bot_url = ""
         self.base_url = ""
         self._run_digest = run_digest
@@ -92,6 +103,7 @@ class TeamsView:
             Route("/teams/ui/dialog/submit", self.dialog_submit, methods=["POST"]),
             Route("/teams/ui/dialog/close", self.dialog_close, methods=["POST"]),
             Route("/teams/ui/digest", self.digest, methods=["POST"]),
+            Route(f"{FILES_PATH}/{{name}}", self.files.file, methods=["GET", "PUT"]),
             *self.connector.routes(),
         ]
 
@@ -231,6 +243,8 @@ class TeamsView:
         answers with replaces the clicked one for this person."""
         data = await request.json()
         user, conversation, message_id = data["user"], data["conv"], data["message"]
+        if data["verb"] == FILE_CONSENT_VERB:
+            return await self._file_consent(user, conversation, message_id, data.get("data") or {})
         value = {
             "action": {"type": "Action.Execute", "verb": data["verb"], "data": data.get("data")},
             "trigger": "manual",
@@ -252,6 +266,17 @@ class TeamsView:
             self.tenant.replace_for(user, message_id, body["value"])
             return JSONResponse({"ok": True, "ms": elapsed})
         return JSONResponse({"ok": answer.status_code == 200, "toast": body.get("value") or ""})
+
+    async def _file_consent(
+        self, user: str, conversation: str, message_id: str, data: dict[str, Any]
+    ) -> Response:
+        """Allow or Decline on a drawn file consent card: the ``fileConsent/invoke``."""
+        value = consent_value(data, f"{self.base_url}{FILES_PATH}")
+        activity = self.activity(
+            "invoke", user, conversation, name="fileConsent/invoke", value=value
+        )
+        answer = await self._post({**activity, "replyToId": message_id})
+        return JSONResponse({"ok": answer.status_code == 200})
 
     async def extension(self, request: Request) -> Response:
         """ "Give a badge" from the message box or a message's menu: the dialog."""

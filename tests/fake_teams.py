@@ -67,10 +67,14 @@ class FakeTeams:
         #: Sends and updates refused so far.
         self.refused = 0
         self.member_lookups = 0
+        #: Files the bot PUT to an upload URL (a OneDrive upload session): name ->
+        #: (headers, bytes).
+        self.uploads: dict[str, tuple[dict[str, str], bytes]] = {}
         self.app = Starlette(
             routes=[
                 *self.auth.routes(),
                 Route("/v3/conversations", self._create, methods=["POST"]),
+                Route("/upload/{name}", self._upload, methods=["PUT"]),
                 Route(
                     "/v3/conversations/{conversation}/members/{member}",
                     self._member,
@@ -111,6 +115,7 @@ class FakeTeams:
             self.unreachable.clear()
             self.latency = 0.0
             self.member_lookups = 0
+            self.uploads.clear()
             self._failures.clear()
             self.refused = 0
 
@@ -279,6 +284,13 @@ class FakeTeams:
         if user_id in self.unreachable:
             return JSONResponse({"error": {"code": "Forbidden", "message": "not installed"}}, 403)
         return JSONResponse({"id": f"a:{user_id.removeprefix('29:')}"})
+
+    async def _upload(self, request: Request) -> JSONResponse:
+        """OneDrive's upload session: the whole file in one range."""
+        body = await request.body()
+        with self._lock:
+            self.uploads[request.path_params["name"]] = (dict(request.headers), body)
+        return JSONResponse({"id": "drive-item-1", "size": len(body)}, 201)
 
     async def _member(self, request: Request) -> JSONResponse:
         with self._lock:

@@ -252,6 +252,36 @@ def test_teams_view_message_extension_and_escape(page: Page, stack: PlaygroundSt
     expect(page.locator("#messages")).to_contain_text("Your requests waiting for approval")
 
 
+def test_teams_view_badge_form_tag_mention_and_export(page: Page, stack: PlaygroundStack) -> None:
+    """Issue 24's Teams items as the playground shows them: the badge editor card, a tag
+    mention given to its Quantive team, and the export through the file consent card."""
+    visit(page, stack, "teams?user=29:maria")
+    page.fill("#text", "create")
+    page.press("#text", "Enter")
+    found = page.locator(".msg", has_text="New badge").last
+    form = page.locator(f'.msg[data-id="{found.get_attribute("data-id")}"]')
+    form.locator('[data-input="name"]').fill("Playground Pioneer")
+    form.locator('[data-input="icon"]').select_option("rocket")
+    form.get_by_role("button", name="Create").click()
+    expect(page.locator("#status")).to_contain_text("invoke answered")
+    expect(form).to_contain_text("Badge Playground Pioneer created")
+
+    page.fill("#text", "give @platform Visionary for the playground")
+    page.press("#text", "Enter")
+    expect(page.locator("#messages")).to_contain_text("“Visionary” for Platform")
+
+    page.fill("#text", "export all")
+    page.press("#text", "Enter")
+    consent = page.locator(".msg", has_text="wants to send you a file").last
+    consent.get_by_role("button", name="Allow").click()
+    expect(page.locator("#messages")).to_contain_text("Here is your export")
+    opened = page.get_by_role("link", name="Open").last
+    expect(opened).to_be_visible()
+    answer = httpx.get(str(opened.get_attribute("href")), timeout=5)
+    assert answer.text.lstrip("\ufeff").startswith("assignment_id,badge,giver_email")
+    assert "for the playground" in answer.text
+
+
 # A new user's rough edges (issue 21).
 
 

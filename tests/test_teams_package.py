@@ -45,6 +45,7 @@ def test_package_has_manifest_and_icons(tmp_path, capsys) -> None:
     )
     [bot] = manifest["bots"]
     assert bot["botId"] == APP_ID and set(bot["scopes"]) == {"personal", "team", "groupChat"}
+    assert bot["supportsFiles"] is True  # else Teams never shows the export's consent card
     titles = {c["title"] for c in bot["commandLists"][0]["commands"]}
     assert {"give", "list", "pending", "help", "home"} <= titles
     [extension] = manifest["composeExtensions"]

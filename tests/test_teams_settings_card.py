@@ -10,7 +10,7 @@ from typing import Any
 from bot.settings import Settings
 from bot.workspace_settings import Current, check, validate
 from handlers.teams import cards
-from handlers.teams.commands import help_card
+from handlers.teams.help_card import help_card
 from handlers.teams.settings_card import (
     SETTINGS_VERB,
     TEAMS_EDITABLE,

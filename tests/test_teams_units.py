@@ -50,6 +50,27 @@ def test_shorthand_channels_and_other_verbs() -> None:
     assert parse_message(activity("")).verb == ""
 
 
+def test_a_tag_mention_is_read_by_its_name_whatever_its_id() -> None:
+    tagged = activity(
+        "<at>badgebot</at> give <at>Platform</at> and <at>Maria</at> Visionary, "
+        "ask <at>Design</at>",
+        ("28:bot", "badgebot"),
+        ("29:maria", "Maria"),
+    )
+    # Teams' tag ids are base64, with "/" no person's id has: only the name is ever used.
+    for name in ("Platform", "Design"):
+        tagged["entities"].append(
+            {
+                "type": "mention",
+                "text": f"<at>{name}</at>",
+                "mentioned": {"id": "MjY1/NjA=", "name": name, "type": "tag"},
+            }
+        )
+    parsed = parse_message(tagged)
+    assert parsed.tags == ["Platform"] and [u.user_id for u in parsed.users] == ["29:maria"]
+    assert parsed.rest == "Visionary, ask Design"  # a later tag is a plain name
+
+
 def test_card_text_breaks_at_tags_and_never_uses_markdown() -> None:
     view = Award(
         assignment_id="64d000000000000000000009",

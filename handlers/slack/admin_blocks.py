@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.badge_editor import BACKGROUNDS, PATTERNS
 from handlers.slack.block_limits import Block
 from handlers.slack.blocks import ICON_EMOJI, option
 
@@ -13,21 +14,6 @@ BADGE_EDITOR = "badge_editor"
 DELETE_BADGE_ACTION = "delete_badge"
 REVOKE_AWARD_ACTION = "revoke_award"
 CANCEL_ACTION = "cancel_admin_action"
-
-#: Background colours offered by the badge editor (Quantive takes any colour string).
-BACKGROUNDS = {
-    "#4C6FFF": "Blue",
-    "#8E44AD": "Purple",
-    "#27AE60": "Green",
-    "#F39C12": "Orange",
-    "#16A085": "Teal",
-    "#E74C3C": "Red",
-    "#C0392B": "Crimson",
-    "#F1C40F": "Yellow",
-    "#2C3E50": "Navy",
-    "#D35400": "Pumpkin",
-}
-PATTERNS = ["dots", "waves", "grid", "stripes", "zigzag", "stars", "none"]
 
 
 def badge_editor_modal(badge: Any | None, channel_id: str | None) -> dict[str, Any]:

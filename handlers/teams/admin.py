@@ -1,7 +1,7 @@
 """Badge admins' commands in Teams (``delete Badge``, ``revoke @person Badge``) and the
 confirm buttons that carry them out; the twins of handlers/slack/commands/admin.py and
-handlers/slack/actions/admin.py. Creating and editing badges stays in Quantive's web app
-and Slack's editor modal, whose icon and colour pickers a text command would not match."""
+handlers/slack/actions/admin.py. Creating and editing badges is handlers.teams.badge_editor's
+card form."""
 
 from __future__ import annotations
 

@@ -29,10 +29,11 @@ from bot.workspace_services import NotConnected, Workspaces
 from bot.workspaces import DEFAULT_WORKSPACE
 from handlers.teams import cards
 from handlers.teams.adapter import BodyReader, StarletteAdapter
-from handlers.teams.commands import help_card, on_message
+from handlers.teams.commands import on_message
 from handlers.teams.connect import TeamsConnect, connect_verb, is_connect_message
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.directory import TeamsDirectory
+from handlers.teams.help_card import help_card
 from handlers.teams.invokes import INVOKES
 from handlers.teams.tenants import (
     NOT_CONNECTED,

@@ -1,6 +1,8 @@
 """Parsing a message to the bot (``give @Maria Visionary thanks``) into its parts: the
 twin of handlers/slack/command_parser.py. Mentions arrive as ``<at>Maria</at>`` in the
-text, with ``mention`` entities carrying who each one is."""
+text, with ``mention`` entities carrying who each one is; a tag (``<at>Platform</at>``
+whose entity's ``mentioned.type`` is ``tag``) is kept by its name, since its id names
+nothing the bot can look up without Microsoft Graph."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from handlers.teams.directory import Sender, is_plausible_teams_id
 _TAG = re.compile(r"<[^>]*>")
 _SEPARATOR = re.compile(r"(?:\s+|,|\band\b|&)+")
 _PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
+#: Marks a tag among the mentions while parsing (no Teams id starts with it).
+TAG_PREFIX = "\x00tag:"
 
 
 @dataclass
@@ -24,6 +28,8 @@ class TeamsCommand:
     users: list[Sender] = field(default_factory=list)
     #: Mentions of a channel or a whole team: badges never go to those.
     channels: list[str] = field(default_factory=list)
+    #: Names of the Teams tags mentioned (``@Platform``), the twin of Slack's user groups.
+    tags: list[str] = field(default_factory=list)
     rest: str = ""
     shorthand: bool = False
 
@@ -45,6 +51,12 @@ def parse_message(activity: dict[str, Any]) -> TeamsCommand:
             continue
         tag = str(entity.get("text") or "")
         who = str(mentioned.get("id") or "")
+        if mentioned.get("type") == "tag" and tag and tag in text:
+            # Only its name is used (to find the Quantive team), never its id.
+            name = html.unescape(str(mentioned.get("name") or _TAG.sub("", tag))).strip()
+            mentions.append((tag, Sender(TAG_PREFIX + name, name)))
+            text = text.replace(tag, f"\x00{len(mentions) - 1}\x00", 1)
+            continue
         # A mention whose id Teams could not have sent stays plain text: its id would
         # go into a connector URL and the store.
         if not tag or not is_plausible_teams_id(who) or tag not in text:
@@ -77,7 +89,10 @@ def parse_message(activity: dict[str, Any]) -> TeamsCommand:
             if match is None:
                 break
             sender = mentions[int(match.group(1))][1]
-            if sender.user_id.startswith("19:"):
+            if sender.user_id.startswith(TAG_PREFIX):
+                if sender.name and sender.name not in command.tags:
+                    command.tags.append(sender.name)
+            elif sender.user_id.startswith("19:"):
                 command.channels.append(sender.name)
             elif all(u.user_id != sender.user_id for u in command.users):
                 command.users.append(sender)

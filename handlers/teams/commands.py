@@ -16,12 +16,15 @@ from bot.leaderboard import board_for, parse_period
 from bot.store.digests import Subscription
 from handlers.teams import cards
 from handlers.teams.admin import delete_command, revoke_command
+from handlers.teams.badge_editor import create_command, edit_command
 from handlers.teams.cards import Element, run
 from handlers.teams.command_parser import TeamsCommand, parse_message
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.digest_cards import MAX_DIGEST_ITEMS, digest_card
+from handlers.teams.export import export_command
 from handlers.teams.give_flow import answer_giver, give
-from handlers.teams.home import home_card
+from handlers.teams.help_card import help_card
+from handlers.teams.home import HOME_SUMMARY, home_card, remember_home
 from handlers.teams.settings import settings_command
 from handlers.teams.wording import unknown_badge_text
 
@@ -29,42 +32,6 @@ Command = Callable[[TeamsContext, Turn, TeamsCommand], Awaitable[None]]
 
 #: Names listed by ``who`` before "and N more".
 WHO_LIMIT = 60
-
-HELP_LINES = [
-    ("give @person Badge why", "give a badge (several people work too)"),
-    ("list", "every badge"),
-    ("who Badge", "who holds a badge"),
-    ("mine [@person]", "the badges you (or they) hold"),
-    ("pending", "awards waiting for approval (approvers get buttons)"),
-    ("top [week|month|quarter|year]", "the most recognised people and teams"),
-    ("home", "your badges, your requests, and the approval queue"),
-    ("digest here | off | status", "the daily digest in this conversation (approvers)"),
-    ("recap here | off | status", "the weekly recap of recognition here (approvers)"),
-    ("delete Badge, revoke @person Badge", "for badge admins"),
-    ("settings", "approvers, where requests go, digest times, the give limit (badge admins)"),
-]
-#: Only where each tenant connects its own Quantive (TEAMS_MULTI_TENANT).
-CONNECT_LINE = ("connect", "connect badgebot to your Quantive account (badge admins)")
-
-
-def help_card(intro: str | None = None, *, multi_tenant: bool = False) -> cards.Card:
-    """Every command, with what it does; ``connect`` too where tenants connect."""
-    body: list[Element] = [cards.heading(intro or "badgebot: recognise people with badges")]
-    lines = [*HELP_LINES, *([CONNECT_LINE] if multi_tenant else [])]
-    body.append(
-        {
-            "type": "FactSet",
-            "facts": [{"title": usage, "value": what} for usage, what in lines],
-        }
-    )
-    body.append(
-        cards.note(
-            "In a channel, mention me first: @badgebot give @Maria Visionary thanks! "
-            "You can also use “Give a badge” from the message box or from any message's "
-            "… menu."
-        )
-    )
-    return cards.card(body)
 
 
 async def on_message(ctx: TeamsContext, turn: Turn) -> None:
@@ -101,7 +68,7 @@ async def give_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> 
     if command.channels:
         await answer(turn, "Badges go to people, not to channels or teams. Mention people.")
         return
-    if not command.users:
+    if not command.users and not command.tags:
         await answer(
             turn,
             "Who should get it? Mention them: give @Maria Visionary thanks for the launch. "
@@ -119,7 +86,8 @@ async def give_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> 
     match = await _badge(ctx, turn, command.rest, "give @Maria", answer)
     if match is None or match.badge is None:
         return
-    await give(ctx, turn, users=command.users, badge=match.badge, comment=match.rest)
+    users, tags = command.users, command.tags
+    await give(ctx, turn, users=users, badge=match.badge, comment=match.rest, tags=tags)
 
 
 async def _badge(
@@ -363,7 +331,8 @@ async def _subscription(
 async def home_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
     """Your badges, your requests waiting and, for approvers, the queue with buttons."""
     profile = await ctx.directory.profile(turn.sender, turn.ref)
-    await ctx.say(turn, cards.card_message(await home_card(ctx, profile), "Your badgebot home"))
+    sent = await ctx.say(turn, cards.card_message(await home_card(ctx, profile), HOME_SUMMARY))
+    remember_home(ctx, turn.sender, turn.ref, sent)
 
 
 async def help_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand) -> None:
@@ -386,4 +355,7 @@ COMMANDS: dict[str, Command] = {
     "delete": delete_command,
     "revoke": revoke_command,
     "settings": settings_command,
+    "export": export_command,
+    "create": create_command,
+    "edit": edit_command,
 }

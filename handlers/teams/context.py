@@ -7,7 +7,9 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from cachetools import LRUCache
 
 from bot.digest import DigestJob
 from bot.in_flight import InFlight
@@ -20,7 +22,18 @@ from handlers.teams.connector import TeamsConnector
 from handlers.teams.directory import Sender, TeamsDirectory
 from handlers.teams.notifications import TeamsNotifier, Unreachable
 
+if TYPE_CHECKING:
+    from handlers.teams.home import HomeCard
+
 log = logging.getLogger(__name__)
+
+#: Home cards a process keeps for redrawing (the most recently opened win).
+MAX_HOMES = 2000
+
+
+def new_homes() -> LRUCache[str, HomeCard]:
+    """An empty map of people's Teams ids to their home cards."""
+    return LRUCache(maxsize=MAX_HOMES)
 
 
 def run_later(
@@ -77,6 +90,10 @@ class TeamsContext:
     #: The references this process has already stored, so an unchanged one (every click
     #: and message in the same chat) costs no database write.
     known_refs: dict[str, ConversationRef] = field(default_factory=dict)
+    #: Each person's home card by their Teams id, redrawn when a decision changes it
+    #: (handlers.teams.home). Kept in the process, as Slack's ``home_viewers`` are, and
+    #: shared by the contexts a workspace is rebuilt into.
+    homes: LRUCache[str, HomeCard] = field(default_factory=new_homes)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def later(self, work: Coroutine[Any, Any, None], what: str) -> None:
@@ -87,14 +104,17 @@ class TeamsContext:
     async def reply(self, turn: Turn, text: str) -> None:
         """Answer the sender privately: in their 1:1 chat (what a channel's members need
         not see), or in the thread when the bot cannot write to them there."""
-        message = text_message(text)
+        await self.tell(turn, text_message(text))
+
+    async def tell(self, turn: Turn, activity: dict[str, Any]) -> None:
+        """Send a message or a card to the sender privately, as :meth:`reply` does."""
         if not turn.personal:
             try:
-                await self.notifier.dm(turn.sender.user_id, message)
+                await self.notifier.dm(turn.sender.user_id, activity)
                 return
             except Unreachable:
                 pass
-        await self.notifier.post(turn.ref, message)
+        await self.notifier.post(turn.ref, activity)
 
     async def say(self, turn: Turn, activity: dict[str, Any]) -> str:
         """Answer where the activity came from (a card or a message)."""

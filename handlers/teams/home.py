@@ -1,19 +1,41 @@
 """The ``home`` card: the Teams counterpart of Slack's App Home. Your badges, your requests
-waiting and, for approvers, the queue with buttons; a Refresh button redraws it."""
+waiting and, for approvers, the queue with buttons; a Refresh button redraws it, and so
+does a decision made anywhere else (:func:`refresh_homes`), as Slack republishes its Home
+tabs."""
 
 from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
 
 from api import errors
 from bot.awards import Award
 from bot.digest import count_text
 from bot.identity import ChatProfile
+from bot.store import ConversationRef
 from handlers.teams import cards
 from handlers.teams.cards import HOME_VERB, Card, Element, run
+from handlers.teams.connector import ConnectorError
 from handlers.teams.context import TeamsContext
 from handlers.teams.digest_cards import digest_item_container
+from handlers.teams.directory import Sender
+
+log = logging.getLogger(__name__)
 
 #: Awards of the approver queue a home card shows (the card's size limit).
 HOME_QUEUE_ITEMS = 10
+#: The summary Teams shows for a home card in notifications and the chat list.
+HOME_SUMMARY = "Your badgebot home"
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    """Where a person's home card was last shown, so that it can be redrawn in place:
+    their 1:1 chat and the message's id."""
+
+    who: Sender
+    ref: ConversationRef
+    activity_id: str
 
 
 def home_body(
@@ -87,3 +109,31 @@ async def home_card(ctx: TeamsContext, profile: ChatProfile) -> Card:
     except errors.QuantiveError as exc:
         holdings = [[run(f"Quantive is unavailable right now: {exc.user_message}")]]
     return home_body(holdings, own, queue, total)
+
+
+def remember_home(ctx: TeamsContext, who: Sender, ref: ConversationRef, activity_id: str) -> None:
+    """Keep where ``who``'s home card is, for :func:`refresh_homes`. Only a 1:1 chat's:
+    redrawn for everyone, a card in a channel would show one person's queue to all."""
+    if ref.kind == "personal" and activity_id:
+        ctx.homes[who.user_id] = HomeCard(who, ref, activity_id)
+
+
+async def refresh_homes(ctx: TeamsContext, award: Award) -> None:
+    """Redraw the home cards that show this award: the giver's, the recipients' and the
+    approvers' (the twin of handlers.slack.home.refresh_homes). Each stands alone: a card
+    that cannot be updated (deleted, the chat gone) is forgotten, not retried."""
+    involved = {award.giver.chat_user_id, *(r.chat_user_id for r in award.recipients)}
+    for home in list(ctx.homes.values()):
+        profile = await ctx.directory.profile(home.who, home.ref)
+        approver = ctx.services.permissions.can_approve(
+            profile.user_id, platform="teams", aliases=profile.aliases
+        )
+        if home.who.user_id not in involved and not approver:
+            continue
+        message = cards.card_message(await home_card(ctx, profile), HOME_SUMMARY)
+        try:
+            await ctx.notifier.update(home.ref.conversation_id, home.activity_id, message)
+        except ConnectorError as exc:
+            log.info("could not redraw a Teams home card: %s", exc)
+            if exc.unreachable:  # the message or the chat is gone: stop trying it
+                ctx.homes.pop(home.who.user_id, None)

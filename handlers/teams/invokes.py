@@ -26,6 +26,7 @@ from bot.awards.sync import decided_in_quantive
 from bot.identity import ChatProfile
 from handlers.teams import cards
 from handlers.teams.admin import delete_clicked, revoke_clicked
+from handlers.teams.badge_editor import SAVE_BADGE_VERB, badge_form_submitted
 from handlers.teams.cards import (
     APPROVE_VERB,
     CANCEL_VERB,
@@ -38,8 +39,9 @@ from handlers.teams.cards import (
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.digest_cards import MAX_DIGEST_ITEMS, digest_card, digest_item_container
 from handlers.teams.directory import Sender, is_plausible_teams_id
+from handlers.teams.export import file_consent
 from handlers.teams.give_flow import give
-from handlers.teams.home import home_card
+from handlers.teams.home import home_card, refresh_homes, remember_home
 from handlers.teams.settings import settings_submitted
 from handlers.teams.settings_card import SETTINGS_VERB
 
@@ -61,11 +63,15 @@ async def card_action(ctx: TeamsContext, turn: Turn) -> dict[str, Any]:
     if verb in (APPROVE_VERB, REJECT_VERB):
         return await decision_clicked(ctx, turn, profile, verb, data)
     if verb == HOME_VERB:
+        # The clicked message now shows their home: redraw it there when things change.
+        remember_home(ctx, turn.sender, turn.ref, str(turn.activity.get("replyToId") or ""))
         return cards.card_response(await home_card(ctx, profile))
     if verb == DELETE_BADGE_VERB:
         return await delete_clicked(ctx, profile, data)
     if verb == REVOKE_VERB:
         return await revoke_clicked(ctx, profile, data)
+    if verb == SAVE_BADGE_VERB:
+        return await badge_form_submitted(ctx, profile, data)
     if verb == SETTINGS_VERB:
         return await settings_submitted(ctx, turn, profile, data)
     return cards.message_response("That button is no longer valid. Send “help” to start again.")
@@ -156,6 +162,7 @@ async def _decide(
         # notice (on the giver's platform, as for a refused queued give) come after.
         refused = QueuedResult(QueuedOutcome.REFUSED, result.award, result.error)
         ctx.later(ctx.notifier.refresh(result.award), "refused award's cards")
+        ctx.later(refresh_homes(ctx, result.award), "refused award's home cards")
         ctx.later(ctx.services.notices.queued_result(refused), "refused award's giver")
     return result
 
@@ -320,4 +327,5 @@ INVOKES = {
     "adaptiveCard/action": card_action,
     "composeExtension/fetchTask": give_dialog_opened,
     "composeExtension/submitAction": give_dialog_submitted,
+    "fileConsent/invoke": file_consent,
 }

@@ -72,7 +72,8 @@ def manifest(app_id: str, domain: str, version: str = "1.0.0") -> dict[str, Any]
             {
                 "botId": app_id,
                 "scopes": ["personal", "team", "groupChat"],
-                "supportsFiles": False,
+                # The export's file consent card (handlers.teams.export) needs it.
+                "supportsFiles": True,
                 "isNotificationOnly": False,
                 "commandLists": [
                     {"scopes": ["personal", "team", "groupChat"], "commands": commands}

@@ -5,9 +5,11 @@ by another process, or finished after a crash)."""
 from __future__ import annotations
 
 from bot.awards import Award, QueuedOutcome, QueuedResult, is_held
+from bot.effects import effects
 from handlers.teams.cards import text_message
 from handlers.teams.context import TeamsContext
 from handlers.teams.give_flow import after_give
+from handlers.teams.home import refresh_homes
 from handlers.teams.wording import award_words
 
 
@@ -45,5 +47,11 @@ class TeamsAwardNotices:
             await ctx.notifier.dm(giver, text_message(text))
 
     async def decided(self, award: Award) -> None:
-        """Redraw the award's Teams cards and tell the people involved."""
-        await self._ctx.notifier.after_decision(award)
+        """Redraw the award's Teams cards and the home cards that show it, and tell the
+        people involved; each is its own effect."""
+        await effects(
+            {
+                "Teams cards": self._ctx.notifier.after_decision(award),
+                "home cards": refresh_homes(self._ctx, award),
+            }
+        )

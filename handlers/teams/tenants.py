@@ -219,6 +219,9 @@ class TeamsTenants:
             connector=self.connector,
             tenant_id=key.removeprefix("teams:") if self.multi else None,
         )
+        earlier = self._by_key.get(key)
+        if earlier is not None:  # the home cards outlive a settings change
+            ctx.homes = earlier.homes
         services.notices.subscribe(TeamsAwardNotices(ctx))
         self._by_key[key] = ctx
         return ctx

@@ -1,17 +1,16 @@
 """The create/edit badge modal's submission. Quantive is called before the ack, so that its
 complaints land on the modal's fields instead of in a lost modal; the call is bounded to
-stay inside Slack's 3 seconds."""
+stay inside Slack's 3 seconds. The check itself is the core's (bot.badge_editor), shared
+with Teams' badge card."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from api import errors
-from api.models import BadgeInput
+from bot.badge_editor import BadgeForm, save_badge
 from handlers.slack.context import SlackContext
 from handlers.slack.mrkdwn import escape
 from handlers.slack.payload import field_value, private_metadata
@@ -41,51 +40,24 @@ def badge_editor_submitted(ctx: SlackContext) -> Callable[..., Any]:
         metadata = private_metadata(view)
         badge_id = metadata.get("badge_id")
         name = _value(view, "name")
-        if not name:
-            await ack(response_action="errors", errors={"name": "Give the badge a name."})
-            return
-        catalogue = ctx.services.catalogue
-        try:
-            taken = [
-                b
-                for b in await catalogue.badges()
-                if b.name.lower() == name.lower() and b.id != badge_id
-            ]
-        except errors.QuantiveError:
-            taken = []  # Quantive itself will refuse a duplicate below
-        if taken:
-            await ack(
-                response_action="errors",
-                errors={"name": f"A badge called “{taken[0].name}” already exists."},
-            )
-            return
-        badge = BadgeInput(
+        form = BadgeForm(
             name=name,
             summary=_value(view, "summary"),
             icon=_value(view, "icon"),
             background=_value(view, "background"),
             pattern=_value(view, "pattern"),
+            badge_id=badge_id,
         )
-        quantive = ctx.services.quantive
-        try:
-            call = (
-                quantive.update_badge(badge_id, badge) if badge_id else quantive.create_badge(badge)
-            )
-            await asyncio.wait_for(call, QUANTIVE_BUDGET_SECONDS)
-        except errors.BadRequest as exc:
-            await ack(
-                response_action="errors",
-                errors={"name": exc.server_message or "Quantive refused this badge."},
-            )
-            return
-        except (errors.QuantiveError, TimeoutError) as exc:
-            message = getattr(exc, "user_message", "Quantive did not answer in time.")
-            if not badge_id:
-                message += " Check `/badge list` before trying again."
-            await ack(response_action="errors", errors={"name": message[:150]})
+        problem = await save_badge(
+            ctx.services,
+            form,
+            budget=QUANTIVE_BUDGET_SECONDS,
+            list_hint="Check `/badge list` before trying again.",
+        )
+        if problem is not None:
+            await ack(response_action="errors", errors={problem.field: problem.message})
             return
         await ack()
-        catalogue.invalidate()
         reply = ephemeral_or_dm(ctx.notifier, metadata.get("channel"), user)
         verb = "updated" if badge_id else "created"
         await reply(f"Badge *{escape(name)}* {verb}. :sparkles:")
