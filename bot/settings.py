@@ -106,6 +106,8 @@ class Settings(BaseSettings):
     )
     teams_login_url: str = "https://login.microsoftonline.com"
     teams_service_url: str = "https://smba.trafficmanager.net/teams/"
+    #: Microsoft Graph, read for the members of a tag no Quantive team is named like.
+    teams_graph_url: str = "https://graph.microsoft.com/v1.0"
     #: Seconds a Bot Connector call waits for its answer, and the first in-call backoff.
     teams_timeout: float = Field(default=10.0, gt=0)
     teams_retry_base: float = Field(default=0.5, ge=0)
@@ -259,7 +261,12 @@ class Settings(BaseSettings):
                         f"{name.upper()} is not set: Teams needs the Azure bot registration's "
                         "app id, client secret and tenant id together."
                     )
-        for name in ("teams_openid_metadata_url", "teams_login_url", "teams_service_url"):
+        for name in (
+            "teams_openid_metadata_url",
+            "teams_login_url",
+            "teams_service_url",
+            "teams_graph_url",
+        ):
             if not re.match(r"^https?://", getattr(self, name)):
                 problems.append(f"{name.upper()} must start with http:// or https://.")
         if not re.match(r"^https?://", self.quantive_api_url):

@@ -34,6 +34,11 @@ class BotFrameworkAuth:
         self.base_url = ""
         #: The forms the token endpoint received (for tests).
         self.token_requests: list[dict[str, str]] = []
+        #: The tenant in each token request's path, in the same order (for tests).
+        self.token_tenants: list[str] = []
+        #: Seconds the tokens handed out are valid for (a test shortens it to defeat the
+        #: bot's token cache).
+        self.token_lifetime = 3600
 
     def routes(self, prefix: str = "") -> list[Route]:
         """The OpenID document, the JWKS and the token endpoint."""
@@ -81,13 +86,16 @@ class BotFrameworkAuth:
     async def _token(self, request: Request) -> JSONResponse:
         form = dict(urllib.parse.parse_qsl((await request.body()).decode()))
         self.token_requests.append({k: str(v) for k, v in form.items()})
+        self.token_tenants.append(str(request.path_params["tenant"]))
         if form.get("client_secret") != self.app_password:
             return JSONResponse({"error": "invalid_client"}, 401)
         now = int(time.time())
         # The Teams SDK decodes the token it is handed (for its expiry): it must be a JWT.
         token = jwt.encode(
-            {"aud": "https://api.botframework.com", "iat": now, "exp": now + 3600},
+            {"aud": "https://api.botframework.com", "iat": now, "exp": now + self.token_lifetime},
             "loopback-token-signing-key-0123456789abcdef",
             algorithm="HS256",
         )
-        return JSONResponse({"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
+        return JSONResponse(
+            {"access_token": token, "expires_in": self.token_lifetime, "token_type": "Bearer"}
+        )

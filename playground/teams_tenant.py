@@ -77,7 +77,9 @@ def demo_teams_people(approver_emails: list[str]) -> list[TeamsPerson]:
 
 
 #: The tenant's tags (``@Platform``): the demo organisation's Quantive teams, and one no
-#: Quantive team is named like, which the bot says it cannot expand.
+#: Quantive team is named like. The page's chats belong to no team (no
+#: ``channelData.team``), so the bot says it cannot read that tag's members from Microsoft
+#: Graph here and asks for the people instead.
 DEMO_TAGS = ("Platform", "Design", "Night-Shift")
 
 

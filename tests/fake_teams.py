@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from playground.bot_framework import BotFrameworkAuth
+from tests.fake_graph import GRAPH_IDS, PREFIX, FakeGraph
 
 APP_ID = "0b6c1f3e-8a4d-4c7b-9e2f-5d1a2b3c4d5e"
 TENANT_ID = "7d2f9a10-3b4c-4d5e-8f60-718293a4b5c6"
@@ -55,6 +56,8 @@ class FakeTeams:
 
     def __init__(self) -> None:
         self.auth = BotFrameworkAuth(APP_ID, APP_PASSWORD)
+        #: Microsoft Graph's tag members, on the same address (its token from ``auth``).
+        self.graph = FakeGraph()
         self._url = ""
         self.calls: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -73,6 +76,7 @@ class FakeTeams:
         self.app = Starlette(
             routes=[
                 *self.auth.routes(),
+                *self.graph.routes(),
                 Route("/v3/conversations", self._create, methods=["POST"]),
                 Route("/upload/{name}", self._upload, methods=["PUT"]),
                 Route(
@@ -102,6 +106,7 @@ class FakeTeams:
     def url(self, value: str) -> None:
         self._url = value
         self.auth.base_url = value
+        self.graph.base_url = value
 
     @property
     def token_requests(self) -> list[dict[str, str]]:
@@ -112,12 +117,15 @@ class FakeTeams:
         with self._lock:
             self.calls.clear()
             self.token_requests.clear()
+            self.auth.token_tenants.clear()
+            self.auth.token_lifetime = 3600
             self.unreachable.clear()
             self.latency = 0.0
             self.member_lookups = 0
             self.uploads.clear()
             self._failures.clear()
             self.refused = 0
+        self.graph.reset()
 
     def fail_next(self, times: int, status: int = 503) -> None:
         """Refuse the next ``times`` sends or updates with ``status`` (nothing is sent)."""
@@ -133,6 +141,7 @@ class FakeTeams:
             "teams_openid_metadata_url": f"{self.url}/v1/.well-known/openidconfiguration",
             "teams_login_url": self.url,
             "teams_service_url": f"{self.url}/",
+            "teams_graph_url": f"{self.url}{PREFIX}",
             "teams_approvers": TEAMS_APPROVERS,
         }
 
@@ -254,9 +263,10 @@ class FakeTeams:
             return [c for c in self.calls if c["method"] == "PUT"]
 
     def person(self, key: str) -> tuple[str, tuple[str, str, str]] | None:
-        """(Teams id, person) by Teams id or Azure AD object id."""
+        """(Teams id, person) by Teams id or Azure AD object id (either the fake's own or
+        the GUID Graph names them by)."""
         for user_id, person in _EVERYONE.items():
-            if key in (user_id, person[2]):
+            if key in (user_id, person[2], GRAPH_IDS.get(user_id)):
                 return user_id, person
         return None
 

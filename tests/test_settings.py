@@ -72,6 +72,14 @@ def test_the_authorize_url_must_be_a_web_address(monkeypatch) -> None:
     assert "SLACK_AUTHORIZE_URL must start with http:// or https://." in str(caught.value)
 
 
+def test_the_graph_url_must_be_a_web_address(monkeypatch) -> None:
+    assert load_settings().teams_graph_url == "https://graph.microsoft.com/v1.0"
+    monkeypatch.setenv("TEAMS_GRAPH_URL", "graph.microsoft.com/v1.0")
+    with pytest.raises(SettingsError) as caught:
+        check_settings(load_settings(), "playground")
+    assert "TEAMS_GRAPH_URL must start with http:// or https://." in str(caught.value)
+
+
 def test_invalid_types_become_readable_lines(monkeypatch) -> None:
     monkeypatch.setenv("PORT", "http")
     with pytest.raises(SettingsError, match="PORT"):

@@ -10,7 +10,7 @@ import pytest
 
 from bot.awards import Award, Party
 from handlers.teams import cards
-from handlers.teams.command_parser import parse_message
+from handlers.teams.command_parser import TagMention, parse_message
 from handlers.teams.connector import ConnectorError, TeamsConnector
 
 
@@ -50,14 +50,15 @@ def test_shorthand_channels_and_other_verbs() -> None:
     assert parse_message(activity("")).verb == ""
 
 
-def test_a_tag_mention_is_read_by_its_name_whatever_its_id() -> None:
+def test_a_tag_mention_is_read_by_its_name_and_its_id_kept_for_graph() -> None:
     tagged = activity(
         "<at>badgebot</at> give <at>Platform</at> and <at>Maria</at> Visionary, "
         "ask <at>Design</at>",
         ("28:bot", "badgebot"),
         ("29:maria", "Maria"),
     )
-    # Teams' tag ids are base64, with "/" no person's id has: only the name is ever used.
+    # Teams' tag ids are base64, with "/" no person's id has: kept for Graph (which the
+    # bot percent-encodes), never taken for a person.
     for name in ("Platform", "Design"):
         tagged["entities"].append(
             {
@@ -67,8 +68,22 @@ def test_a_tag_mention_is_read_by_its_name_whatever_its_id() -> None:
             }
         )
     parsed = parse_message(tagged)
-    assert parsed.tags == ["Platform"] and [u.user_id for u in parsed.users] == ["29:maria"]
+    assert parsed.tags == [TagMention("Platform", "MjY1/NjA=")]
+    assert [u.user_id for u in parsed.users] == ["29:maria"]
     assert parsed.rest == "Visionary, ask Design"  # a later tag is a plain name
+
+
+def test_a_tag_id_no_graph_path_can_hold_is_dropped_and_the_name_kept() -> None:
+    for bad in ("../../users", "a b", "x?$select=*", "", "A" * 600):
+        tagged = activity("give <at>Platform</at> Visionary")
+        tagged["entities"].append(
+            {
+                "type": "mention",
+                "text": "<at>Platform</at>",
+                "mentioned": {"id": bad, "name": "Platform", "type": "tag"},
+            }
+        )
+        assert parse_message(tagged).tags == [TagMention("Platform", None)], bad
 
 
 def test_card_text_breaks_at_tags_and_never_uses_markdown() -> None:

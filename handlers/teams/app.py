@@ -175,6 +175,7 @@ async def teams_runtime(
         yield ctx
     finally:
         await ctx.connector.aclose()
+        await ctx.graph.aclose()
 
 
 def register(app: App, tenants: TeamsTenants) -> None:

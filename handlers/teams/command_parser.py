@@ -1,8 +1,8 @@
 """Parsing a message to the bot (``give @Maria Visionary thanks``) into its parts: the
 twin of handlers/slack/command_parser.py. Mentions arrive as ``<at>Maria</at>`` in the
 text, with ``mention`` entities carrying who each one is; a tag (``<at>Platform</at>``
-whose entity's ``mentioned.type`` is ``tag``) is kept by its name, since its id names
-nothing the bot can look up without Microsoft Graph."""
+whose entity's ``mentioned.type`` is ``tag``) is kept by its name, which may name a
+Quantive team, and its id, by which Microsoft Graph lists its members."""
 
 from __future__ import annotations
 
@@ -12,12 +12,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.teams.directory import Sender, is_plausible_teams_id
+from handlers.teams.graph import is_tag_id
 
 _TAG = re.compile(r"<[^>]*>")
 _SEPARATOR = re.compile(r"(?:\s+|,|\band\b|&)+")
 _PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
-#: Marks a tag among the mentions while parsing (no Teams id starts with it).
-TAG_PREFIX = "\x00tag:"
+
+
+@dataclass(frozen=True)
+class TagMention:
+    """A Teams tag mentioned (``@Platform``): its name, and its id when Teams sent one
+    that is safe in a Graph path (None otherwise: it can then only name a team)."""
+
+    name: str
+    tag_id: str | None = None
 
 
 @dataclass
@@ -29,7 +37,7 @@ class TeamsCommand:
     #: Mentions of a channel or a whole team: badges never go to those.
     channels: list[str] = field(default_factory=list)
     #: Names of the Teams tags mentioned (``@Platform``), the twin of Slack's user groups.
-    tags: list[str] = field(default_factory=list)
+    tags: list[TagMention] = field(default_factory=list)
     rest: str = ""
     shorthand: bool = False
 
@@ -42,7 +50,7 @@ def parse_message(activity: dict[str, Any]) -> TeamsCommand:
     """
     text = str(activity.get("text") or "")
     bot_id = str((activity.get("recipient") or {}).get("id") or "")
-    mentions: list[tuple[str, Sender]] = []
+    mentions: list[tuple[str, Sender | TagMention]] = []
     for entity in activity.get("entities") or []:
         if not isinstance(entity, dict) or entity.get("type") != "mention":
             continue
@@ -52,9 +60,9 @@ def parse_message(activity: dict[str, Any]) -> TeamsCommand:
         tag = str(entity.get("text") or "")
         who = str(mentioned.get("id") or "")
         if mentioned.get("type") == "tag" and tag and tag in text:
-            # Only its name is used (to find the Quantive team), never its id.
             name = html.unescape(str(mentioned.get("name") or _TAG.sub("", tag))).strip()
-            mentions.append((tag, Sender(TAG_PREFIX + name, name)))
+            tag_id = who if is_tag_id(who) else None
+            mentions.append((tag, TagMention(name, tag_id)))
             text = text.replace(tag, f"\x00{len(mentions) - 1}\x00", 1)
             continue
         # A mention whose id Teams could not have sent stays plain text: its id would
@@ -89,9 +97,9 @@ def parse_message(activity: dict[str, Any]) -> TeamsCommand:
             if match is None:
                 break
             sender = mentions[int(match.group(1))][1]
-            if sender.user_id.startswith(TAG_PREFIX):
-                if sender.name and sender.name not in command.tags:
-                    command.tags.append(sender.name)
+            if isinstance(sender, TagMention):
+                if sender.name and all(t.name != sender.name for t in command.tags):
+                    command.tags.append(sender)
             elif sender.user_id.startswith("19:"):
                 command.channels.append(sender.name)
             elif all(u.user_id != sender.user_id for u in command.users):

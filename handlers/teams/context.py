@@ -20,6 +20,7 @@ from bot.store import ConversationRef
 from handlers.teams.cards import text_message
 from handlers.teams.connector import TeamsConnector
 from handlers.teams.directory import Sender, TeamsDirectory
+from handlers.teams.graph import TeamsGraph
 from handlers.teams.notifications import TeamsNotifier, Unreachable
 
 if TYPE_CHECKING:
@@ -87,6 +88,8 @@ class TeamsContext:
     in_flight: InFlight
     #: Gives worked on at once (see handlers.slack.context.give_slots for the measure).
     give_slots: asyncio.Semaphore
+    #: Microsoft Graph, for the members of a tag no Quantive team is named like.
+    graph: TeamsGraph
     #: The references this process has already stored, so an unchanged one (every click
     #: and message in the same chat) costs no database write.
     known_refs: dict[str, ConversationRef] = field(default_factory=dict)

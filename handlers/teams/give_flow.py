@@ -9,13 +9,15 @@ import logging
 from collections.abc import Sequence
 
 from api import errors
-from api.models import Badge, Team
+from api.models import Badge
 from bot.awards import Award, AwardQueued, GiveRefused, GiveRequest
 from handlers.teams.cards import text_message
+from handlers.teams.command_parser import TagMention
 from handlers.teams.connector import ConnectorError
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.directory import Sender
 from handlers.teams.notifications import Unreachable
+from handlers.teams.tags import expand_tags
 from handlers.teams.wording import award_words
 
 log = logging.getLogger(__name__)
@@ -28,19 +30,22 @@ async def give(
     users: list[Sender],
     badge: Badge,
     comment: str,
-    tags: Sequence[str] = (),
+    tags: Sequence[TagMention] = (),
 ) -> None:
-    """Resolve everyone (each tag as the Quantive team of its name), make the award, and
-    tell people what happened."""
+    """Resolve everyone (each tag as the Quantive team of its name, else its members),
+    make the award, and tell people what happened."""
     async with ctx.give_slots:
         try:
-            teams = await tag_teams(ctx, tags)
+            teams, members = await expand_tags(ctx, turn, tags)
             giver = await ctx.directory.profile(turn.sender, turn.ref)
-            people = await asyncio.gather(*(ctx.directory.profile(u, turn.ref) for u in users))
+            named = await asyncio.gather(*(ctx.directory.profile(u, turn.ref) for u in users))
+            # One award for everyone, as Slack gives to a group's members; someone both
+            # mentioned and in a tag is named once.
+            people = list({p.user_id: p for p in [*named, *members]}.values())
             award = await ctx.services.awards.give(
                 GiveRequest(
                     giver=giver,
-                    recipients=list(people),
+                    recipients=people,
                     teams=teams,
                     badge=badge,
                     comment=comment,
@@ -74,27 +79,6 @@ async def give(
         ctx.settings.teams_announce_conversation or award.origin_channel
     )
     await answer_giver(ctx, turn, receipt, in_channel=not celebrated_here)
-
-
-async def tag_teams(ctx: TeamsContext, tags: Sequence[str]) -> list[Team]:
-    """The Quantive team named like each tag, as Slack's user groups give to the team of
-    their handle. Raises GiveRefused for a tag no team is named like: Slack would give to
-    the group's members instead, but Teams tells a bot who is in a tag only through
-    Microsoft Graph, which badgebot does not call, so it says so and awards nothing
-    rather than give to fewer people than the giver meant."""
-    teams: list[Team] = []
-    for tag in tags:
-        found = await ctx.services.quantive.find_teams_by_name(tag)
-        if not found:
-            raise GiveRefused(
-                f"I can't expand the tag @{tag}: Quantive has no team called “{tag}”, and "
-                "Teams tells bots who is in a tag only through Microsoft Graph, which "
-                "badgebot doesn't use. Mention the people instead (or ask an admin to add a "
-                "Quantive team of that name). Nothing was awarded."
-            )
-        if all(t.id != found[0].id for t in teams):
-            teams.append(found[0])
-    return teams
 
 
 async def answer_giver(

@@ -34,6 +34,7 @@ from handlers.teams.connector import TeamsConnector
 from handlers.teams.context import TeamsContext, Turn, run_later
 from handlers.teams.digest_publisher import TeamsDigestPublisher, TeamsRecapPublisher
 from handlers.teams.directory import TeamsDirectory
+from handlers.teams.graph import TeamsGraph
 from handlers.teams.notifications import TeamsNotifier
 from handlers.teams.recovery import TeamsAwardNotices
 from handlers.teams.token import ConnectorToken
@@ -79,6 +80,19 @@ def new_connector(settings: Settings, token: ConnectorToken) -> TeamsConnector:
     )
 
 
+def new_graph(settings: Settings) -> TeamsGraph:
+    """A Microsoft Graph client with the app's credentials (one per process is enough)."""
+    assert settings.teams_app_id and settings.teams_app_password
+    return TeamsGraph(
+        settings.teams_graph_url,
+        settings.teams_login_url,
+        settings.teams_app_id,
+        settings.teams_app_password.get_secret_value(),
+        http=httpx.AsyncClient(timeout=settings.teams_timeout),
+        retry_base=settings.teams_retry_base,
+    )
+
+
 def teams_context(
     settings: Settings,
     services: Services,
@@ -86,11 +100,13 @@ def teams_context(
     in_flight: InFlight,
     *,
     connector: TeamsConnector | None = None,
+    graph: TeamsGraph | None = None,
     tenant_id: str | None = None,
 ) -> TeamsContext:
     """The Teams-side helpers around one workspace's domain services (also used by the
-    clock); ``connector`` is shared when given, else a new one is made for them."""
+    clock); ``connector`` and ``graph`` are shared when given, else new ones are made."""
     connector = connector or new_connector(settings, token)
+    graph = graph or new_graph(settings)
     directory = TeamsDirectory(connector, services.store, settings.identity_cache_ttl)
     digest: DigestJob | None = None
 
@@ -118,6 +134,7 @@ def teams_context(
         recap=RecapJob(services, TeamsRecapPublisher(notifier)),
         in_flight=in_flight,
         give_slots=give_slots(settings),
+        graph=graph,
     )
 
 
@@ -159,6 +176,8 @@ class TeamsTenants:
         self._in_flight = in_flight
         #: One connector for every tenant: the bot resource, and so its token, is one.
         self.connector = new_connector(settings, token)
+        #: One Graph client too; its tokens are kept per tenant inside it.
+        self.graph = new_graph(settings)
         #: Encrypts the tokens of the connect card (only multi-tenant mode connects).
         self.box = SecretBox(settings.secret_key) if self.multi else None
         self._by_key: dict[str, TeamsContext] = {}
@@ -196,8 +215,9 @@ class TeamsTenants:
         return door
 
     async def aclose(self) -> None:
-        """Close the shared connector's HTTP client."""
+        """Close the shared connector's and Graph's HTTP clients."""
         await self.connector.aclose()
+        await self.graph.aclose()
 
     def _built(self, key: str, services: Services) -> None:
         if self.serves(key):
@@ -217,6 +237,7 @@ class TeamsTenants:
             self._token,
             self._in_flight,
             connector=self.connector,
+            graph=self.graph,
             tenant_id=key.removeprefix("teams:") if self.multi else None,
         )
         earlier = self._by_key.get(key)

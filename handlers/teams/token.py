@@ -1,7 +1,9 @@
-"""The bot's outbound token for the Bot Connector: OAuth client credentials against
-``{TEAMS_LOGIN_URL}/{TEAMS_TENANT_ID}/oauth2/v2.0/token``, cached until shortly before it
-expires. Done here with httpx rather than by the SDK's msal, so that every address the
-bot calls comes from the settings (and tests can answer it on loopback)."""
+"""The bot's outbound tokens: OAuth client credentials against
+``{TEAMS_LOGIN_URL}/{tenant}/oauth2/v2.0/token``, cached until shortly before they expire.
+One scope per token: the Bot Connector's (the home tenant's) by default, Microsoft Graph's
+(each customer tenant's) for reading tags. Done here with httpx rather than by the SDK's
+msal, so that every address the bot calls comes from the settings (and tests can answer it
+on loopback)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from cachetools import TLRUCache
 
 #: The Bot Framework's scope for connector calls.
 BOT_SCOPE = "https://api.botframework.com/.default"
+#: Microsoft Graph's scope: the application permissions an admin granted the app.
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 #: A token is renewed this long before it expires.
 RENEW_SECONDS = 300
 
@@ -35,15 +39,19 @@ class TokenError(RuntimeError):
 
 
 class ConnectorToken:
-    """A callable the SDK asks for a token (its ``token`` option)."""
+    """A callable the SDK asks for a token (its ``token`` option); ``scope`` is what the
+    token is for (the connector's unless told)."""
 
-    def __init__(self, login_url: str, tenant_id: str, app_id: str, password: str) -> None:
+    def __init__(
+        self, login_url: str, tenant_id: str, app_id: str, password: str, scope: str = BOT_SCOPE
+    ) -> None:
+        self._scope = scope
         self._url = f"{login_url.rstrip('/')}/{tenant_id}/oauth2/v2.0/token"
         self._form = {
             "grant_type": "client_credentials",
             "client_id": app_id,
             "client_secret": password,
-            "scope": BOT_SCOPE,
+            "scope": scope,
         }
         # One entry; its time to live is the token's own lifetime, so a TLRU cache.
         self._grant: TLRUCache[str, _Grant] = TLRUCache(maxsize=1, ttu=_renew_at)
@@ -53,7 +61,7 @@ class ConnectorToken:
         """A valid access token, fetched when the cached one is about to expire."""
         async with self._lock:
             try:  # one read, not `in` then `[]`: the entry can expire between the two
-                return self._grant[BOT_SCOPE].token
+                return self._grant[self._scope].token
             except KeyError:
                 pass
             try:
@@ -70,5 +78,5 @@ class ConnectorToken:
             grant = _Grant(str(body["access_token"]), float(body.get("expires_in", 3600)))
             # Returned as fetched, not read back: a token that lives less than
             # RENEW_SECONDS is not kept at all.
-            self._grant[BOT_SCOPE] = grant
+            self._grant[self._scope] = grant
             return grant.token
