@@ -127,6 +127,24 @@ def test_a_reused_or_wrong_state_starts_no_session(dash, slack) -> None:
     assert httpx.get(callback).status_code == 400
 
 
+def test_a_state_used_on_one_web_process_starts_nothing_on_another(
+    dash, slack, emulator, database_url
+) -> None:
+    slack.sign_in_as("UMARIA", "T1")
+    other = DashboardBot(emulator, slack, database_url).start()  # a second web process
+    try:
+        with client(dash) as browser:
+            callback, _ = begin(browser, slack)
+            login_cookie = browser.cookies.get("badgebot_dashboard_login")
+            assert browser.get(callback).status_code == 303  # signed in on the first
+        replayed = callback.replace(dash.base, other.base)
+        again = httpx.get(replayed, cookies={"badgebot_dashboard_login": login_cookie})
+        assert again.status_code == 400 and "badgebot_dashboard=" not in str(again.headers)
+        assert len(slack.calls_of("openid.connect.token")) == 1  # the code was not spent again
+    finally:
+        other.stop()
+
+
 def test_a_tampered_cookie_is_an_anonymous_visitor(dash, slack) -> None:
     browser = sign_in(dash, slack, "UMARIA")
     value = browser.cookies.get("badgebot_dashboard")

@@ -165,7 +165,7 @@ class Dashboard:
         """Slack's redirect back: the state checked (once), then the person from Slack."""
         if self.slack is None:
             return self._sign_in(request, "Sign in with Slack is not set up here.")
-        login = self._take_login(request, "slack")
+        login = await self._take_login(request, "slack")
         code = request.query_params.get("code")
         if login is None or not code:
             return self._refused(request)
@@ -224,7 +224,7 @@ class Dashboard:
         workspace."""
         if self.microsoft is None:
             return self._sign_in(request, "Sign in with Microsoft is not set up here.")
-        login = self._take_login(request, "microsoft")
+        login = await self._take_login(request, "microsoft")
         flow = login.get("f") if login else None
         if not isinstance(flow, dict) or not request.query_params.get("code"):
             return self._refused(request)
@@ -317,9 +317,20 @@ class Dashboard:
     def _session(self, request: Request) -> Session | None:
         return self.cookies.session(request.cookies.get(SESSION_COOKIE))
 
-    def _take_login(self, request: Request, provider: str) -> dict[str, Any] | None:
+    async def _take_login(self, request: Request, provider: str) -> dict[str, Any] | None:
+        """The sign-in cookie's document, when its state is this request's and was never
+        used, by this process or any other sharing the database (the state's key is kept
+        in ``seen_requests`` for an hour, well past the cookie's ten minutes)."""
         state = request.query_params.get("state")
-        return self.cookies.take_login(request.cookies.get(LOGIN_COOKIE), provider, state)  # type: ignore[arg-type]
+        login = self.cookies.take_login(request.cookies.get(LOGIN_COOKIE), provider, state)  # type: ignore[arg-type]
+        if login is None:
+            return None
+        try:
+            first = await _workspaces(request).store.first_sighting(f"dashboard-state:{state}")
+        except Exception as exc:  # no database to check against: start nothing
+            log.warning("could not check a sign-in state: %s", type(exc).__name__)
+            return None
+        return login if first else None
 
     def _to_provider(self, url: str, cookie: str) -> Response:
         response = RedirectResponse(url, 302)
