@@ -23,7 +23,7 @@ from tests.test_teams_flows_e2e import approval_cards, give_for_approval, sent_t
 from tests.waiting import wait_until
 
 #: A sync every 0.3 s on a worker that ticks every 0.05 s.
-FAST_SYNC = {"quantive_sync_seconds": 0.3, "outbox_poll_seconds": 0.05}
+FAST_SYNC = {"quantive_sync_seconds": 0.1, "outbox_poll_seconds": 0.05}
 QUEUE_READ = "GET /badges/approve"
 DECISION_CALLS = ("POST /badges/approve/{id}", "DELETE /badges/approve/{id}")
 
