@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import json
 import tempfile
 import time
 import tracemalloc
@@ -21,57 +20,50 @@ from pathlib import Path
 from sqlalchemy import create_engine, insert
 
 from bench.processes import migrated_sqlite
-from bot.export import COLUMNS, export_row, write_export
+from bot.awards.record import Award, Decider, Party, award_row
+from bot.export import COLUMNS, awards_given, export_row, write_export
 from bot.store import Store
-from bot.store.tables import given_awards
+from bot.store.tables import awards
 
 AWARDS = 100_000
 
 
 def seed(url: str) -> None:
-    """AWARDS rows, in batches, with a synchronous engine (fast, and not measured)."""
+    """AWARDS award records, in batches, with a synchronous engine (fast, not measured):
+    each the row bot.awards.record.award_row makes of a record, as the bot stores it."""
     engine = create_engine(url)  # the plain sqlite3 driver, for seeding only
     start = time.time() - AWARDS
+    recipients = [
+        Party(name="Liam Chen", email="liam@acme.example", quantive_id="a", platform="slack"),
+        Party(name="Design", quantive_id="t", is_team=True),
+    ]
+    decider = Decider(name="Maria Garcia", email="maria@acme.example", chat_user_id="UMARIA")
     with engine.begin() as conn:
         for batch in range(0, AWARDS, 10_000):
-            conn.execute(
-                insert(given_awards),
-                [
-                    {
-                        "give_id": i,
-                        "platform": "slack" if i % 3 else "teams",
-                        "assignment_id": f"64d{i:021d}",
-                        "badge_id": "64c000000000000000000002",
-                        "badge_name": "Visionary",
-                        "giver_chat_id": f"U{i % 500}",
-                        "giver_email": f"giver{i % 500}@acme.example",
-                        "giver_name": "Giver",
-                        "recipients": json.dumps(
-                            [
-                                {
-                                    "name": "Liam Chen",
-                                    "email": "liam@acme.example",
-                                    "quantive_id": "a",
-                                    "is_team": False,
-                                },
-                                {
-                                    "name": "Design",
-                                    "email": "",
-                                    "quantive_id": "t",
-                                    "is_team": True,
-                                },
-                            ]
-                        ),
-                        "recipient_count": 2,
-                        "comment": f'thanks, "really" — for #{i}\n' + "x" * 200,
-                        "status": "approved",
-                        "given_at": start + i,
-                        "decided_at": start + i + 60,
-                        "decided_by": "UMARIA",
-                    }
-                    for i in range(batch, min(batch + 10_000, AWARDS))
-                ],
-            )
+            rows = []
+            for i in range(batch, min(batch + 10_000, AWARDS)):
+                platform = "slack" if i % 3 else "teams"
+                award = Award(
+                    assignment_id=f"64d{i:021d}",
+                    give_id=i + 1,
+                    platform=platform,
+                    badge_id="64c000000000000000000002",
+                    badge_name="Visionary",
+                    giver=Party(
+                        name="Giver",
+                        chat_user_id=f"U{i % 500}",
+                        platform=platform,
+                        email=f"giver{i % 500}@acme.example",
+                    ),
+                    recipients=recipients,
+                    comment=f'thanks, "really" — for #{i}\n' + "x" * 200,
+                    status="approved",
+                    given_at=start + i,
+                    decided_at=start + i + 60,
+                    decided_by=decider,
+                )
+                rows.append({**award_row(award), "updated_at": start + i + 60})
+            conn.execute(insert(awards), rows)
     engine.dispose()
 
 
@@ -89,12 +81,13 @@ async def in_memory(url: str, out: Path) -> int:
     """The naive way: every row read first, then written."""
     store = Store(url)
     try:
-        rows = [award async for award in store.given_between()]
+        rows = [award async for award in awards_given(store, None, None)]
         with out.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS)
             writer.writeheader()
             for award in rows:
-                writer.writerow(export_row(award, award.decided_by))
+                decider = award.decided_by.email if award.decided_by else ""
+                writer.writerow(export_row(award, decider))
         return len(rows)
     finally:
         await store.aclose()
