@@ -20,7 +20,6 @@ import httpx
 import pytest
 
 from api.emulator import Emulator
-from bot.background_server import BackgroundServer
 from bot.cli.scheduled import digest_once
 from bot.connections import connect
 from bot.secrets import SecretBox, new_key
@@ -31,6 +30,7 @@ from handlers.slack.decisions import UNKNOWN_AWARD
 from handlers.slack.dispatch import NOT_CONNECTED
 from tests.fake_slack import FakeSlack
 from tests.harness import BotHarness, new_awards, new_trigger_id, signed_headers
+from tests.isolation_requests import emulator_on_loopback
 from tests.workflow_steps import step_body
 
 KEY = new_key()
@@ -43,26 +43,19 @@ ACME_TOKEN, INITECH_TOKEN, GLOBEX_TOKEN = (
 DECISIONS = ("POST /badges/approve/{id}", "DELETE /badges/approve/{id}")
 
 
-def emulator_for(token: str, account: str) -> Iterator[Emulator]:
-    emulator = Emulator(token=token, account_id=account)
-    with BackgroundServer(emulator.app) as server:
-        emulator.url = f"{server.url}/api/v1"  # type: ignore[attr-defined]
-        yield emulator
-
-
 @pytest.fixture(scope="module")
 def acme_quantive() -> Iterator[Emulator]:
-    yield from emulator_for(ACME_TOKEN, "acct-acme")
+    yield from emulator_on_loopback(ACME_TOKEN, "acct-acme")
 
 
 @pytest.fixture(scope="module")
 def initech_quantive() -> Iterator[Emulator]:
-    yield from emulator_for(INITECH_TOKEN, "acct-initech")
+    yield from emulator_on_loopback(INITECH_TOKEN, "acct-initech")
 
 
 @pytest.fixture(scope="module")
 def globex_quantive() -> Iterator[Emulator]:
-    yield from emulator_for(GLOBEX_TOKEN, "acct-globex")
+    yield from emulator_on_loopback(GLOBEX_TOKEN, "acct-globex")
 
 
 @pytest.fixture(scope="module")
@@ -201,10 +194,6 @@ def connect_directly(
     bot.query(run)
 
 
-def pending_in(emulator: Emulator) -> list[dict[str, Any]]:
-    return [a for a in new_awards(emulator) if a.get("status", "pending") == "pending"]
-
-
 def test_two_workspaces_install_connect_and_give_each_in_its_own_quantive(
     bot: BotHarness, acme_quantive: Emulator, initech_quantive: Emulator
 ) -> None:
@@ -263,10 +252,10 @@ def test_two_workspaces_install_connect_and_give_each_in_its_own_quantive(
     # Each give lands in its own Quantive, and nowhere else.
     acme_before, initech_before = len(new_awards(acme_quantive)), len(new_awards(initech_quantive))
     assert command(bot, "give <@ULIAM|liam> Visionary for the roadmap", "UAMARA", "TACME")
-    acme_quantive_wait(acme_quantive, acme_before + 1)
+    wait_for_awards(acme_quantive, acme_before + 1)
     assert len(new_awards(initech_quantive)) == initech_before
     assert command(bot, "give <@USOFIA|sofia> Visionary for billing", "UAMARA", "TINITECH")
-    acme_quantive_wait(initech_quantive, initech_before + 1)
+    wait_for_awards(initech_quantive, initech_before + 1)
     assert len(new_awards(acme_quantive)) == acme_before + 1
     bot.wait_idle()
     # Every Slack call for a workspace used that workspace's own bot token.
@@ -325,7 +314,7 @@ def test_a_wrong_token_in_the_connect_form_says_what_to_fix_and_stores_nothing(
     assert bot.query(connection) is None
 
 
-def acme_quantive_wait(emulator: Emulator, count: int, timeout: float = 10.0) -> None:
+def wait_for_awards(emulator: Emulator, count: int, timeout: float = 10.0) -> None:
     """Wait until ``emulator`` holds ``count`` awards besides the demo account's."""
     deadline = time.monotonic() + timeout
     while len(new_awards(emulator)) < count:
@@ -388,7 +377,7 @@ def test_an_org_wide_install_serves_two_workspaces_of_the_org(
         org_wide=True,
     )  # fmt: skip
     assert give.status_code == 200
-    acme_quantive_wait(globex_quantive, before + 1)
+    wait_for_awards(globex_quantive, before + 1)
     [award] = [a for a in new_awards(globex_quantive) if a["comment"] == "org-wide"]
     # An approver in another workspace of the org approves it.
     approve(bot, award["id"], "UOLIVER", "TGX2", enterprise="EGLOBEX")
