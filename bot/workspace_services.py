@@ -106,6 +106,18 @@ class Workspaces:
         scoped = self.store.for_workspace(key)
         return apply_overrides(self.settings, await scoped.workspace_settings())
 
+    async def seed_first_admins(self, key: str, who: str, names: tuple[str, ...]) -> None:
+        """Make ``who`` (the person who connected the workspace) its first admin and
+        approver, under each of ``names`` (the platform's settings) that neither the store
+        nor the environment fills yet, so that someone can approve; admins change it
+        later."""
+        scoped = self.store.for_workspace(key)
+        stored = await scoped.workspace_settings()
+        settings = apply_overrides(self.settings, stored)
+        for name in names:
+            if name not in stored and not getattr(settings, name):
+                await scoped.set_workspace_setting(name, [who], who)
+
     async def connected(self) -> list[str]:
         """The keys of every workspace that has a Quantive connection."""
         if self._box is None:

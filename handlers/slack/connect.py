@@ -28,6 +28,9 @@ from handlers.slack.payload import dig, field_value
 
 log = logging.getLogger(__name__)
 
+#: Who connects a workspace nobody administers yet becomes these (Slack's lists).
+FIRST_ADMIN_SETTINGS = ("badge_admins", "badge_approvers")
+
 CONNECT_OPEN = "connect_quantive_open"
 CONNECT_MODAL = "connect_quantive"
 #: The requests of the connect flow, let through for a workspace not connected yet.
@@ -258,7 +261,9 @@ class ConnectFlow:
             except ConnectionProblem as problem:
                 view = connect_form(str(problem), values)
             else:
-                await self._first_admin(key, user_id)
+                await self._workspaces.seed_first_admins(
+                    key, user_id, ("badge_admins", "badge_approvers")
+                )
                 await self._workspaces.forget(key)
                 log.info("%s connected to Quantive at %s", key, quantive_host(row.quantive_url))
                 view = _done_view(row)
@@ -268,16 +273,6 @@ class ConnectFlow:
             await client.views_update(view_id=view_id, view=view)
         except SlackApiError as exc:
             log.warning("could not show the connect result: %s", exc.response.get("error"))
-
-    async def _first_admin(self, key: str, user_id: str) -> None:
-        """The person who connects a workspace nobody administers yet becomes its first
-        badge admin and approver, so that someone can approve (admins change it later)."""
-        scoped = self._workspaces.store.for_workspace(key)
-        stored = await scoped.workspace_settings()
-        settings = await self._workspaces.settings_for(key)
-        for name in ("badge_admins", "badge_approvers"):
-            if name not in stored and not getattr(settings, name):
-                await scoped.set_workspace_setting(name, [user_id], user_id)
 
 
 def _from_the_workspace(args: AsyncArgs) -> bool:

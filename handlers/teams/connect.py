@@ -126,6 +126,10 @@ def identity_of(profile: ChatProfile) -> str | None:
     return profile.email.lower() if profile.email else next(iter(profile.aliases), None)
 
 
+#: Who connects a tenant nobody administers yet becomes these (Teams' lists).
+FIRST_ADMIN_SETTINGS = ("teams_admins", "teams_approvers")
+
+
 class TeamsConnect:
     """The connect command and the connect card's button, over the core's workspaces."""
 
@@ -177,7 +181,7 @@ class TeamsConnect:
             )
         except ConnectionProblem as problem:
             return self._answer(door, turn, connect_card(str(problem), values))
-        await self._first_admin(door.key, who)
+        await self._workspaces.seed_first_admins(door.key, who, FIRST_ADMIN_SETTINGS)
         await self._workspaces.forget(door.key)
         log.info("%s connected to Quantive at %s", door.key, quantive_host(row.quantive_url))
         return self._answer(door, turn, connected_card(row))
@@ -194,13 +198,3 @@ class TeamsConnect:
                 "connect card update",
             )
         return cards.card_response(content)
-
-    async def _first_admin(self, key: str, who: str) -> None:
-        """The person who connects a tenant nobody administers yet becomes its first badge
-        admin and approver, so that someone can approve (admins change it later)."""
-        scoped = self._workspaces.store.for_workspace(key)
-        stored = await scoped.workspace_settings()
-        settings = await self._workspaces.settings_for(key)
-        for name in ("teams_admins", "teams_approvers"):
-            if name not in stored and not getattr(settings, name):
-                await scoped.set_workspace_setting(name, [who], who)
