@@ -25,6 +25,7 @@ from api import errors
 from bot.awards import Award
 from bot.ports import AwardNotices
 from bot.services import Services
+from bot.store import WaitingKey
 
 log = logging.getLogger(__name__)
 
@@ -74,20 +75,25 @@ class QuantiveSync:
             return []
         self._due = time.monotonic() + self.interval
         store = self._services.store
-        if not await store.waiting_keys(time.time() - HANDLED_WINDOW):
+        # The records are read before the lease (an idle workspace costs this one read and
+        # no write), and before the queue, as sync_once needs them.
+        known = await store.waiting_keys(time.time() - HANDLED_WINDOW)
+        if not known:
             self._absent = set()
-            return []  # nothing to settle: an idle workspace costs one read
+            return []
         if not await store.take_lease(LEASE, self._holder, self.lease_seconds):
             return []  # another process reads the queue for everyone
-        return await self.sync_once()
+        return await self.sync_once(known)
 
-    async def sync_once(self) -> list[Award]:
-        """Read the queue once and settle what left it; returns the records settled."""
+    async def sync_once(self, known: list[WaitingKey] | None = None) -> list[Award]:
+        """Read the queue once and settle what left it; returns the records settled.
+        ``known`` are the waiting records when just read (else they are read here)."""
         services = self._services
         # The records first, then the queue: an award recorded as pending before the read
         # began was in the queue then, so a read that misses it shows it left (read the
         # other way round, an award made in between would look decided).
-        known = await services.store.waiting_keys(time.time() - HANDLED_WINDOW)
+        if known is None:
+            known = await services.store.waiting_keys(time.time() - HANDLED_WINDOW)
         if not known:
             self._absent = set()
             return []  # nothing to compare: an idle bot costs Quantive nothing

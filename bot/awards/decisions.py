@@ -83,10 +83,15 @@ class Decisions(Delivery):
         """
         if not self.may_approve(approver):
             return DecisionResult(DecisionOutcome.NOT_ALLOWED, await self.award(assignment_id))
-        if self._known_awards_only and await self.award(assignment_id) is None:
+        known = (
+            await self.award(assignment_id)
+            if self._known_awards_only or is_held(assignment_id)
+            else None
+        )
+        if self._known_awards_only and known is None:
             return DecisionResult(DecisionOutcome.UNKNOWN, None)
         if is_held(assignment_id):
-            made = await self.award(assignment_id)
+            made = known
             if made is not None and made.status == "pending" and made.quantive_assignment_id:
                 # Made while held but left in Quantive's queue: it is decided there now,
                 # under the id Quantive gave it (the held key is the bot's own).
