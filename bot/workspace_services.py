@@ -15,7 +15,7 @@ from bot.secrets import SecretBox, SecretKeyError
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
-from bot.workspace_settings import SettingsEditor
+from bot.workspace_settings import SettingsEditor, apply_overrides
 from bot.workspaces import DEFAULT_WORKSPACE
 
 log = logging.getLogger(__name__)
@@ -210,10 +210,3 @@ class Workspaces:
 
 def _fingerprint(overrides: dict[str, Any]) -> str:
     return json.dumps(overrides, sort_keys=True, default=str)
-
-
-def apply_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:
-    """``settings`` with a workspace's stored values on top; names it does not know are
-    ignored (a setting removed from the code must not stop a workspace)."""
-    known = {name: value for name, value in overrides.items() if name in Settings.model_fields}
-    return settings.model_copy(update=known) if known else settings

@@ -274,14 +274,14 @@ async def save(
     A value equal to the environment's, or :data:`USE_DEFAULT`, clears the stored one, so
     the workspace follows the environment again when the deployment changes it."""
     defaults = workspaces.settings
-    current = await workspaces.settings_for(key)
+    scoped = store.for_workspace(key)
+    stored = await scoped.workspace_settings()
+    current = apply_overrides(defaults, stored)
     clean, problems = check(
         changes, current, defaults, by, platform=platform, aliases=tuple(aliases)
     )
     if problems:
         return list(problems.values())
-    scoped = store.for_workspace(key)
-    stored = await scoped.workspace_settings()
     for name, value in clean.items():
         if value is USE_DEFAULT or value == getattr(defaults, name):
             if name in stored:
@@ -303,8 +303,8 @@ class Current:
 
 async def current_values(store: Store, workspaces: SettingsHost, key: str) -> list[Current]:
     """Each editable setting of the workspace as it is now, for a front end to show."""
-    settings = await workspaces.settings_for(key)
     stored = await store.for_workspace(key).workspace_settings()
+    settings = apply_overrides(workspaces.settings, stored)
     return [Current(e, getattr(settings, e.name), e.name not in stored) for e in EDITABLE]
 
 
@@ -343,3 +343,10 @@ class SettingsEditor:
             platform=platform,
             aliases=aliases,
         )
+
+
+def apply_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:
+    """``settings`` with a workspace's stored values on top; names it does not know are
+    ignored (a setting removed from the code must not stop a workspace)."""
+    known = {name: value for name, value in overrides.items() if name in Settings.model_fields}
+    return settings.model_copy(update=known) if known else settings
