@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from api import errors
+from api.models import Assignment
 from bot.awards import Award
 from bot.digest import count_text
 from bot.identity import ChatProfile
@@ -73,8 +74,11 @@ def home_body(
     return cards.card(body, [refresh])
 
 
-async def home_card(ctx: TeamsContext, profile: ChatProfile) -> Card:
-    """Read Quantive and build one person's home card."""
+async def home_card(
+    ctx: TeamsContext, profile: ChatProfile, pending: list[Assignment] | None = None
+) -> Card:
+    """Read Quantive and build one person's home card; ``pending`` saves reading the
+    queue again when several cards are redrawn at once."""
     services = ctx.services
     holdings: list[list[Element]] = []
     own: list[Award] = []
@@ -82,7 +86,8 @@ async def home_card(ctx: TeamsContext, profile: ChatProfile) -> Card:
     total = 0
     try:
         found, _ = await services.identities.resolve([profile])
-        pending = await services.awards.pending()
+        if pending is None:
+            pending = await services.awards.pending()
         if profile.user_id in found:
             quantive_id = found[profile.user_id].quantive_user_id
             for holding in await services.holdings.holdings_of(quantive_id):
@@ -123,6 +128,8 @@ async def refresh_homes(ctx: TeamsContext, award: Award) -> None:
     approvers' (the twin of handlers.slack.home.refresh_homes). Each stands alone: a card
     that cannot be updated (deleted, the chat gone) is forgotten, not retried."""
     involved = {award.giver.chat_user_id, *(r.chat_user_id for r in award.recipients)}
+    pending: list[Assignment] | None = None
+    read = False
     for home in list(ctx.homes.values()):
         profile = await ctx.directory.profile(home.who, home.ref)
         approver = ctx.services.permissions.can_approve(
@@ -130,7 +137,13 @@ async def refresh_homes(ctx: TeamsContext, award: Award) -> None:
         )
         if home.who.user_id not in involved and not approver:
             continue
-        message = cards.card_message(await home_card(ctx, profile), HOME_SUMMARY)
+        if not read:  # the queue, once for every card redrawn (as Slack's refresh_homes)
+            read = True
+            try:
+                pending = await ctx.services.awards.pending()
+            except errors.QuantiveError:
+                pending = None  # each card reads it again, and says if Quantive is away
+        message = cards.card_message(await home_card(ctx, profile, pending), HOME_SUMMARY)
         try:
             await ctx.notifier.update(home.ref.conversation_id, home.activity_id, message)
         except ConnectorError as exc:
