@@ -24,6 +24,18 @@ MAX_TRIES = 3
 #: The longest Retry-After honoured; longer waits give up and report the failure.
 MAX_RETRY_AFTER = 10.0
 
+
+def teams_retry_policy(retry_base: float) -> RetryPolicy:
+    """The in-call retries of a Microsoft call (the Bot Connector's, Graph's): MAX_TRIES
+    tries, backing off from ``retry_base``, Retry-After honoured up to MAX_RETRY_AFTER."""
+    return RetryPolicy(
+        max_retries=MAX_TRIES - 1,
+        backoff_base=retry_base,
+        backoff_cap=retry_base * 2 ** (MAX_TRIES - 1),
+        max_retry_after=MAX_RETRY_AFTER,
+    )
+
+
 Activity = dict[str, Any]
 
 
@@ -70,6 +82,7 @@ class TeamsConnector:
         self._app_id = app_id
         self._http = http or httpx.AsyncClient(timeout=10)
         self._retry_base = retry_base
+        self._policy = teams_retry_policy(retry_base)
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -123,13 +136,7 @@ class TeamsConnector:
         """One connector call, repeated by the shared retry policy (api.retry) while it
         fails for a passing reason and certainly did nothing."""
         url = f"{service_url.rstrip('/')}/{path}"
-        policy = RetryPolicy(
-            max_retries=MAX_TRIES - 1,
-            backoff_base=self._retry_base,
-            backoff_cap=self._retry_base * 2 ** (MAX_TRIES - 1),
-            max_retry_after=MAX_RETRY_AFTER,
-        )
-        return await retrying(policy, _may_repeat)(self._try, method, url, body)
+        return await retrying(self._policy, _may_repeat)(self._try, method, url, body)
 
     async def _try(self, method: str, url: str, body: Activity | None) -> Activity:
         try:

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from bot.export import write_export
-from bot.identity import ChatProfile
 from bot.leaderboard import BoardPeriod, period_start
 from handlers.dashboard import dashboard_enabled
 from handlers.teams import cards
@@ -150,14 +149,13 @@ async def file_consent(ctx: TeamsContext, turn: Turn) -> dict[str, Any]:
     """``fileConsent/invoke``: answered at once (Teams waits on it); the upload and the
     file card come after."""
     value = turn.activity.get("value") or {}
-    profile = await ctx.directory.profile(turn.sender, turn.ref)
-    ctx.later(_consented(ctx, turn, profile, value), "export upload")
+    ctx.later(_consented(ctx, turn, value), "export upload")
     return {}
 
 
-async def _consented(
-    ctx: TeamsContext, turn: Turn, profile: ChatProfile, value: dict[str, Any]
-) -> None:
+async def _consented(ctx: TeamsContext, turn: Turn, value: dict[str, Any]) -> None:
+    # Who clicked is looked up after the answer: a cold directory can cost a connector call.
+    profile = await ctx.directory.profile(turn.sender, turn.ref)
     consent_card = str(turn.activity.get("replyToId") or "")
     if value.get("action") != "accept":
         await _settle(ctx, turn, consent_card, "OK, I didn't send the export.")

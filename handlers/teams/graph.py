@@ -17,15 +17,12 @@ from typing import Any
 import httpx
 from cachetools import LRUCache
 
-from api.retry import RetryPolicy, parse_retry_after, retrying
+from api.retry import parse_retry_after, retrying
+from handlers.teams.connector import teams_retry_policy
 from handlers.teams.token import GRAPH_SCOPE, ConnectorToken, TokenError
 
 log = logging.getLogger(__name__)
 
-#: Tries per page for 429, 5xx and connection errors (a GET is safe to repeat).
-MAX_TRIES = 3
-#: The longest Retry-After honoured; longer waits give up and report the failure.
-MAX_RETRY_AFTER = 10.0
 #: Pages read at most: a tag has a few hundred members at most, so more pages than this
 #: means a server that never stops linking, not a big tag.
 MAX_PAGES = 50
@@ -99,7 +96,8 @@ class TeamsGraph:
         self._app_id = app_id
         self._password = password
         self._http = http or httpx.AsyncClient(timeout=10)
-        self._retry_base = retry_base
+        # The connector's policy: a GET is safe to repeat on 429, 5xx and lost connections.
+        self._policy = teams_retry_policy(retry_base)
         # Each tenant's token is cached by its own ConnectorToken, kept here by tenant.
         self._tokens: LRUCache[str, ConnectorToken] = LRUCache(maxsize=MAX_TENANTS)
 
@@ -138,13 +136,7 @@ class TeamsGraph:
     async def _get(self, tenant_id: str, url: str) -> dict[str, Any]:
         """One page, repeated by the shared retry policy while it fails for a passing
         reason."""
-        policy = RetryPolicy(
-            max_retries=MAX_TRIES - 1,
-            backoff_base=self._retry_base,
-            backoff_cap=self._retry_base * 2 ** (MAX_TRIES - 1),
-            max_retry_after=MAX_RETRY_AFTER,
-        )
-        return await retrying(policy, _may_repeat)(self._try, tenant_id, url)
+        return await retrying(self._policy, _may_repeat)(self._try, tenant_id, url)
 
     async def _try(self, tenant_id: str, url: str) -> dict[str, Any]:
         try:
