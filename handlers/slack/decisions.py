@@ -87,7 +87,7 @@ async def decide(
     if result.outcome is DecisionOutcome.ALREADY_CLAIMED:
         ended = decided_in_quantive(result.award)
         if ended is not None:  # the sync settled it: nothing was called, nothing changes
-            await reply(f"This award was already {ended} in Quantive, so nothing changed.")
+            await reply(already_decided_text(ended))
             return
         earlier = result.earlier
         if result.award is not None and result.award.status == "refused":
@@ -112,6 +112,11 @@ async def decide(
     if result.award is not None:
         # Every front end redraws its copies; the award's own platform tells its people.
         await ctx.services.notices.decided(result.award)
+
+
+def already_decided_text(ended: str) -> str:
+    """What a click on an award Quantive shows decided already is told."""
+    return f"This award was already {ended} in Quantive, so nothing changed."
 
 
 #: What a click on an award this workspace has no record of is told.

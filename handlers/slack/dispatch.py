@@ -22,7 +22,7 @@ from slack_bolt.kwargs_injection.async_args import AsyncArgs
 from bot.workspace_services import NotConnected
 from bot.workspaces import DEFAULT_WORKSPACE, slack_workspace
 from handlers.slack.context import SlackContext
-from handlers.slack.payload import dig
+from handlers.slack.payload import dig, first_input_block
 
 log = logging.getLogger(__name__)
 
@@ -106,14 +106,7 @@ async def not_connected(args: AsyncArgs) -> BoltResponse:
     if "command" in body:
         return _json({"response_type": "ephemeral", "text": NOT_CONNECTED})
     if kind == "view_submission":
-        block = next(
-            (
-                b.get("block_id")
-                for b in dig(body, "view", "blocks", default=[])
-                if isinstance(b, dict) and b.get("type") == "input" and b.get("block_id")
-            ),
-            None,
-        )
+        block = first_input_block(body.get("view"))
         if block:
             return _json({"response_action": "errors", "errors": {block: NOT_CONNECTED}})
         return BoltResponse(status=200, body="")

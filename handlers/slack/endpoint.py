@@ -41,6 +41,7 @@ from handlers.slack.dispatch import each_workspace, single_workspace
 from handlers.slack.distribution import Lifecycle, app_client
 from handlers.slack.home import publish_home
 from handlers.slack.oauth import INSTALL_PATH, REDIRECT_PATH, SlackInstalls
+from handlers.slack.payload import first_input_block
 from handlers.slack.recovery import slack_jobs
 from handlers.slack.replays import replay_key
 from handlers.slack.request_checks import parse_slack_body, payload_workspace, signature_is_valid
@@ -231,7 +232,7 @@ class SlackEndpoint:
         if "command" in payload:
             return JSONResponse({"response_type": "ephemeral", "text": text})
         if payload.get("type") == "view_submission":
-            block = _first_input_block(payload.get("view") or {})
+            block = first_input_block(payload.get("view") or {})
             if block:  # the form stays open, its input kept, with the text under a field
                 return JSONResponse({"response_action": "errors", "errors": {block: text}})
             return Response(status_code=200)
@@ -288,11 +289,3 @@ def _first_line(exc: BaseException) -> str:
     and a help link on the following lines)."""
     lines = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {lines[0] if lines else ''}"
-
-
-def _first_input_block(view: dict[str, Any]) -> str | None:
-    """The block id of a form's first input, where Slack can show an error text."""
-    for block in view.get("blocks") or []:
-        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
-            return str(block["block_id"])
-    return None

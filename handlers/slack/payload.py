@@ -33,3 +33,11 @@ def private_metadata(view: dict[str, Any]) -> dict[str, Any]:
     except (TypeError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def first_input_block(view: Any) -> str | None:
+    """The block id of a form's first input, where Slack can show an error text."""
+    for block in (view.get("blocks") if isinstance(view, dict) else None) or []:
+        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    return None

@@ -71,10 +71,9 @@ class SlackContexts:
     async def for_key(self, key: str, token: str | None = None) -> SlackContext:
         """The workspace's context, its client holding ``token`` when one is given (the
         request's, from Bolt's authorize); NotConnected without a Quantive connection."""
-        services = await self._workspaces.services(key)
+        await self._workspaces.services(key)  # builds them (and the context) when due
+        # The hooks ran inside services(): the context of these very services is kept.
         ctx = self._by_key[key if self._workspaces.distributed else DEFAULT_WORKSPACE]
-        if ctx.services is not services:  # rebuilt since: the hook has replaced it
-            ctx = self._by_key[key]
         if token:
             ctx.notifier.client.token = token
         return ctx

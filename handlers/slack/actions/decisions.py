@@ -15,7 +15,12 @@ from bot.awards.sync import decided_in_quantive
 from bot.identity import ChatProfile
 from handlers.slack import blocks
 from handlers.slack.context import SlackContext
-from handlers.slack.decisions import UNKNOWN_AWARD, decide, not_an_approver_text
+from handlers.slack.decisions import (
+    UNKNOWN_AWARD,
+    already_decided_text,
+    decide,
+    not_an_approver_text,
+)
 from handlers.slack.replies import action_reply
 
 
@@ -60,7 +65,7 @@ def reject_button(ctx: SlackContext) -> Callable[..., Any]:
             return
         ended = decided_in_quantive(award)
         if ended is not None:  # no reason to ask for: it was decided in Quantive's web app
-            text = f"This award was already {ended} in Quantive, so nothing changed."
+            text = already_decided_text(ended)
             await action_reply(ctx.notifier, body, respond)(text)
             return
         modal = blocks.reject_modal(assignment_id, award)
