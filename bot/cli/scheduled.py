@@ -82,7 +82,15 @@ async def workspaces_runtime(
         stack.push_async_callback(store.aclose)
         stack.push_async_callback(workspaces.aclose)
         slack = await stack.enter_async_context(_slack_background(settings, workspaces))
-        built: dict[tuple[str, str], tuple[object, PlatformJobs]] = {}
+        # Each workspace's jobs with the clients they hold, closed when the jobs are made
+        # anew (a long-running clock must not keep every client it ever opened).
+        built: dict[tuple[str, str], tuple[object, PlatformJobs, contextlib.AsyncExitStack]] = {}
+
+        async def close_all() -> None:
+            for _, _, own in built.values():
+                await own.aclose()
+
+        stack.push_async_callback(close_all)
 
         async def jobs_now() -> list[PlatformJobs]:
             jobs: list[PlatformJobs] = []
@@ -94,10 +102,14 @@ async def workspaces_runtime(
                 for platform in _platforms(settings, key):
                     kept = built.get((key, platform))
                     if kept is None or kept[0] is not services:
-                        made = await _jobs_of(stack, slack, key, platform, services)
+                        if kept is not None:
+                            await built.pop((key, platform))[2].aclose()
+                        own = contextlib.AsyncExitStack()
+                        made = await _jobs_of(own, slack, key, platform, services)
                         if made is None:
+                            await own.aclose()
                             continue
-                        kept = built[(key, platform)] = (services, made)
+                        kept = built[(key, platform)] = (services, made, own)
                     jobs.append(kept[1])
             return jobs
 
