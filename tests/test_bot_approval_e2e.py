@@ -135,12 +135,15 @@ async def test_the_digest_lists_held_awards(held_bot: BotHarness) -> None:
 
 
 def test_a_held_award_approved_but_never_sent_goes_out_once(emulator, slack, database_url) -> None:
+    """The worker sends it, and reads the holders first: Quantive makes it but its answer
+    comes after the deadline, and the bot still recognises it and sends it only once."""
     emulator.token_user_decides = True
     settings = {**FAST_OUTBOX, "quantive_timeout": 0.3, "outbox_stale_seconds": 0.5}
     bot = BotHarness(emulator, slack, database_url, badge_approval="bot", **settings)
     bot.start()
     try:
         held_id = give_held(bot)
+        emulator.faults.set("POST /badges/assign", Fault(latency_after=0.6))
         # As if the process died right after an approver took the award out of hold.
         row = int(held_id.removeprefix("held-"))
         assert bot.query(lambda store: store.release_held(row, "sending"))

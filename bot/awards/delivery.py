@@ -199,6 +199,13 @@ class Delivery(AwardCore):
                 await self._store.finish_award(queued.id, "unknown", error="no evidence either way")
                 award = await self._save(award.model_copy(update={"status": "unknown"}))
                 return QueuedResult(QueuedOutcome.UNKNOWN, award)
+        if queued.sent_at is None and not queued.evidence:
+            # A held award whose approver's process died between release and send goes
+            # out first from here: what is needed to recognise it after a lost answer is
+            # read now, as the approval itself would have (bot.awards.decisions).
+            await self._store.update_evidence(
+                queued.id, await self._evidence_before(assign, approved_at_once=True)
+            )
         try:
             return QueuedResult(
                 QueuedOutcome.DELIVERED,
