@@ -177,6 +177,9 @@ def serve_entra(entra: FakeEntra, folder: Path) -> Iterator[Path]:
     # BackgroundServer speaks plain http; uvicorn reads these when it starts serving.
     server._server.config.ssl_certfile = str(cert)
     server._server.config.ssl_keyfile = str(key)
+    # msal's requests session never closes its TLS connection: uvicorn would wait out its
+    # 2 s graceful shutdown on it at every test's end.
+    server._server.config.timeout_graceful_shutdown = 0.1
     with server:
         entra.url = f"https://127.0.0.1:{server.port}"
         yield cert
