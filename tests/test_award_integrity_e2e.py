@@ -320,23 +320,6 @@ def test_replayed_command_makes_one_award(fast_bot: BotHarness) -> None:
     assert len(bot.slack.calls_of("response_url")) == 1
 
 
-def test_a_replayed_command_that_only_shows_is_answered_and_writes_nothing(
-    fast_bot: BotHarness,
-) -> None:
-    """``/badge help`` changes nothing, so its ack writes no replay key: a replay of it is
-    answered again, while a replayed give (above) is not."""
-    bot = fast_bot
-    body = bot.command_body("HELP", response_key="h")
-    headers = signed_headers(body)
-    for _ in range(2):
-        assert bot.post(body, headers).status_code == 200
-    bot.slack.wait_calls("response_url", count=2, where=lambda r: r["_key"] == "h")
-    assert bot.query(lambda store: store.first_sighting("trigger:probe"))  # the store works
-    assert not bot.query(lambda store: store.first_sighting("trigger:probe"))
-    trigger = urllib.parse.parse_qs(body)["trigger_id"][0]
-    assert bot.query(lambda store: store.first_sighting(f"trigger:{trigger}"))  # never written
-
-
 def test_events_api_retry_is_acknowledged_once(bot: BotHarness) -> None:
     event = {
         "token": "unused",
