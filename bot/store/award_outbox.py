@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, func, or_, select, update
 
 from bot.store.database import Database, rowcount
 from bot.store.tables import award_outbox
@@ -40,6 +40,18 @@ class OutboxAward:
 _t = award_outbox.c
 _ROW = select(_t.id, _t.state, _t.request, _t.attempts, _t.sent_at, _t.evidence, _t.answered)
 _WAITING = ("queued", "uncertain")
+
+
+def _stale_sending(stale_before: float) -> ColumnElement[bool]:
+    """A ``sending`` row whose process died mid-call: untouched since ``stale_before``."""
+    return (_t.state == "sending") & (_t.updated_at < stale_before)
+
+
+def awards_due(now: float, stale_before: float) -> ColumnElement[bool]:
+    """The rows to try again now: waiting ones that are due, and stale ``sending`` ones.
+    :meth:`AwardOutbox.due_awards` and bot.store.due_work both ask this, so the worker's
+    look across workspaces finds exactly the rows a workspace's round then works."""
+    return or_(_t.state.in_(_WAITING) & (_t.next_attempt_at <= now), _stale_sending(stale_before))
 
 
 def _outbox_award(row: Row[Any]) -> OutboxAward:
@@ -118,13 +130,8 @@ class AwardOutbox(Database):
     async def due_awards(self, now: float, stale_before: float) -> list[OutboxAward]:
         """Awards to try again: waiting ones that are due, and ``sending`` ones whose
         process died mid-call (not touched since ``stale_before``)."""
-        query = _ROW.where(
-            self._mine(award_outbox),
-            or_(
-                _t.state.in_(_WAITING) & (_t.next_attempt_at <= now),
-                (_t.state == "sending") & (_t.updated_at < stale_before),
-            ),
-        ).order_by(_t.id)
+        query = _ROW.where(self._mine(award_outbox), awards_due(now, stale_before))
+        query = query.order_by(_t.id)
         async with self.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_outbox_award(r) for r in rows]
@@ -136,10 +143,9 @@ class AwardOutbox(Database):
             .where(
                 self._mine(award_outbox),
                 _t.id == award.id,
-                or_(
-                    _t.state.in_(_WAITING),
-                    (_t.state == "sending") & (_t.updated_at < stale_before),
-                ),
+                # The row was read by due_awards: taking it asks only that nobody took it
+                # since (still waiting, or still stale), not that it is due again.
+                or_(_t.state.in_(_WAITING), _stale_sending(stale_before)),
             )
             .values(state="sending", attempts=_t.attempts + 1, updated_at=time.time())
         )

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
 
 from bot.store.database import Database, inserted, rowcount
 from bot.store.tables import chat_outbox
@@ -45,6 +45,13 @@ class ChatPost:
 
 
 _t = chat_outbox.c
+
+
+def posts_due(now: float) -> ColumnElement[bool]:
+    """The posts a worker may take now: waiting, due, and leased to nobody. Asked by
+    :meth:`ChatOutbox.due_chat`, :meth:`ChatOutbox.lease_chat` and bot.store.due_work
+    alike, so a workspace the worker visits for a post has that post to take."""
+    return and_(_t.state.in_(_WAITING), _t.next_attempt_at <= now, _t.leased_until <= now)
 
 
 class ChatOutbox(Database):
@@ -89,13 +96,7 @@ class ChatOutbox(Database):
         """Calls of ``platforms`` due for another try and not leased, oldest first."""
         query = (
             select(chat_outbox)
-            .where(
-                self._mine(chat_outbox),
-                _t.state.in_(_WAITING),
-                _t.platform.in_(platforms),
-                _t.next_attempt_at <= now,
-                _t.leased_until <= now,
-            )
+            .where(self._mine(chat_outbox), _t.platform.in_(platforms), posts_due(now))
             .order_by(_t.id)
             .limit(limit)
         )
@@ -119,13 +120,7 @@ class ChatOutbox(Database):
         now = time.time()
         statement = (
             update(chat_outbox)
-            .where(
-                self._mine(chat_outbox),
-                _t.id == post_id,
-                _t.state.in_(_WAITING),
-                _t.leased_until <= now,
-                _t.next_attempt_at <= now,
-            )
+            .where(self._mine(chat_outbox), _t.id == post_id, posts_due(now))
             .values(state="leased", leased_until=now + seconds, updated_at=now)
         )
         async with self.connect() as conn:

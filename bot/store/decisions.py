@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, and_, delete, select, update
 
 from bot.store.database import Database, inserted, rowcount
 from bot.store.tables import decision_claims
@@ -34,6 +34,15 @@ _COLUMNS = (
     decision_claims.c.done_at.is_not(None),
     decision_claims.c.decider,
 )
+
+
+def stale_claims(claimed_before: float) -> ColumnElement[bool]:
+    """Claims never confirmed by Quantive and older than ``claimed_before``: their process
+    may have died. Asked by :meth:`DecisionClaims.take_decision`,
+    :meth:`DecisionClaims.unfinished_decisions` and bot.store.due_work alike, so what the
+    worker looks for is what it may take."""
+    t = decision_claims.c
+    return and_(t.done_at.is_(None), t.claimed_at < claimed_before)
 
 
 class DecisionClaims(Database):
@@ -93,8 +102,7 @@ class DecisionClaims(Database):
             .where(
                 self._mine(decision_claims),
                 t.assignment_id == assignment_id,
-                t.done_at.is_(None),
-                t.claimed_at < claimed_before,
+                stale_claims(claimed_before),
             )
             .values(claimed_at=time.time())
         )
@@ -120,10 +128,7 @@ class DecisionClaims(Database):
 
     async def unfinished_decisions(self, claimed_before: float) -> list[DecisionClaim]:
         """Claims whose Quantive call never confirmed, older than ``claimed_before``."""
-        t = decision_claims.c
-        query = select(*_COLUMNS).where(
-            self._mine(decision_claims), t.done_at.is_(None), t.claimed_at < claimed_before
-        )
+        query = select(*_COLUMNS).where(self._mine(decision_claims), stale_claims(claimed_before))
         async with self.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [DecisionClaim(*row) for row in rows]

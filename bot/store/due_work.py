@@ -10,9 +10,10 @@ import time
 
 from sqlalchemy import and_, delete, or_, select, union
 
-from bot.store.award_outbox import _WAITING as _AWARDS_WAITING
-from bot.store.chat_outbox import _WAITING as _POSTS_WAITING
+from bot.store.award_outbox import awards_due
+from bot.store.chat_outbox import posts_due
 from bot.store.database import Database
+from bot.store.decisions import stale_claims
 from bot.store.seen_requests import KEEP_PREFIX, KEEP_SECONDS
 from bot.store.tables import award_outbox, chat_outbox, decision_claims, seen_requests
 
@@ -23,18 +24,12 @@ class DueWork(Database):
     async def workspaces_with_due_work(self, now: float, stale_before: float) -> set[str]:
         """The workspaces with a give to try again (or one a dead process left mid-call),
         a chat post due, or a decision left unconfirmed since before ``stale_before``."""
-        a, c, d = award_outbox.c, chat_outbox.c, decision_claims.c
+        # Each table's own condition, as its module's queries ask it: the rows looked for
+        # here are the rows each workspace's round then finds.
         query = union(
-            select(a.workspace).where(
-                or_(
-                    a.state.in_(_AWARDS_WAITING) & (a.next_attempt_at <= now),
-                    (a.state == "sending") & (a.updated_at < stale_before),
-                )
-            ),
-            select(c.workspace).where(
-                c.state.in_(_POSTS_WAITING), c.next_attempt_at <= now, c.leased_until <= now
-            ),
-            select(d.workspace).where(d.done_at.is_(None), d.claimed_at < stale_before),
+            select(award_outbox.c.workspace).where(awards_due(now, stale_before)),
+            select(chat_outbox.c.workspace).where(posts_due(now)),
+            select(decision_claims.c.workspace).where(stale_claims(stale_before)),
         )
         async with self.connect() as conn:
             return {row[0] for row in (await conn.execute(query)).all()}
