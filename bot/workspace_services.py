@@ -90,11 +90,9 @@ class Workspaces:
             row = await scoped.connection()
             overrides = await scoped.workspace_settings()
             fingerprint = (row, _fingerprint(overrides))
-            if kept is not None and kept.fingerprint == fingerprint:
-                kept.read_at = time.monotonic()
-                return kept.services
-            if kept is not None:
-                self._retire(self._built.pop(key).services)
+            unchanged = self._unchanged(key, kept, fingerprint)
+            if unchanged is not None:
+                return unchanged
             if row is None:
                 raise NotConnected(key)
             return self._build(key, scoped, row, overrides, fingerprint)
@@ -155,13 +153,25 @@ class Workspaces:
             kept.read_at = time.monotonic() - self._ttl + min(self._ttl, RETRY_SECONDS)
             return kept.services
         fingerprint = (None, _fingerprint(overrides))
-        if kept is not None and kept.fingerprint == fingerprint:
-            kept.read_at = time.monotonic()
-            return kept.services
-        if kept is not None:
-            self._retire(self._built.pop(DEFAULT_WORKSPACE).services)
+        unchanged = self._unchanged(DEFAULT_WORKSPACE, kept, fingerprint)
+        if unchanged is not None:
+            return unchanged
         settings = apply_overrides(self.settings, overrides)
         return self._keep(DEFAULT_WORKSPACE, settings, self.store, fingerprint).services
+
+    def _unchanged(
+        self, key: str, kept: _Built | None, fingerprint: tuple[Any, str]
+    ) -> Services | None:
+        """The kept services, read again just now, when what they were built from is
+        unchanged; else None, with the kept ones (if any) retired for a rebuild. Both
+        modes' rebuilds take this step, so they agree on when services are replaced."""
+        if kept is None:
+            return None
+        if kept.fingerprint == fingerprint:
+            kept.read_at = time.monotonic()
+            return kept.services
+        self._retire(self._built.pop(key).services)
+        return None
 
     def _keep(
         self, key: str, settings: Settings, store: Store, fingerprint: tuple[Any, str] | None
