@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
 
-from bot.store.database import Database, inserted, rowcount
+from bot.store.database import Database, rowcount
 from bot.store.tables import chat_outbox
 
 #: The states a post ends in; finished rows are kept a while, for their keys and the log.
@@ -71,26 +71,22 @@ class ChatOutbox(Database):
         """Keep a failed chat call to retry (or look for) after ``delay`` seconds; False
         when a row with this idempotency key exists already (the notice is in hand)."""
         now = time.time()
-        statement = (
-            self._insert(chat_outbox)
-            .values(
-                workspace=self.workspace,
-                platform=platform,
-                idempotency_key=key,
-                operation=json.dumps(operation),
-                state="queued",
-                unanswered=int(unanswered),
-                attempts=1,
-                created_at=started_at if started_at is not None else now,
-                next_attempt_at=now + delay,
-                leased_until=0,
-                updated_at=now,
-                last_error=error[:300],
-            )
-            .on_conflict_do_nothing(index_elements=["workspace", "platform", "idempotency_key"])
+        values = {
+            "platform": platform,
+            "idempotency_key": key,
+            "operation": json.dumps(operation),
+            "state": "queued",
+            "unanswered": int(unanswered),
+            "attempts": 1,
+            "created_at": started_at if started_at is not None else now,
+            "next_attempt_at": now + delay,
+            "leased_until": 0,
+            "updated_at": now,
+            "last_error": error[:300],
+        }
+        return await self._insert_new(
+            chat_outbox, values, _t.id, conflict=["workspace", "platform", "idempotency_key"]
         )
-        async with self.connect() as conn:
-            return await inserted(conn, statement, _t.id)
 
     async def due_chat(self, now: float, platforms: list[str], limit: int = 50) -> list[ChatPost]:
         """Calls of ``platforms`` due for another try and not leased, oldest first."""

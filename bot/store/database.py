@@ -184,6 +184,26 @@ class Database:
         async with self.connect() as conn:
             await conn.execute(statement)
 
+    async def _insert_new(
+        self,
+        table: Table,
+        values: dict[str, Any],
+        returning: Any,
+        *,
+        conflict: list[str] | None = None,
+    ) -> bool:
+        """Insert a row of this workspace unless its key is taken (the primary key, or the
+        ``conflict`` columns' unique index); True when this call wrote it. This is how a
+        claim, a subscription or a sighting is won by exactly one caller, on both
+        dialects. ``returning`` is any column of the row (see :func:`inserted`)."""
+        statement = (
+            self._insert(table)
+            .values({"workspace": self.workspace, **values})
+            .on_conflict_do_nothing(index_elements=conflict)
+        )
+        async with self.connect() as conn:
+            return await inserted(conn, statement, returning)
+
     def connect(self) -> Any:
         """``async with store.connect() as conn``: each statement commits on its own.
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, delete, select, update
 
-from bot.store.database import Database, inserted, rowcount
+from bot.store.database import Database, rowcount
 from bot.store.tables import decision_claims
 
 
@@ -58,21 +58,15 @@ class DecisionClaims(Database):
         decider: str = "{}",
     ) -> bool:
         """Claim the right to decide an award. Only the first claim wins."""
-        statement = (
-            self._insert(decision_claims)
-            .values(
-                workspace=self.workspace,
-                assignment_id=assignment_id,
-                decision=decision,
-                decided_by=decided_by,
-                reason=reason,
-                decider=decider,
-                claimed_at=time.time(),
-            )
-            .on_conflict_do_nothing()
-        )
-        async with self.connect() as conn:
-            return await inserted(conn, statement, decision_claims.c.assignment_id)
+        values = {
+            "assignment_id": assignment_id,
+            "decision": decision,
+            "decided_by": decided_by,
+            "reason": reason,
+            "decider": decider,
+            "claimed_at": time.time(),
+        }
+        return await self._insert_new(decision_claims, values, decision_claims.c.assignment_id)
 
     async def finish_decision(self, assignment_id: str) -> bool:
         """Mark a claimed decision as confirmed by Quantive. True only for the one call

@@ -48,19 +48,13 @@ class DigestClaims(Database):
     ) -> bool:
         """Subscribe a channel to the digest (or the recap); False when it already was."""
         table = _SUBSCRIPTIONS[post]
-        statement = (
-            self._insert(table)
-            .values(
-                workspace=self.workspace,
-                platform=platform,
-                channel=channel,
-                subscribed_by=user,
-                subscribed_at=time.time(),
-            )
-            .on_conflict_do_nothing()
-        )
-        async with self.connect() as conn:
-            return await inserted(conn, statement, table.c.channel)
+        values = {
+            "platform": platform,
+            "channel": channel,
+            "subscribed_by": user,
+            "subscribed_at": time.time(),
+        }
+        return await self._insert_new(table, values, table.c.channel)
 
     async def unsubscribe_digest(
         self, channel: str, *, platform: Platform = "slack", post: Subscription = "digest"

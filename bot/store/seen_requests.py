@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import and_, delete, or_
 
-from bot.store.database import Database, inserted
+from bot.store.database import Database
 from bot.store.tables import seen_requests
 
 #: Keys with this prefix are kept for KEEP_SECONDS rather than the replay window: facts
@@ -25,13 +25,8 @@ class SeenRequests(Database):
         Keys must outlast Slack's signing window, so a replayed request is recognised for
         as long as its signature is accepted; :meth:`forget_sightings` drops older ones.
         """
-        statement = (
-            self._insert(seen_requests)
-            .values(workspace=self.workspace, key=key, seen_at=time.time())
-            .on_conflict_do_nothing()
-        )
-        async with self.connect() as conn:
-            return await inserted(conn, statement, seen_requests.c.key)
+        values = {"key": key, "seen_at": time.time()}
+        return await self._insert_new(seen_requests, values, seen_requests.c.key)
 
     async def forget_sightings(self, older_than: float) -> None:
         """Drop request keys seen more than ``older_than`` seconds ago, and ``keep:`` keys
