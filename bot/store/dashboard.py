@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     case,
     distinct,
@@ -101,16 +102,18 @@ class DashboardRows:
 class DashboardQueries(Database):
     """The dashboard's reads of ``awards``, ``award_recipients`` and ``identities``."""
 
+    def _team_awards(self, team_id: str) -> Select[tuple[int]]:
+        """The ids of the awards with a recipient counting for the team: the team filter of
+        ``awards`` and of ``award_recipients`` alike."""
+        return select(_r.award_id).where(self._mine(award_recipients), _r.team_id == team_id)
+
     def _narrowed(self, scope: FigureScope) -> list[ColumnElement[bool]]:
         """The badge and team filters, on ``awards``."""
         conditions: list[ColumnElement[bool]] = [self._mine(awards)]
         if scope.badge_id is not None:
             conditions.append(_a.badge_id == scope.badge_id)
         if scope.team_id is not None:
-            for_team = select(_r.award_id).where(
-                self._mine(award_recipients), _r.team_id == scope.team_id
-            )
-            conditions.append(_a.id.in_(for_team))
+            conditions.append(_a.id.in_(self._team_awards(scope.team_id)))
         return conditions
 
     def _counted(self, scope: FigureScope) -> list[ColumnElement[bool]]:
@@ -133,10 +136,7 @@ class DashboardQueries(Database):
         if scope.badge_id is not None:
             conditions.append(_r.badge_id == scope.badge_id)
         if scope.team_id is not None:
-            for_team = select(_r.award_id).where(
-                self._mine(award_recipients), _r.team_id == scope.team_id
-            )
-            conditions.append(_r.award_id.in_(for_team))
+            conditions.append(_r.award_id.in_(self._team_awards(scope.team_id)))
         return conditions
 
     async def dashboard_rows(
