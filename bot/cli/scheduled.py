@@ -6,14 +6,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.digest import DigestJob
     from bot.recap import RecapJob
-    from bot.settings import Settings
+    from bot.settings import Mode, Settings
 
 # Each command's line in --help, and the longer description atop its own --help.
 CLOCK_HELP = "post the digest and recap on schedule (Procfile: clock)"
@@ -177,16 +177,24 @@ async def _slack_background(settings: Settings, workspaces: Any) -> AsyncIterato
         await contexts.aclose()
 
 
-def run_digest(args: argparse.Namespace) -> int:
-    """Post the digest once, now; exit 0 on success, 1 with a one-line reason."""
+def _run_when_ready(mode: Mode, main: Callable[[Settings], Coroutine[Any, Any, int]]) -> int:
+    """Run ``main`` on the settings checked for ``mode``, with the database at the code's
+    schema; its exit status, or 2 when they are not ready (ready_settings said why)."""
     import asyncio
 
     from bot.cli.startup import ready_settings
 
-    settings = ready_settings("digest")
+    settings = ready_settings(mode)
     if settings is None:
         return 2
-    return asyncio.run(digest_once(settings, force=args.force, channel=args.channel))
+    return asyncio.run(main(settings))
+
+
+def run_digest(args: argparse.Namespace) -> int:
+    """Post the digest once, now; exit 0 on success, 1 with a one-line reason."""
+    return _run_when_ready(
+        "digest", lambda settings: digest_once(settings, force=args.force, channel=args.channel)
+    )
 
 
 async def digest_once(settings: Settings, *, force: bool, channel: str | None) -> int:
@@ -225,14 +233,9 @@ async def digest_once(settings: Settings, *, force: bool, channel: str | None) -
 
 def run_recap(args: argparse.Namespace) -> int:
     """Post the weekly recap now; exit 0 on success, 1 with a one-line reason."""
-    import asyncio
-
-    from bot.cli.startup import ready_settings
-
-    settings = ready_settings("recap")
-    if settings is None:
-        return 2
-    return asyncio.run(recap_once(settings, force=args.force, channel=args.channel))
+    return _run_when_ready(
+        "recap", lambda settings: recap_once(settings, force=args.force, channel=args.channel)
+    )
 
 
 async def recap_once(settings: Settings, *, force: bool, channel: str | None) -> int:
@@ -258,21 +261,14 @@ async def recap_once(settings: Settings, *, force: bool, channel: str | None) ->
 
 def run_clock_process(args: argparse.Namespace) -> int:
     """Run the scheduler that posts the digest and recap (the Procfile's clock process)."""
-    import asyncio
 
-    from bot.cli.startup import ready_settings
-
-    settings = ready_settings("clock")
-    if settings is None:
-        return 2
-
-    async def clock() -> None:
+    async def clock(settings: Settings) -> int:
         # One tick a minute over every workspace's own digest and recap times, read
         # afresh, so a time an admin changes counts from the next tick.
         from bot.clock import run_clock
 
         async with workspaces_runtime(settings) as jobs_now:
             await run_clock(jobs_now)
+        return 0
 
-    asyncio.run(clock())
-    return 0
+    return _run_when_ready("clock", clock)
