@@ -110,10 +110,10 @@ def run_connect(args: argparse.Namespace) -> int:
     """Check a workspace's Quantive token and account, then store them encrypted."""
     import asyncio
 
-    workspace = _workspace(args, "connect")
-    settings = _settings("connect")
-    if workspace is None or settings is None:
+    target = _target(args, "connect")
+    if target is None:
         return USAGE
+    workspace, settings = target
     box = _secret_box(settings, "connect")
     if box is None:
         return USAGE
@@ -199,10 +199,10 @@ def run_disconnect(args: argparse.Namespace) -> int:
     """Forget a workspace's connection and its token; exit 1 when it had none."""
     import asyncio
 
-    workspace = _workspace(args, "disconnect")
-    settings = _settings("disconnect")
-    if workspace is None or settings is None:
+    target = _target(args, "disconnect")
+    if target is None:
         return USAGE
+    workspace, settings = target
     return asyncio.run(_disconnect(settings, workspace))
 
 
@@ -246,6 +246,16 @@ def _workspace(args: argparse.Namespace, command: str) -> str | None:
     if key is None:
         print(f"{command}: {flag} {given!r} {wrong}.", file=sys.stderr)
     return key
+
+
+def _target(args: argparse.Namespace, command: str) -> tuple[str, Settings] | None:
+    """The workspace the selector names and the settings, or None after saying what is
+    wrong; both are checked either way, so one run names every problem."""
+    workspace = _workspace(args, command)
+    settings = _settings(command)
+    if workspace is None or settings is None:
+        return None
+    return workspace, settings
 
 
 def _settings(command: str) -> Settings | None:
