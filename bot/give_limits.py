@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot.dashboard.periods import first_day_of
 from bot.identity import ChatProfile
 
 Period = Literal["day", "week", "month"]
@@ -55,12 +56,9 @@ class GiveLimit:
 
     def period_start(self, now: datetime) -> datetime:
         """The start of the local period ``now`` falls in."""
-        local = now.astimezone(self.timezone)
-        day = local.date()
-        if self.period == "week":
-            day -= timedelta(days=day.weekday())  # Monday
-        elif self.period == "month":
-            day = day.replace(day=1)
+        day = now.astimezone(self.timezone).date()
+        if self.period != "day":
+            day = first_day_of(self.period, day)
         return datetime.combine(day, time(0), self.timezone)
 
     def next_reset(self, now: datetime) -> datetime:

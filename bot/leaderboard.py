@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.awards import awards_given
+from bot.dashboard.periods import first_day_of
 from bot.holdings import HoldingsIndex, Ranked
 from bot.people import Person
 from bot.store import Store
@@ -29,14 +30,8 @@ def parse_period(text: str) -> BoardPeriod | None:
 def period_start(period: BoardPeriod, now: datetime, timezone: ZoneInfo) -> datetime:
     """The start of the local week (Monday), month, quarter or year ``now`` falls in."""
     day = now.astimezone(timezone).date()
-    if period == "week":
-        day -= timedelta(days=day.weekday())
-    elif period == "month":
-        day = day.replace(day=1)
-    elif period == "quarter":
-        day = day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
-    elif period == "year":
-        day = day.replace(month=1, day=1)
+    if period != "all":
+        day = first_day_of(period, day)
     return datetime.combine(day, time(0), timezone)
 
 

@@ -49,7 +49,9 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), zone).astimezone(UTC)
 
 
-def _first_day(name: PeriodName, day: date) -> date:
+def first_day_of(name: PeriodName, day: date) -> date:
+    """The first day of the week (Monday), month, quarter or year that ``day`` is in: the
+    dashboard's periods, the leaderboards and the give limit all start their periods here."""
     if name == "week":
         return day - timedelta(days=day.weekday())
     if name == "month":
@@ -77,7 +79,7 @@ def named_period(name: PeriodName, now: datetime, tz: str) -> Period:
     if name not in PERIOD_NAMES:
         raise ValueError(f"A period is one of {', '.join(PERIOD_NAMES)}, not {name!r}.")
     zone = ZoneInfo(tz)
-    first = _first_day(name, now.astimezone(zone).date())
+    first = first_day_of(name, now.astimezone(zone).date())
     end = _next_first_day(name, first)
     return Period(_midnight(first, zone), _midnight(end, zone), name, tz)
 
@@ -116,7 +118,7 @@ def period_weeks(period: Period) -> list[tuple[date, float, float]]:
     Unix seconds, cut to the period (a month's first and last bars may be part weeks).
     Together they cover the period exactly, so the bars add up to its awards."""
     zone = ZoneInfo(period.tz)
-    monday = _first_day("week", period.first_day)
+    monday = first_day_of("week", period.first_day)
     start, end = period.start.timestamp(), period.end.timestamp()
     weeks = []
     while True:
