@@ -28,6 +28,8 @@ class ConversationRef:
 
 
 _t = conversations.c
+#: A reference's columns, in ConversationRef's order (its platform is the caller's).
+_REF = select(_t.conversation_id, _t.kind, _t.service_url, _t.tenant_id, _t.user_id)
 
 
 class Conversations(Database):
@@ -51,8 +53,7 @@ class Conversations(Database):
     ) -> ConversationRef | None:
         """The newest personal chat with ``user_id``, if the bot has seen one."""
         query = (
-            select(_t.conversation_id, _t.kind, _t.service_url, _t.tenant_id, _t.user_id)
-            .where(
+            _REF.where(
                 self._mine(conversations),
                 _t.platform == platform,
                 _t.user_id == user_id,
@@ -69,8 +70,7 @@ class Conversations(Database):
         self, conversation_id: str, *, platform: Platform = "teams"
     ) -> ConversationRef | None:
         """One conversation's reference."""
-        query = select(_t.conversation_id, _t.kind, _t.service_url, _t.tenant_id, _t.user_id)
-        query = query.where(
+        query = _REF.where(
             self._mine(conversations),
             _t.platform == platform,
             _t.conversation_id == conversation_id,
