@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import and_, delete, or_, select, union
+from sqlalchemy import delete, select, union
 
 from bot.store.award_outbox import awards_due
 from bot.store.chat_outbox import posts_due
 from bot.store.database import Database
 from bot.store.decisions import stale_claims
-from bot.store.seen_requests import KEEP_PREFIX, KEEP_SECONDS
+from bot.store.seen_requests import old_sightings
 from bot.store.tables import award_outbox, chat_outbox, decision_claims, seen_requests
 
 
@@ -37,14 +37,7 @@ class DueWork(Database):
     async def forget_sightings_everywhere(self, older_than: float) -> int:
         """Drop every workspace's request keys seen more than ``older_than`` seconds ago
         (``keep:`` keys after KEEP_SECONDS), in one statement; how many went."""
-        t = seen_requests.c
-        now = time.time()
-        statement = delete(seen_requests).where(
-            or_(
-                and_(~t.key.startswith(KEEP_PREFIX), t.seen_at < now - older_than),
-                t.seen_at < now - KEEP_SECONDS,
-            )
-        )
+        statement = delete(seen_requests).where(old_sightings(time.time(), older_than))
         async with self.connect() as conn:
             result = await conn.execute(statement)
             return int(result.rowcount or 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import and_, delete, or_
+from sqlalchemy import ColumnElement, and_, delete, or_
 
 from bot.store.database import Database
 from bot.store.tables import seen_requests
@@ -14,6 +14,17 @@ from bot.store.tables import seen_requests
 #: like "this person was already offered a badge for this message".
 KEEP_PREFIX = "keep:"
 KEEP_SECONDS = 90 * 86400
+
+
+def old_sightings(now: float, older_than: float) -> ColumnElement[bool]:
+    """Keys seen more than ``older_than`` seconds before ``now``, and ``keep:`` keys seen
+    more than KEEP_SECONDS before it: what :meth:`SeenRequests.forget_sightings` and the
+    worker's sweep of every workspace (bot.store.due_work) both drop."""
+    t = seen_requests.c
+    return or_(
+        and_(~t.key.startswith(KEEP_PREFIX), t.seen_at < now - older_than),
+        t.seen_at < now - KEEP_SECONDS,
+    )
 
 
 class SeenRequests(Database):
@@ -31,14 +42,8 @@ class SeenRequests(Database):
     async def forget_sightings(self, older_than: float) -> None:
         """Drop request keys seen more than ``older_than`` seconds ago, and ``keep:`` keys
         seen more than KEEP_SECONDS ago."""
-        t = seen_requests.c
-        now = time.time()
         statement = delete(seen_requests).where(
-            self._mine(seen_requests),
-            or_(
-                and_(~t.key.startswith(KEEP_PREFIX), t.seen_at < now - older_than),
-                t.seen_at < now - KEEP_SECONDS,
-            ),
+            self._mine(seen_requests), old_sightings(time.time(), older_than)
         )
         async with self.connect() as conn:
             await conn.execute(statement)
