@@ -164,13 +164,15 @@ def give_for_reaction(ctx: SlackContext) -> Callable[..., Any]:
         comment = await message_comment(ctx, channel, ts)
         await give_flow.give(
             ctx,
-            giver_id=user,
-            user_ids=[author],
-            groups=[],
-            badge=badge,
-            comment=comment,
-            origin_channel=channel,
-            reply=reply,
+            give_flow.GiveOrder(
+                giver_id=user,
+                user_ids=[author],
+                groups=[],
+                badge=badge,
+                comment=comment,
+                origin_channel=channel,
+            ),
+            reply,
         )
 
     return handle

@@ -144,13 +144,15 @@ def give_submitted(ctx: SlackContext) -> Callable[..., Any]:
             return
         await give_flow.give(
             ctx,
-            giver_id=giver,
-            user_ids=users,
-            groups=[],
-            badge=badge,
-            comment=comment,
-            origin_channel=metadata.get("channel"),
-            reply=reply,
+            give_flow.GiveOrder(
+                giver_id=giver,
+                user_ids=users,
+                groups=[],
+                badge=badge,
+                comment=comment,
+                origin_channel=metadata.get("channel"),
+            ),
+            reply,
         )
 
     return handle
