@@ -76,13 +76,7 @@ def connect_card(problem: str | None = None, values: dict[str, str] | None = Non
         {**_text_input(_TOKEN, "API token", ""), "style": "password", "isRequired": True},
         cards.note("The token is checked with Quantive, stored encrypted, and never shown again."),
     ]
-    button = {
-        "type": "Action.Execute",
-        "title": "Connect",
-        "verb": CONNECT_VERB,
-        "data": {"action": CONNECT_VERB},
-    }
-    return cards.card(body, [button])
+    return cards.card(body, [cards.execute_action("Connect", CONNECT_VERB)])
 
 
 def connected_card(row: ConnectionRow) -> cards.Card:
