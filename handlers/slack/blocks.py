@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.awards import Award, Party, truncate
 from handlers.slack.block_limits import Block, fit_fallback
+from handlers.slack.modals import message_modal
 from handlers.slack.mrkdwn import escape, mention, quote
 
 APPROVE_ACTION = "approve_award"
@@ -212,16 +213,13 @@ def give_modal(
     if looking_up is not None:
         typed = escape(truncate(looking_up, 100))
         text = f":hourglass_flowing_sand: Looking up “{typed}” among Quantive's badges…"
-        return {
-            "type": "modal",
-            "callback_id": GIVE_MODAL,
-            "title": {"type": "plain_text", "text": "Give a badge"},
-            "close": {"type": "plain_text", "text": "Cancel"},
-            "private_metadata": json.dumps({"channel": channel_id}),
-            "blocks": [
-                {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 2000)}}
-            ],
-        }
+        return message_modal(
+            "Give a badge",
+            truncate(text, 2000),
+            close="Cancel",
+            callback_id=GIVE_MODAL,
+            private_metadata=json.dumps({"channel": channel_id}),
+        )
     users_element: Block = {
         "type": "multi_users_select",
         "action_id": "users",
