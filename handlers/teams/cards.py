@@ -126,6 +126,15 @@ def cancel_action() -> Element:
     return execute_action("Cancel", CANCEL_VERB)
 
 
+def clicked_action(activity: Activity) -> tuple[str, dict[str, Any]]:
+    """The verb and the data of a click on an Action.Execute (an ``adaptiveCard/action``
+    invoke): the verb from ``action.verb``, else from ``data.action`` where the bot puts
+    it too (:func:`execute_action`); the data, the inputs included, {} when it is no dict."""
+    action = (activity.get("value") or {}).get("action") or {}
+    data = action.get("data") if isinstance(action.get("data"), dict) else {}
+    return str(action.get("verb") or data.get("action") or ""), data
+
+
 def card_message(content: Card, summary: str) -> Activity:
     """A message activity carrying one card; ``summary`` is the notification text."""
     return {
