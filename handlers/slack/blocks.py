@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.awards import Award, Party, truncate
 from handlers.slack.block_limits import Block, fit_fallback
-from handlers.slack.modals import message_modal
+from handlers.slack.modals import form_modal, input_block, message_modal
 from handlers.slack.mrkdwn import escape, mention, quote
 
 APPROVE_ACTION = "approve_award"
@@ -249,64 +249,35 @@ def give_modal(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(notice)[:2000]}]}
         )
     blocks += [
-        {
-            "type": "input",
-            "block_id": "recipients",
-            "element": users_element,
-            "label": {"type": "plain_text", "text": "Recipients"},
-        },
-        {
-            "type": "input",
-            "block_id": "badge",
-            "element": badge_element,
-            "label": {"type": "plain_text", "text": "Badge"},
-        },
-        {
-            "type": "input",
-            "block_id": "comment",
-            "element": comment_element,
-            "optional": True,
-            # Slack adds "(optional)" to an optional input's label itself.
-            "label": {"type": "plain_text", "text": "Why?"},
-        },
+        input_block("recipients", "Recipients", users_element),
+        input_block("badge", "Badge", badge_element),
+        input_block("comment", "Why?", comment_element, optional=True),
     ]
-    return {
-        "type": "modal",
-        "callback_id": GIVE_MODAL,
-        "title": {"type": "plain_text", "text": "Give a badge"},
-        "submit": {"type": "plain_text", "text": "Give"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps({"channel": channel_id}),
-        "blocks": blocks,
-    }
+    metadata = json.dumps({"channel": channel_id})
+    return form_modal(GIVE_MODAL, "Give a badge", "Give", blocks, private_metadata=metadata)
 
 
 def reject_modal(assignment_id: str, award: Award | None) -> dict[str, Any]:
     """The modal asking for an optional reason before a rejection."""
     summary = award_sentence(award) if award else "Reject this badge award?"
-    return {
-        "type": "modal",
-        "callback_id": REJECT_MODAL,
-        "title": {"type": "plain_text", "text": "Reject award"},
-        "submit": {"type": "plain_text", "text": "Reject"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps({"assignment_id": assignment_id}),
-        "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": summary}},
-            {
-                "type": "input",
-                "block_id": "reason",
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Reason (shared with the giver)"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "reason",
-                    "multiline": True,
-                    "max_length": 500,
-                },
+    blocks: list[Block] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": summary}},
+        {
+            # Its own key order (the label before the element), as it has always been sent.
+            "type": "input",
+            "block_id": "reason",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Reason (shared with the giver)"},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "reason",
+                "multiline": True,
+                "max_length": 500,
             },
-        ],
-    }
+        },
+    ]
+    metadata = json.dumps({"assignment_id": assignment_id})
+    return form_modal(REJECT_MODAL, "Reject award", "Reject", blocks, private_metadata=metadata)
 
 
 def option(text: str, value: str) -> Block:

@@ -23,7 +23,7 @@ from bot.secrets import SecretBox
 from bot.workspace_services import Workspaces
 from handlers.slack.block_limits import Block
 from handlers.slack.dispatch import CONTEXT_KEY, UNCONNECTED_KEY, request_workspace
-from handlers.slack.modals import message_modal
+from handlers.slack.modals import form_modal, message_modal
 from handlers.slack.mrkdwn import escape
 from handlers.slack.payload import dig, field_value
 
@@ -124,14 +124,7 @@ def connect_form(problem: str | None = None, values: dict[str, str] | None = Non
             ],
         },
     ]
-    return {
-        "type": "modal",
-        "callback_id": CONNECT_MODAL,
-        "title": _plain("Connect Quantive"),
-        "submit": _plain("Connect"),
-        "close": _plain("Cancel"),
-        "blocks": blocks,
-    }
+    return form_modal(CONNECT_MODAL, "Connect Quantive", "Connect", blocks)
 
 
 def _checking_view() -> dict[str, Any]:
