@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.badge_editor import BACKGROUNDS, PATTERNS
 from handlers.slack.block_limits import Block
-from handlers.slack.blocks import ICON_EMOJI, option
+from handlers.slack.blocks import ICON_EMOJI, option, question_blocks
 from handlers.slack.modals import form_modal, input_block
 
 BADGE_EDITOR = "badge_editor"
@@ -68,31 +68,29 @@ def badge_editor_modal(badge: Any | None, channel_id: str | None) -> dict[str, A
 
 def confirm_blocks(text: str, action_id: str, value: str, button: str) -> list[Block]:
     """An ephemeral question with a danger button (behind Slack's confirm dialog) and Cancel."""
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
+    # Its buttons keep their own key order (the value before the words), as always sent.
+    return question_blocks(
+        text,
+        [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "style": "danger",
+                "value": value[:2000],
+                "text": {"type": "plain_text", "text": button},
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Are you sure?"},
+                    "text": {"type": "plain_text", "text": "This cannot be undone."},
+                    "confirm": {"type": "plain_text", "text": button},
+                    "deny": {"type": "plain_text", "text": "Keep it"},
                     "style": "danger",
-                    "value": value[:2000],
-                    "text": {"type": "plain_text", "text": button},
-                    "confirm": {
-                        "title": {"type": "plain_text", "text": "Are you sure?"},
-                        "text": {"type": "plain_text", "text": "This cannot be undone."},
-                        "confirm": {"type": "plain_text", "text": button},
-                        "deny": {"type": "plain_text", "text": "Keep it"},
-                        "style": "danger",
-                    },
                 },
-                {
-                    "type": "button",
-                    "action_id": CANCEL_ACTION,
-                    "value": "cancel",
-                    "text": {"type": "plain_text", "text": "Cancel"},
-                },
-            ],
-        },
-    ]
+            },
+            {
+                "type": "button",
+                "action_id": CANCEL_ACTION,
+                "value": "cancel",
+                "text": {"type": "plain_text", "text": "Cancel"},
+            },
+        ],
+    )

@@ -101,25 +101,36 @@ def decision_text(award: Award) -> str:
     return ":hourglass_flowing_sand: Waiting for approval"
 
 
+def plain_text(text: str) -> dict[str, str]:
+    """A plain_text object: a label or a button's words, never read as mrkdwn."""
+    return {"type": "plain_text", "text": text}
+
+
+def button(action_id: str, text: str, value: str, style: str | None = None) -> Block:
+    """A button whose click comes to the ``action_id`` listener with ``value``; ``style``
+    is Slack's "primary" or "danger", or none."""
+    element: Block = {"type": "button", "action_id": action_id, "text": plain_text(text)}
+    if style is not None:
+        element["style"] = style
+    element["value"] = value
+    return element
+
+
+def question_blocks(text: str, buttons: list[Block]) -> list[Block]:
+    """A question (mrkdwn, already escaped) with its buttons in a row under it."""
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {"type": "actions", "elements": buttons},
+    ]
+
+
 def decision_buttons(assignment_id: str, block_id: str | None = None) -> Block:
     """The Approve and Reject buttons of one award."""
     block: Block = {
         "type": "actions",
         "elements": [
-            {
-                "type": "button",
-                "action_id": APPROVE_ACTION,
-                "text": {"type": "plain_text", "text": "Approve"},
-                "style": "primary",
-                "value": assignment_id,
-            },
-            {
-                "type": "button",
-                "action_id": REJECT_ACTION,
-                "text": {"type": "plain_text", "text": "Reject"},
-                "style": "danger",
-                "value": assignment_id,
-            },
+            button(APPROVE_ACTION, "Approve", assignment_id, style="primary"),
+            button(REJECT_ACTION, "Reject", assignment_id, style="danger"),
         ],
     }
     if block_id:

@@ -12,6 +12,7 @@ from typing import Any
 from bot.setting_rules import SLACK_CHANNEL, SLACK_USER, WEEKDAYS
 from bot.workspace_settings import BY_NAME, EDITABLE, Current, Editable, editable_for
 from handlers.slack.block_limits import Block, fit_mrkdwn
+from handlers.slack.blocks import button
 from handlers.slack.modals import form_modal
 from handlers.slack.mrkdwn import escape, mention
 from handlers.slack.payload import dig
@@ -77,17 +78,7 @@ def settings_summary_blocks(current: list[Current]) -> list[Block]:
         text = fit_mrkdwn("\n".join(lines), 3000)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     blocks.append(
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": SETTINGS_OPEN,
-                    "text": _plain("Change settings"),
-                    "value": "settings",
-                }
-            ],
-        }
+        {"type": "actions", "elements": [button(SETTINGS_OPEN, "Change settings", "settings")]}
     )
     return blocks
 

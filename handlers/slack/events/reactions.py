@@ -24,7 +24,7 @@ from bot.awards import truncate
 from bot.store.seen_requests import KEEP_PREFIX
 from handlers.slack import give_flow
 from handlers.slack.admin_blocks import CANCEL_ACTION
-from handlers.slack.blocks import ICON_EMOJI, Block, badge_emoji
+from handlers.slack.blocks import ICON_EMOJI, Block, badge_emoji, button, question_blocks
 from handlers.slack.context import SlackContext
 from handlers.slack.mrkdwn import escape, mention
 from handlers.slack.replies import replace_original
@@ -58,28 +58,14 @@ def prompt_blocks(badge: Badge, author: str, value: str) -> list[Block]:
     """ "Give *Visionary* to @author for this message? [Give] [Not now]"."""
     badge_words = f"{badge_emoji(badge.icon)} *{escape(badge.name)}*"
     text = f"Give {badge_words} to {mention(author)} for this message?"
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": GIVE_FOR_REACTION,
-                    "text": {"type": "plain_text", "text": "Give"},
-                    "style": "primary",
-                    "value": value,
-                },
-                {
-                    # The existing Cancel listener takes the question away.
-                    "type": "button",
-                    "action_id": CANCEL_ACTION,
-                    "text": {"type": "plain_text", "text": "Not now"},
-                    "value": "cancel",
-                },
-            ],
-        },
-    ]
+    return question_blocks(
+        text,
+        [
+            button(GIVE_FOR_REACTION, "Give", value, style="primary"),
+            # The existing Cancel listener takes the question away.
+            button(CANCEL_ACTION, "Not now", "cancel"),
+        ],
+    )
 
 
 def reaction_added(ctx: SlackContext) -> Callable[..., Any]:
