@@ -32,6 +32,20 @@ def unknown_give_badge_text(text: str, suggestions: list[str], typed: str = "") 
     )
 
 
+async def picked_badge(ctx: SlackContext, badge_id: str, reply: Reply, gone: str) -> Badge | None:
+    """The badge a give picked by id (in the give modal, on a reaction's prompt), or None
+    once the giver was told why nothing was awarded: Quantive's trouble, or ``gone`` when
+    the badge was deleted since it was offered."""
+    try:
+        badge = await ctx.services.catalogue.by_id(badge_id)
+    except errors.QuantiveError as exc:
+        await reply(f"Nothing was awarded. {escape(exc.user_message)}")
+        return None
+    if badge is None:
+        await reply(gone)
+    return badge
+
+
 async def expand_groups(
     ctx: SlackContext, groups: list[UserGroupRef], giver_id: str
 ) -> tuple[list[Team], list[str]]:

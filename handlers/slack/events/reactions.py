@@ -139,13 +139,9 @@ def give_for_reaction(ctx: SlackContext) -> Callable[..., Any]:
         key = f"{KEEP_PREFIX}reaction-give:{user}:{channel}:{ts}"
         if not await ctx.services.store.first_sighting(key):
             return  # a double click: the first one gives
-        try:
-            badge = await ctx.services.catalogue.by_id(badge_id)
-        except errors.QuantiveError as exc:
-            await reply(f"Nothing was awarded. {escape(exc.user_message)}")
-            return
+        gone = "That badge no longer exists, so nothing was awarded."
+        badge = await give_flow.picked_badge(ctx, badge_id, reply, gone)
         if badge is None:
-            await reply("That badge no longer exists, so nothing was awarded.")
             return
         comment = await message_comment(ctx, channel, ts)
         await give_flow.give(
