@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 import ssl
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -96,14 +97,14 @@ class Transport:
     ) -> Any:
         """The decoded JSON answer (None when empty) of ``method path``."""
         if idempotent:
-            return await self._attempts(method, path, json=json, params=params, idempotent=True)
+            return await self._attempts(_Call(method, path, json, params, idempotent=True))
         # One total deadline, the wait for a slot included, so that whoever takes over an
         # unanswered POST knows when this process has certainly stopped waiting for it.
         sent = _Sent()
         try:
             async with asyncio.timeout(self.deadline):
                 return await self._attempts(
-                    method, path, json=json, params=params, idempotent=False, sent=sent
+                    _Call(method, path, json, params, idempotent=False, sent=sent)
                 )
         except TimeoutError:
             if not sent.maybe:
@@ -114,48 +115,25 @@ class Transport:
             log.warning("quantive %s %s: no answer before the deadline", method, path)
             raise errors.OutcomeUnknown() from None
 
-    async def _attempts(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any,
-        params: dict[str, str] | None,
-        idempotent: bool,
-        sent: _Sent | None = None,
-    ) -> Any:
-        retrying = self.retry.for_request(idempotent=idempotent)
+    async def _attempts(self, call: _Call) -> Any:
+        retrying = self.retry.for_request(idempotent=call.idempotent)
         try:
-            return await retrying(
-                self._try_once,
-                method,
-                path,
-                json=json,
-                params=params,
-                idempotent=idempotent,
-                sent=sent,
-            )
+            return await retrying(self._try_once, call)
         except Transient as failure:
             if failure.note:
-                log.warning("quantive %s %s: %s", method, path, failure.note)
+                log.warning("quantive %s %s: %s", call.method, call.path, failure.note)
             raise failure.error from None
 
-    async def _try_once(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any,
-        params: dict[str, str] | None,
-        idempotent: bool,
-        sent: _Sent | None,
-    ) -> Any:
+    async def _try_once(self, call: _Call) -> Any:
         """One try; a failure that a repeat may fix is raised as :class:`Transient`."""
+        sent = call.sent
         try:
             async with self.slots:
                 if sent is not None:
                     sent.maybe = True
-                response = await self.http.request(method, path, json=json, params=params)
+                response = await self.http.request(
+                    call.method, call.path, json=call.json, params=call.params
+                )
         except _NOT_SENT as exc:
             if sent is not None:
                 sent.maybe = False
@@ -164,7 +142,7 @@ class Transport:
             ) from None
         except httpx.TransportError as exc:
             # Sent, or partly sent, then the connection broke or the answer was late.
-            if not idempotent:
+            if not call.idempotent:
                 error: errors.QuantiveError = errors.OutcomeUnknown()
                 note = f"no answer ({type(exc).__name__})"
                 raise Transient(error, reached=True, note=note) from None
@@ -179,7 +157,7 @@ class Transport:
         status = response.status_code
         if status < 300:
             return _json_or_none(response)
-        error = _error_for(response, idempotent=idempotent)
+        error = _error_for(response, idempotent=call.idempotent)
         if status == 429:
             if sent is not None:
                 sent.maybe = False  # a 429 was refused, not handled
@@ -194,6 +172,19 @@ class _Sent:
     """Whether a POST may have reached Quantive yet: False while it waits for a slot."""
 
     maybe = False
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One request as every try of it is sent, with the :class:`_Sent` of a POST (None
+    for a safe request, whose tries need not tell whether it arrived)."""
+
+    method: str
+    path: str
+    json: Any
+    params: dict[str, str] | None
+    idempotent: bool
+    sent: _Sent | None = None
 
 
 def _error_for(response: httpx.Response, *, idempotent: bool) -> errors.QuantiveError:

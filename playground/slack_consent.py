@@ -9,8 +9,6 @@ error page, not a redirect.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import html
 import secrets
 import threading
@@ -22,6 +20,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from playground.slack_auth import (
+    basic_credentials,
+    error_page,
+    hidden_fields,
+    secret_matches,
+    slack_page,
+)
 from playground.slack_team import SlackTeam
 from playground.workspace import BOT_USER_ID
 
@@ -76,7 +81,7 @@ class SlackOAuth:
         workspace, then the bot's own install page, as a link on a website would open it."""
         team = self.teams.get(request.query_params.get("ws", ""))
         if team is None:
-            return _error_page("This workspace cannot install badgebot here.", 404)
+            return error_page("This workspace cannot install badgebot here.", 404)
         user = request.query_params.get("user", "")
         if user in team.workspace.people:
             self._installer[team.team_id] = user
@@ -88,7 +93,7 @@ class SlackOAuth:
         query = request.query_params
         problem = self._check(query.get("client_id", ""), query.get("redirect_uri", ""))
         if problem:
-            return _error_page(problem, 400)
+            return error_page(problem, 400)
         team = self.teams.get(query.get("team", "")) or next(iter(self.teams.values()))
         scopes = [s for s in query.get("scope", "").split(",") if s]
         installer = self._installer.get(team.team_id) or next(iter(team.workspace.people))
@@ -105,7 +110,7 @@ class SlackOAuth:
         problem = self._check(form.get("client_id", ""), redirect_uri)
         team = self.teams.get(form.get("team", ""))
         if problem or team is None:
-            return _error_page(problem or "Unknown workspace.", 400)
+            return error_page(problem or "Unknown workspace.", 400)
         back: dict[str, str] = {"state": form.get("state", "")}
         installer = form.get("installer", "")
         if form.get("decision") != "allow" or installer not in team.workspace.people:
@@ -130,11 +135,8 @@ class SlackOAuth:
     def access(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
         """``oauth.v2.access``: the code's installation, once, for the app's credentials
         (sent as HTTP basic auth, as slack_sdk sends them)."""
-        try:
-            basic = base64.b64decode(authorization.removeprefix("Basic ")).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            basic = ""
-        if basic != f"{self.client_id}:{self._client_secret}":
+        client_id, secret = basic_credentials(authorization)
+        if client_id != self.client_id or not secret_matches(secret, self._client_secret):
             return {"ok": False, "error": "invalid_client"}
         with self._lock:
             grant = self._codes.pop(str(args.get("code", "")), None)
@@ -165,10 +167,7 @@ class SlackOAuth:
 def consent_page(team: SlackTeam, scopes: list[str], installer: str, query: dict[str, str]) -> str:
     """The consent page: the workspace, what the app asks for, who installs, and the two
     buttons; the bot's parameters ride along in hidden fields."""
-    kept = ("client_id", "redirect_uri", "state", "scope")
-    hidden = "".join(
-        f'<input type="hidden" name="{k}" value="{html.escape(query.get(k, ""))}">' for k in kept
-    )
+    hidden = hidden_fields(query, ("client_id", "redirect_uri", "state", "scope"))
     people = "".join(
         f'<option value="{html.escape(p.id)}"{" selected" if p.id == installer else ""}>'
         f"{html.escape(p.real_name)}</option>"
@@ -176,19 +175,14 @@ def consent_page(team: SlackTeam, scopes: list[str], installer: str, query: dict
     )
     asks = "".join(f"<li><code>{html.escape(s)}</code></li>" for s in scopes)
     name = html.escape(team.name)
-    return (
-        "<!doctype html>\n"
-        '<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="/favicon.ico">'
-        f"<title>Allow badgebot in {name}? · playground Slack</title><style>"
-        "body{font-family:system-ui,sans-serif;background:#f4ede4;margin:0}"
-        "main{max-width:34rem;margin:3rem auto;background:#fff;border-radius:8px;"
-        "padding:2rem;box-shadow:0 1px 4px rgba(0,0,0,.15)}"
+    style = (
         ".ws{float:right;color:#616061}.buttons{display:flex;gap:12px;margin-top:1.5rem}"
         "button{font-size:15px;padding:8px 20px;border-radius:4px;border:1px solid #bbb;"
         "background:#fff;font-weight:700;cursor:pointer}"
         "button.allow{background:#007a5a;color:#fff;border-color:#007a5a}"
-        ".note{color:#616061;font-size:13px}</style></head>\n"
-        f'<body><main><span class="ws">{name}</span>\n'
+    )
+    main = (
+        f'<span class="ws">{name}</span>\n'
         f"<h1>🏅 Allow badgebot in {name}?</h1>\n"
         f"<p>badgebot is asking to join the <strong>{name}</strong> Slack workspace. It will "
         "be able to:</p>\n"
@@ -200,14 +194,6 @@ def consent_page(team: SlackTeam, scopes: list[str], installer: str, query: dict
         '<div class="buttons"><button name="decision" value="cancel">Cancel</button>'
         '<button class="allow" name="decision" value="allow">Allow</button></div></form>\n'
         '<p class="note">The playground plays this page, as it plays the rest of Slack: '
-        "nothing leaves this computer.</p></main></body></html>\n"
+        "nothing leaves this computer.</p>"
     )
-
-
-def _error_page(text: str, status: int) -> Response:
-    return HTMLResponse(
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        "<title>Slack: something's not right</title></head>"
-        f"<body><h1>Something's not right</h1><p>{html.escape(text)}</p></body></html>\n",
-        status,
-    )
+    return slack_page(f"Allow badgebot in {name}?", 34, style, main)

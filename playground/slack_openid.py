@@ -10,8 +10,6 @@ access token reads only the person it was given for.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import html
 import secrets
 import threading
@@ -25,6 +23,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from playground.slack_auth import (
+    basic_credentials,
+    error_page,
+    hidden_fields,
+    secret_matches,
+    slack_page,
+)
 from playground.slack_team import SlackTeam
 
 #: Beside the Web API's /api/, as https://slack.com/openid/connect/authorize is.
@@ -91,7 +96,7 @@ class SlackOpenID:
         then the bot's "Sign in with Slack", which comes back to :meth:`authorize`."""
         app = self.app_for(request.query_params.get("ws", ""))
         if app is None:
-            return _error_page("This workspace's badgebot has no dashboard here.", 404)
+            return error_page("This workspace's badgebot has no dashboard here.", 404)
         user = request.query_params.get("user", "")
         if user in app.team.workspace.people:
             with self._lock:
@@ -105,7 +110,7 @@ class SlackOpenID:
         query = dict(request.query_params)
         app, problem = self._check(query.get("client_id", ""), query.get("redirect_uri", ""))
         if app is None:
-            return _error_page(problem, 400)
+            return error_page(problem, 400)
         with self._lock:
             user = self._signing_in.get(app.team.team_id)
         if user is None:
@@ -117,10 +122,10 @@ class SlackOpenID:
         form = dict(urllib.parse.parse_qsl((await request.body()).decode()))
         app, problem = self._check(form.get("client_id", ""), form.get("redirect_uri", ""))
         if app is None:
-            return _error_page(problem, 400)
+            return error_page(problem, 400)
         user = form.get("user", "")
         if user not in app.team.workspace.people:
-            return _error_page("Choose someone of this workspace.", 400)
+            return error_page("Choose someone of this workspace.", 400)
         with self._lock:
             self._signing_in[app.team.team_id] = user
         return self._back(app, user, form)
@@ -145,13 +150,9 @@ class SlackOpenID:
         """``openid.connect.token``: an access token and id token for a code, once, for
         the credentials of the app it was issued to (HTTP basic auth, as slack_sdk
         sends them)."""
-        try:
-            basic = base64.b64decode(authorization.removeprefix("Basic ")).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            basic = ""
-        client_id, _, secret = basic.partition(":")
+        client_id, secret = basic_credentials(authorization)
         app = self.apps.get(client_id)
-        if app is None or not secrets.compare_digest(secret, app.client_secret):
+        if app is None or not secret_matches(secret, app.client_secret):
             return {"ok": False, "error": "invalid_client"}
         with self._lock:
             grant = self._codes.pop(str(args.get("code", "")), None)
@@ -209,39 +210,23 @@ def _slack_claims(grant: Grant) -> dict[str, str]:
 def picker_page(app: SignInApp, query: dict[str, str]) -> str:
     """ "Sign in to badgebot as ...": whom the playground's Slack should sign in, with the
     app's parameters in hidden fields."""
-    kept = ("client_id", "redirect_uri", "state", "nonce")
-    hidden = "".join(
-        f'<input type="hidden" name="{k}" value="{html.escape(query.get(k, ""))}">' for k in kept
-    )
+    hidden = hidden_fields(query, ("client_id", "redirect_uri", "state", "nonce"))
     people = "".join(
         f'<option value="{html.escape(p.id)}">{"★ " if p.approver else ""}'
         f"{html.escape(p.real_name)}</option>"
         for p in app.team.workspace.people.values()
     )
     name = html.escape(app.team.name)
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<link rel="icon" href="/favicon.ico">'
-        f"<title>Sign in to {name} · playground Slack</title><style>"
-        "body{font-family:system-ui,sans-serif;background:#f4ede4;margin:0}"
-        "main{max-width:30rem;margin:3rem auto;background:#fff;border-radius:8px;"
-        "padding:2rem;box-shadow:0 1px 4px rgba(0,0,0,.15)}"
+    style = (
         "button{font-size:15px;padding:8px 20px;border-radius:4px;margin-top:1rem;"
         "background:#007a5a;color:#fff;border:1px solid #007a5a;font-weight:700}"
-        ".note{color:#616061;font-size:13px}</style></head>\n"
-        f"<body><main><h1>Sign in to {name}</h1>\n"
+    )
+    main = (
+        f"<h1>Sign in to {name}</h1>\n"
         f'<form method="post" action="{AUTHORIZE_PATH}">{hidden}'
         f'<label>Continue as <select name="user" id="user">{people}</select></label><br>'
         '<button type="submit">Continue</button></form>\n'
         '<p class="note">The playground plays Slack\'s sign-in: ★ marks approvers, who may '
-        "see the dashboard. Nothing leaves this computer.</p></main></body></html>\n"
+        "see the dashboard. Nothing leaves this computer.</p>"
     )
-
-
-def _error_page(text: str, status: int) -> Response:
-    return HTMLResponse(
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        "<title>Slack: something's not right</title></head>"
-        f"<body><h1>Something's not right</h1><p>{html.escape(text)}</p></body></html>\n",
-        status,
-    )
+    return slack_page(f"Sign in to {name}", 30, style, main)

@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.badge_editor import BACKGROUNDS, PATTERNS
 from handlers.slack.block_limits import Block
-from handlers.slack.blocks import ICON_EMOJI, option
+from handlers.slack.blocks import ICON_EMOJI, option, question_blocks
+from handlers.slack.modals import form_modal, input_block
 
 BADGE_EDITOR = "badge_editor"
 DELETE_BADGE_ACTION = "delete_badge"
@@ -47,65 +48,49 @@ def badge_editor_modal(badge: Any | None, channel_id: str | None) -> dict[str, A
         if badge.summary:
             summary["initial_value"] = badge.summary
     icons = {icon: f"{icon}" for icon in ICON_EMOJI}
-    return {
-        "type": "modal",
-        "callback_id": BADGE_EDITOR,
-        "title": {"type": "plain_text", "text": "Edit badge" if badge else "New badge"},
-        "submit": {"type": "plain_text", "text": "Save" if badge else "Create"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps(
+    blocks = [
+        input_block("name", "Name", name),
+        input_block("summary", "What is it for?", summary, optional=True),
+        select("icon", "Icon", icons, badge.icon if badge else ""),
+        select("background", "Background colour", BACKGROUNDS, badge.background if badge else ""),
+        select("pattern", "Pattern", {p: p for p in PATTERNS}, badge.pattern if badge else ""),
+    ]
+    return form_modal(
+        BADGE_EDITOR,
+        "Edit badge" if badge else "New badge",
+        "Save" if badge else "Create",
+        blocks,
+        private_metadata=json.dumps(
             {"badge_id": badge.id if badge else None, "channel": channel_id}
         ),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "name",
-                "element": name,
-                "label": {"type": "plain_text", "text": "Name"},
-            },
-            {
-                "type": "input",
-                "block_id": "summary",
-                "element": summary,
-                "optional": True,
-                "label": {"type": "plain_text", "text": "What is it for?"},
-            },
-            select("icon", "Icon", icons, badge.icon if badge else ""),
-            select(
-                "background", "Background colour", BACKGROUNDS, badge.background if badge else ""
-            ),
-            select("pattern", "Pattern", {p: p for p in PATTERNS}, badge.pattern if badge else ""),
-        ],
-    }
+    )
 
 
 def confirm_blocks(text: str, action_id: str, value: str, button: str) -> list[Block]:
     """An ephemeral question with a danger button (behind Slack's confirm dialog) and Cancel."""
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
+    # Its buttons keep their own key order (the value before the words), as always sent.
+    return question_blocks(
+        text,
+        [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "style": "danger",
+                "value": value[:2000],
+                "text": {"type": "plain_text", "text": button},
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Are you sure?"},
+                    "text": {"type": "plain_text", "text": "This cannot be undone."},
+                    "confirm": {"type": "plain_text", "text": button},
+                    "deny": {"type": "plain_text", "text": "Keep it"},
                     "style": "danger",
-                    "value": value[:2000],
-                    "text": {"type": "plain_text", "text": button},
-                    "confirm": {
-                        "title": {"type": "plain_text", "text": "Are you sure?"},
-                        "text": {"type": "plain_text", "text": "This cannot be undone."},
-                        "confirm": {"type": "plain_text", "text": button},
-                        "deny": {"type": "plain_text", "text": "Keep it"},
-                        "style": "danger",
-                    },
                 },
-                {
-                    "type": "button",
-                    "action_id": CANCEL_ACTION,
-                    "value": "cancel",
-                    "text": {"type": "plain_text", "text": "Cancel"},
-                },
-            ],
-        },
-    ]
+            },
+            {
+                "type": "button",
+                "action_id": CANCEL_ACTION,
+                "value": "cancel",
+                "text": {"type": "plain_text", "text": "Cancel"},
+            },
+        ],
+    )

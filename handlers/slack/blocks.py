@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.awards import Award, Party, truncate
 from handlers.slack.block_limits import Block, fit_fallback
+from handlers.slack.modals import form_modal, input_block, message_modal
 from handlers.slack.mrkdwn import escape, mention, quote
 
 APPROVE_ACTION = "approve_award"
@@ -100,25 +101,36 @@ def decision_text(award: Award) -> str:
     return ":hourglass_flowing_sand: Waiting for approval"
 
 
+def plain_text(text: str) -> dict[str, str]:
+    """A plain_text object: a label or a button's words, never read as mrkdwn."""
+    return {"type": "plain_text", "text": text}
+
+
+def button(action_id: str, text: str, value: str, style: str | None = None) -> Block:
+    """A button whose click comes to the ``action_id`` listener with ``value``; ``style``
+    is Slack's "primary" or "danger", or none."""
+    element: Block = {"type": "button", "action_id": action_id, "text": plain_text(text)}
+    if style is not None:
+        element["style"] = style
+    element["value"] = value
+    return element
+
+
+def question_blocks(text: str, buttons: list[Block]) -> list[Block]:
+    """A question (mrkdwn, already escaped) with its buttons in a row under it."""
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {"type": "actions", "elements": buttons},
+    ]
+
+
 def decision_buttons(assignment_id: str, block_id: str | None = None) -> Block:
     """The Approve and Reject buttons of one award."""
     block: Block = {
         "type": "actions",
         "elements": [
-            {
-                "type": "button",
-                "action_id": APPROVE_ACTION,
-                "text": {"type": "plain_text", "text": "Approve"},
-                "style": "primary",
-                "value": assignment_id,
-            },
-            {
-                "type": "button",
-                "action_id": REJECT_ACTION,
-                "text": {"type": "plain_text", "text": "Reject"},
-                "style": "danger",
-                "value": assignment_id,
-            },
+            button(APPROVE_ACTION, "Approve", assignment_id, style="primary"),
+            button(REJECT_ACTION, "Reject", assignment_id, style="danger"),
         ],
     }
     if block_id:
@@ -212,16 +224,13 @@ def give_modal(
     if looking_up is not None:
         typed = escape(truncate(looking_up, 100))
         text = f":hourglass_flowing_sand: Looking up “{typed}” among Quantive's badges…"
-        return {
-            "type": "modal",
-            "callback_id": GIVE_MODAL,
-            "title": {"type": "plain_text", "text": "Give a badge"},
-            "close": {"type": "plain_text", "text": "Cancel"},
-            "private_metadata": json.dumps({"channel": channel_id}),
-            "blocks": [
-                {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 2000)}}
-            ],
-        }
+        return message_modal(
+            "Give a badge",
+            truncate(text, 2000),
+            close="Cancel",
+            callback_id=GIVE_MODAL,
+            private_metadata=json.dumps({"channel": channel_id}),
+        )
     users_element: Block = {
         "type": "multi_users_select",
         "action_id": "users",
@@ -251,64 +260,35 @@ def give_modal(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(notice)[:2000]}]}
         )
     blocks += [
-        {
-            "type": "input",
-            "block_id": "recipients",
-            "element": users_element,
-            "label": {"type": "plain_text", "text": "Recipients"},
-        },
-        {
-            "type": "input",
-            "block_id": "badge",
-            "element": badge_element,
-            "label": {"type": "plain_text", "text": "Badge"},
-        },
-        {
-            "type": "input",
-            "block_id": "comment",
-            "element": comment_element,
-            "optional": True,
-            # Slack adds "(optional)" to an optional input's label itself.
-            "label": {"type": "plain_text", "text": "Why?"},
-        },
+        input_block("recipients", "Recipients", users_element),
+        input_block("badge", "Badge", badge_element),
+        input_block("comment", "Why?", comment_element, optional=True),
     ]
-    return {
-        "type": "modal",
-        "callback_id": GIVE_MODAL,
-        "title": {"type": "plain_text", "text": "Give a badge"},
-        "submit": {"type": "plain_text", "text": "Give"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps({"channel": channel_id}),
-        "blocks": blocks,
-    }
+    metadata = json.dumps({"channel": channel_id})
+    return form_modal(GIVE_MODAL, "Give a badge", "Give", blocks, private_metadata=metadata)
 
 
 def reject_modal(assignment_id: str, award: Award | None) -> dict[str, Any]:
     """The modal asking for an optional reason before a rejection."""
     summary = award_sentence(award) if award else "Reject this badge award?"
-    return {
-        "type": "modal",
-        "callback_id": REJECT_MODAL,
-        "title": {"type": "plain_text", "text": "Reject award"},
-        "submit": {"type": "plain_text", "text": "Reject"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps({"assignment_id": assignment_id}),
-        "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": summary}},
-            {
-                "type": "input",
-                "block_id": "reason",
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Reason (shared with the giver)"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "reason",
-                    "multiline": True,
-                    "max_length": 500,
-                },
+    blocks: list[Block] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": summary}},
+        {
+            # Its own key order (the label before the element), as it has always been sent.
+            "type": "input",
+            "block_id": "reason",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Reason (shared with the giver)"},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "reason",
+                "multiline": True,
+                "max_length": 500,
             },
-        ],
-    }
+        },
+    ]
+    metadata = json.dumps({"assignment_id": assignment_id})
+    return form_modal(REJECT_MODAL, "Reject award", "Reject", blocks, private_metadata=metadata)
 
 
 def option(text: str, value: str) -> Block:

@@ -23,6 +23,7 @@ from bot.secrets import SecretBox
 from bot.workspace_services import Workspaces
 from handlers.slack.block_limits import Block
 from handlers.slack.dispatch import CONTEXT_KEY, UNCONNECTED_KEY, request_workspace
+from handlers.slack.modals import form_modal, message_modal
 from handlers.slack.mrkdwn import escape
 from handlers.slack.payload import dig, field_value
 
@@ -123,39 +124,21 @@ def connect_form(problem: str | None = None, values: dict[str, str] | None = Non
             ],
         },
     ]
-    return {
-        "type": "modal",
-        "callback_id": CONNECT_MODAL,
-        "title": _plain("Connect Quantive"),
-        "submit": _plain("Connect"),
-        "close": _plain("Cancel"),
-        "blocks": blocks,
-    }
+    return form_modal(CONNECT_MODAL, "Connect Quantive", "Connect", blocks)
 
 
 def _checking_view() -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": CONNECT_MODAL,
-        "title": _plain("Connect Quantive"),
-        "close": _plain("Close"),
-        "blocks": [_section(":hourglass_flowing_sand: Checking with Quantive…")],
-    }
+    text = ":hourglass_flowing_sand: Checking with Quantive…"
+    return message_modal("Connect Quantive", text, callback_id=CONNECT_MODAL)
 
 
 def _done_view(row: ConnectionRow) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "title": _plain("Connect Quantive"),
-        "close": _plain("Done"),
-        "blocks": [
-            _section(
-                f":white_check_mark: Connected to *{escape(quantive_host(row.quantive_url))}*, "
-                f"account `{escape(row.account_id)}`. People can give badges now: "
-                "`/badge give @someone Badge for…`."
-            )
-        ],
-    }
+    text = (
+        f":white_check_mark: Connected to *{escape(quantive_host(row.quantive_url))}*, "
+        f"account `{escape(row.account_id)}`. People can give badges now: "
+        "`/badge give @someone Badge for…`."
+    )
+    return message_modal("Connect Quantive", text[:3000], close="Done")
 
 
 class ConnectFlow:

@@ -22,6 +22,7 @@ from slack_bolt.kwargs_injection.async_args import AsyncArgs
 from bot.workspace_services import NotConnected
 from bot.workspaces import DEFAULT_WORKSPACE, slack_workspace
 from handlers.slack.context import SlackContext
+from handlers.slack.modals import message_modal
 from handlers.slack.payload import dig, first_input_block
 
 log = logging.getLogger(__name__)
@@ -136,14 +137,7 @@ async def _show(args: AsyncArgs) -> None:
         elif args.body.get("trigger_id"):
             await args.client.views_open(
                 trigger_id=args.body["trigger_id"],
-                view={
-                    "type": "modal",
-                    "title": {"type": "plain_text", "text": "badgebot"},
-                    "close": {"type": "plain_text", "text": "Close"},
-                    "blocks": [
-                        {"type": "section", "text": {"type": "mrkdwn", "text": NOT_CONNECTED}}
-                    ],
-                },
+                view=message_modal("badgebot", NOT_CONNECTED),
             )
     except Exception as exc:  # the person is not told; nothing else depends on it
         log.warning("could not say the workspace is not connected: %s", type(exc).__name__)

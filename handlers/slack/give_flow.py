@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
@@ -31,6 +32,20 @@ def unknown_give_badge_text(text: str, suggestions: list[str], typed: str = "") 
     )
 
 
+async def picked_badge(ctx: SlackContext, badge_id: str, reply: Reply, gone: str) -> Badge | None:
+    """The badge a give picked by id (in the give modal, on a reaction's prompt), or None
+    once the giver was told why nothing was awarded: Quantive's trouble, or ``gone`` when
+    the badge was deleted since it was offered."""
+    try:
+        badge = await ctx.services.catalogue.by_id(badge_id)
+    except errors.QuantiveError as exc:
+        await reply(f"Nothing was awarded. {escape(exc.user_message)}")
+        return None
+    if badge is None:
+        await reply(gone)
+    return badge
+
+
 async def expand_groups(
     ctx: SlackContext, groups: list[UserGroupRef], giver_id: str
 ) -> tuple[list[Team], list[str]]:
@@ -56,23 +71,29 @@ async def flatten_comment(ctx: SlackContext, comment: str) -> str:
     return plain_mentions(comment, names)
 
 
-async def make_award(
-    ctx: SlackContext,
-    *,
-    giver_id: str,
-    user_ids: list[str],
-    groups: list[UserGroupRef],
-    badge: Badge,
-    comment: str,
-    origin_channel: str | None,
-) -> Award:
+@dataclass(frozen=True)
+class GiveOrder:
+    """One give as Slack asked for it, before anyone is resolved: who gives, the people
+    and user groups named, the badge, the comment as typed, and the channel it came from
+    (None where there is none, as for a workflow step)."""
+
+    giver_id: str
+    user_ids: list[str]
+    groups: list[UserGroupRef]
+    badge: Badge
+    comment: str
+    origin_channel: str | None
+
+
+async def make_award(ctx: SlackContext, order: GiveOrder) -> Award:
     """Resolve everyone in Slack and make the award through the core's one give (its rules,
     limits, approval and exactly-once delivery). Every Slack way of giving ends here.
 
     Raises what the core raises (GiveRefused, AwardQueued, api.errors.QuantiveError), and
     SlackApiError when Slack would not say who someone is; nothing is told to anyone.
     """
-    teams, members = await expand_groups(ctx, groups, giver_id)
+    giver_id, user_ids = order.giver_id, order.user_ids
+    teams, members = await expand_groups(ctx, order.groups, giver_id)
     recipients = list(dict.fromkeys([*user_ids, *members]))
     giver, *people = await ctx.directory.profiles([giver_id, *recipients])
     if giver_id in recipients:
@@ -85,9 +106,9 @@ async def make_award(
             giver=giver,
             recipients=people,
             teams=teams,
-            badge=badge,
-            comment=await flatten_comment(ctx, comment),
-            origin_channel=origin_channel,
+            badge=order.badge,
+            comment=await flatten_comment(ctx, order.comment),
+            origin_channel=order.origin_channel,
         )
     )
 
@@ -102,17 +123,7 @@ async def publish_award(ctx: SlackContext, view: Award) -> int:
     return 0
 
 
-async def give(
-    ctx: SlackContext,
-    *,
-    giver_id: str,
-    user_ids: list[str],
-    groups: list[UserGroupRef],
-    badge: Badge,
-    comment: str,
-    origin_channel: str | None,
-    reply: Reply,
-) -> None:
+async def give(ctx: SlackContext, order: GiveOrder, reply: Reply) -> None:
     """Resolve everyone, make the award, and tell people what happened.
 
     A process works on a bounded number of gives at once (``ctx.give_slots``); the rest
@@ -121,15 +132,7 @@ async def give(
     """
     async with ctx.give_slots:
         try:
-            view = await make_award(
-                ctx,
-                giver_id=giver_id,
-                user_ids=user_ids,
-                groups=groups,
-                badge=badge,
-                comment=comment,
-                origin_channel=origin_channel,
-            )
+            view = await make_award(ctx, order)
         except GiveRefused as exc:
             await reply(escape(str(exc)))
             return

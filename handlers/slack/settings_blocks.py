@@ -12,6 +12,8 @@ from typing import Any
 from bot.setting_rules import SLACK_CHANNEL, SLACK_USER, WEEKDAYS
 from bot.workspace_settings import BY_NAME, EDITABLE, Current, Editable, editable_for
 from handlers.slack.block_limits import Block, fit_mrkdwn
+from handlers.slack.blocks import button
+from handlers.slack.modals import form_modal
 from handlers.slack.mrkdwn import escape, mention
 from handlers.slack.payload import dig
 
@@ -76,17 +78,7 @@ def settings_summary_blocks(current: list[Current]) -> list[Block]:
         text = fit_mrkdwn("\n".join(lines), 3000)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     blocks.append(
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": SETTINGS_OPEN,
-                    "text": _plain("Change settings"),
-                    "value": "settings",
-                }
-            ],
-        }
+        {"type": "actions", "elements": [button(SETTINGS_OPEN, "Change settings", "settings")]}
     )
     return blocks
 
@@ -178,14 +170,7 @@ def settings_form(current: list[Current], problem: str | None = None) -> dict[st
             blocks.append(
                 _input(editable, _text(value, "5/week"), "Per day, week or month; empty: none.")
             )
-    return {
-        "type": "modal",
-        "callback_id": SETTINGS_MODAL,
-        "title": _plain("Settings"),
-        "submit": _plain("Save"),
-        "close": _plain("Cancel"),
-        "blocks": blocks,
-    }
+    return form_modal(SETTINGS_MODAL, "Settings", "Save", blocks)
 
 
 def _recap_inputs(day: str, clock: str) -> list[Block]:

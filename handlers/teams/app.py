@@ -339,14 +339,7 @@ async def welcome(ctx: TeamsContext, turn: Turn) -> None:
     """The welcome card, with help, when the app is added to a chat or a team."""
     intro = "Thanks for adding badgebot! Recognise people with Quantive badges, right here."
     content = help_card(intro, multi_tenant=ctx.settings.teams_multi_tenant)
-    content["actions"] = [
-        {
-            "type": "Action.Execute",
-            "title": "Open my home",
-            "verb": cards.HOME_VERB,
-            "data": {"action": cards.HOME_VERB},
-        }
-    ]
+    content["actions"] = [cards.execute_action("Open my home", cards.HOME_VERB)]
     await ctx.say(turn, cards.card_message(content, "Welcome to badgebot"))
 
 

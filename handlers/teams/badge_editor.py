@@ -22,7 +22,7 @@ from bot.badge_editor import (
 from bot.identity import ChatProfile
 from handlers.teams import cards
 from handlers.teams.admin import may_administer
-from handlers.teams.cards import CANCEL_VERB, Card, Element, run
+from handlers.teams.cards import Card, Element, run
 from handlers.teams.command_parser import TeamsCommand
 from handlers.teams.context import TeamsContext, Turn
 from handlers.teams.wording import unknown_badge_text
@@ -76,20 +76,12 @@ def badge_form_card(form: BadgeForm, problem: FormProblem | None = None) -> Card
         _choice_set("background", "Background colour", BACKGROUNDS, form.background),
         _choice_set("pattern", "Pattern", {p: p for p in PATTERNS}, form.pattern),
     ]
-    save = {
-        "type": "Action.Execute",
-        "title": "Save" if editing else "Create",
-        "verb": SAVE_BADGE_VERB,
-        "style": "positive",
-        "data": {"action": SAVE_BADGE_VERB, "badge_id": form.badge_id or ""},
-    }
-    cancel = {
-        "type": "Action.Execute",
-        "title": "Cancel",
-        "verb": CANCEL_VERB,
-        "data": {"action": CANCEL_VERB},
-    }
-    return cards.card(body, [save, cancel])
+    # "action" first, as this button has always sent it.
+    data = {"action": SAVE_BADGE_VERB, "badge_id": form.badge_id or ""}
+    save = cards.execute_action(
+        "Save" if editing else "Create", SAVE_BADGE_VERB, data, style="positive"
+    )
+    return cards.card(body, [save, cards.cancel_action()])
 
 
 def _choice_set(input_id: str, label: str, options: dict[str, str], current: str) -> Element:

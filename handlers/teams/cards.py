@@ -107,6 +107,34 @@ def card(body: list[Element], actions: list[Element] | None = None) -> Card:
     return content
 
 
+def execute_action(
+    title: str, verb: str, data: dict[str, Any] | None = None, style: str | None = None
+) -> Element:
+    """An Action.Execute button for ``verb``, in the key order the bot has always sent.
+    The verb goes in ``data.action`` as well (after the rest of ``data``, or where ``data``
+    already has it), which
+    handlers.teams.invokes falls back on when a click carries no verb."""
+    action: Element = {"type": "Action.Execute", "title": title, "verb": verb}
+    if style is not None:
+        action["style"] = style
+    action["data"] = {**(data or {}), "action": verb}
+    return action
+
+
+def cancel_action() -> Element:
+    """The Cancel button of a form or a question, which takes the card away."""
+    return execute_action("Cancel", CANCEL_VERB)
+
+
+def clicked_action(activity: Activity) -> tuple[str, dict[str, Any]]:
+    """The verb and the data of a click on an Action.Execute (an ``adaptiveCard/action``
+    invoke): the verb from ``action.verb``, else from ``data.action`` where the bot puts
+    it too (:func:`execute_action`); the data, the inputs included, {} when it is no dict."""
+    action = (activity.get("value") or {}).get("action") or {}
+    data = action.get("data") if isinstance(action.get("data"), dict) else {}
+    return str(action.get("verb") or data.get("action") or ""), data
+
+
 def card_message(content: Card, summary: str) -> Activity:
     """A message activity carrying one card; ``summary`` is the notification text."""
     return {
@@ -190,13 +218,7 @@ def decision_actions(assignment_id: str, source: str = "request") -> list[Elemen
     buttons sit on (``request``, ``digest``, ``list``, ``home``), so a click redraws it."""
     data = {"assignment_id": assignment_id, "card": source}
     return [
-        {
-            "type": "Action.Execute",
-            "title": "Approve",
-            "verb": APPROVE_VERB,
-            "style": "positive",
-            "data": {**data, "action": APPROVE_VERB},
-        },
+        execute_action("Approve", APPROVE_VERB, data, style="positive"),
         {
             "type": "Action.ShowCard",
             "title": "Reject",
@@ -211,15 +233,7 @@ def decision_actions(assignment_id: str, source: str = "request") -> list[Elemen
                         "isMultiline": True,
                     }
                 ],
-                "actions": [
-                    {
-                        "type": "Action.Execute",
-                        "title": "Reject",
-                        "verb": REJECT_VERB,
-                        "style": "destructive",
-                        "data": {**data, "action": REJECT_VERB},
-                    }
-                ],
+                "actions": [execute_action("Reject", REJECT_VERB, data, style="destructive")],
             },
         },
     ]
@@ -317,20 +331,5 @@ def message_response(text: str) -> dict[str, Any]:
 def confirm_card(text: list[Element], verb: str, data: dict[str, Any], button: str) -> Card:
     """A question with a destructive button and Cancel (the twin of confirm_blocks)."""
     return card(
-        [rich(*text)],
-        [
-            {
-                "type": "Action.Execute",
-                "title": button,
-                "verb": verb,
-                "style": "destructive",
-                "data": {**data, "action": verb},
-            },
-            {
-                "type": "Action.Execute",
-                "title": "Cancel",
-                "verb": CANCEL_VERB,
-                "data": {"action": CANCEL_VERB},
-            },
-        ],
+        [rich(*text)], [execute_action(button, verb, data, style="destructive"), cancel_action()]
     )

@@ -76,13 +76,7 @@ def connect_card(problem: str | None = None, values: dict[str, str] | None = Non
         {**_text_input(_TOKEN, "API token", ""), "style": "password", "isRequired": True},
         cards.note("The token is checked with Quantive, stored encrypted, and never shown again."),
     ]
-    button = {
-        "type": "Action.Execute",
-        "title": "Connect",
-        "verb": CONNECT_VERB,
-        "data": {"action": CONNECT_VERB},
-    }
-    return cards.card(body, [button])
+    return cards.card(body, [cards.execute_action("Connect", CONNECT_VERB)])
 
 
 def connected_card(row: ConnectionRow) -> cards.Card:
@@ -116,9 +110,8 @@ def connect_verb(turn: Turn) -> bool:
     """Whether an invoke is a click on the connect card's button."""
     if turn.activity.get("name") != "adaptiveCard/action":
         return False
-    action = (turn.activity.get("value") or {}).get("action") or {}
-    data = action.get("data") if isinstance(action.get("data"), dict) else {}
-    return str(action.get("verb") or data.get("action") or "") == CONNECT_VERB
+    verb, _ = cards.clicked_action(turn.activity)
+    return verb == CONNECT_VERB
 
 
 def identity_of(profile: ChatProfile) -> str | None:
@@ -161,8 +154,7 @@ class TeamsConnect:
     async def submitted(self, door: TenantDoor, turn: Turn) -> dict[str, Any]:
         """The connect card's button: check with Quantive, keep the connection (token
         encrypted), and answer with the result card, or the form again with what to fix."""
-        action = (turn.activity.get("value") or {}).get("action") or {}
-        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        _, data = cards.clicked_action(turn.activity)
         values = {name: str(data.get(name) or "").strip() for name in (_REGION, _URL, _ACCOUNT)}
         token = str(data.get(_TOKEN) or "").strip()
         profile = await door.directory.profile(turn.sender, turn.ref)

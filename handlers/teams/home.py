@@ -65,13 +65,7 @@ def home_body(
             body.append(cards.note(f"…and {more} more; send “pending” to list them."))
         if not queue:
             body.append(cards.note("Nothing to approve. ✨"))
-    refresh = {
-        "type": "Action.Execute",
-        "title": "Refresh",
-        "verb": HOME_VERB,
-        "data": {"action": HOME_VERB},
-    }
-    return cards.card(body, [refresh])
+    return cards.card(body, [cards.execute_action("Refresh", HOME_VERB)])
 
 
 async def home_card(

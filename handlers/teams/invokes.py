@@ -54,9 +54,7 @@ MAX_DIALOG_PEOPLE = 50
 
 async def card_action(ctx: TeamsContext, turn: Turn) -> dict[str, Any]:
     """Route a click on an Action.Execute by its verb; an unknown one is told so."""
-    action = (turn.activity.get("value") or {}).get("action") or {}
-    data = action.get("data") if isinstance(action.get("data"), dict) else {}
-    verb = str(action.get("verb") or data.get("action") or "")
+    verb, data = cards.clicked_action(turn.activity)
     if verb == CANCEL_VERB:
         return cards.card_response(cards.card([cards.note("Cancelled.")]))
     profile = await ctx.directory.profile(turn.sender, turn.ref)

@@ -19,7 +19,7 @@ from typing import Any
 from bot.setting_rules import WEEKDAYS
 from bot.workspace_settings import Current, Editable, editable_for
 from handlers.teams import cards
-from handlers.teams.cards import CANCEL_VERB, run
+from handlers.teams.cards import run
 
 #: The verb of the form's Save button.
 SETTINGS_VERB = "save_settings"
@@ -167,20 +167,8 @@ def settings_card(
         hint = _HINTS.get(editable.name)
         if hint:
             body.append({**cards.note(hint), "isSubtle": True, "size": "Small", "spacing": "None"})
-    save = {
-        "type": "Action.Execute",
-        "title": "Save",
-        "verb": SETTINGS_VERB,
-        "style": "positive",
-        "data": {"action": SETTINGS_VERB},
-    }
-    cancel = {
-        "type": "Action.Execute",
-        "title": "Cancel",
-        "verb": CANCEL_VERB,
-        "data": {"action": CANCEL_VERB},
-    }
-    return cards.card(body, [save, cancel])
+    save = cards.execute_action("Save", SETTINGS_VERB, style="positive")
+    return cards.card(body, [save, cards.cancel_action()])
 
 
 def _problem(text: str) -> cards.Element:

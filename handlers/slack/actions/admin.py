@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -13,20 +13,35 @@ from api import errors
 from bot.awards import Award, is_plausible_id
 from handlers.slack.context import SlackContext
 from handlers.slack.mrkdwn import escape
-from handlers.slack.replies import action_reply, replace_original
+from handlers.slack.replies import Reply, action_reply, replace_original
+
+#: What an admin button does once the clicker is known to be an admin: the clicked
+#: action, and the reply that replaces the confirmed message.
+AdminAct = Callable[[dict[str, Any], Reply], Awaitable[None]]
 
 
-def delete_button(ctx: SlackContext) -> Callable[..., Any]:
-    """Delete the badge after the confirm dialog."""
+def admin_button(ctx: SlackContext, refusal: str, act: AdminAct) -> Callable[..., Any]:
+    """A listener for a confirmed admin button: ack, then ``act`` for a badge admin, or
+    ``refusal`` told privately to anyone else (the button may sit in a shared message)."""
 
+    # The parameter names are the ones Bolt passes by name (handlers.slack.dispatch).
     async def handle(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
         say = replace_original(ctx.notifier, body, respond)
         if not ctx.services.permissions.can_administer(body["user"]["id"]):
-            await action_reply(ctx.notifier, body, respond)("Only badge admins can delete badges.")
+            await action_reply(ctx.notifier, body, respond)(refusal)
             return
+        await act(action, say)
+
+    return handle
+
+
+def delete_button(ctx: SlackContext) -> Callable[..., Any]:
+    """Delete the badge after the confirm dialog."""
+
+    async def delete(action: dict[str, Any], say: Reply) -> None:
         badge_id = str(action.get("value", ""))
         if not is_plausible_id(badge_id):
             return  # not a button of ours
@@ -44,20 +59,13 @@ def delete_button(ctx: SlackContext) -> Callable[..., Any]:
         name = escape(badge.name) if badge else "The badge"
         await say(f":wastebasket: *{name}* was deleted.")
 
-    return handle
+    return admin_button(ctx, "Only badge admins can delete badges.", delete)
 
 
 def revoke_button(ctx: SlackContext) -> Callable[..., Any]:
     """Take the badge back after the confirm dialog; the former holder is not pinged."""
 
-    async def handle(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        say = replace_original(ctx.notifier, body, respond)
-        if not ctx.services.permissions.can_administer(body["user"]["id"]):
-            await action_reply(ctx.notifier, body, respond)("Only badge admins can revoke badges.")
-            return
+    async def revoke(action: dict[str, Any], say: Reply) -> None:
         try:
             value = json.loads(action.get("value") or "{}")
             view = await ctx.services.awards.award(str(value["assignment_id"]))
@@ -78,7 +86,7 @@ def revoke_button(ctx: SlackContext) -> Callable[..., Any]:
         badge, name = escape(str(value.get("badge"))), escape(str(value.get("name")))
         await say(f"Revoked *{badge}* from {name}.")
 
-    return handle
+    return admin_button(ctx, "Only badge admins can revoke badges.", revoke)
 
 
 def cancel_button(ctx: SlackContext) -> Callable[..., Any]:

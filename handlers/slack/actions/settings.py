@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.workspace_settings import EDITABLE, Current
 from handlers.slack.context import SlackContext
+from handlers.slack.modals import message_modal
 from handlers.slack.settings_blocks import settings_form
 
 log = logging.getLogger(__name__)
@@ -49,14 +50,4 @@ async def _now(ctx: SlackContext) -> list[Current]:
 
 
 def _refused() -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "Settings"},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": "Only badge admins can change settings."},
-            }
-        ],
-    }
+    return message_modal("Settings", "Only badge admins can change settings.")

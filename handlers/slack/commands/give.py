@@ -74,11 +74,13 @@ async def give_command(req: CommandRequest) -> None:
         return
     await give_flow.give(
         req.ctx,
-        giver_id=req.user_id,
-        user_ids=parsed.users,
-        groups=parsed.groups,
-        badge=match.badge,
-        comment=match.rest,
-        origin_channel=channel,
-        reply=reply,
+        give_flow.GiveOrder(
+            giver_id=req.user_id,
+            user_ids=parsed.users,
+            groups=parsed.groups,
+            badge=match.badge,
+            comment=match.rest,
+            origin_channel=channel,
+        ),
+        reply,
     )

@@ -24,7 +24,7 @@ from bot.awards import truncate
 from bot.store.seen_requests import KEEP_PREFIX
 from handlers.slack import give_flow
 from handlers.slack.admin_blocks import CANCEL_ACTION
-from handlers.slack.blocks import ICON_EMOJI, Block, badge_emoji
+from handlers.slack.blocks import ICON_EMOJI, Block, badge_emoji, button, question_blocks
 from handlers.slack.context import SlackContext
 from handlers.slack.mrkdwn import escape, mention
 from handlers.slack.replies import replace_original
@@ -58,28 +58,14 @@ def prompt_blocks(badge: Badge, author: str, value: str) -> list[Block]:
     """ "Give *Visionary* to @author for this message? [Give] [Not now]"."""
     badge_words = f"{badge_emoji(badge.icon)} *{escape(badge.name)}*"
     text = f"Give {badge_words} to {mention(author)} for this message?"
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": GIVE_FOR_REACTION,
-                    "text": {"type": "plain_text", "text": "Give"},
-                    "style": "primary",
-                    "value": value,
-                },
-                {
-                    # The existing Cancel listener takes the question away.
-                    "type": "button",
-                    "action_id": CANCEL_ACTION,
-                    "text": {"type": "plain_text", "text": "Not now"},
-                    "value": "cancel",
-                },
-            ],
-        },
-    ]
+    return question_blocks(
+        text,
+        [
+            button(GIVE_FOR_REACTION, "Give", value, style="primary"),
+            # The existing Cancel listener takes the question away.
+            button(CANCEL_ACTION, "Not now", "cancel"),
+        ],
+    )
 
 
 def reaction_added(ctx: SlackContext) -> Callable[..., Any]:
@@ -153,24 +139,22 @@ def give_for_reaction(ctx: SlackContext) -> Callable[..., Any]:
         key = f"{KEEP_PREFIX}reaction-give:{user}:{channel}:{ts}"
         if not await ctx.services.store.first_sighting(key):
             return  # a double click: the first one gives
-        try:
-            badge = await ctx.services.catalogue.by_id(badge_id)
-        except errors.QuantiveError as exc:
-            await reply(f"Nothing was awarded. {escape(exc.user_message)}")
-            return
+        gone = "That badge no longer exists, so nothing was awarded."
+        badge = await give_flow.picked_badge(ctx, badge_id, reply, gone)
         if badge is None:
-            await reply("That badge no longer exists, so nothing was awarded.")
             return
         comment = await message_comment(ctx, channel, ts)
         await give_flow.give(
             ctx,
-            giver_id=user,
-            user_ids=[author],
-            groups=[],
-            badge=badge,
-            comment=comment,
-            origin_channel=channel,
-            reply=reply,
+            give_flow.GiveOrder(
+                giver_id=user,
+                user_ids=[author],
+                groups=[],
+                badge=badge,
+                comment=comment,
+                origin_channel=channel,
+            ),
+            reply,
         )
 
     return handle

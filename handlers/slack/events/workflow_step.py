@@ -160,12 +160,14 @@ async def run_step(ctx: SlackContext, inputs: StepInputs) -> dict[str, str] | st
         try:
             award = await give_flow.make_award(
                 ctx,
-                giver_id=inputs.giver,
-                user_ids=inputs.recipients,
-                groups=[],
-                badge=badge,
-                comment=inputs.comment,
-                origin_channel=None,
+                give_flow.GiveOrder(
+                    giver_id=inputs.giver,
+                    user_ids=inputs.recipients,
+                    groups=[],
+                    badge=badge,
+                    comment=inputs.comment,
+                    origin_channel=None,
+                ),
             )
         except GiveRefused as exc:
             return str(exc)

@@ -134,23 +134,21 @@ def give_submitted(ctx: SlackContext) -> Callable[..., Any]:
         await ack()
         metadata = private_metadata(view)
         reply = ephemeral_or_dm(ctx.notifier, metadata.get("channel"), giver)
-        try:
-            badge = await ctx.services.catalogue.by_id(str(picked.get("value")))
-        except errors.QuantiveError as exc:
-            await reply(f"Nothing was awarded. {escape(exc.user_message)}")
-            return
+        gone = "That badge no longer exists. `/badge list` shows the current ones."
+        badge = await give_flow.picked_badge(ctx, str(picked.get("value")), reply, gone)
         if badge is None:
-            await reply("That badge no longer exists. `/badge list` shows the current ones.")
             return
         await give_flow.give(
             ctx,
-            giver_id=giver,
-            user_ids=users,
-            groups=[],
-            badge=badge,
-            comment=comment,
-            origin_channel=metadata.get("channel"),
-            reply=reply,
+            give_flow.GiveOrder(
+                giver_id=giver,
+                user_ids=users,
+                groups=[],
+                badge=badge,
+                comment=comment,
+                origin_channel=metadata.get("channel"),
+            ),
+            reply,
         )
 
     return handle

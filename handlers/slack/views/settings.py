@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.workspace_settings import check
 from handlers.slack.context import SlackContext
 from handlers.slack.home import publish_home
+from handlers.slack.modals import message_modal
 from handlers.slack.mrkdwn import escape
 from handlers.slack.settings_blocks import SETTINGS_MODAL, field_errors, first_block, form_changes
 
@@ -63,13 +64,9 @@ def settings_submitted(ctx: SlackContext) -> Callable[..., Any]:
 
 
 def _modal(text: str, callback_id: str | None = None) -> dict[str, Any]:
-    modal: dict[str, Any] = {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "Settings"},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-    }
+    modal = message_modal("Settings", text)
     if callback_id:
+        # After the blocks, where this modal has always carried it.
         modal["callback_id"] = callback_id
     return modal
 
