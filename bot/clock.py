@@ -36,7 +36,7 @@ class WorkspaceJobs(Protocol):
     """One workspace's digest and recap on one platform (bot.cli.scheduled.PlatformJobs)."""
 
     name: str
-    digest: Any
+    digest: Any  # bot.digest.DigestJob: its ``settings`` hold the workspace's times
     recap: Any
 
 
@@ -52,7 +52,7 @@ async def tick(jobs: list[WorkspaceJobs], since: datetime, now: datetime) -> lis
     stops the others."""
     ran: list[str] = []
     for job in jobs:
-        settings: Settings = job.digest.services.settings
+        settings: Settings = job.digest.settings
         for what, trigger, runnable in (
             ("digest", digest_trigger(settings), job.digest),
             ("recap", recap_trigger(settings), job.recap),

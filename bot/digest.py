@@ -21,6 +21,7 @@ from bot.awards import Award, award_from_assignment
 from bot.chat import Platform
 from bot.people import PeopleDirectory
 from bot.services import Services
+from bot.settings import Settings
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,11 @@ class DigestJob:
         self._services = services
         self._publisher = publisher
         self._people = people or PeopleDirectory(services.quantive)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings it runs by: its workspace's (the clock reads its times here)."""
+        return self._services.settings
 
     @property
     def timezone(self) -> ZoneInfo:

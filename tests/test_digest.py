@@ -13,6 +13,7 @@ import time_machine
 
 from api.emulator import Emulator, Fault
 from bot.awards import Award, Party
+from bot.cli.scheduled import workspaces_runtime
 from bot.clock import Clock, came_due, run_clock
 from bot.schedule import digest_trigger, next_digest_time, recap_trigger
 from bot.settings import Settings
@@ -100,7 +101,7 @@ class _Runs:
     """A digest or recap job that counts its runs, or fails."""
 
     def __init__(self, settings: Settings, fail: bool = False) -> None:
-        self.services = SimpleNamespace(settings=settings)
+        self.settings = settings
         self.runs = 0
         self._fail = fail
 
@@ -152,6 +153,33 @@ async def test_a_failed_tick_is_tried_again_from_the_same_time() -> None:
     assert await clock.tick() == []  # failed: nothing run, the time not passed over
     clock_time[0] = datetime(2026, 12, 1, 8, 2, tzinfo=UTC)
     assert await clock.tick() == ["digest one"]
+
+
+async def test_a_tick_over_the_clock_processes_own_jobs_posts_the_digest(
+    bot: BotHarness, caplog
+) -> None:
+    """The tick over the jobs `python -m bot clock` makes (bot.cli.scheduled), not stand-ins:
+    a tick across the digest's time posts it; the one after posts nothing."""
+    seed_pending(bot.emulator, 2)
+    settings = settings_for(
+        bot,
+        digest_channels=["CHR"],
+        digest_time="08:00",
+        digest_timezone="UTC",
+        digest_days="mon-sun",
+    )
+    async with workspaces_runtime(settings) as jobs_now:
+        names = [jobs.name for jobs in await jobs_now()]
+        moment = [datetime(2026, 12, 1, 7, 59, tzinfo=UTC)]
+        clock = Clock(jobs_now, now=lambda: moment[0])
+        clock.since = moment[0]
+        moment[0] = datetime(2026, 12, 1, 8, 1, tzinfo=UTC)
+        assert await clock.tick() == [f"digest {name}" for name in names]
+        moment[0] = datetime(2026, 12, 1, 8, 2, tzinfo=UTC)
+        assert await clock.tick() == []
+    assert "failed" not in caplog.text
+    [posted] = bot.slack.calls_of("chat.postMessage")
+    assert posted["channel"] == "CHR" and "2 badge awards" in posted["text"]
 
 
 async def test_clock_runs_the_scheduler_until_stopped(caplog) -> None:
