@@ -212,6 +212,8 @@ def test_an_approval_of_a_held_award_cut_off_by_a_crash_is_finished_once(
         assert all("Approved by <@UMARIA>" in str(u["blocks"]) for u in updates)
         [award] = new_awards(bot.emulator)
         assert award["status"] == "approved" and award["assignedById"] == AMARA
+        # The recipient's DM goes out from the worker beside the updates, not before them.
+        bot.slack.wait_calls("chat.postMessage", where=lambda c: c["channel"] == "DULIAM")
         bot.wait_idle()
         posted = bot.slack.calls_of("chat.postMessage")
         assert [p["channel"] for p in posted].count("DULIAM") == 1

@@ -62,10 +62,11 @@ def test_decisions_in_quantive_are_redrawn_told_and_recorded_within_two_syncs(
     bot = sync_bot
     approved = give(bot, "give <@ULIAM|liam> Team Player great pairing", 0)
     rejected = give(bot, "give <@USOFIA|sofia> Visionary bold roadmap", 2)
-    # Someone approves one and rejects the other in Quantive's web app.
-    decided_at = time.time()
+    # Someone approves one and rejects the other in Quantive's web app. The reads counted
+    # are those after both: one that came between the two would see only one decided.
     bot.emulator.state.decide(approved, approve=True)
     bot.emulator.state.decide(rejected, approve=False)
+    decided_at = time.time()
 
     def settled() -> bool:
         statuses = {record(bot, approved).status, record(bot, rejected).status}
