@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 FIRST_LOOK_BACK = timedelta(hours=1)
 TICK_SECONDS = 60.0
 TICK_JOB_ID = "clock-tick"
+#: How long a stop waits for a tick under way: within the 30 s a platform such as Heroku
+#: leaves between SIGTERM and SIGKILL.
+STOP_GRACE_SECONDS = 25.0
 
 
 class WorkspaceJobs(Protocol):
@@ -81,15 +84,21 @@ class Clock:
         self._jobs_now = jobs_now
         self._now = now
         self.since = now() - FIRST_LOOK_BACK
+        #: Set while no tick runs, so that a stop can let the one under way finish.
+        self.idle = asyncio.Event()
+        self.idle.set()
 
     async def tick(self) -> list[str]:
         """One tick; the digests and recaps it ran."""
         current = self._now()
+        self.idle.clear()
         try:
             ran = await tick(await self._jobs_now(), self.since, current)
         except Exception as exc:
             log.error("clock tick failed: %s: %s", type(exc).__name__, exc)
             return []
+        finally:
+            self.idle.set()
         self.since = current
         return ran
 
@@ -121,4 +130,12 @@ async def run_clock(
     try:
         await (stop or asyncio.Event()).wait()
     finally:
+        # A tick under way is let finish before the scheduler's shutdown cancels it: a
+        # digest it claimed and had not posted yet would be lost for the day (a claim is
+        # never posted twice). Paused first, so no tick starts meanwhile.
+        scheduler.pause()
+        try:
+            await asyncio.wait_for(clock.idle.wait(), STOP_GRACE_SECONDS)
+        except TimeoutError:
+            log.warning("clock stopped in the middle of a tick")
         scheduler.shutdown(wait=False)

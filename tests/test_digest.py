@@ -198,6 +198,27 @@ async def test_clock_runs_the_scheduler_until_stopped(caplog) -> None:
     assert "clock started" in caplog.text
 
 
+async def test_a_stop_lets_the_tick_under_way_finish() -> None:
+    """SIGTERM sets the stop while a tick posts: the clock returns only after that tick,
+    so a digest it claimed is not left unposted for the day."""
+    stop, started, in_tick, release = (asyncio.Event() for _ in range(4))
+    finished: list[bool] = []
+
+    async def jobs_now() -> list[object]:
+        in_tick.set()
+        await release.wait()
+        finished.append(True)
+        return []
+
+    clock = asyncio.create_task(run_clock(jobs_now, stop=stop, started=started))
+    await asyncio.wait_for(in_tick.wait(), 5)
+    stop.set()
+    # Long enough for a clock that does not wait to have returned first.
+    asyncio.get_running_loop().call_later(0.1, release.set)
+    await asyncio.wait_for(clock, 5)
+    assert finished == [True]
+
+
 # --- content --------------------------------------------------------------------------
 
 

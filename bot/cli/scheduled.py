@@ -4,7 +4,10 @@ and ``recap`` (each once, now), on every configured chat platform."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
+import logging
+import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -14,6 +17,8 @@ if TYPE_CHECKING:
     from bot.digest import DigestJob
     from bot.recap import RecapJob
     from bot.settings import Mode, Settings
+
+log = logging.getLogger(__name__)
 
 # Each command's line in --help, and the longer description atop its own --help.
 CLOCK_HELP = "post the digest and recap on schedule (Procfile: clock)"
@@ -267,8 +272,14 @@ def run_clock_process(args: argparse.Namespace) -> int:
         # afresh, so a time an admin changes counts from the next tick.
         from bot.clock import run_clock
 
+        # SIGTERM (a deploy, a restart) and Ctrl-C stop it cleanly, after the tick under way.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
         async with workspaces_runtime(settings) as jobs_now:
-            await run_clock(jobs_now)
+            await run_clock(jobs_now, stop=stop)
+        log.info("clock stopped")
         return 0
 
     return _run_when_ready("clock", clock)
