@@ -138,4 +138,5 @@ async def run_clock(
             await asyncio.wait_for(clock.idle.wait(), STOP_GRACE_SECONDS)
         except TimeoutError:
             log.warning("clock stopped in the middle of a tick")
-        scheduler.shutdown(wait=False)
+        finally:  # cancelled while it waited, too
+            scheduler.shutdown(wait=False)

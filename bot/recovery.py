@@ -59,9 +59,11 @@ def workspace_jobs(services: Services, notices: AwardNotices | None = None) -> C
     async def deliver_queued_awards() -> None:
         cutoff = stale_before()
         for queued in await services.store.due_awards(time.time(), cutoff):
-            if not await services.store.take_award(queued, cutoff):
+            evidence = await services.awards.first_send_evidence(queued)
+            lease = await services.store.take_award(queued, cutoff)
+            if lease is None:
                 continue
-            result = await services.awards.deliver_queued(queued)
+            result = await services.awards.deliver_queued(queued, lease, evidence)
             if result is None:
                 continue
             if result.outcome is QueuedOutcome.DELIVERED:

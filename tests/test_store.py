@@ -111,13 +111,30 @@ async def test_outbox_rows_are_taken_once_and_stale_sending_rows_come_back(store
     assert (await store.outbox_award(row_id)).attempts == 3  # type: ignore[union-attr]
 
 
+async def test_a_worker_whose_row_was_taken_since_may_not_send_it(store: Store) -> None:
+    """A worker slowed past the stale window loses its row to the next one: its lease no
+    longer marks the row sent (so it sends nothing), the new owner's does, evidence too."""
+    row_id = await accept(store, {"badgeId": "b"}, held=True)
+    assert await store.release_held(row_id, "sending")
+    [released] = await store.due_awards(time.time(), stale_before=time.time() + 1)
+    slow = await store.take_award(released, stale_before=time.time() + 1)
+    [stale] = await store.due_awards(time.time(), stale_before=time.time() + 1)
+    quick = await store.take_award(stale, stale_before=time.time() + 1)
+    assert slow is not None and quick is not None and quick != slow
+    assert not await store.mark_award_sent(row_id, lease=slow, evidence={"holders_before": ["x"]})
+    assert await store.mark_award_sent(row_id, lease=quick, evidence={"holders_before": []})
+    kept = await store.outbox_award(row_id)
+    assert kept is not None and kept.sent_at is not None
+    assert kept.evidence == {"holders_before": []}
+
+
 async def test_each_due_award_is_taken_by_one_engine(stores: list[Store]) -> None:
     ids = [await accept(stores[0], {"n": i}) for i in range(10)]
     for row in ids:
         await stores[0].retry_award_later(row, "queued", 0, "503")
     due = await stores[1].due_awards(time.time() + 1, stale_before=0)
     taken = await asyncio.gather(*(s.take_award(a, 0) for s in stores for a in due))
-    assert taken.count(True) == len(ids)
+    assert sum(lease is not None for lease in taken) == len(ids)
 
 
 async def test_held_awards_are_released_once(stores: list[Store]) -> None:

@@ -8,7 +8,7 @@ import logging
 import time
 from dataclasses import dataclass
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from api import errors
 from api.models import AssignRequest
@@ -134,6 +134,12 @@ class Decisions(Delivery):
         queued = await self._store.outbox_award(give_id)
         award = await self.award_of_give(give_id)
         state = "rejected" if decision == "reject" else "sending"
+        evidence: dict[str, Any] = {}
+        if queued is not None and decision == "approve":
+            # Read before the release: once released, the row is the worker's to take when
+            # it looks stale, and a slow read here must not leave it looking so.
+            asked = AssignRequest.model_validate(queued.request)
+            evidence = await self._evidence_before(asked, approved_at_once=True)
         if queued is None or award is None or not await self._store.release_held(give_id, state):
             await self._store.finish_decision(held_id)
             return DecisionResult(DecisionOutcome.HANDLED_ELSEWHERE, await self.award(held_id))
@@ -142,9 +148,7 @@ class Decisions(Delivery):
         # No longer held: the queue and the digest stop offering it for a decision.
         award = await self._save(award.model_copy(update={"status": "sending"}))
         assign = AssignRequest.model_validate(queued.request)
-        await self._store.update_evidence(
-            give_id, await self._evidence_before(assign, approved_at_once=True)
-        )
+        await self._store.update_evidence(give_id, evidence)
         await self._store.finish_decision(held_id)  # the outbox owns the award from here
         try:
             delivered = await self._attempt(give_id, 1, assign, award, raise_queued=False)

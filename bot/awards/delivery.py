@@ -77,10 +77,21 @@ class Delivery(AwardCore):
         return evidence
 
     async def _attempt(
-        self, give_id: int, attempt: int, assign: AssignRequest, award: Award, *, raise_queued: bool
+        self,
+        give_id: int,
+        attempt: int,
+        assign: AssignRequest,
+        award: Award,
+        *,
+        raise_queued: bool,
+        lease: float | None = None,
+        evidence: dict[str, Any] | None = None,
     ) -> Award:
-        """Assign call number ``attempt`` for a give, recording the outcome."""
-        await self._store.mark_award_sent(give_id)
+        """Assign call number ``attempt`` for a give, recording the outcome. A worker's
+        try carries the row's ``lease``: if another worker took the row since (this one
+        was slowed past the stale window), nothing is sent and _TakenOver is raised."""
+        if not await self._store.mark_award_sent(give_id, lease=lease, evidence=evidence):
+            raise _TakenOver(give_id)
         try:
             assignment = await self._quantive.assign_badge(assign)
         except PASSING as exc:
@@ -156,9 +167,26 @@ class Delivery(AwardCore):
         """Seconds before the next try, after try number ``attempt`` failed."""
         return min(self._retry_cap, self._retry_base * 2 ** max(attempt - 1, 0))
 
-    async def deliver_queued(self, queued: OutboxAward) -> QueuedResult | None:
-        """Try a queued award once more; the caller has taken the row. None when the
-        give has no record (it cannot be told to anyone, so it is given up with a log).
+    async def first_send_evidence(self, queued: OutboxAward) -> dict[str, Any] | None:
+        """What a row never sent lacks to be recognised after a lost answer (a held award
+        whose approver's process died between release and send), read as the approval
+        itself would have (bot.awards.decisions); None for any other row. The worker asks
+        before it takes the row, so a slow read holds no lease that could run out."""
+        if queued.sent_at is not None or queued.evidence:
+            return None
+        assign = AssignRequest.model_validate(queued.request)
+        return await self._evidence_before(assign, approved_at_once=True)
+
+    async def deliver_queued(
+        self,
+        queued: OutboxAward,
+        lease: float | None = None,
+        evidence: dict[str, Any] | None = None,
+    ) -> QueuedResult | None:
+        """Try a queued award once more; the caller has taken the row (``lease`` is what
+        taking it returned; ``evidence``, what :meth:`first_send_evidence` read). None when
+        the give has no record (it cannot be told to anyone, so it is given up with a
+        log), or when another worker took the row over meanwhile.
 
         An award whose earlier call may have reached Quantive is looked for first, and
         sent again only when Quantive is done with the first call and still shows nothing:
@@ -199,18 +227,20 @@ class Delivery(AwardCore):
                 await self._store.finish_award(queued.id, "unknown", error="no evidence either way")
                 award = await self._save(award.model_copy(update={"status": "unknown"}))
                 return QueuedResult(QueuedOutcome.UNKNOWN, award)
-        if queued.sent_at is None and not queued.evidence:
-            # A held award whose approver's process died between release and send goes
-            # out first from here: what is needed to recognise it after a lost answer is
-            # read now, as the approval itself would have (bot.awards.decisions).
-            await self._store.update_evidence(
-                queued.id, await self._evidence_before(assign, approved_at_once=True)
-            )
         try:
-            return QueuedResult(
-                QueuedOutcome.DELIVERED,
-                await self._attempt(queued.id, attempt, assign, award, raise_queued=False),
+            made = await self._attempt(
+                queued.id,
+                attempt,
+                assign,
+                award,
+                raise_queued=False,
+                lease=lease,
+                evidence=evidence,
             )
+            return QueuedResult(QueuedOutcome.DELIVERED, made)
+        except _TakenOver:
+            log.info("outbox award %d was taken over by another worker; not sent", queued.id)
+            return None
         except (*PASSING, errors.OutcomeUnknown):
             return QueuedResult(QueuedOutcome.WAITING, award)
         except errors.QuantiveError as exc:
@@ -248,6 +278,10 @@ class Delivery(AwardCore):
                 id="", badge_id=assign.badge_id, assignee_ids=sorted(wanted), status="approved"
             )
         return None
+
+
+class _TakenOver(Exception):
+    """Another worker took the outbox row while this one was slowed: it sends, not us."""
 
 
 def _answered(exc: errors.OutcomeUnknown) -> bool:

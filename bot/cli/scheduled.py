@@ -275,8 +275,15 @@ def run_clock_process(args: argparse.Namespace) -> int:
         # SIGTERM (a deploy, a restart) and Ctrl-C stop it cleanly, after the tick under way.
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
+        signals = (signal.SIGTERM, signal.SIGINT)
+
+        def stop_once() -> None:
+            stop.set()
+            for signum in signals:  # a second signal ends the process at once, as usual
+                loop.remove_signal_handler(signum)
+
+        for signum in signals:
+            loop.add_signal_handler(signum, stop_once)
         async with workspaces_runtime(settings) as jobs_now:
             await run_clock(jobs_now, stop=stop)
         log.info("clock stopped")

@@ -100,17 +100,27 @@ class AwardOutbox(Database):
         async with self.connect() as conn:
             await conn.execute(statement)
 
-    async def mark_award_sent(self, award_id: int) -> None:
+    async def mark_award_sent(
+        self,
+        award_id: int,
+        *,
+        lease: float | None = None,
+        evidence: dict[str, Any] | None = None,
+    ) -> bool:
         """Note that the assign request of an outbox row is going out now (unanswered
-        until :meth:`retry_award_later` says otherwise)."""
+        until :meth:`retry_award_later` says otherwise), with ``evidence`` kept beside it
+        if given. With the ``lease`` :meth:`take_award` returned, only while the row is
+        still that worker's; False when another worker took it since, and must not send."""
         now = time.time()
-        statement = (
-            update(award_outbox)
-            .where(self._mine(award_outbox), _t.id == award_id)
-            .values(sent_at=now, updated_at=now, answered=0)
-        )
+        values: dict[str, Any] = {"sent_at": now, "updated_at": now, "answered": 0}
+        if evidence is not None:
+            values["evidence"] = json.dumps(evidence)
+        mine = [self._mine(award_outbox), _t.id == award_id]
+        if lease is not None:
+            mine.append(_t.updated_at == lease)
+        statement = update(award_outbox).where(*mine).values(**values)
         async with self.connect() as conn:
-            await conn.execute(statement)
+            return await rowcount(conn, statement) == 1
 
     async def assignment_delivered(self, assignment_id: str) -> bool:
         """Whether an outbox row was already matched to this Quantive award."""
@@ -136,8 +146,11 @@ class AwardOutbox(Database):
             rows = (await conn.execute(query)).all()
         return [_outbox_award(r) for r in rows]
 
-    async def take_award(self, award: OutboxAward, stale_before: float) -> bool:
-        """Claim an outbox row for one attempt; False when another worker has it."""
+    async def take_award(self, award: OutboxAward, stale_before: float) -> float | None:
+        """Claim an outbox row for one attempt; the lease (the time it was taken at, which
+        :meth:`mark_award_sent` checks before the send), or None when another worker has
+        it. A worker slowed past the stale window meanwhile loses the row to the next."""
+        lease = time.time()
         statement = (
             update(award_outbox)
             .where(
@@ -147,10 +160,10 @@ class AwardOutbox(Database):
                 # since (still waiting, or still stale), not that it is due again.
                 or_(_t.state.in_(_WAITING), _stale_sending(stale_before)),
             )
-            .values(state="sending", attempts=_t.attempts + 1, updated_at=time.time())
+            .values(state="sending", attempts=_t.attempts + 1, updated_at=lease)
         )
         async with self.connect() as conn:
-            return await rowcount(conn, statement) == 1
+            return lease if await rowcount(conn, statement) == 1 else None
 
     async def retry_award_later(
         self, award_id: int, state: str, delay: float, error: str, *, answered: bool | None = None
