@@ -62,6 +62,7 @@ def workspace_jobs(services: Services, notices: AwardNotices | None = None) -> C
             evidence = await services.awards.first_send_evidence(queued)
             lease = await services.store.take_award(queued, cutoff)
             if lease is None:
+                log.info("outbox award %d: another worker has it", queued.id)
                 continue
             result = await services.awards.deliver_queued(queued, lease, evidence)
             if result is None:

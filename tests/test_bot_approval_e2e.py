@@ -4,11 +4,13 @@ whoever owns the API token. Both readings of Quantive are covered with the emula
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from api.emulator import Fault
 from tests.harness import FAST_OUTBOX, BotHarness, new_awards
 from tests.test_digest import settings_for, slack_runtime
+from tests.waiting import wait_until
 
 AMARA = "64a000000000000000000003"
 
@@ -153,6 +155,43 @@ def test_a_held_award_approved_but_never_sent_goes_out_once(emulator, slack, dat
         assert emulator.calls.count("POST /badges/assign") == 1
     finally:
         bot.stop()
+
+
+def test_two_workers_slowed_by_quantive_send_a_released_held_award_once(
+    emulator, slack, database_url, caplog
+) -> None:
+    """Two apps on one database both find the released award due and both read its
+    holders slowly (past the stale window): the first to finish takes the row and sends
+    it; the other finds it taken and sends nothing."""
+    from sqlalchemy import text
+
+    caplog.set_level(logging.INFO, logger="bot.recovery")
+    emulator.token_user_decides = True
+    settings = {**FAST_OUTBOX, "quantive_timeout": 0.3, "outbox_stale_seconds": 0.5}
+    first = BotHarness(emulator, slack, database_url, badge_approval="bot", **settings).start()
+    second = BotHarness(emulator, slack, database_url, badge_approval="bot", **settings).start()
+    try:
+        held_id = give_held(first)
+        row = int(held_id.removeprefix("held-"))
+        emulator.faults.set("GET /badges/assign/{id}", Fault(latency=0.8))
+
+        async def released_long_ago(store) -> bool:
+            # As if its approver's process died a while ago: both workers see it due at once.
+            assert await store.release_held(row, "sending")
+            async with store.connect() as conn:
+                await conn.execute(
+                    text("UPDATE award_outbox SET updated_at = 0 WHERE id = :r"), {"r": row}
+                )
+            return True
+
+        assert first.query(released_long_ago)
+        slack.wait_calls("chat.update", count=2, timeout=15)
+        wait_until(lambda: f"outbox award {row}: another worker has it" in caplog.text, timeout=15)
+        assert emulator.calls.count("POST /badges/assign") == 1
+        assert len(new_awards(emulator)) == 1
+    finally:
+        first.stop()
+        second.stop()
 
 
 def test_revoking_a_held_award_after_approval_uses_quantives_id(held_bot: BotHarness) -> None:
