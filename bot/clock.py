@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 FIRST_LOOK_BACK = timedelta(hours=1)
 TICK_SECONDS = 60.0
 TICK_JOB_ID = "clock-tick"
+#: How long a digest or recap that could not be posted is tried again, each tick.
+RETRY_WINDOW = timedelta(hours=1)
 #: How long a stop waits for a tick under way: within the 30 s a platform such as Heroku
 #: leaves between SIGTERM and SIGKILL.
 STOP_GRACE_SECONDS = 25.0
@@ -49,24 +51,46 @@ def came_due(trigger: BaseTrigger, since: datetime, now: datetime) -> bool:
     return fire is not None and fire <= now
 
 
-async def tick(jobs: list[WorkspaceJobs], since: datetime, now: datetime) -> list[str]:
+async def tick(
+    jobs: list[WorkspaceJobs],
+    since: datetime,
+    now: datetime,
+    retry: dict[str, datetime] | None = None,
+) -> list[str]:
     """Run every digest and recap that came due in (since, now], each by its own
-    workspace's settings; the names of those run. One that fails is logged and never
-    stops the others."""
+    workspace's settings, and those in ``retry`` (name: when it first failed); the names
+    of those that posted. One that fails, raising or with a channel it could not post
+    to, is logged, never stops the others, and goes into ``retry`` to be run again at the
+    next tick, for up to RETRY_WINDOW (its claims keep the posted channels from a repeat).
+    """
     ran: list[str] = []
+    retry = {} if retry is None else retry
     for job in jobs:
         settings: Settings = job.digest.settings
         for what, trigger, runnable in (
             ("digest", digest_trigger(settings), job.digest),
             ("recap", recap_trigger(settings), job.recap),
         ):
-            if not came_due(trigger, since, now):
+            name = f"{what} {job.name}"
+            first_failed = retry.pop(name, None)
+            again = first_failed is not None and now - first_failed < RETRY_WINDOW
+            if not again and not came_due(trigger, since, now):
                 continue
             try:
-                await runnable.run()
-                ran.append(f"{what} {job.name}")
+                report = await runnable.run()
             except Exception as exc:  # one workspace's failure must not stop the others
                 log.error("%s failed for %s: %s: %s", what, job.name, type(exc).__name__, exc)
+                retry[name] = first_failed or now
+                continue
+            failed = getattr(report, "failed", None)
+            if failed:
+                reasons = ", ".join(f"{channel}: {why}" for channel, why in failed.items())
+                log.error(
+                    "%s for %s not posted to %s; tried again next tick", what, job.name, reasons
+                )
+                retry[name] = first_failed or now
+                continue
+            ran.append(name)
     return ran
 
 
@@ -84,6 +108,8 @@ class Clock:
         self._jobs_now = jobs_now
         self._now = now
         self.since = now() - FIRST_LOOK_BACK
+        #: The digests and recaps to try again, by name, with when each first failed.
+        self.retry: dict[str, datetime] = {}
         #: Set while no tick runs, so that a stop can let the one under way finish.
         self.idle = asyncio.Event()
         self.idle.set()
@@ -93,7 +119,7 @@ class Clock:
         current = self._now()
         self.idle.clear()
         try:
-            ran = await tick(await self._jobs_now(), self.since, current)
+            ran = await tick(await self._jobs_now(), self.since, current, self.retry)
         except Exception as exc:
             log.error("clock tick failed: %s: %s", type(exc).__name__, exc)
             return []

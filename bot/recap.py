@@ -137,6 +137,10 @@ class RecapJob:
         report = RecapReport(awards=recap.awards)
         targets = channels if channels is not None else await self.channels()
         if not targets or (not recap.awards and not self._services.settings.recap_when_empty):
+            log.info(
+                "recap: nothing posted (%s)",
+                "no channel" if not targets else "no awards this week, RECAP_WHEN_EMPTY off",
+            )
             return report
         message = self._publisher.render(recap)
         key = week_key(recap.week_start)

@@ -182,6 +182,38 @@ async def test_a_tick_over_the_clock_processes_own_jobs_posts_the_digest(
     assert posted["channel"] == "CHR" and "2 badge awards" in posted["text"]
 
 
+class _Unposted(_Runs):
+    """A digest whose channel refuses the post the first ``times`` runs (or always)."""
+
+    def __init__(self, settings: Settings, times: int | None) -> None:
+        super().__init__(settings)
+        self._times = times
+
+    async def run(self) -> SimpleNamespace:
+        self.runs += 1
+        refused = self._times is None or self.runs <= self._times
+        return SimpleNamespace(failed={"CHR": "not_in_channel"} if refused else {})
+
+
+async def test_a_digest_that_could_not_post_is_tried_again_for_an_hour(caplog) -> None:
+    settings = Settings(digest_time="08:00", digest_timezone="UTC")
+    once = SimpleNamespace(name="once", digest=_Unposted(settings, 1), recap=_Runs(settings))
+    never = SimpleNamespace(name="never", digest=_Unposted(settings, None), recap=_Runs(settings))
+    moment = [datetime(2026, 12, 1, 7, 59, tzinfo=UTC)]
+
+    async def jobs_now() -> list[SimpleNamespace]:
+        return [once, never]
+
+    clock = Clock(jobs_now, now=lambda: moment[0])
+    clock.since = moment[0]
+    for minute, posted in ((1, []), (2, ["digest once"]), (3, []), (30, []), (61, [])):
+        moment[0] = datetime(2026, 12, 1, 8, 0, tzinfo=UTC) + timedelta(minutes=minute)
+        assert await clock.tick() == posted, minute
+    assert "digest for once not posted to CHR: not_in_channel" in caplog.text
+    assert once.digest.runs == 2  # refused, then posted; never run again
+    assert never.digest.runs == 4  # 08:01, 08:02, 08:03, 08:30; not after the hour
+
+
 async def test_clock_runs_the_scheduler_until_stopped(caplog) -> None:
     caplog.set_level(logging.INFO)
     stop, started, ticked = asyncio.Event(), asyncio.Event(), asyncio.Event()
