@@ -132,6 +132,25 @@ def test_connect_list_and_disconnect_show_only_the_last_four(
     assert TOKEN not in again.err + empty.out
 
 
+def test_export_in_distribution_mode_says_where_each_workspaces_export_is(
+    environment: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Many workspaces, one command line: the export names no workspace, so it refuses
+    rather than write zero rows (or call a default Quantive with no token)."""
+    for name, value in {
+        "SLACK_CLIENT_ID": "1111.2222",
+        "SLACK_CLIENT_SECRET": "client-secret",
+        "SLACK_SIGNING_SECRET": "signing-secret",
+        "PUBLIC_URL": "https://badgebot.example.com",
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("SLACK_BOT_TOKEN", "QUANTIVE_API_TOKEN", "QUANTIVE_ACCOUNT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    for argv in (["export"], ["export", "--holders"]):
+        assert main(argv) == 2
+        assert "/dashboard/export.csv" in capsys.readouterr().err
+
+
 def test_a_wrong_token_says_what_to_fix_and_stores_nothing(
     environment: dict[str, str], quantive_url: str, tmp_path: Path
 ) -> None:

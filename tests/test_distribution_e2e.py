@@ -469,7 +469,7 @@ def test_no_token_is_stored_in_clear(bot: BotHarness, initech_quantive: Emulator
 
 
 def test_the_digest_runs_for_every_workspace_with_its_own_token_and_quantive(
-    bot: BotHarness, acme_quantive: Emulator, initech_quantive: Emulator
+    bot: BotHarness, acme_quantive: Emulator, initech_quantive: Emulator, capsys
 ) -> None:
     one = bot.slack.add_install("code-d1", "TDIGONE", "Digest one")
     two = bot.slack.add_install("code-d2", "TDIGTWO", "Digest two")
@@ -509,3 +509,11 @@ def test_the_digest_runs_for_every_workspace_with_its_own_token_and_quantive(
     assert tokens["CONE"] == one["access_token"] and tokens["CTWO"] == two["access_token"]
     for emulator, before in reads.items():
         assert emulator.calls.count("GET /badges/approve") > before
+    # --channel names one workspace's channel, or it is said that none posts there.
+    posted = len(bot.slack.calls_of("chat.postMessage"))
+    assert asyncio.run(digest_once(bot.settings, force=True, channel="CELSEWHERE")) == 1
+    assert "CELSEWHERE is none of the workspaces' channels" in capsys.readouterr().err
+    assert len(bot.slack.calls_of("chat.postMessage")) == posted
+    assert asyncio.run(digest_once(bot.settings, force=True, channel="CTWO")) == 0
+    [again] = bot.slack.calls_of("chat.postMessage")[posted:]
+    assert again["channel"] == "CTWO"

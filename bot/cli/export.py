@@ -46,6 +46,16 @@ def run_export(args: argparse.Namespace) -> int:
     settings = ready_settings("export")
     if settings is None:
         return 2
+    if settings.distributed:
+        # Each workspace has its own awards and Quantive: exporting "the" data would
+        # silently write another workspace's nothing.
+        print(
+            "export: with many workspaces, each one's admins download its awards from the "
+            "dashboard (/dashboard/export.csv) or with `/badge export` in Slack and `export` "
+            "in Teams; this command exports the single-workspace mode's",
+            file=sys.stderr,
+        )
+        return 2
     try:
         since = day_start(args.since)
         until = day_start(args.until, end=True)

@@ -215,6 +215,9 @@ async def digest_once(settings: Settings, *, force: bool, channel: str | None) -
                 "“digest here” (Slack: /badge digest here)"
             )
             return 0
+        if channel and len(jobs) > 1 and not await _owned(channel, [p.digest for p in jobs]):
+            print(f"digest: {_NOT_OWNED.format(channel=channel)}", file=sys.stderr)
+            return 1
         for platform in jobs:
             name, job = platform.name, platform.digest
             if channel and channel not in await job.channels() and len(jobs) > 1:
@@ -236,6 +239,21 @@ async def digest_once(settings: Settings, *, force: bool, channel: str | None) -
     return 1 if failed else 0
 
 
+#: Why --channel names nothing to post to, with several workspaces or platforms.
+_NOT_OWNED = (
+    "{channel} is none of the workspaces' channels; with several, --channel must be one "
+    "they post to (DIGEST_CHANNELS, RECAP_CHANNELS, or one subscribed in the chat)"
+)
+
+
+async def _owned(channel: str, jobs: list[Any]) -> bool:
+    """Whether one of the digest or recap ``jobs`` posts to ``channel``."""
+    for job in jobs:
+        if channel in await job.channels():
+            return True
+    return False
+
+
 def run_recap(args: argparse.Namespace) -> int:
     """Post the weekly recap now; exit 0 on success, 1 with a one-line reason."""
     return _run_when_ready(
@@ -247,6 +265,9 @@ async def recap_once(settings: Settings, *, force: bool, channel: str | None) ->
     """Post the weekly recap on each platform (or only to ``channel``); the exit status."""
     failed = False
     async with digest_runtime(settings) as jobs:
+        if channel and len(jobs) > 1 and not await _owned(channel, [p.recap for p in jobs]):
+            print(f"recap: {_NOT_OWNED.format(channel=channel)}", file=sys.stderr)
+            return 1
         for platform in jobs:
             job = platform.recap
             channels = await job.channels()
