@@ -7,6 +7,7 @@ import asyncio
 import contextvars
 import itertools
 import json
+import os
 import threading
 import time
 import urllib.parse
@@ -120,6 +121,23 @@ def bot_environment(
         "DATABASE_URL": database_url,
         "BADGE_APPROVERS": ",".join(APPROVERS),
         **extra,
+    }
+
+
+def clean_environ() -> dict[str, str]:
+    """This process's environment without SLACK_* and QUANTIVE_* settings, so that a
+    developer's shell cannot configure a bot subprocess."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QUANTIVE_"))}
+
+
+def process_environment(
+    emulator: Emulator, slack: FakeSlack, database_url: str, **extra: str
+) -> dict[str, str]:
+    """The whole environment of a ``python -m bot`` subprocess wired to the fakes."""
+    url = emulator.url  # type: ignore[attr-defined]
+    return {
+        **clean_environ(),
+        **bot_environment(slack.url, url, emulator.account_id, database_url, **extra),
     }
 
 

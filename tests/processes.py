@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -14,7 +13,7 @@ import httpx
 
 from api.emulator import Emulator
 from tests.fake_slack import FakeSlack
-from tests.harness import bot_environment, new_trigger_id, signed_headers
+from tests.harness import new_trigger_id, process_environment, signed_headers
 from tests.waiting import wait_until
 
 
@@ -29,24 +28,20 @@ class BotProcess:
         self, emulator: Emulator, slack: FakeSlack, database_url: str, **extra: str
     ) -> None:
         self.port = free_port()
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QUANTIVE_"))},
-            **bot_environment(
-                slack.url,
-                emulator.url,
-                emulator.account_id,
-                database_url,  # type: ignore[attr-defined]
-                **{
-                    "QUANTIVE_TIMEOUT": "2",
-                    "QUANTIVE_MAX_RETRIES": "0",
-                    "OUTBOX_POLL_SECONDS": "0.2",
-                    "OUTBOX_RETRY_BASE": "0.2",
-                    "OUTBOX_STALE_SECONDS": "2.5",
-                    "QUANTIVE_SETTLE_SECONDS": "1",
-                    **extra,
-                },
-            ),
-        }
+        self.env = process_environment(
+            emulator,
+            slack,
+            database_url,
+            **{
+                "QUANTIVE_TIMEOUT": "2",
+                "QUANTIVE_MAX_RETRIES": "0",
+                "OUTBOX_POLL_SECONDS": "0.2",
+                "OUTBOX_RETRY_BASE": "0.2",
+                "OUTBOX_STALE_SECONDS": "2.5",
+                "QUANTIVE_SETTLE_SECONDS": "1",
+                **extra,
+            },
+        )
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property

@@ -5,13 +5,12 @@ five minutes ago is posted at once."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
-from tests.harness import bot_environment
+from tests.harness import process_environment
 from tests.test_digest import seed_pending
 
 
@@ -20,19 +19,15 @@ def test_the_clock_process_posts_a_digest_that_came_due_and_stops_on_sigterm(
 ) -> None:
     seed_pending(emulator, 2)
     due = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%H:%M")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QUANTIVE_"))},
-        **bot_environment(
-            slack.url,
-            emulator.url,  # type: ignore[attr-defined]
-            emulator.account_id,
-            database_url,
-            DIGEST_CHANNELS="CHR",
-            DIGEST_TIME=due,
-            DIGEST_TIMEZONE="UTC",
-            DIGEST_DAYS="mon-sun",
-        ),
-    }
+    env = process_environment(
+        emulator,
+        slack,
+        database_url,
+        DIGEST_CHANNELS="CHR",
+        DIGEST_TIME=due,
+        DIGEST_TIMEZONE="UTC",
+        DIGEST_DAYS="mon-sun",
+    )
     clock = subprocess.Popen(
         [sys.executable, "-m", "bot", "clock"],
         env=env,

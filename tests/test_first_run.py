@@ -4,7 +4,6 @@ within 10 seconds."""
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
@@ -17,6 +16,7 @@ from starlette.applications import Starlette
 
 from bot.background_server import BackgroundServer
 from playground.run import choose_port
+from tests.harness import clean_environ
 from tests.waiting import wait_until
 
 #: The playground's address, printed last and on a line of its own.
@@ -29,7 +29,7 @@ def test_make_run_with_the_port_taken_and_half_a_configuration(tmp_path) -> None
         taken.listen()
         port = taken.getsockname()[1]
         env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QUANTIVE_"))},
+            **clean_environ(),
             "PORT": str(port),
             "SLACK_BOT_TOKEN": "xoxb-only-this-one",
         }

@@ -6,7 +6,6 @@ test_award_integrity_e2e's in-process crash with another app taking over."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from api.emulator import Fault
-from tests.harness import bot_environment, new_awards
+from tests.harness import new_awards, process_environment
 from tests.processes import BotProcess
 from tests.test_digest import seed_pending
 from tests.waiting import wait_until
@@ -71,16 +70,7 @@ def queued_slack_calls(url: str) -> int:
 
 def test_two_digest_runs_at_once_post_once(emulator, slack, database_url) -> None:
     seed_pending(emulator, 3)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QUANTIVE_"))},
-        **bot_environment(
-            slack.url,
-            emulator.url,  # type: ignore[attr-defined]
-            emulator.account_id,
-            database_url,
-            DIGEST_CHANNELS="CHR,CMGMT",
-        ),
-    }
+    env = process_environment(emulator, slack, database_url, DIGEST_CHANNELS="CHR,CMGMT")
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "bot", "digest"], env=env, stdout=subprocess.PIPE, text=True
