@@ -114,6 +114,8 @@ class FakeSlack(SlackOAuthFake, SlackOpenIDFake):
         #: Messages the bot posted: (channel, when, message with its metadata).
         self.posted: list[tuple[str, float, dict[str, Any]]] = []
         self._late: dict[str, list[tuple[float, bool]]] = {}
+        #: Where ``apps.connections.open`` sends Socket Mode apps (None: refused).
+        self.socket_url: str | None = None
         self._init_oauth()
         self._init_openid()
 
@@ -133,6 +135,7 @@ class FakeSlack(SlackOAuthFake, SlackOpenIDFake):
             self._late.clear()
             self._ts = itertools.count(1)
             self._init_oauth()
+            self.socket_url = None
         self._init_openid()
 
     def fail_with(
@@ -347,6 +350,10 @@ class FakeSlack(SlackOAuthFake, SlackOpenIDFake):
             return {"ok": True, "messages": messages}
         if method == "conversations.history":
             return {"ok": True, "messages": self._history(args)}
+        if method == "apps.connections.open":  # Socket Mode (tests.fake_socket_mode)
+            if self.socket_url is None:
+                return {"ok": False, "error": "not_allowed_token_type"}
+            return {"ok": True, "url": self.socket_url}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts):06d}"
             return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}

@@ -4,10 +4,8 @@ and ``recap`` (each once, now), on every configured chat platform."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
-import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -291,20 +289,11 @@ def run_clock_process(args: argparse.Namespace) -> int:
     async def clock(settings: Settings) -> int:
         # One tick a minute over every workspace's own digest and recap times, read
         # afresh, so a time an admin changes counts from the next tick.
+        from bot.cli.startup import stop_on_signals
         from bot.clock import run_clock
 
         # SIGTERM (a deploy, a restart) and Ctrl-C stop it cleanly, after the tick under way.
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        signals = (signal.SIGTERM, signal.SIGINT)
-
-        def stop_once() -> None:
-            stop.set()
-            for signum in signals:  # a second signal ends the process at once, as usual
-                loop.remove_signal_handler(signum)
-
-        for signum in signals:
-            loop.add_signal_handler(signum, stop_once)
+        stop = stop_on_signals()
         async with workspaces_runtime(settings) as jobs_now:
             await run_clock(jobs_now, stop=stop)
         log.info("clock stopped")

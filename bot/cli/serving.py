@@ -80,9 +80,14 @@ def run_socket(args: argparse.Namespace) -> int:
     settings = ready_settings("socket")
     if settings is None:
         return 2
+    from bot.cli.startup import stop_on_signals
     from handlers.slack.app import run_socket_mode
 
-    asyncio.run(run_socket_mode(settings))
+    async def socket_mode() -> None:
+        # SIGTERM and Ctrl-C close the connection and let the worker finish its round.
+        await run_socket_mode(settings, stop_on_signals())
+
+    asyncio.run(socket_mode())
     return 0
 
 

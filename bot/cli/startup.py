@@ -3,6 +3,8 @@ database at the code's schema, each problem printed as one readable line."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import sys
 
 from bot.settings import Mode, Settings, SettingsError, check_settings, load_settings
@@ -64,3 +66,21 @@ def ready_settings(mode: Mode) -> Settings | None:
     if settings is None or not schema_is_current(settings, mode):
         return None
     return settings
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM (a deploy, a restart) or Ctrl-C, so that a long-running
+    command stops cleanly; a second signal ends the process at once, as usual. Call it
+    with the command's event loop running."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+
+    def stop_once() -> None:
+        stop.set()
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+
+    for signum in signals:
+        loop.add_signal_handler(signum, stop_once)
+    return stop

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -164,8 +165,9 @@ async def slack_runtime(
         await services.aclose()
 
 
-async def run_socket_mode(settings: Settings) -> None:
-    """Serve Slack over Socket Mode (``python -m bot socket``) until cancelled."""
+async def run_socket_mode(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Serve Slack over Socket Mode (``python -m bot socket``) until ``stop`` is set (or
+    the task is cancelled); then the connection is closed and the worker stopped."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     from handlers.slack.dispatch import single_workspace
@@ -175,10 +177,14 @@ async def run_socket_mode(settings: Settings) -> None:
         app = build_bolt_app(settings, ctx.notifier.client, single_workspace(ctx))
         token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
         worker = start_worker(ctx)
+        handler = AsyncSocketModeHandler(app, token)
         try:
-            await AsyncSocketModeHandler(app, token).start_async()
+            await handler.connect_async()
+            await (stop or asyncio.Event()).wait()
         finally:
+            await handler.close_async()
             await worker.stop()
+            log.info("socket mode stopped")
 
 
 async def close_slack_client(client: AsyncWebClient) -> None:
