@@ -123,6 +123,8 @@ def test_an_interrupted_decision_is_recovered_once_by_many_processes(
         wait_until(lambda: emulator.state.assignments[award["id"]]["status"] == "approved")
         dying.crash()
         slack.wait_calls("chat.postMessage", count=5, timeout=10)
+        # The approval requests are redrawn from the outbox, beside those posts.
+        slack.wait_calls("chat.update", count=2, timeout=10)
         for bot in survivors:
             wait_until(lambda b=bot: b.query(lambda s: s.unfinished_decisions(1e12)) == [])
             bot.wait_idle()

@@ -110,6 +110,7 @@ def test_twenty_approve_clicks_on_two_processes_approve_once(two_processes, emul
     # Both request messages redrawn, then the giver's DM, the recipient's DM, the celebration.
     slack.wait_calls("chat.update", count=2, timeout=15)
     slack.wait_calls("chat.postMessage", count=5, timeout=15)
+    slack.wait_calls("chat.update", count=2, timeout=15)  # from the outbox, beside the posts
     for process in (first, second):
         process.wait_idle()
     assert emulator.calls.count("POST /badges/approve/{id}") == 1
