@@ -46,6 +46,15 @@ def to_slack_text(typed: str, workspace: Workspace) -> str:
     )
 
 
+#: What the page hears from the bot before the bot has started (the page is up first).
+STILL_STARTING = "badgebot is still starting; try again in a moment"
+
+
+def still_starting() -> httpx.Response:
+    """The answer for a request sent before the bot listens, instead of a 500."""
+    return httpx.Response(503, text=STILL_STARTING)
+
+
 @dataclass
 class SlackTeam:
     """A workspace on the page: who is in it, which app id its requests carry, and the
@@ -84,6 +93,8 @@ class SlackTeam:
 
     async def send(self, body: str, content_type: str) -> httpx.Response:
         """POST a body to the bot's ``/slack/events``, signed as Slack signs it."""
+        if not self.bot_url:
+            return still_starting()
         ts = str(int(time.time()))
         headers = {
             "Content-Type": content_type,

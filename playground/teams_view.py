@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from playground.bot_framework import BotFrameworkAuth
 from playground.card_render import card_to_html
+from playground.slack_team import still_starting
 from playground.teams_api import FILE_CONSENT_VERB, PREFIX, TeamsConnectorApi
 from playground.teams_files import FILES_PATH, PretendDrive, consent_value
 from playground.teams_tenant import (
@@ -134,6 +135,8 @@ class TeamsView:
         return {"Authorization": f"Bearer {self.auth.sign(service_url=self.service_url)}"}
 
     async def _post(self, activity: dict[str, Any]) -> httpx.Response:
+        if not self.bot_url:
+            return still_starting()
         return await self._http.post(
             f"{self.bot_url}/api/messages", json=activity, headers=self._headers()
         )

@@ -13,7 +13,7 @@ import pytest
 from starlette.applications import Starlette
 
 from playground.slack_consent import SlackOAuth
-from playground.slack_team import SlackTeam
+from playground.slack_team import STILL_STARTING, SlackTeam
 from playground.slack_web import SlackWebApi
 from playground.workspace import Workspace, demo_people
 
@@ -111,3 +111,14 @@ async def test_a_code_is_good_once_for_the_apps_credentials_and_its_token_acts_t
 
     assert await auth_test(str(answer["access_token"])) == "TACMELABS"
     assert await auth_test("xoxb-playground") == "T1"  # the demo bot's token: the demo workspace
+
+
+async def test_a_request_sent_before_the_bot_listens_is_told_to_wait_not_a_500() -> None:
+    """The page is served before the bot has started: what is typed meanwhile gets a 503
+    that says so, where the empty bot URL used to make the page answer 500."""
+    team = SlackTeam("T1", "Playground", Workspace(demo_people([])), "s1")
+    try:
+        answer = await team.send("command=%2Fbadge&text=help", "application/x-www-form-urlencoded")
+        assert answer.status_code == 503 and answer.text == STILL_STARTING
+    finally:
+        await team.aclose()
