@@ -3,6 +3,7 @@ key, single-use states), the query string's choice, and escaping in the SVG char
 
 from __future__ import annotations
 
+import base64
 import time
 from datetime import date
 
@@ -34,6 +35,23 @@ def test_a_session_reads_back_and_any_change_makes_it_anonymous() -> None:
         ).session(value)
         is None
     )
+
+
+def test_a_mac_changed_only_in_base64s_spare_bits_is_refused() -> None:
+    """A 32-byte MAC's last base64 character carries two spare bits: a cookie whose last
+    character differs only there decodes to the same MAC, and is refused all the same."""
+    cookies = SessionCookies(KEY, secure=True)
+    for _ in range(64):
+        session, value = cookies.new_session(MARIA)
+        body, mac = value.split(".")
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        last = alphabet.index(mac[-1])
+        twin = alphabet[last ^ 1]  # the same high bits, another spare bit
+        assert base64.urlsafe_b64decode(mac + "=") == base64.urlsafe_b64decode(
+            mac[:-1] + twin + "="
+        )
+        assert cookies.session(value) == session
+        assert cookies.session(f"{body}.{mac[:-1]}{twin}") is None
 
 
 def test_a_session_expires_after_eight_hours() -> None:
