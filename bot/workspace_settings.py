@@ -13,6 +13,8 @@ processes see it within their services' TTL, bot.workspace_services).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -22,6 +24,12 @@ from bot.chat import Platform
 from bot.permissions import Permissions
 from bot.settings import Settings
 from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+#: How long a settings form waits for the stored values before it shows the ones its
+#: services were built with (the form is opened within a trigger's 3 s).
+READ_BUDGET_SECONDS = 1.5
 
 Kind = Literal[
     "users",
@@ -343,6 +351,35 @@ class SettingsEditor:
             platform=platform,
             aliases=aliases,
         )
+
+
+def as_built(
+    settings: Settings, editor: SettingsEditor | None, editables: Iterable[Editable] = EDITABLE
+) -> list[Current]:
+    """The values as a workspace's services have them (``settings``), with no database
+    call: a value is the default when it is the environment's (save stores only values
+    that differ)."""
+    defaults = editor.workspaces.settings if editor is not None else settings
+    return [
+        Current(
+            e, getattr(settings, e.name), getattr(settings, e.name) == getattr(defaults, e.name)
+        )
+        for e in editables
+    ]
+
+
+async def current_or_built(
+    settings: Settings, editor: SettingsEditor | None, editables: Iterable[Editable] = EDITABLE
+) -> list[Current]:
+    """The values as stored now (another process may have saved since the services were
+    built), else, when the database is slow or away, :func:`as_built`: the form is still
+    worth showing with what the services have."""
+    if editor is not None:
+        try:
+            return await asyncio.wait_for(editor.current(), READ_BUDGET_SECONDS)
+        except Exception as exc:
+            log.warning("could not read the stored settings: %s", type(exc).__name__)
+    return as_built(settings, editor, editables)
 
 
 def apply_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:

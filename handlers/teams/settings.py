@@ -10,12 +10,11 @@ and takes effect from the next activity, in this process at once.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from bot.identity import ChatProfile
-from bot.workspace_settings import Current, check
+from bot.workspace_settings import Current, as_built, check, current_or_built
 from handlers.teams import cards
 from handlers.teams.admin import may_administer
 from handlers.teams.command_parser import TeamsCommand
@@ -34,8 +33,6 @@ log = logging.getLogger(__name__)
 
 NOT_ADMIN = "Only badgebot's admins can change its settings; nothing was changed."
 SETTINGS_SUMMARY = "badgebot settings"
-#: How long the stored values may take to read before the form shows the services' own.
-READ_BUDGET_SECONDS = 1.5
 
 
 def who_administers(ctx: TeamsContext) -> str:
@@ -55,7 +52,14 @@ async def settings_command(ctx: TeamsContext, turn: Turn, command: TeamsCommand)
     if ctx.services.settings_editor is None or not may_administer(ctx, profile):
         await ctx.reply(turn, who_administers(ctx))
         return
-    message = cards.card_message(settings_card(await _now(ctx)), SETTINGS_SUMMARY)
+    message = cards.card_message(
+        settings_card(
+            await current_or_built(
+                ctx.services.settings, ctx.services.settings_editor, TEAMS_EDITABLE
+            )
+        ),
+        SETTINGS_SUMMARY,
+    )
     if turn.personal:
         await ctx.say(turn, message)
         return
@@ -102,30 +106,9 @@ async def settings_submitted(
     return _answer(ctx, turn, saved_card(await editor.current()))
 
 
-async def _now(ctx: TeamsContext) -> list[Current]:
-    """The values as stored now (another process may have saved since these services
-    were built), else, when the database is slow, as these services have them."""
-    editor = ctx.services.settings_editor
-    if editor is not None:
-        try:
-            return await asyncio.wait_for(editor.current(), READ_BUDGET_SECONDS)
-        except Exception as exc:  # the form is still worth sending with what we have
-            log.warning("could not read the stored settings: %s", type(exc).__name__)
-    return _as_built(ctx)
-
-
 def _as_built(ctx: TeamsContext) -> list[Current]:
-    """The values as these services have them, with no database call: a value is the
-    default when it is the environment's (save stores only values that differ)."""
-    settings = ctx.services.settings
-    editor = ctx.services.settings_editor
-    defaults = editor.workspaces.settings if editor is not None else settings
-    return [
-        Current(
-            e, getattr(settings, e.name), getattr(settings, e.name) == getattr(defaults, e.name)
-        )
-        for e in TEAMS_EDITABLE
-    ]
+    """The Teams card's values as these services have them, with no database call."""
+    return as_built(ctx.services.settings, ctx.services.settings_editor, TEAMS_EDITABLE)
 
 
 def _answer(ctx: TeamsContext, turn: Turn, content: cards.Card) -> dict[str, Any]:
