@@ -46,14 +46,8 @@ class DashboardBot(BotHarness):
         slack.oauth_client = (CLIENT_ID, CLIENT_SECRET)
 
     def start(self) -> DashboardBot:
-        slot = self._reserved
-        try:
-            slot.mount(self.app)
-        except BaseException:
-            slot.unmount()
-            SLOTS.release(slot)
-            raise
-        self._slot = slot
+        # On the slot reserved at construction: PUBLIC_URL names its port.
+        self._start_on(self._reserved)
         return self
 
     @property

@@ -354,7 +354,10 @@ class BotHarness:
         self._slot: AppSlot | None = None
 
     def start(self) -> BotHarness:
-        slot = SLOTS.acquire()
+        return self._start_on(SLOTS.acquire())
+
+    def _start_on(self, slot: AppSlot) -> BotHarness:
+        """Mount the app on ``slot`` (given back if the mount fails)."""
         try:
             slot.mount(self.app)
         except BaseException:
