@@ -11,6 +11,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -58,6 +59,17 @@ def emulator_on_loopback(token: str, account: str) -> Iterator[Emulator]:
     with BackgroundServer(emulator.app) as server:
         emulator.url = f"{server.url}/api/v1"  # type: ignore[attr-defined]
         yield emulator
+
+
+def quantive_fixture(token: str, account: str) -> Any:
+    """A module-scoped fixture: a Quantive of its own (an emulator accepting only
+    ``token``, for ``account``), as each connected workspace has."""
+
+    @pytest.fixture(scope="module")
+    def quantive() -> Iterator[Emulator]:
+        yield from emulator_on_loopback(token, account)
+
+    return quantive
 
 
 def install(bot: BotHarness, code: str) -> None:

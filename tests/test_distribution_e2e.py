@@ -30,7 +30,7 @@ from handlers.slack.decisions import UNKNOWN_AWARD
 from handlers.slack.dispatch import NOT_CONNECTED
 from tests.fake_slack import FakeSlack
 from tests.harness import BotHarness, new_awards, new_trigger_id, signed_headers
-from tests.isolation_requests import emulator_on_loopback
+from tests.isolation_requests import quantive_fixture
 from tests.workflow_steps import step_body
 
 KEY = new_key()
@@ -43,19 +43,13 @@ ACME_TOKEN, INITECH_TOKEN, GLOBEX_TOKEN = (
 DECISIONS = ("POST /badges/approve/{id}", "DELETE /badges/approve/{id}")
 
 
-@pytest.fixture(scope="module")
-def acme_quantive() -> Iterator[Emulator]:
-    yield from emulator_on_loopback(ACME_TOKEN, "acct-acme")
+acme_quantive = quantive_fixture(ACME_TOKEN, "acct-acme")
 
 
-@pytest.fixture(scope="module")
-def initech_quantive() -> Iterator[Emulator]:
-    yield from emulator_on_loopback(INITECH_TOKEN, "acct-initech")
+initech_quantive = quantive_fixture(INITECH_TOKEN, "acct-initech")
 
 
-@pytest.fixture(scope="module")
-def globex_quantive() -> Iterator[Emulator]:
-    yield from emulator_on_loopback(GLOBEX_TOKEN, "acct-globex")
+globex_quantive = quantive_fixture(GLOBEX_TOKEN, "acct-globex")
 
 
 @pytest.fixture(scope="module")

@@ -38,11 +38,11 @@ from tests.isolation_requests import (
     alpha_rows,
     click,
     command,
-    emulator_on_loopback,
     home,
     install,
     interaction,
     post,
+    quantive_fixture,
     setup_workspace,
     wait_until,
 )
@@ -66,14 +66,10 @@ class World:
         return [self.held, self.made, self.quantive_id]
 
 
-@pytest.fixture(scope="module")
-def alpha_quantive() -> Iterator[Emulator]:
-    yield from emulator_on_loopback(ALPHA_QT, "acct-alpha")
+alpha_quantive = quantive_fixture(ALPHA_QT, "acct-alpha")
 
 
-@pytest.fixture(scope="module")
-def bravo_quantive() -> Iterator[Emulator]:
-    yield from emulator_on_loopback(BRAVO_QT, "acct-bravo")
+bravo_quantive = quantive_fixture(BRAVO_QT, "acct-bravo")
 
 
 @pytest.fixture(scope="module")
