@@ -4,15 +4,18 @@ talking to the fake Slack Web API and to the Quantive emulator over HTTP."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import itertools
 import json
 import os
+import shutil
 import threading
 import time
 import urllib.parse
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -122,6 +125,23 @@ def bot_environment(
         "BADGE_APPROVERS": ",".join(APPROVERS),
         **extra,
     }
+
+
+@contextlib.contextmanager
+def teams_app(
+    emulator: Emulator, slack: FakeSlack, teams: Any, template: Path, folder: Path, **overrides: Any
+) -> Iterator[BotHarness]:
+    """One app serving Slack and the fake Teams (tests.fake_teams) for a whole module,
+    on a copy of the migrated ``template`` database in ``folder``; starting one per test
+    is slow."""
+    path = folder / "bot.db"
+    shutil.copyfile(template, path)
+    harness = BotHarness(emulator, slack, f"sqlite:///{path}", **teams.settings(), **overrides)
+    harness.start()
+    try:
+        yield harness
+    finally:
+        harness.stop()
 
 
 def clean_environ() -> dict[str, str]:

@@ -5,7 +5,6 @@ editor card."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from api.emulator import Emulator
 from tests.fake_slack import FakeSlack
 from tests.fake_teams import FakeTeams
-from tests.harness import BotHarness, new_awards
+from tests.harness import BotHarness, new_awards, teams_app
 from tests.teams_client import action, card_of, install, nodes, send, texts
 from tests.waiting import wait_until
 
@@ -35,17 +34,11 @@ def app(
     """One app serving Slack and Teams for the module (starting one per test is slow),
     with the dashboard on (PUBLIC_URL): ``export`` links to its download for a named
     period, and sends ``export all``, which the dashboard has not, as a file."""
-    path = tmp_path_factory.mktemp("teams-parity") / "bot.db"
-    shutil.copyfile(migrated_sqlite, path)
-    harness = BotHarness(
-        emulator_server,
-        slack_server,
-        f"sqlite:///{path}",
-        public_url=PUBLIC_URL,
-        **teams_server.settings(),
-    ).start()
-    yield harness
-    harness.stop()
+    folder = tmp_path_factory.mktemp("teams-parity")
+    with teams_app(
+        emulator_server, slack_server, teams_server, migrated_sqlite, folder, public_url=PUBLIC_URL
+    ) as app:
+        yield app
 
 
 @pytest.fixture

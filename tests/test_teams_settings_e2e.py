@@ -5,7 +5,6 @@ submit store nothing."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +14,7 @@ from api.emulator import Emulator
 from handlers.teams.settings import NOT_ADMIN
 from handlers.teams.settings_card import SETTINGS_VERB
 from tests.fake_teams import FakeTeams
-from tests.harness import BotHarness, new_awards
+from tests.harness import BotHarness, new_awards, teams_app
 from tests.teams_client import action, card_of, install, nodes, send, texts
 
 CARD = "application/vnd.microsoft.card.adaptive"
@@ -32,15 +31,11 @@ def bot(
 ) -> Iterator[BotHarness]:
     """Slack and Teams in single-tenant mode; Teams' approvers (and so its admins) are
     Maria, by email, and Oliver, by object id."""
-    path = tmp_path_factory.mktemp("teams-settings") / "bot.db"
-    shutil.copyfile(migrated_sqlite, path)
     emulator_server.reset()
     teams_server.reset()
-    harness = BotHarness(
-        emulator_server, slack_server, f"sqlite:///{path}", **teams_server.settings()
-    ).start()
-    yield harness
-    harness.stop()
+    folder = tmp_path_factory.mktemp("teams-settings")
+    with teams_app(emulator_server, slack_server, teams_server, migrated_sqlite, folder) as app:
+        yield app
 
 
 def stored(bot: BotHarness) -> dict[str, Any]:

@@ -5,7 +5,6 @@ emulator."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from api.emulator import Emulator
 from tests.fake_graph import GRAPH_IDS, TEAM_GROUP_ID
 from tests.fake_slack import FakeSlack
 from tests.fake_teams import PEOPLE, TENANT_ID, FakeTeams
-from tests.harness import BotHarness, new_awards
+from tests.harness import BotHarness, new_awards, teams_app
 from tests.teams_client import card_of, send, texts
 
 CHANNEL = "19:general@thread.tacv2"
@@ -42,13 +41,9 @@ def app(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[BotHarness]:
     """One app for the module (starting one per test is slow)."""
-    path = tmp_path_factory.mktemp("teams-tags") / "bot.db"
-    shutil.copyfile(migrated_sqlite, path)
-    harness = BotHarness(
-        emulator_server, slack_server, f"sqlite:///{path}", **teams_server.settings()
-    ).start()
-    yield harness
-    harness.stop()
+    folder = tmp_path_factory.mktemp("teams-tags")
+    with teams_app(emulator_server, slack_server, teams_server, migrated_sqlite, folder) as app:
+        yield app
 
 
 @pytest.fixture
