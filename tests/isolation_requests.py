@@ -54,6 +54,22 @@ class RevocableSlack(FakeSlack):
         return await super()._api(request)
 
 
+def distribution_settings(key: str) -> dict[str, Any]:
+    """A harness's settings for distribution mode: the Slack app's OAuth credentials and
+    ``key`` for secrets at rest, and no bot token, Quantive or approvers of its own (each
+    workspace brings its own)."""
+    return {
+        "slack_bot_token": None,
+        "slack_client_id": "1111.2222",
+        "slack_client_secret": "client-secret",
+        "public_url": "https://badgebot.example.com",
+        "badgebot_secret_key": key,
+        "quantive_api_token": None,
+        "quantive_account_id": None,
+        "badge_approvers": [],
+    }
+
+
 def emulator_on_loopback(token: str, account: str) -> Iterator[Emulator]:
     emulator = Emulator(token=token, account_id=account)
     with BackgroundServer(emulator.app) as server:

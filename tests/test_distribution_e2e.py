@@ -30,7 +30,7 @@ from handlers.slack.decisions import UNKNOWN_AWARD
 from handlers.slack.dispatch import NOT_CONNECTED
 from tests.fake_slack import FakeSlack
 from tests.harness import BotHarness, new_awards, new_trigger_id, signed_headers
-from tests.isolation_requests import quantive_fixture
+from tests.isolation_requests import distribution_settings, quantive_fixture
 from tests.workflow_steps import step_body
 
 KEY = new_key()
@@ -66,14 +66,7 @@ def app(
         acme_quantive,  # only for the harness's own bookkeeping: no workspace uses it unset
         slack_server,
         f"sqlite:///{path}",
-        slack_bot_token=None,
-        slack_client_id="1111.2222",
-        slack_client_secret="client-secret",
-        public_url="https://badgebot.example.com",
-        badgebot_secret_key=KEY,
-        quantive_api_token=None,
-        quantive_account_id=None,
-        badge_approvers=[],
+        **distribution_settings(KEY),
     )
     harness.start()
     yield harness

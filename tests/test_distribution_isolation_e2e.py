@@ -38,6 +38,7 @@ from tests.isolation_requests import (
     alpha_rows,
     click,
     command,
+    distribution_settings,
     home,
     install,
     interaction,
@@ -125,14 +126,7 @@ def world(
         alpha_quantive,
         fake_slack,
         f"sqlite:///{path}",
-        slack_bot_token=None,
-        slack_client_id="1111.2222",
-        slack_client_secret="client-secret",
-        public_url="https://badgebot.example.com",
-        badgebot_secret_key=KEY,
-        quantive_api_token=None,
-        quantive_account_id=None,
-        badge_approvers=[],
+        **distribution_settings(KEY),
         **FAST_OUTBOX,
     )
     bot.start()
