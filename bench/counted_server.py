@@ -23,6 +23,7 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -60,8 +61,9 @@ def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         COUNTS[f"bg {found.group(1)} {found.group(2)}" if found else "bg other"] += 1
 
 
-def timed(owner: type, name: str, label: str) -> None:
-    """Add the seconds ``owner.name`` (a coroutine method) takes on ack paths to ``label``."""
+def _wrap(owner: type, name: str, record: Callable[[float], None]) -> None:
+    """Replace the coroutine method ``owner.name`` by one that hands ``record`` the
+    seconds each call took."""
     method = getattr(owner, name)
 
     @functools.wraps(method)
@@ -70,26 +72,29 @@ def timed(owner: type, name: str, label: str) -> None:
         try:
             return await method(*args, **kwargs)
         finally:
-            if _phase() == "ack_path":
-                SECONDS[label] += time.perf_counter() - started
+            record(time.perf_counter() - started)
 
     setattr(owner, name, wrapper)
+
+
+def timed(owner: type, name: str, label: str) -> None:
+    """Add the seconds ``owner.name`` (a coroutine method) takes on ack paths to ``label``."""
+
+    def record(seconds: float) -> None:
+        if _phase() == "ack_path":
+            SECONDS[label] += seconds
+
+    _wrap(owner, name, record)
 
 
 def rounds_timed(owner: type, name: str, label: str) -> None:
     """Count the calls of ``owner.name`` in ``label`` and add up their seconds."""
-    method = getattr(owner, name)
 
-    @functools.wraps(method)
-    async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return await method(*args, **kwargs)
-        finally:
-            COUNTS[label] += 1
-            SECONDS[label] += time.perf_counter() - started
+    def record(seconds: float) -> None:
+        COUNTS[label] += 1
+        SECONDS[label] += seconds
 
-    setattr(owner, name, wrapper)
+    _wrap(owner, name, record)
 
 
 class Counted:
