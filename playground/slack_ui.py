@@ -77,12 +77,13 @@ class SlackRequests:
         )
         started = time.perf_counter()
         response = await team.send(body, "application/x-www-form-urlencoded")
-        return JSONResponse(
-            {
-                "ok": response.status_code == 200,
-                "ack_ms": round((time.perf_counter() - started) * 1000),
-            }
-        )
+        answer: dict[str, Any] = {
+            "ok": response.status_code == 200,
+            "ack_ms": round((time.perf_counter() - started) * 1000),
+        }
+        if response.status_code == 503:  # the bot is still starting: say so, not "acked"
+            answer["error"] = response.text
+        return JSONResponse(answer)
 
     def _payload(self, team: SlackTeam, kind: str, user: str) -> dict[str, Any]:
         """What every interaction payload carries."""
