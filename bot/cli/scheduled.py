@@ -213,13 +213,12 @@ async def digest_once(settings: Settings, *, force: bool, channel: str | None) -
                 "“digest here” (Slack: /badge digest here)"
             )
             return 0
-        if channel and len(jobs) > 1 and not await _owned(channel, [p.digest for p in jobs]):
+        chosen = await _chosen(channel, jobs, lambda p: p.digest)
+        if chosen is None:
             print(f"digest: {_NOT_OWNED.format(channel=channel)}", file=sys.stderr)
             return 1
-        for platform in jobs:
+        for platform in chosen:
             name, job = platform.name, platform.digest
-            if channel and channel not in await job.channels() and len(jobs) > 1:
-                continue
             try:
                 report = await job.run(force=force, channels=[channel] if channel else None)
             except DigestError as exc:
@@ -244,12 +243,16 @@ _NOT_OWNED = (
 )
 
 
-async def _owned(channel: str, jobs: list[Any]) -> bool:
-    """Whether one of the digest or recap ``jobs`` posts to ``channel``."""
-    for job in jobs:
-        if channel in await job.channels():
-            return True
-    return False
+async def _chosen(
+    channel: str | None, jobs: list[PlatformJobs], job: Callable[[PlatformJobs], Any]
+) -> list[PlatformJobs] | None:
+    """The platforms to run ``job`` (their digest or recap) on for ``--channel``: all
+    without one, the only one there is, else those that post there (each one's channels
+    read once); None when none does."""
+    if not channel or len(jobs) == 1:
+        return jobs
+    chosen = [platform for platform in jobs if channel in await job(platform).channels()]
+    return chosen or None
 
 
 def run_recap(args: argparse.Namespace) -> int:
@@ -263,14 +266,12 @@ async def recap_once(settings: Settings, *, force: bool, channel: str | None) ->
     """Post the weekly recap on each platform (or only to ``channel``); the exit status."""
     failed = False
     async with digest_runtime(settings) as jobs:
-        if channel and len(jobs) > 1 and not await _owned(channel, [p.recap for p in jobs]):
+        chosen = await _chosen(channel, jobs, lambda p: p.recap)
+        if chosen is None:
             print(f"recap: {_NOT_OWNED.format(channel=channel)}", file=sys.stderr)
             return 1
-        for platform in jobs:
+        for platform in chosen:
             job = platform.recap
-            channels = await job.channels()
-            if channel and channel not in channels and len(jobs) > 1:
-                continue
             report = await job.run(force=force, channels=[channel] if channel else None)
             if report.failed:
                 reasons = ", ".join(f"{c}: {e}" for c, e in report.failed.items())
